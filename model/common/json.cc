@@ -1,0 +1,114 @@
+#include "model/common/json.h"
+
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+
+namespace vtd {
+
+Json& Json::Push(Json v) {
+  std::get<Array>(value_).push_back(std::move(v));
+  return std::get<Array>(value_).back();
+}
+
+Json& Json::Set(std::string_view key, Json v) {
+  Object& obj = std::get<Object>(value_);
+  for (auto& [k, existing] : obj) {
+    if (k == key) {
+      existing = std::move(v);
+      return existing;
+    }
+  }
+  obj.emplace_back(std::string(key), std::move(v));
+  return obj.back().second;
+}
+
+const Json* Json::Find(std::string_view key) const {
+  if (!is_object()) return nullptr;
+  for (const auto& [k, v] : object()) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        // Control characters and bytes outside ASCII (firmware strings are not always
+        // text) are escaped so the output is always valid UTF-8 JSON.
+        if (c < 0x20 || c >= 0x7f) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string Json::Dump(int indent) const {
+  std::string out;
+  DumpTo(out, indent, 0);
+  return out;
+}
+
+void Json::DumpTo(std::string& out, int indent, int depth) const {
+  auto newline = [&](int d) {
+    if (indent < 0) return;
+    out += '\n';
+    out.append(static_cast<size_t>(indent * d), ' ');
+  };
+  if (std::holds_alternative<std::nullptr_t>(value_)) {
+    out += "null";
+  } else if (const bool* b = std::get_if<bool>(&value_)) {
+    out += *b ? "true" : "false";
+  } else if (const int64_t* i = std::get_if<int64_t>(&value_)) {
+    out += absl::StrFormat("%d", *i);
+  } else if (const uint64_t* u = std::get_if<uint64_t>(&value_)) {
+    out += absl::StrFormat("%u", *u);
+  } else if (const double* d = std::get_if<double>(&value_)) {
+    // JSON has no NaN or infinity; print null rather than an invalid document.
+    out += std::isfinite(*d) ? absl::StrFormat("%.6g", *d) : "null";
+  } else if (const std::string* s = std::get_if<std::string>(&value_)) {
+    out += JsonQuote(*s);
+  } else if (const Array* a = std::get_if<Array>(&value_)) {
+    if (a->empty()) {
+      out += "[]";
+      return;
+    }
+    out += '[';
+    for (size_t n = 0; n < a->size(); ++n) {
+      if (n) out += ',';
+      newline(depth + 1);
+      (*a)[n].DumpTo(out, indent, depth + 1);
+    }
+    newline(depth);
+    out += ']';
+  } else {
+    const Object& o = std::get<Object>(value_);
+    if (o.empty()) {
+      out += "{}";
+      return;
+    }
+    out += '{';
+    for (size_t n = 0; n < o.size(); ++n) {
+      if (n) out += ',';
+      newline(depth + 1);
+      out += JsonQuote(o[n].first);
+      out += indent < 0 ? ":" : ": ";
+      o[n].second.DumpTo(out, indent, depth + 1);
+    }
+    newline(depth);
+    out += '}';
+  }
+}
+
+}  // namespace vtd

@@ -1,0 +1,17 @@
+// The vtdsim subcommands. Each lives in its own file and returns the process exit code.
+#ifndef VTDSIM_TOOLS_VTDSIM_COMMAND_H_
+#define VTDSIM_TOOLS_VTDSIM_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+namespace vtd::cli {
+
+using Args = std::vector<std::string>;
+
+// `vtdsim dmar decode|check|route ...` (dmar_command.cc).
+int DmarCommand(const Args& args);
+
+}  // namespace vtd::cli
+
+#endif  // VTDSIM_TOOLS_VTDSIM_COMMAND_H_

@@ -1,0 +1,230 @@
+// A set-associative cache with deterministic replacement, the building block of every
+// architectural cache in vtdsim (context cache, IOTLB, paging-structure caches, interrupt
+// entry cache).
+//
+// These caches model hardware, not a simulator speed-up: an entry stays valid until it is
+// evicted by a fill or removed by an invalidation, even when the memory it was read from
+// has changed since (VT-d spec §6.5: software must invalidate after changing a structure
+// the hardware may have cached). Probe() looks without disturbing replacement state or
+// statistics, so checkers and explanations can ask "is it cached?" without changing the
+// outcome of the run.
+#ifndef VTDSIM_MODEL_CACHE_SET_ASSOCIATIVE_CACHE_H_
+#define VTDSIM_MODEL_CACHE_SET_ASSOCIATIVE_CACHE_H_
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_format.h"
+
+namespace vtd {
+
+enum class ReplacementPolicy {
+  kLru,     // least recently used (looked up or filled) entry is replaced
+  kFifo,    // oldest fill is replaced
+  kRandom,  // a way drawn from a generator seeded by CacheGeometry::seed
+};
+
+// Parses "lru", "fifo", "random".
+absl::StatusOr<ReplacementPolicy> ParseReplacementPolicy(std::string_view name);
+std::string_view ReplacementPolicyName(ReplacementPolicy policy);
+
+// Size and organization of one cache. `entries == 0` disables the cache (every lookup
+// misses and fills are dropped), which models hardware without that cache.
+struct CacheGeometry {
+  int entries = 0;
+  int ways = 0;  // 0 = fully associative (ways == entries)
+  ReplacementPolicy policy = ReplacementPolicy::kLru;
+  uint64_t seed = 1;  // for kRandom
+
+  int effective_ways() const { return ways == 0 ? entries : ways; }
+  int sets() const { return entries == 0 ? 0 : entries / effective_ways(); }
+};
+
+// Checks a geometry: entries >= 0, ways divides entries, the set count a power of two (so
+// set selection is a mask of the index bits, as in hardware). `what` names the cache in
+// the error message, e.g. "iotlb".
+absl::Status ValidateCacheGeometry(const CacheGeometry& geometry, std::string_view what);
+
+struct CacheCounters {
+  uint64_t lookups = 0;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t fills = 0;
+  uint64_t evictions = 0;      // valid entries replaced by a fill
+  uint64_t invalidations = 0;  // entries removed by invalidation
+};
+
+// Key must be equality comparable. The caller supplies the set index of each key (the bits
+// hardware would index with); the cache masks it to its set count.
+template <typename Key, typename Value>
+class SetAssociativeCache {
+ public:
+  struct Entry {
+    Key key;
+    Value value;
+    uint64_t fill_stamp;  // caller-supplied time of the fill (e.g. the step index)
+  };
+
+  // Creates a cache; the geometry must pass ValidateCacheGeometry.
+  static absl::StatusOr<SetAssociativeCache> Create(const CacheGeometry& geometry,
+                                                    std::string_view what) {
+    absl::Status status = ValidateCacheGeometry(geometry, what);
+    if (!status.ok()) return status;
+    return SetAssociativeCache(geometry);
+  }
+
+  // An empty, disabled cache (no entries).
+  SetAssociativeCache() : SetAssociativeCache(CacheGeometry{}) {}
+
+  const CacheGeometry& geometry() const { return geometry_; }
+  const CacheCounters& counters() const { return counters_; }
+  void ResetCounters() { counters_ = CacheCounters{}; }
+
+  // Looks for `key` without touching replacement state or counters.
+  const Entry* Probe(const Key& key, uint64_t set_index) const {
+    if (sets_ == 0) return nullptr;
+    const int slot = FindSlot(key, set_index);
+    return slot < 0 ? nullptr : &*slots_[slot].entry;
+  }
+
+  // Looks for `key`, counting a hit or miss and updating recency on a hit.
+  const Entry* Lookup(const Key& key, uint64_t set_index) {
+    ++counters_.lookups;
+    if (sets_ == 0) {
+      ++counters_.misses;
+      return nullptr;
+    }
+    const int slot = FindSlot(key, set_index);
+    if (slot < 0) {
+      ++counters_.misses;
+      return nullptr;
+    }
+    ++counters_.hits;
+    slots_[slot].last_use = ++clock_;
+    return &*slots_[slot].entry;
+  }
+
+  // Inserts or replaces `key`. Returns the entry it evicted, if a valid different one was.
+  std::optional<Entry> Fill(const Key& key, uint64_t set_index, Value value, uint64_t fill_stamp) {
+    if (sets_ == 0) return std::nullopt;
+    ++counters_.fills;
+    int slot = FindSlot(key, set_index);
+    std::optional<Entry> evicted;
+    if (slot < 0) {
+      slot = ChooseVictim(set_index);
+      if (slots_[slot].entry.has_value()) {
+        ++counters_.evictions;
+        evicted = std::move(slots_[slot].entry);
+      }
+    }
+    Slot& s = slots_[slot];
+    s.entry = Entry{key, std::move(value), fill_stamp};
+    s.last_use = ++clock_;
+    s.fill_order = clock_;
+    return evicted;
+  }
+
+  // Removes every entry for which `pred(entry)` is true; returns how many.
+  template <typename Pred>
+  int InvalidateIf(Pred pred) {
+    int removed = 0;
+    for (Slot& s : slots_) {
+      if (s.entry.has_value() && pred(static_cast<const Entry&>(*s.entry))) {
+        s.entry.reset();
+        ++removed;
+      }
+    }
+    counters_.invalidations += removed;
+    return removed;
+  }
+
+  int InvalidateAll() {
+    return InvalidateIf([](const Entry&) { return true; });
+  }
+
+  // Visits valid entries in a fixed order (set by set, way by way).
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (const Slot& s : slots_) {
+      if (s.entry.has_value()) fn(*s.entry);
+    }
+  }
+
+  int size() const {
+    int n = 0;
+    for (const Slot& s : slots_) n += s.entry.has_value();
+    return n;
+  }
+
+ private:
+  struct Slot {
+    std::optional<Entry> entry;
+    uint64_t last_use = 0;
+    uint64_t fill_order = 0;
+  };
+
+  explicit SetAssociativeCache(const CacheGeometry& geometry)
+      : geometry_(geometry),
+        sets_(geometry.sets()),
+        ways_(geometry.entries == 0 ? 0 : geometry.effective_ways()),
+        slots_(static_cast<size_t>(geometry.entries)),
+        rng_(geometry.seed) {}
+
+  int SetBase(uint64_t set_index) const {
+    return static_cast<int>(set_index & static_cast<uint64_t>(sets_ - 1)) * ways_;
+  }
+
+  int FindSlot(const Key& key, uint64_t set_index) const {
+    const int base = SetBase(set_index);
+    for (int way = 0; way < ways_; ++way) {
+      const Slot& s = slots_[base + way];
+      if (s.entry.has_value() && s.entry->key == key) return base + way;
+    }
+    return -1;
+  }
+
+  int ChooseVictim(uint64_t set_index) {
+    const int base = SetBase(set_index);
+    // An empty way is always used first, lowest way first.
+    for (int way = 0; way < ways_; ++way) {
+      if (!slots_[base + way].entry.has_value()) return base + way;
+    }
+    switch (geometry_.policy) {
+      case ReplacementPolicy::kRandom:
+        return base + static_cast<int>(rng_() % static_cast<uint64_t>(ways_));
+      case ReplacementPolicy::kFifo:
+      case ReplacementPolicy::kLru: {
+        int victim = base;
+        for (int way = 1; way < ways_; ++way) {
+          const Slot& s = slots_[base + way];
+          const Slot& v = slots_[victim];
+          const bool older = geometry_.policy == ReplacementPolicy::kFifo
+                                 ? s.fill_order < v.fill_order
+                                 : s.last_use < v.last_use;
+          if (older) victim = base + way;
+        }
+        return victim;
+      }
+    }
+    return base;
+  }
+
+  CacheGeometry geometry_;
+  int sets_;
+  int ways_;
+  std::vector<Slot> slots_;
+  uint64_t clock_ = 0;
+  std::mt19937_64 rng_;
+  CacheCounters counters_;
+};
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_CACHE_SET_ASSOCIATIVE_CACHE_H_

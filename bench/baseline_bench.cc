@@ -1,0 +1,79 @@
+// Floors for the translation benchmarks (issue: cycle-approximate timing): a bare hash-map
+// lookup is what an IOTLB hit cannot beat, and N dependent 64-bit loads through a sparse
+// page map are what an N-level walk cannot beat. Every translation figure is read as a
+// ratio to one of these.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "benchmark/benchmark.h"
+
+namespace {
+
+// Splitmix64: a cheap, deterministic stream of well-mixed keys.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// A hash-map lookup keyed like an IOTLB entry (domain, page number), hitting every time.
+void BM_Floor_HashMapLookup(benchmark::State& state) {
+  const int entries = static_cast<int>(state.range(0));
+  absl::flat_hash_map<uint64_t, uint64_t> map;
+  std::vector<uint64_t> keys;
+  for (int i = 0; i < entries; ++i) {
+    const uint64_t key = (uint64_t{1} << 48) | (Mix(i) & 0xfffffffffull);
+    map[key] = Mix(key);
+    keys.push_back(key);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    auto it = map.find(keys[i]);
+    benchmark::DoNotOptimize(it->second);
+    if (++i == keys.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Floor_HashMapLookup)->Arg(128)->Arg(4096);
+
+// `levels` dependent loads, each through a page map (hash map of 4 KiB pages) as a sparse
+// memory does: the next address comes from the value just loaded, like a page walk.
+void BM_Floor_DependentLoads(benchmark::State& state) {
+  const int levels = static_cast<int>(state.range(0));
+  absl::flat_hash_map<uint64_t, std::unique_ptr<uint64_t[]>> pages;
+  auto word = [&](uint64_t addr) -> uint64_t& {
+    auto& page = pages[addr >> 12];
+    if (!page) page = std::make_unique<uint64_t[]>(512);
+    return page[(addr & 0xfff) >> 3];
+  };
+  // A chain of `levels` tables, each entry pointing to the next table.
+  constexpr int kChains = 256;
+  std::vector<uint64_t> starts;
+  for (int c = 0; c < kChains; ++c) {
+    uint64_t addr = 0x100000 + static_cast<uint64_t>(c) * 0x1000 * (levels + 1);
+    starts.push_back(addr + (Mix(c) & 0x1ff) * 8);
+    uint64_t cur = starts.back();
+    for (int l = 0; l < levels; ++l) {
+      const uint64_t next = (addr + 0x1000 * (l + 1)) + (Mix(c * 8 + l) & 0x1ff) * 8;
+      word(cur) = next;
+      cur = next;
+    }
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    uint64_t addr = starts[i];
+    for (int l = 0; l < levels; ++l) {
+      auto it = pages.find(addr >> 12);
+      addr = it->second[(addr & 0xfff) >> 3];
+    }
+    benchmark::DoNotOptimize(addr);
+    if (++i == starts.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Floor_DependentLoads)->Arg(3)->Arg(4)->Arg(5)->Arg(6);
+
+}  // namespace

@@ -112,6 +112,16 @@ class HostMemory {
     return true;
   }
 
+  // A 16-byte aligned 128-bit hardware read (root and context entries are read
+  // atomically, S §9): one observed access of 16 bytes. False if outside the memory.
+  bool HwReadAligned128(uint64_t address, MemoryAccessTag tag, uint64_t value[2]) const {
+    if (observer_ != nullptr) observer_->OnRead(address, 16, tag);
+    if (address >= size_) return false;
+    value[0] = LoadAligned64(address);
+    value[1] = LoadAligned64(address + 8);
+    return true;
+  }
+
   // Not owned; nullptr detaches. The observer must outlive its attachment.
   void set_observer(MemoryObserver* observer) { observer_ = observer; }
   MemoryObserver* observer() const { return observer_; }

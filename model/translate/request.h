@@ -1,0 +1,37 @@
+// A DMA request as the remapping hardware sees it (VT-d spec §3.1, §4.1).
+#ifndef VTDSIM_MODEL_TRANSLATE_REQUEST_H_
+#define VTDSIM_MODEL_TRANSLATE_REQUEST_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "model/fault/fault.h"
+#include "model/structs/ids.h"
+
+namespace vtd {
+
+struct DmaRequest {
+  uint16_t segment = 0;
+  SourceId source_id;
+  uint64_t address = 0;  // input address (IOVA, or HPA for translated requests)
+  // Bytes accessed: 0..4096, not crossing a 4 KiB boundary. 0 is a zero-length read.
+  // Ignored for translation requests.
+  int size = 4;
+  AccessKind access = AccessKind::kRead;  // ignored for translation requests
+  RequestType type = RequestType::kUntranslated;
+  std::optional<uint32_t> pasid;  // request-with-PASID (blocked in legacy mode)
+  bool privileged = false;        // PR (requests with PASID only; ignored in legacy)
+  bool execute = false;           // ER (requests with PASID only; ignored in legacy)
+  bool no_write = false;          // ATS translation request NW flag
+
+  RequestClass request_class() const { return ClassifyRequest(type, pasid.has_value()); }
+};
+
+// InvalidArgument naming the problem: size outside 0..4096, crossing a 4 KiB boundary, a
+// zero-length write, a PASID wider than 20 bits.
+absl::Status ValidateRequest(const DmaRequest& request);
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_TRANSLATE_REQUEST_H_

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -58,7 +59,7 @@ struct PciPathEntry {
 struct DeviceScope {
   uint8_t type = 0;  // raw: reserved/unknown types are kept (see DeviceScopeType)
   uint8_t length = 0;
-  uint8_t flags = 0;  // byte 2: meaningful only inside SIDP (§8.9), reserved elsewhere
+  uint8_t flags = 0;     // byte 2: meaningful only inside SIDP (§8.9), reserved elsewhere
   uint8_t reserved = 0;  // byte 3
   uint8_t enumeration_id = 0;
   uint8_t start_bus = 0;
@@ -191,10 +192,16 @@ absl::StatusOr<DmarTable> ParseDmar(absl::Span<const uint8_t> bytes);
 // builder must set them; RecomputeLengths() and RecomputeChecksum() help.
 std::vector<uint8_t> SerializeDmar(const DmarTable& table);
 
-// Sets every Length field (scopes, structures, header) from the contents.
+// Sets every Length field (scopes, structures, header) from the contents, every known
+// structure's Type from its body, and every offset field from the resulting layout.
 void RecomputeLengths(DmarTable& table);
 // Sets header.checksum so the serialized table sums to zero.
 void RecomputeChecksum(DmarTable& table);
+
+// Short names for messages: "DRHD", "RMRR", ... ("reserved structure" for types >= 7).
+std::string_view StructureTypeName(uint16_t type);
+// "PCI endpoint", "PCI sub-hierarchy", "IOAPIC", ... ("reserved scope type" otherwise).
+std::string_view DeviceScopeTypeName(uint8_t type);
 
 }  // namespace vtd::acpi
 

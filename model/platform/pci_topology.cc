@@ -118,7 +118,20 @@ std::vector<PciBridge> PciTopology::UpstreamBridges(const PciAddress& device) co
   uint8_t bus = device.bus;
   // Each hop moves to a strictly smaller bus (AddBridge enforces secondary > own bus), so
   // this ends within 256 steps even for odd inputs.
-  while (const PciBridge* b = BridgeAbove(device.segment, bus)) {
+  for (;;) {
+    const PciBridge* b = BridgeAbove(device.segment, bus);
+    if (b == nullptr) {
+      // The bridge directly above may be unlisted (a switch inside a listed bridge's
+      // range): continue from the nearest listed bridge whose range covers the bus.
+      for (const auto& [addr, candidate] : bridges_) {
+        if (addr.segment == device.segment && candidate.Covers(bus) &&
+            (b == nullptr ||
+             candidate.subordinate - candidate.secondary < b->subordinate - b->secondary)) {
+          b = &candidate;
+        }
+      }
+    }
+    if (b == nullptr) break;
     out.push_back(*b);
     bus = b->address.bus;
   }

@@ -64,8 +64,10 @@ class PciTopology {
   const PciBridge* FindBridge(const PciAddress& address) const;
   // The bridge whose secondary bus is `bus` (the device directly above that bus).
   const PciBridge* BridgeAbove(uint16_t segment, uint8_t bus) const;
-  // Bridges above `device`, nearest first, up to the one on a root bus (a bus no bridge
-  // produces). Empty for a device on a root bus.
+  // Listed bridges above `device`, nearest first, up to the one on a root bus (a bus no
+  // bridge covers). A bus that no listed bridge produces directly but some listed bridge's
+  // range covers continues from the narrowest such bridge (unlisted switches in between are
+  // skipped). Empty for a device on a root bus.
   std::vector<PciBridge> UpstreamBridges(const PciAddress& device) const;
 
   // Parses the topology text format, one bridge a line:

@@ -425,8 +425,9 @@ AtsResult Platform::AtsFor(const PciAddress& device) const {
       return r;
     }
     r.verdict = AtsVerdict::kNo;
-    r.explanation = absl::StrFormat("below root port %s, which no ATSR of segment %04x lists (§8.5)",
-                                    root_port.ToString(), device.segment);
+    r.explanation =
+        absl::StrFormat("below root port %s, which no ATSR of segment %04x lists (§8.5)",
+                        root_port.ToString(), device.segment);
     return r;
   }
   // No topology: whether a bridge is above the device is not known.

@@ -135,8 +135,16 @@ class Checker {
   void CollectUnits() {
     for (const DmarStructure& s : table_.structures) {
       if (const auto* d = std::get_if<Drhd>(&s.body)) {
+        last_drhd_of_segment_[d->segment] = &s;
         drhds_.push_back(&s);
         drhd_segments_.insert(d->segment);
+        for (const DeviceScope& scope : d->scopes) {
+          if (scope.type == static_cast<uint8_t>(DeviceScopeType::kEndpoint)) {
+            drhd_endpoints_.insert(KeyOf(d->segment, scope));
+          } else if (scope.type == static_cast<uint8_t>(DeviceScopeType::kBridge)) {
+            drhd_bridges_.insert(KeyOf(d->segment, scope));
+          }
+        }
         drhd_bases_.insert(d->register_base);
         if (d->include_pci_all()) include_all_segments_.insert(d->segment);
       } else if (const auto* a = std::get_if<Andd>(&s.body)) {
@@ -404,22 +412,12 @@ class Checker {
   // sub-hierarchy scope whose path is a prefix of the device's path (§8.3.1).
   bool CoveredByDrhd(uint16_t segment, const DeviceScope& scope) const {
     if (include_all_segments_.contains(segment)) return true;
-    for (const DmarStructure* s : drhds_) {
-      const Drhd& d = std::get<Drhd>(s->body);
-      if (d.segment != segment) continue;
-      for (const DeviceScope& unit_scope : d.scopes) {
-        if (!IsPciScope(unit_scope.type) || unit_scope.start_bus != scope.start_bus ||
-            unit_scope.path.empty() || unit_scope.path.size() > scope.path.size()) {
-          continue;
-        }
-        const bool prefix =
-            std::equal(unit_scope.path.begin(), unit_scope.path.end(), scope.path.begin());
-        const bool exact = unit_scope.path.size() == scope.path.size();
-        if (prefix &&
-            (exact || unit_scope.type == static_cast<uint8_t>(DeviceScopeType::kBridge))) {
-          return true;
-        }
-      }
+    PciKey key = KeyOf(segment, scope);
+    if (drhd_endpoints_.contains(key) || drhd_bridges_.contains(key)) return true;
+    auto& path = std::get<2>(key);
+    while (path.size() > 1) {
+      path.pop_back();
+      if (drhd_bridges_.contains(key)) return true;
     }
     return false;
   }
@@ -434,8 +432,8 @@ class Checker {
     }
     std::map<std::pair<uint16_t, uint64_t>, const DmarStructure*> by_base;
     std::map<uint16_t, const DmarStructure*> include_all_by_segment;
-    for (size_t i = 0; i < drhds_.size(); ++i) {
-      const DmarStructure& s = *drhds_[i];
+    for (const DmarStructure* unit : drhds_) {
+      const DmarStructure& s = *unit;
       const Drhd& d = std::get<Drhd>(s.body);
       auto [it, inserted] = by_base.emplace(std::make_pair(d.segment, d.register_base), &s);
       if (!inserted) {
@@ -452,10 +450,7 @@ class Checker {
             "owns the remaining devices is ambiguous (§8.3)",
             d.segment, first->second->offset);
       }
-      const bool later_drhd_in_segment =
-          std::any_of(drhds_.begin() + i + 1, drhds_.end(), [&d](const DmarStructure* later) {
-            return std::get<Drhd>(later->body).segment == d.segment;
-          });
+      const bool later_drhd_in_segment = last_drhd_of_segment_.at(d.segment) != &s;
       if (later_drhd_in_segment) {
         Add(Severity::kError, "include-pci-all-not-last", s.offset,
             "INCLUDE_PCI_ALL DRHD is not the last DRHD of segment %d (§8.3); first-match "
@@ -469,6 +464,9 @@ class Checker {
   std::vector<Finding> findings_;
   uint16_t highest_type_seen_ = 0;
   std::vector<const DmarStructure*> drhds_;
+  std::map<uint16_t, const DmarStructure*> last_drhd_of_segment_;
+  std::set<PciKey> drhd_endpoints_;
+  std::set<PciKey> drhd_bridges_;
   std::set<uint16_t> drhd_segments_;
   std::set<uint16_t> include_all_segments_;
   std::set<uint64_t> drhd_bases_;

@@ -12,6 +12,9 @@ using Args = std::vector<std::string>;
 // `vtdsim dmar decode|check|route ...` (dmar_command.cc).
 int DmarCommand(const Args& args);
 
+// `vtdsim caps --cap X --ecap Y | --dmesg LINE` (caps_command.cc).
+int CapsCommand(const Args& args);
+
 }  // namespace vtd::cli
 
 #endif  // VTDSIM_TOOLS_VTDSIM_COMMAND_H_

@@ -16,6 +16,7 @@ struct Subcommand {
 
 constexpr Subcommand kSubcommands[] = {
     {"dmar", vtd::cli::DmarCommand, "decode, check and route ACPI DMAR tables"},
+    {"caps", vtd::cli::CapsCommand, "decode CAP/ECAP registers and say if vtdsim models the unit"},
 };
 
 void PrintUsage(std::FILE* out) {

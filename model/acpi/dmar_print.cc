@@ -292,7 +292,7 @@ Json ScopesToJson(const std::vector<DeviceScope>& scopes, bool with_flags) {
   for (const DeviceScope& s : scopes) {
     Json o = Json::MakeObject();
     o.Set("type", ScopeJsonType(s.type));
-    if (ScopeJsonType(s.type) == "reserved") o.Set("type_value", static_cast<int>(s.type));
+    if (s.type < 1 || s.type > 5) o.Set("type_value", static_cast<int>(s.type));
     o.Set("offset", static_cast<uint64_t>(s.offset));
     if (with_flags || s.flags != 0) o.Set("flags", static_cast<int>(s.flags));
     o.Set("enumeration_id", static_cast<int>(s.enumeration_id));
@@ -332,7 +332,7 @@ Json DmarToJson(const DmarTable& table) {
   for (const DmarStructure& s : table.structures) {
     Json o = Json::MakeObject();
     o.Set("type", StructureJsonType(s.type));
-    if (StructureJsonType(s.type) == "UNKNOWN") o.Set("type_value", static_cast<int>(s.type));
+    if (s.type > 6) o.Set("type_value", static_cast<int>(s.type));
     o.Set("offset", static_cast<uint64_t>(s.offset));
     o.Set("length", static_cast<int>(s.length));
     std::visit(

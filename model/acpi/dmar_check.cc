@@ -5,13 +5,11 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "model/acpi/internal/dmar_parse.h"
 #include "model/common/bits.h"
 
@@ -118,7 +116,8 @@ class Checker {
           "reserved header bytes 38..47 are not zero");
     }
     if (!table_.trailing.empty()) {
-      // Linux reads a 0 Length there and stops walking; nothing is lost but the bytes.
+      // No structure is that short, so nothing is lost but the bytes; a walker that reads a
+      // 4-byte header there reads past the table.
       Add(Severity::kWarning, "trailing-partial-structure",
           table_.header.length - table_.trailing.size(),
           "%d trailing byte(s) inside Length cannot hold a 4-byte structure header",
@@ -183,7 +182,8 @@ class Checker {
           "DRHD Register Base Address is 0; Linux rejects it (\"DMAR reported at address "
           "zero\")");
     } else if (!IsAligned(d.register_base, kPageSize)) {
-      Add(Severity::kError, "drhd-base-unaligned", s.offset,
+      // A spec "must" (§8.3) that Linux does not check: it maps whatever it is given.
+      Add(Severity::kWarning, "drhd-base-unaligned", s.offset,
           "DRHD Register Base Address 0x%x is not 4 KiB aligned (§8.3)", d.register_base);
     } else if (!IsAligned(d.register_base, d.register_set_bytes())) {
       Add(Severity::kWarning, "drhd-base-not-size-aligned", s.offset,

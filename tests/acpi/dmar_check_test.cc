@@ -198,7 +198,7 @@ TEST(DmarCheckTest, Sec8_3_RegisterBaseNot4KAligned) {
   Parts p;
   p.gfx_drhd = DrhdBytes(0, 0, kGfxBase + 0x80, ScopeBytes(kEndpoint, 0, 0, {{2, 0}}));
   EXPECT_THAT(CheckDmarBytes(p.Build()),
-              ElementsAre(FindingIs("drhd-base-unaligned", Severity::kError, 48)));
+              ElementsAre(FindingIs("drhd-base-unaligned", Severity::kWarning, 48)));
 }
 
 TEST(DmarCheckTest, Sec8_3_RegisterBaseNotAlignedToRegisterSetSize) {

@@ -1,0 +1,27 @@
+// "Did you mean" suggestions for scenario messages: the candidate closest to a misspelled
+// word by edit distance, when it is close enough to be a likely typo.
+#ifndef VTDSIM_MODEL_SCENARIO_INTERNAL_SUGGEST_H_
+#define VTDSIM_MODEL_SCENARIO_INTERNAL_SUGGEST_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace vtd::scenario::internal {
+
+// Debian 12's Abseil has its own string_view, distinct from the std::string_view that the
+// register and fault tables use; this crosses between them.
+inline absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// Levenshtein distance, case-insensitive.
+int EditDistance(absl::string_view a, absl::string_view b);
+
+// The candidate nearest to `word` if its distance is at most max(1, size/3) (so "adr" finds
+// "addr" but "foo" finds nothing); ties go to the earlier candidate. "" otherwise.
+std::string Closest(absl::string_view word, absl::Span<const absl::string_view> candidates);
+
+}  // namespace vtd::scenario::internal
+
+#endif  // VTDSIM_MODEL_SCENARIO_INTERNAL_SUGGEST_H_

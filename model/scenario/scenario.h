@@ -1,0 +1,356 @@
+// A scenario as typed values: what `vtdsim run` loads from YAML (../shared/scenario-format.md,
+// the contract) before anything runs. The loader (scenario_loader.h) validates everything it
+// can without running the model, so a Scenario that loads holds only values that make sense:
+// numbers in range, register names resolved to offsets of the unit they address, unit names
+// resolved to indices, files read, fault reasons parsed. Execution never re-parses text.
+//
+// Every step and every field keeps its SourceMark (1-based line and column in the scenario
+// file), so errors found while running (a register write the unit rejects, a memory access
+// out of range) still point at the line that asked for it.
+//
+// Extensions to the contract (documented for users in scenarios/README.md):
+//  * `map` and `enable` steps (MapStep, EnableStep): builders that write legacy root, context
+//    and second-stage entries for a device and domain, and the standard enable sequence.
+//    Tables come from a pool of host memory (`tables:` top level, TablesConfig).
+//  * `repeat` steps (RepeatStep): a body run `count` times, with address fields advanced by a
+//    `stride` per iteration, so long generated streams stay short files.
+//  * Numbers may contain `_` separators (0xfed9_0000); size fields (memory_size, map size and
+//    page_size, dma size, tables pool_size) also take K/M/G/T suffixes (4K, 2M, 1G: KiB units).
+//  * Memory entries (and mem_write) also take `u8:` and `u16:` lists, and a single number in
+//    place of a one-element list.
+//  * `cap`/`ecap` may be omitted (kDefaultCap/kDefaultEcap); a named-field map may start from
+//    a `base:` value. A `dmar:` platform may carry `memory_size`, `cap` and `ecap` (a DMAR
+//    table has no CAP/ECAP values; these apply to every unit it describes).
+//  * `reg:` names are case-insensitive and may carry the spec's `_REG` suffix; fault-recording
+//    registers are FRCD<n> (low qword), FRCD<n>_HI (high qword), or FRCD_LO[n]/FRCD_HI[n].
+//  * `sid` also takes a raw 16-bit requester id (a number); `interrupt` takes `segment`.
+//  * `expect: {fault: R}` is short for `expect: {fault: {reason: R}}`.
+#ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
+#define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "model/acpi/dmar.h"
+#include "model/fault/fault_reason.h"
+#include "model/structs/ids.h"
+
+namespace vtd::scenario {
+
+// Where a value was written: 1-based line and column (yaml-cpp marks are 0-based). Line 0
+// means unknown (values that took their default).
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+  bool known() const { return line > 0; }
+  bool operator==(const SourceMark&) const = default;
+};
+
+// A value and where it came from (the mark of the default's parent map when defaulted).
+template <typename T>
+struct Located {
+  T value{};
+  SourceMark mark;
+};
+
+// "FILE:LINE:COL" (or "FILE" when the mark is unknown): the prefix of every message about a
+// scenario, at load time and while running.
+std::string FormatLocation(absl::string_view file, SourceMark mark);
+
+// ---- platform -------------------------------------------------------------------------------
+
+inline constexpr uint64_t kDefaultMemorySize = uint64_t{4} << 30;
+// Used when a unit gives no `cap`/`ecap` (an extension; the contract's own example values):
+// SAGAW 48-bit (4-level), MGAW 39, 8-bit domain ids, 2 MiB and 1 GiB pages, PSI (MAMV 18),
+// PLMR/PHMR, ZLR, one fault-recording register at 0x400; ECAP QI, IR, EIM, PT, SC, MHMV 15,
+// IOTLB registers at 0x500.
+inline constexpr uint64_t kDefaultCap = 0x00d2008c40660462;
+inline constexpr uint64_t kDefaultEcap = 0x0000000000f050da;
+
+// One `name: value` of a named-field CAP/ECAP map; values as written ("48", "2M", "true").
+struct NamedCapField {
+  std::string name;
+  std::vector<std::string> values;
+  SourceMark mark;
+};
+
+// A CAP or ECAP value as written, already resolved to the raw register value (`value`) and
+// audited against what the model implements (regs/cap_ecap.h).
+struct CapabilityValue {
+  enum class Form : uint8_t { kDefault, kRaw, kFields };
+  Form form = Form::kDefault;
+  uint64_t value = 0;
+  uint64_t base = 0;                  // kFields: the `base:` the fields were applied to
+  std::vector<NamedCapField> fields;  // kFields, in file order
+  SourceMark mark;
+};
+
+struct UnitConfig {
+  Located<std::string> name;  // default "dmar<index>"
+  Located<uint64_t> base;     // register base address, 4 KiB aligned
+  Located<uint16_t> segment;
+  CapabilityValue cap;
+  CapabilityValue ecap;
+  // `scope: all` (INCLUDE_PCI_ALL; also the default) or a list of requesters.
+  bool include_pci_all = true;
+  std::vector<Located<SourceId>> scope;
+  SourceMark mark;
+};
+
+struct UnitsPlatform {
+  std::vector<UnitConfig> units;
+};
+
+// `platform: {dmar: path}`. The table is read and parsed at load time.
+struct DmarPlatform {
+  Located<std::string> path;  // as resolved (relative to the scenario's directory)
+  std::vector<uint8_t> bytes;
+  acpi::DmarTable table;
+  CapabilityValue cap;   // for every unit of the table
+  CapabilityValue ecap;  // for every unit of the table
+};
+
+struct Platform {
+  Located<uint64_t> memory_size{kDefaultMemorySize, {}};
+  std::variant<UnitsPlatform, DmarPlatform> source;
+  // Unit names in unit order ("dmar0", ...): what `unit:` fields resolve against.
+  std::vector<std::string> unit_names;
+  // CAP/ECAP of each unit, in unit order (resolved).
+  std::vector<uint64_t> unit_caps;
+  std::vector<uint64_t> unit_ecaps;
+  SourceMark mark;
+};
+
+// ---- memory -------------------------------------------------------------------------------
+
+// One `memory:` entry (also the body of `mem_write`). Every form is turned into bytes at
+// load time (little-endian words; files read whole).
+struct MemoryEntry {
+  enum class Form : uint8_t { kU8, kU16, kU32, kU64, kBytes, kFile };
+  Located<uint64_t> addr;
+  Form form = Form::kBytes;
+  std::vector<uint8_t> bytes;
+  std::string file;      // kFile: the resolved path
+  SourceMark data_mark;  // the u64/u32/bytes/file value
+  SourceMark mark;
+};
+
+// `timing:`: cost-model overrides, kept as written until the timing model defines its keys.
+// Nested maps flatten to dotted keys ("iotlb.hit").
+struct TimingEntry {
+  std::string key;
+  uint64_t value = 0;
+  SourceMark mark;
+};
+
+// `tables:` (extension): where the `map`/`enable` builders place the structures they write.
+// Defaults: the top min(256 MiB, memory_size / 4) of memory.
+struct TablesConfig {
+  Located<uint64_t> pool_base;
+  Located<uint64_t> pool_size;
+  SourceMark mark;
+};
+
+// ---- steps --------------------------------------------------------------------------------
+
+// `unit:` as written (name or index), resolved to an index into Platform::unit_names.
+struct UnitRef {
+  std::string written;  // empty when defaulted to unit 0
+  int index = 0;
+  SourceMark mark;
+};
+
+// A register of a unit, by `offset` or by `reg` name, resolved against that unit's CAP/ECAP
+// (IVA/IOTLB sit at ECAP.IRO×16, FRCD registers at CAP.FRO×16).
+struct RegisterRef {
+  std::string name;     // canonical ("GCMD_REG", "FRCD_HI[3]"); empty for a raw offset
+  std::string written;  // as written in the file
+  bool by_offset = false;
+  bool modeled = true;     // false for spec registers the model does not implement (MTRRs)
+  uint32_t offset = 0;     // from the unit's register base
+  int natural_width = 32;  // of the register (32 for an offset with no register)
+  SourceMark mark;
+};
+
+struct MmioWrite {
+  UnitRef unit;
+  RegisterRef reg;
+  Located<uint64_t> value;
+  Located<int> width;  // 32 or 64 (the register's natural width when not written)
+};
+
+struct MmioRead {
+  UnitRef unit;
+  RegisterRef reg;
+  Located<int> width;
+};
+
+struct MemWrite {
+  MemoryEntry data;
+};
+
+struct MemRead {
+  Located<uint64_t> addr;
+  Located<int> width;  // 8, 16, 32 or 64
+};
+
+enum class DmaAccess : uint8_t { kRead, kWrite };
+absl::string_view DmaAccessName(DmaAccess access);  // "read", "write"
+
+// PCIe AT field of the request.
+enum class AddressType : uint8_t { kUntranslated, kTranslationRequest, kTranslated };
+absl::string_view AddressTypeName(AddressType at);  // "untranslated", ...
+
+inline constexpr uint32_t kMaxDmaSize = 4096;
+inline constexpr uint32_t kMaxPasid = 0xfffff;
+
+struct Dma {
+  Located<SourceId> sid;
+  Located<uint16_t> segment;
+  Located<uint64_t> addr;
+  Located<uint32_t> size{4, {}};  // 1..4096, and [addr, addr+size) within one 4 KiB page
+  Located<DmaAccess> access;
+  std::optional<Located<uint32_t>> pasid;  // 20 bits
+  Located<bool> exec;
+  Located<bool> priv;
+  Located<AddressType> at;
+};
+
+// The MSI as the device sends it.
+struct Interrupt {
+  Located<SourceId> sid;
+  Located<uint16_t> segment;  // extension; default 0
+  Located<uint64_t> address;
+  Located<uint32_t> data;
+};
+
+// `map` (extension): makes [iova, iova+size) of `domain` translate to [hpa, hpa+size) for
+// requester `sid` on its unit, with `perm` and leaf `page_size`, writing the legacy root entry,
+// context entry and second-stage tables (`levels`: 3, 4 or 5) as a driver would. Structures
+// that already exist are reused; the builder is implemented with execution.
+struct MapStep {
+  std::optional<UnitRef> unit;  // default: the unit that owns the requester
+  Located<SourceId> sid;
+  Located<uint16_t> segment;
+  Located<uint16_t> domain;
+  Located<uint64_t> iova;
+  Located<uint64_t> hpa;
+  Located<uint64_t> size;
+  Located<bool> read;  // from perm: r, w, rw (or none)
+  Located<bool> write;
+  Located<uint64_t> page_size{4096, {}};  // 4K, 2M or 1G
+  Located<int> levels{4, {}};             // 3 (39-bit), 4 (48-bit) or 5 (57-bit)
+};
+
+// `enable` (extension): the standard enable sequence a driver runs on `unit`: RTADDR (the
+// builder's root table, or `root`), GCMD.SRTP, global context-cache and IOTLB invalidation,
+// write-buffer flush when CAP.RWBF, then GCMD.TE.
+struct EnableStep {
+  UnitRef unit;
+  std::optional<Located<uint64_t>> root;
+};
+
+struct Step;
+
+// `repeat` (extension): `steps` run `count` times; on iteration i (from 0) every address field
+// of the body is advanced by i × its stride (dma/mem_read/mem_write `addr`, expect `hpa`, map
+// `iova` and `hpa`). A scalar stride applies to all three kinds.
+struct RepeatStride {
+  uint64_t addr = 0;
+  uint64_t hpa = 0;
+  uint64_t iova = 0;
+  SourceMark mark;
+};
+struct RepeatStep {
+  Located<uint64_t> count;
+  RepeatStride stride;
+  std::vector<Step> steps;
+};
+
+// ---- expectations -------------------------------------------------------------------------
+
+struct FaultExpectation {
+  Located<std::string> reason_text;  // as written ("LRT.3", "0x6", "6")
+  FaultReason reason{};              // parsed (model/fault)
+};
+
+struct InterruptExpectation {
+  std::optional<Located<uint32_t>> vector;
+  std::optional<Located<uint32_t>> dest;
+  std::optional<Located<int>> trigger;        // 0 edge, 1 level
+  std::optional<Located<int>> delivery_mode;  // 0..7 (0 fixed, 1 lowest priority, ...)
+  std::optional<Located<int>> dest_mode;      // 0 physical, 1 logical
+};
+
+struct PostedExpectation {
+  std::optional<Located<uint64_t>> pda;
+  std::optional<Located<uint32_t>> vector;
+};
+
+// One `expect:`; the loader allows only the forms that fit the step's action.
+struct Expect {
+  std::optional<Located<uint64_t>> value;  // mmio_read, mem_read
+  std::optional<Located<uint64_t>> mask;   // with value
+  std::optional<Located<uint64_t>> hpa;    // dma
+  std::optional<FaultExpectation> fault;   // dma, interrupt
+  std::optional<InterruptExpectation> interrupt;
+  std::optional<PostedExpectation> posted;
+  std::optional<Located<uint64_t>> cycles;  // any step
+  std::optional<Located<uint64_t>> cycles_max;
+  SourceMark mark;
+};
+
+// ---- steps --------------------------------------------------------------------------------
+
+enum class ActionKind : uint8_t {
+  kMmioWrite,
+  kMmioRead,
+  kMemWrite,
+  kMemRead,
+  kDma,
+  kInterrupt,
+  kMap,
+  kEnable,
+  kRepeat,
+};
+// Alternatives in ActionKind order.
+using Action = std::variant<MmioWrite, MmioRead, MemWrite, MemRead, Dma, Interrupt, MapStep,
+                            EnableStep, RepeatStep>;
+
+// The action's key in the file and in JSON output: "mmio_write", ..., "repeat".
+absl::string_view ActionKindName(ActionKind kind);
+
+struct Step {
+  Action action;
+  std::optional<Expect> expect;
+  std::string label;
+  SourceMark mark;
+
+  ActionKind kind() const { return static_cast<ActionKind>(action.index()); }
+};
+
+// ---- the scenario -------------------------------------------------------------------------
+
+struct Scenario {
+  std::string file;  // the path it was loaded from, as given (the prefix of messages)
+  Located<std::string> name;
+  std::string description;
+  std::vector<Located<std::string>> spec;  // sections, e.g. "3.4.3"
+  Platform platform;
+  std::vector<MemoryEntry> memory;
+  std::vector<TimingEntry> timing;
+  TablesConfig tables;
+  std::vector<Step> steps;
+  // Steps once every repeat is unrolled (what execution runs and numbers).
+  uint64_t expanded_step_count = 0;
+
+  std::string Where(SourceMark mark) const { return FormatLocation(file, mark); }
+};
+
+}  // namespace vtd::scenario
+
+#endif  // VTDSIM_MODEL_SCENARIO_SCENARIO_H_

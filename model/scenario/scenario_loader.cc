@@ -1,0 +1,2267 @@
+#include "model/scenario/scenario_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <bitset>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "absl/types/span.h"
+#include "model/acpi/acpidump.h"
+#include "model/acpi/dmar.h"
+#include "model/common/hex.h"
+#include "model/fault/fault_reason.h"
+#include "model/platform/platform.h"
+#include "model/regs/cap_ecap.h"
+#include "model/scenario/internal/suggest.h"
+#include "model/scenario/register_names.h"
+
+namespace vtd::scenario {
+
+std::string FormatLocation(absl::string_view file, SourceMark mark) {
+  if (!mark.known()) return std::string(file);
+  return absl::StrFormat("%s:%d:%d", file, mark.line, mark.column);
+}
+
+absl::string_view DmaAccessName(DmaAccess access) {
+  return access == DmaAccess::kRead ? "read" : "write";
+}
+
+absl::string_view AddressTypeName(AddressType at) {
+  switch (at) {
+    case AddressType::kUntranslated:
+      return "untranslated";
+    case AddressType::kTranslationRequest:
+      return "translation_request";
+    case AddressType::kTranslated:
+      return "translated";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write",
+                                              "mem_read",   "dma",       "interrupt",
+                                              "map",        "enable",    "repeat"};
+static_assert(std::size(kActionNames) == std::variant_size_v<Action>);
+
+}  // namespace
+
+absl::string_view ActionKindName(ActionKind kind) { return kActionNames[static_cast<int>(kind)]; }
+
+// ---- value syntax ---------------------------------------------------------------------------
+
+namespace {
+
+// Text for a message: at most 40 characters, non-printable bytes escaped, so that whatever a
+// file holds, an error stays one readable line.
+std::string Shown(absl::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < 40; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppendFormat(&out, "\\x%02x", c);
+    }
+  }
+  if (text.size() > 40) out += "...";
+  return absl::StrCat("'", out, "'");
+}
+
+absl::StatusOr<uint64_t> ParseDigits(absl::string_view digits, int base, absl::string_view text) {
+  if (digits.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Shown(text), " is not a number (expected decimal or 0x hex)"));
+  }
+  uint64_t value = 0;
+  bool previous_underscore = true;  // no leading '_'
+  for (char ch : digits) {
+    if (ch == '_') {
+      if (previous_underscore) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Shown(text), " is not a number (expected decimal or 0x hex)"));
+      }
+      previous_underscore = true;
+      continue;
+    }
+    previous_underscore = false;
+    int d;
+    if (ch >= '0' && ch <= '9') {
+      d = ch - '0';
+    } else if (ch >= 'a' && ch <= 'f') {
+      d = ch - 'a' + 10;
+    } else if (ch >= 'A' && ch <= 'F') {
+      d = ch - 'A' + 10;
+    } else {
+      d = 99;
+    }
+    if (d >= base) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Shown(text), " is not a number (expected decimal or 0x hex",
+                       base == 10 && d < 16 ? "; hex needs a 0x prefix)" : ")"));
+    }
+    if (value > (~uint64_t{0} - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+      return absl::OutOfRangeError(absl::StrCat(Shown(text), " does not fit in 64 bits"));
+    }
+    value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  }
+  if (previous_underscore) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Shown(text), " is not a number (expected decimal or 0x hex)"));
+  }
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ParseNumber(absl::string_view text) {
+  absl::string_view t = absl::StripAsciiWhitespace(text);
+  if (absl::StartsWith(t, "-")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Shown(text), " is negative (expected a number >= 0)"));
+  }
+  if (absl::ConsumePrefix(&t, "+")) {
+    // YAML allows "+5"; we do too, but not "+-5" or "+".
+    if (t.empty() || t[0] == '+' || t[0] == '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Shown(text), " is not a number (expected decimal or 0x hex)"));
+    }
+  }
+  if (absl::ConsumePrefix(&t, "0x") || absl::ConsumePrefix(&t, "0X")) {
+    return ParseDigits(t, 16, text);
+  }
+  return ParseDigits(t, 10, text);
+}
+
+absl::StatusOr<uint64_t> ParseSize(absl::string_view text) {
+  absl::string_view t = absl::StripAsciiWhitespace(text);
+  const std::string lower = absl::AsciiStrToLower(t);
+  struct Unit {
+    absl::string_view suffix;
+    int shift;
+  };
+  static constexpr Unit kUnits[] = {{"kib", 10}, {"mib", 20}, {"gib", 30}, {"tib", 40},
+                                    {"kb", 10},  {"mb", 20},  {"gb", 30},  {"tb", 40},
+                                    {"k", 10},   {"m", 20},   {"g", 30},   {"t", 40}};
+  // Hex digits include no k/m/g/t, so a suffix never eats a digit; but "0x..b" ends in a digit.
+  if (!absl::StartsWith(lower, "0x")) {
+    for (const Unit& unit : kUnits) {
+      if (absl::EndsWith(lower, unit.suffix) && lower.size() > unit.suffix.size()) {
+        absl::StatusOr<uint64_t> n = ParseNumber(t.substr(0, t.size() - unit.suffix.size()));
+        if (!n.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              Shown(text), " is not a size (expected a number, optionally with K, M, G or T)"));
+        }
+        if (*n > (~uint64_t{0} >> unit.shift)) {
+          return absl::OutOfRangeError(absl::StrCat(Shown(text), " does not fit in 64 bits"));
+        }
+        return *n << unit.shift;
+      }
+    }
+  }
+  return ParseNumber(text);
+}
+
+absl::StatusOr<SourceId> ParseRequesterId(absl::string_view text) {
+  const absl::string_view t = absl::StripAsciiWhitespace(text);
+  const size_t colon = t.find(':');
+  const size_t dot = t.find('.', colon == absl::string_view::npos ? 0 : colon);
+  auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Shown(text),
+                     " is not a requester id (expected \"bb:dd.f\" in hex, e.g. "
+                     "\"00:02.0\")"));
+  };
+  if (colon == absl::string_view::npos || dot == absl::string_view::npos ||
+      t.find(':', colon + 1) != absl::string_view::npos) {
+    return bad();
+  }
+  const absl::string_view parts[3] = {t.substr(0, colon), t.substr(colon + 1, dot - colon - 1),
+                                      t.substr(dot + 1)};
+  uint64_t v[3];
+  for (int i = 0; i < 3; ++i) {
+    if (parts[i].empty() || parts[i].size() > 4) return bad();
+    for (char ch : parts[i]) {
+      if (!absl::ascii_isxdigit(static_cast<unsigned char>(ch))) return bad();
+    }
+    v[i] = ParseDigits(parts[i], 16, text).value_or(~uint64_t{0});
+  }
+  static constexpr absl::string_view kPart[3] = {"bus", "device", "function"};
+  static constexpr uint64_t kMax[3] = {0xff, 0x1f, 0x7};
+  for (int i = 0; i < 3; ++i) {
+    if (v[i] > kMax[i]) {
+      return absl::OutOfRangeError(absl::StrFormat(
+          "%s: %s %#x is out of range (expected \"bb:dd.f\" with bus <= 0xff, device <= 0x1f, "
+          "function <= 7)",
+          Shown(text), kPart[i], v[i]));
+    }
+  }
+  return SourceId::FromBdf(static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]));
+}
+
+// ---- the loader -----------------------------------------------------------------------------
+
+namespace {
+
+SourceMark MarkOf(const YAML::Mark& mark) {
+  if (mark.line < 0 || mark.column < 0) return {};
+  return SourceMark{mark.line + 1, mark.column + 1};
+}
+SourceMark MarkOf(const YAML::Node& node) { return MarkOf(node.Mark()); }
+
+// What a node is, for "expected X, got Y".
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return Shown(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+std::string JoinKeys(absl::Span<const absl::string_view> keys) { return absl::StrJoin(keys, ", "); }
+
+// One key of a YAML map, with the path used in messages ("steps[2].dma.size").
+struct Entry {
+  std::string key;
+  SourceMark key_mark;
+  YAML::Node value;
+  std::string path;
+  SourceMark mark() const {
+    const SourceMark m = MarkOf(value);
+    return m.known() ? m : key_mark;
+  }
+};
+
+struct RepeatLevel {
+  uint64_t count = 1;
+  RepeatStride stride;
+  // The page offsets i × stride.addr (mod 4 KiB) takes over the iterations.
+  std::bitset<4096> addr_offsets;
+};
+
+std::bitset<4096> Rotate(const std::bitset<4096>& bits, uint64_t by) {
+  by &= 0xfff;
+  if (by == 0) return bits;
+  return (bits << by) | (bits >> (4096 - by));
+}
+
+class Loader;
+
+// A YAML map checked against the keys it may hold: reports the node not being a map, unknown
+// keys (with the allowed ones and a suggestion), duplicate and non-string keys.
+class Fields {
+ public:
+  Fields(Loader& loader, const YAML::Node& node, std::string path,
+         absl::Span<const absl::string_view> allowed, absl::string_view what);
+
+  bool ok() const { return ok_; }
+  SourceMark mark() const { return mark_; }
+  const std::string& path() const { return path_; }
+  const Entry* Find(absl::string_view key) const {
+    for (const Entry& e : entries_) {
+      if (e.key == key) return &e;
+    }
+    return nullptr;
+  }
+  bool Has(absl::string_view key) const { return Find(key) != nullptr; }
+  // The entry, or an error naming the missing key and what it holds.
+  const Entry* Require(absl::string_view key, absl::string_view expected);
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  Loader& loader_;
+  std::string path_;
+  SourceMark mark_;
+  bool ok_ = false;
+  std::vector<Entry> entries_;
+};
+
+class Loader {
+ public:
+  Loader(std::string file, std::filesystem::path directory)
+      : file_(std::move(file)), directory_(std::move(directory)) {}
+
+  absl::StatusOr<Scenario> Load(absl::string_view text);
+
+  void Error(SourceMark mark, absl::string_view path, absl::string_view what) {
+    errors_.push_back({mark, path.empty() ? std::string(what) : absl::StrCat(path, ": ", what)});
+  }
+
+ private:
+  friend class Fields;
+
+  // ---- scalars ----
+  std::optional<std::string> Text(const Entry& e, absl::string_view expected);
+  std::optional<Located<uint64_t>> Number(const Entry& e, uint64_t min, uint64_t max,
+                                          bool size_units = false);
+  std::optional<Located<uint64_t>> Number(const Entry& e, uint64_t max) {
+    return Number(e, 0, max);
+  }
+  std::optional<Located<bool>> Bool(const Entry& e);
+  std::optional<Located<int>> Choice(const Entry& e,
+                                     absl::Span<const std::pair<absl::string_view, int>> choices,
+                                     bool numbers_too = false, int max_number = 0);
+  std::optional<Located<SourceId>> Requester(const YAML::Node& node, const std::string& path);
+  std::optional<Located<int>> Width(const Entry& e, absl::Span<const int> allowed);
+  std::optional<UnitRef> Unit(const Entry* e, SourceMark default_mark);
+
+  // ---- sections ----
+  void ParsePlatform(const Entry& e, Scenario& s);
+  std::optional<CapabilityValue> ParseCapability(const Entry& e, CapRegister reg);
+  void AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                 const CapabilityValue& ecap, SourceMark unit_mark, int haw);
+  std::optional<UnitConfig> ParseUnit(const YAML::Node& node, const std::string& path, int index,
+                                      const CapabilityValue* default_cap,
+                                      const CapabilityValue* default_ecap);
+  void ParseDmar(const Entry& e, const Fields& platform, Scenario& s);
+  std::optional<MemoryEntry> ParseMemoryEntry(const YAML::Node& node, const std::string& path);
+  void ParseTiming(const YAML::Node& node, const std::string& key, const std::string& path,
+                   int depth, std::vector<TimingEntry>& out);
+  void ParseTables(const Entry* e, Scenario& s);
+  std::filesystem::path Resolve(const std::string& path) const;
+  // Reads a file a scenario names (dmar table, memory image); reports and returns nullopt when
+  // it does not exist or cannot be read.
+  std::optional<std::vector<uint8_t>> ReadNamedFile(const Entry& e, const std::string& text,
+                                                    uint64_t max_size);
+  std::vector<Step> ParseSteps(const Entry& e);
+  std::optional<Step> ParseStep(const YAML::Node& node, const std::string& path);
+
+  // ---- actions ----
+  std::optional<RegisterRef> Register(const Fields& f, int unit);
+  std::optional<MmioWrite> ParseMmioWrite(const Entry& e);
+  std::optional<MmioRead> ParseMmioRead(const Entry& e);
+  std::optional<MemRead> ParseMemRead(const Entry& e);
+  std::optional<Dma> ParseDma(const Entry& e);
+  std::optional<Interrupt> ParseInterrupt(const Entry& e);
+  std::optional<MapStep> ParseMap(const Entry& e);
+  std::optional<EnableStep> ParseEnable(const Entry& e);
+  std::optional<RepeatStep> ParseRepeat(const Entry& e);
+  std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits);
+
+  // ---- checks that need the platform ----
+  // Largest advance repeats add to an address field (sum of (count - 1) × stride), or nullopt
+  // on overflow.
+  std::optional<uint64_t> MaxAdvance(uint64_t RepeatStride::*field) const;
+  // Reports `what` if [addr, addr + length) leaves memory on some iteration.
+  void CheckInMemory(const Located<uint64_t>& addr, uint64_t length, const std::string& path,
+                     absl::string_view what);
+  std::optional<int> RouteRequester(uint16_t segment, SourceId sid) const;
+  bool PlatformKnown() const { return platform_ok_; }
+  int UnitCount() const { return static_cast<int>(unit_names_.size()); }
+
+  std::string file_;
+  std::filesystem::path directory_;
+  struct ErrorLine {
+    SourceMark mark;
+    std::string text;
+  };
+  std::vector<ErrorLine> errors_;
+
+  // What later sections check against.
+  bool platform_ok_ = false;
+  uint64_t memory_size_ = kDefaultMemorySize;
+  std::vector<std::string> unit_names_;
+  std::vector<uint64_t> unit_caps_;
+  std::vector<uint64_t> unit_ecaps_;
+  std::vector<UnitConfig> units_;  // units platform only
+  std::optional<platform::Platform> dmar_platform_;
+
+  std::vector<RepeatLevel> repeats_;  // enclosing repeat steps, outermost first
+  uint64_t parsed_steps_ = 0;
+  SourceMark steps_mark_;
+  bool memory_size_ok_ = true;
+  bool step_budget_reported_ = false;
+};
+
+Fields::Fields(Loader& loader, const YAML::Node& node, std::string path,
+               absl::Span<const absl::string_view> allowed, absl::string_view what)
+    : loader_(loader), path_(std::move(path)), mark_(MarkOf(node)) {
+  if (!node.IsMap()) {
+    loader_.Error(
+        mark_, path_,
+        absl::StrCat("expected ", what, ", got ", Describe(node),
+                     allowed.empty() ? "" : absl::StrCat(" (keys: ", JoinKeys(allowed), ")")));
+    return;
+  }
+  ok_ = true;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node key = it->first;
+    const SourceMark key_mark = MarkOf(key);
+    if (!key.IsScalar()) {
+      loader_.Error(key_mark, path_, absl::StrCat("a key must be a word, got ", Describe(key)));
+      continue;
+    }
+    const std::string name = key.Scalar();
+    const std::string child = path_.empty() ? name : absl::StrCat(path_, ".", name);
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      const std::string suggestion = internal::Closest(name, allowed);
+      loader_.Error(
+          key_mark, path_,
+          absl::StrCat(
+              "unknown key ", Shown(name),
+              suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+              " (expected one of: ", JoinKeys(allowed), ")"));
+      continue;
+    }
+    if (Find(name) != nullptr) {
+      loader_.Error(key_mark, path_,
+                    absl::StrFormat("duplicate key '%s' (first at line %d)", name,
+                                    Find(name)->key_mark.line));
+      continue;
+    }
+    entries_.push_back(Entry{name, key_mark, it->second, child});
+  }
+}
+
+const Entry* Fields::Require(absl::string_view key, absl::string_view expected) {
+  const Entry* e = Find(key);
+  if (e == nullptr && ok_) {
+    loader_.Error(mark_, path_,
+                  absl::StrCat("missing required key '", key, "' (expected ", expected, ")"));
+  }
+  return e;
+}
+
+// ---- scalars ----
+
+std::optional<std::string> Loader::Text(const Entry& e, absl::string_view expected) {
+  if (!e.value.IsScalar()) {
+    Error(e.mark(), e.path, absl::StrCat("expected ", expected, ", got ", Describe(e.value)));
+    return std::nullopt;
+  }
+  return e.value.Scalar();
+}
+
+std::optional<Located<uint64_t>> Loader::Number(const Entry& e, uint64_t min, uint64_t max,
+                                                bool size_units) {
+  const absl::string_view expected = size_units ? "a size (a number, or with K, M, G)" : "a number";
+  std::optional<std::string> text = Text(e, expected);
+  if (!text) return std::nullopt;
+  absl::StatusOr<uint64_t> n = size_units ? ParseSize(*text) : ParseNumber(*text);
+  if (!n.ok()) {
+    Error(e.mark(), e.path, n.status().message());
+    return std::nullopt;
+  }
+  if (*n < min || *n > max) {
+    Error(e.mark(), e.path,
+          absl::StrFormat("%s is out of range (expected %s to %s)", *text,
+                          min < 0x10000 ? absl::StrCat(min) : Hex(min),
+                          max < 0x10000 ? absl::StrCat(max) : Hex(max)));
+    return std::nullopt;
+  }
+  return Located<uint64_t>{*n, e.mark()};
+}
+
+std::optional<Located<bool>> Loader::Bool(const Entry& e) {
+  std::optional<std::string> text = Text(e, "true or false");
+  if (!text) return std::nullopt;
+  const std::string t = absl::AsciiStrToLower(*text);
+  if (t == "true" || t == "yes" || t == "on" || t == "1") return Located<bool>{true, e.mark()};
+  if (t == "false" || t == "no" || t == "off" || t == "0") return Located<bool>{false, e.mark()};
+  Error(e.mark(), e.path, absl::StrCat(Shown(*text), " is not a boolean (expected true or false)"));
+  return std::nullopt;
+}
+
+std::optional<Located<int>> Loader::Choice(
+    const Entry& e, absl::Span<const std::pair<absl::string_view, int>> choices, bool numbers_too,
+    int max_number) {
+  std::vector<absl::string_view> names;
+  for (const auto& [name, value] : choices) names.push_back(name);
+  const std::string expected = absl::StrCat(
+      "one of ", JoinKeys(names), numbers_too ? absl::StrCat(", or 0 to ", max_number) : "");
+  std::optional<std::string> text = Text(e, expected);
+  if (!text) return std::nullopt;
+  const std::string lower = absl::AsciiStrToLower(*text);
+  for (const auto& [name, value] : choices) {
+    if (lower == name) return Located<int>{value, e.mark()};
+  }
+  if (numbers_too) {
+    absl::StatusOr<uint64_t> n = ParseNumber(*text);
+    if (n.ok() && *n <= static_cast<uint64_t>(max_number)) {
+      return Located<int>{static_cast<int>(*n), e.mark()};
+    }
+  }
+  const std::string suggestion = internal::Closest(lower, names);
+  Error(e.mark(), e.path,
+        absl::StrCat(Shown(*text), " is not valid",
+                     suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+                     " (expected ", expected, ")"));
+  return std::nullopt;
+}
+
+std::optional<Located<SourceId>> Loader::Requester(const YAML::Node& node,
+                                                   const std::string& path) {
+  const SourceMark mark = MarkOf(node);
+  if (!node.IsScalar()) {
+    Error(mark, path, absl::StrCat("expected a requester \"bb:dd.f\", got ", Describe(node)));
+    return std::nullopt;
+  }
+  const std::string& text = node.Scalar();
+  if (text.find(':') == std::string::npos) {
+    // A raw 16-bit requester id (extension).
+    absl::StatusOr<uint64_t> n = ParseNumber(text);
+    if (n.ok() && *n <= 0xffff) return Located<SourceId>{SourceId(static_cast<uint16_t>(*n)), mark};
+  }
+  absl::StatusOr<SourceId> sid = ParseRequesterId(text);
+  if (!sid.ok()) {
+    Error(mark, path, sid.status().message());
+    return std::nullopt;
+  }
+  return Located<SourceId>{*sid, mark};
+}
+
+std::optional<Located<int>> Loader::Width(const Entry& e, absl::Span<const int> allowed) {
+  std::optional<std::string> text = Text(e, "a width");
+  if (!text) return std::nullopt;
+  absl::StatusOr<uint64_t> n = ParseNumber(*text);
+  const std::string expected = absl::StrJoin(allowed, ", ");
+  if (!n.ok()) {
+    Error(e.mark(), e.path,
+          absl::StrCat(n.status().message(), " (expected a width: ", expected, ")"));
+    return std::nullopt;
+  }
+  for (int w : allowed) {
+    if (*n == static_cast<uint64_t>(w)) return Located<int>{w, e.mark()};
+  }
+  Error(e.mark(), e.path,
+        absl::StrCat("width ", *text, " is not valid (expected ", expected, " bits)"));
+  return std::nullopt;
+}
+
+std::optional<UnitRef> Loader::Unit(const Entry* e, SourceMark default_mark) {
+  if (e == nullptr) {
+    if (PlatformKnown() && UnitCount() == 0) return std::nullopt;
+    return UnitRef{"", 0, default_mark};
+  }
+  std::optional<std::string> text = Text(*e, "a unit name or index");
+  if (!text) return std::nullopt;
+  if (!PlatformKnown()) return UnitRef{*text, 0, e->mark()};  // nothing to check against
+  absl::StatusOr<uint64_t> n = ParseNumber(*text);
+  if (n.ok()) {
+    if (*n < static_cast<uint64_t>(UnitCount())) {
+      return UnitRef{*text, static_cast<int>(*n), e->mark()};
+    }
+    Error(e->mark(), e->path,
+          absl::StrFormat("unit index %s does not exist (expected 0 to %d, or a name: %s)", *text,
+                          UnitCount() - 1, absl::StrJoin(unit_names_, ", ")));
+    return std::nullopt;
+  }
+  for (int i = 0; i < UnitCount(); ++i) {
+    if (unit_names_[i] == *text) return UnitRef{*text, i, e->mark()};
+  }
+  std::vector<absl::string_view> names(unit_names_.begin(), unit_names_.end());
+  const std::string suggestion = internal::Closest(*text, names);
+  Error(e->mark(), e->path,
+        absl::StrCat("unit ", Shown(*text), " does not exist",
+                     suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+                     " (expected one of: ", absl::StrJoin(unit_names_, ", "), ", or an index 0 to ",
+                     UnitCount() - 1, ")"));
+  return std::nullopt;
+}
+
+// ---- top level ----
+
+constexpr absl::string_view kTopKeys[] = {"name",   "description", "spec",   "platform",
+                                          "memory", "timing",      "tables", "steps"};
+
+// Rejects nesting that would make yaml-cpp's recursive parser (or ours) go deep, before
+// yaml-cpp sees the text: flow brackets more than kMaxNesting deep, or a block line indented
+// (spaces and "- " entries) beyond 4 × kMaxNesting columns. Real scenarios come nowhere near.
+std::optional<std::pair<SourceMark, std::string>> CheckNesting(absl::string_view text) {
+  int depth = 0;
+  int line = 1;
+  int column = 0;
+  bool at_line_start = true;
+  int indent = 0;
+  char quote = 0;
+  bool comment = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    ++column;
+    if (ch == '\n') {
+      ++line;
+      column = 0;
+      at_line_start = true;
+      indent = 0;
+      comment = false;
+      if (quote == '\'' || quote == '"') {
+        // Quoted scalars may span lines; keep the state.
+      }
+      continue;
+    }
+    if (comment) continue;
+    if (at_line_start) {
+      if (ch == ' ' || ch == '-' || ch == '\t' || ch == '?' || ch == ':') {
+        if (++indent > 4 * kMaxNesting) {
+          return std::make_pair(SourceMark{line, column},
+                                absl::StrFormat("indentation deeper than %d columns (expected "
+                                                "at most %d levels of nesting)",
+                                                4 * kMaxNesting, kMaxNesting));
+        }
+        continue;
+      }
+      at_line_start = false;
+    }
+    if (quote != 0) {
+      if (quote == '"' && ch == '\\') {
+        ++i;
+        ++column;
+      } else if (ch == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (ch == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      comment = true;
+    } else if ((ch == '"' || ch == '\'') &&
+               (i == 0 ||
+                absl::string_view(" \t[{,:").find(text[i - 1]) != absl::string_view::npos)) {
+      quote = ch;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > kMaxNesting) {
+        return std::make_pair(SourceMark{line, column},
+                              absl::StrFormat("nesting deeper than %d levels", kMaxNesting));
+      }
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
+  Scenario s;
+  s.file = file_;
+  if (auto nesting = CheckNesting(text)) {
+    Error(nesting->first, "", nesting->second);
+  } else {
+    try {
+      std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+      if (documents.size() > 1) {
+        Error(MarkOf(documents[1]), "", "a second YAML document (expected one scenario per file)");
+      }
+      const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+      Fields top(*this, root, "", kTopKeys, "a scenario map (name, platform, steps, ...)");
+      if (top.ok()) {
+        if (const Entry* e = top.Require("name", "the scenario's name")) {
+          if (std::optional<std::string> name = Text(*e, "a name")) {
+            if (name->empty()) {
+              Error(e->mark(), e->path, "the name is empty (expected a name)");
+            }
+            s.name = {*name, e->mark()};
+          }
+        }
+        if (const Entry* e = top.Find("description")) {
+          if (std::optional<std::string> d = Text(*e, "text")) s.description = *d;
+        }
+        if (const Entry* e = top.Find("spec")) {
+          if (e->value.IsSequence()) {
+            int i = 0;
+            for (const YAML::Node& section : e->value) {
+              const Entry item{"", MarkOf(section), section,
+                               absl::StrFormat("%s[%d]", e->path, i++)};
+              if (std::optional<std::string> t = Text(item, "a spec section such as \"3.4.3\"")) {
+                s.spec.push_back({*t, item.mark()});
+              }
+            }
+          } else if (std::optional<std::string> t =
+                         Text(*e, "a list of spec sections such as [\"3.4.3\"]")) {
+            s.spec.push_back({*t, e->mark()});
+          }
+        }
+        if (const Entry* e = top.Require("platform", "a map with 'dmar' or 'units'")) {
+          ParsePlatform(*e, s);
+        }
+        ParseTables(top.Find("tables"), s);
+        if (const Entry* e = top.Find("memory")) {
+          if (!e->value.IsSequence()) {
+            Error(e->mark(), e->path,
+                  absl::StrCat("expected a list of {addr, u64|u32|bytes|file} entries, got ",
+                               Describe(e->value)));
+          } else {
+            int i = 0;
+            for (const YAML::Node& item : e->value) {
+              if (std::optional<MemoryEntry> m =
+                      ParseMemoryEntry(item, absl::StrFormat("memory[%d]", i))) {
+                s.memory.push_back(std::move(*m));
+              }
+              ++i;
+            }
+          }
+        }
+        if (const Entry* e = top.Find("timing")) {
+          ParseTiming(e->value, "", "timing", 0, s.timing);
+        }
+        if (const Entry* e = top.Require("steps", "a list of steps")) {
+          steps_mark_ = e->key_mark;
+          s.steps = ParseSteps(*e);
+        }
+      }
+    } catch (const YAML::ParserException& ex) {
+      // yaml-cpp's DeepRecursion is a ParserException too.
+      errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML syntax error: ", ex.msg)});
+    } catch (const YAML::Exception& ex) {
+      errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML error: ", ex.msg)});
+    } catch (const std::bad_alloc&) {
+      errors_.push_back({{}, "out of memory while reading the scenario"});
+    } catch (const std::exception& ex) {
+      errors_.push_back({{}, absl::StrCat("cannot read the scenario: ", ex.what())});
+    }
+  }
+  if (errors_.empty()) {
+    // Expanded count (repeats unrolled), saturating at the limit.
+    struct Counter {
+      static uint64_t Count(const std::vector<Step>& steps) {
+        uint64_t total = 0;
+        for (const Step& step : steps) {
+          uint64_t n = 1;
+          if (const auto* r = std::get_if<RepeatStep>(&step.action)) {
+            const uint64_t body = Count(r->steps);
+            n = (body != 0 && r->count.value > kMaxExpandedSteps / body) ? kMaxExpandedSteps + 1
+                                                                         : r->count.value * body;
+          }
+          total = std::min(total + n, kMaxExpandedSteps + 1);
+        }
+        return total;
+      }
+    };
+    s.expanded_step_count = Counter::Count(s.steps);
+    if (s.expanded_step_count > kMaxExpandedSteps) {
+      Error(steps_mark_, "steps",
+            absl::StrFormat("the repeats unroll to more than %d steps", kMaxExpandedSteps));
+    }
+  }
+  if (!errors_.empty()) {
+    std::stable_sort(errors_.begin(), errors_.end(), [](const ErrorLine& a, const ErrorLine& b) {
+      return std::make_pair(a.mark.line, a.mark.column) <
+             std::make_pair(b.mark.line, b.mark.column);
+    });
+    std::vector<std::string> lines;
+    for (const ErrorLine& error : errors_) {
+      if (static_cast<int>(lines.size()) == kMaxErrors) {
+        lines.push_back(
+            absl::StrFormat("%s: ... and %d more errors", file_, errors_.size() - kMaxErrors));
+        break;
+      }
+      lines.push_back(absl::StrCat(FormatLocation(file_, error.mark), ": ", error.text));
+    }
+    return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+  }
+  return s;
+}
+
+// ---- platform ----
+
+constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units", "cap", "ecap"};
+constexpr absl::string_view kUnitKeys[] = {"name", "base", "segment", "cap", "ecap", "scope"};
+
+std::filesystem::path Loader::Resolve(const std::string& path) const {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = directory_ / p;
+  return p;
+}
+
+std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const std::string& text,
+                                                          uint64_t max_size) {
+  const std::filesystem::path path = Resolve(text);
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    Error(e.mark(), e.path,
+          absl::StrCat("file ", Shown(text), " does not exist (looked for ", Shown(path.string()),
+                       ", relative to the scenario's directory)"));
+    return std::nullopt;
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    Error(e.mark(), e.path, absl::StrCat(Shown(text), " is not a regular file (expected a file)"));
+    return std::nullopt;
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > max_size) {
+    Error(e.mark(), e.path,
+          ec ? absl::StrCat("cannot read ", Shown(text))
+             : absl::StrFormat("%s holds %d bytes (expected at most %s)", Shown(text), size,
+                               Hex(max_size)));
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  if (size > 0) in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (!in) {
+    Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+void Loader::ParsePlatform(const Entry& e, Scenario& s) {
+  Fields f(*this, e.value, e.path, kPlatformKeys, "a platform map with 'dmar' or 'units'");
+  if (!f.ok()) return;
+  s.platform.mark = f.mark();
+  const size_t errors_before = errors_.size();
+  if (const Entry* m = f.Find("memory_size")) {
+    memory_size_ok_ = false;
+    if (auto n = Number(*m, 4096, uint64_t{1} << 52, /*size_units=*/true)) {
+      if (n->value % 4096 != 0) {
+        Error(m->mark(), m->path,
+              absl::StrCat(Hex(n->value),
+                           " is not a multiple of 4 KiB (expected a multiple of "
+                           "0x1000)"));
+      } else {
+        s.platform.memory_size = *n;
+        memory_size_ = n->value;
+        memory_size_ok_ = true;
+      }
+    }
+  }
+  const Entry* dmar = f.Find("dmar");
+  const Entry* units = f.Find("units");
+  if (dmar != nullptr && units != nullptr) {
+    Error(units->key_mark, f.path(), "has both 'dmar' and 'units' (expected one of them)");
+    return;
+  }
+  if (dmar == nullptr && units == nullptr) {
+    Error(f.mark(), f.path(),
+          "missing 'dmar' or 'units' (expected a DMAR table path, or a list of units)");
+    return;
+  }
+  if (dmar != nullptr) {
+    ParseDmar(*dmar, f, s);
+  } else {
+    std::optional<CapabilityValue> default_cap;
+    std::optional<CapabilityValue> default_ecap;
+    if (const Entry* c = f.Find("cap")) default_cap = ParseCapability(*c, CapRegister::kCap);
+    if (const Entry* c = f.Find("ecap")) default_ecap = ParseCapability(*c, CapRegister::kEcap);
+    if (!units->value.IsSequence() || units->value.size() == 0) {
+      Error(units->mark(), units->path,
+            absl::StrCat("expected a list of units (at least one), got ", Describe(units->value)));
+      return;
+    }
+    UnitsPlatform up;
+    int i = 0;
+    for (const YAML::Node& node : units->value) {
+      std::optional<UnitConfig> unit =
+          ParseUnit(node, absl::StrFormat("%s[%d]", units->path, i), i,
+                    default_cap ? &*default_cap : nullptr, default_ecap ? &*default_ecap : nullptr);
+      if (unit) up.units.push_back(std::move(*unit));
+      ++i;
+    }
+    // Checks across units (a platform, not just a list of units).
+    for (size_t a = 0; a < up.units.size(); ++a) {
+      const UnitConfig& u = up.units[a];
+      const uint64_t size = RegisterSpaceSize(u.cap.value, u.ecap.value);
+      for (size_t b = 0; b < a; ++b) {
+        const UnitConfig& v = up.units[b];
+        if (u.name.value == v.name.value) {
+          Error(u.name.mark.known() ? u.name.mark : u.mark,
+                absl::StrFormat("%s[%d]", units->path, a),
+                absl::StrFormat("unit name '%s' is already used by units[%d] (expected unique "
+                                "names)",
+                                u.name.value, b));
+        }
+        const uint64_t other = RegisterSpaceSize(v.cap.value, v.ecap.value);
+        if (u.base.value < v.base.value + other && v.base.value < u.base.value + size) {
+          Error(u.base.mark, absl::StrFormat("%s[%d].base", units->path, a),
+                absl::StrFormat("registers [%s, %s) overlap those of %s at [%s, %s)",
+                                Hex(u.base.value), Hex(u.base.value + size), v.name.value,
+                                Hex(v.base.value), Hex(v.base.value + other)));
+        }
+        if (u.segment.value == v.segment.value && u.include_pci_all && v.include_pci_all) {
+          Error(u.mark, absl::StrFormat("%s[%d].scope", units->path, a),
+                absl::StrFormat("%s and %s both claim every device of segment %d (scope: all); "
+                                "expected a list of requesters for all but one of them",
+                                v.name.value, u.name.value, u.segment.value));
+        }
+        if (u.segment.value == v.segment.value) {
+          for (const Located<SourceId>& sid : u.scope) {
+            for (const Located<SourceId>& other_sid : v.scope) {
+              if (sid.value == other_sid.value) {
+                Error(sid.mark, absl::StrFormat("%s[%d].scope", units->path, a),
+                      absl::StrFormat("requester %s is already in the scope of %s", sid.value,
+                                      v.name.value));
+              }
+            }
+          }
+        }
+      }
+    }
+    for (const UnitConfig& u : up.units) {
+      s.platform.unit_names.push_back(u.name.value);
+      s.platform.unit_caps.push_back(u.cap.value);
+      s.platform.unit_ecaps.push_back(u.ecap.value);
+    }
+    units_ = up.units;
+    s.platform.source = std::move(up);
+  }
+  platform_ok_ = errors_.size() == errors_before;
+  if (platform_ok_) {
+    unit_names_ = s.platform.unit_names;
+    unit_caps_ = s.platform.unit_caps;
+    unit_ecaps_ = s.platform.unit_ecaps;
+  }
+}
+
+std::optional<CapabilityValue> Loader::ParseCapability(const Entry& e, CapRegister reg) {
+  const absl::string_view reg_name = internal::Sv(CapRegisterName(reg));
+  CapabilityValue v;
+  v.mark = e.mark();
+  if (e.value.IsScalar()) {
+    std::optional<Located<uint64_t>> n = Number(e, ~uint64_t{0});
+    if (!n) return std::nullopt;
+    v.form = CapabilityValue::Form::kRaw;
+    v.value = n->value;
+    return v;
+  }
+  if (!e.value.IsMap()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected a raw 64-bit ", reg_name, " value or a map of named fields, got ",
+                       Describe(e.value)));
+    return std::nullopt;
+  }
+  v.form = CapabilityValue::Form::kFields;
+  std::vector<absl::string_view> names;
+  for (const CapField& field : FieldsOf(reg)) {
+    if (field.kind != FieldKind::kReserved) names.push_back(internal::Sv(field.name));
+  }
+  bool ok = true;
+  std::vector<FieldSetting> settings;
+  for (auto it = e.value.begin(); it != e.value.end(); ++it) {
+    const SourceMark key_mark = MarkOf(it->first);
+    if (!it->first.IsScalar()) {
+      Error(key_mark, e.path,
+            absl::StrCat("a key must be a field name, got ", Describe(it->first)));
+      ok = false;
+      continue;
+    }
+    const std::string key = it->first.Scalar();
+    const Entry item{key, key_mark, it->second, absl::StrCat(e.path, ".", key)};
+    if (absl::AsciiStrToLower(key) == "base") {
+      if (item.value.IsScalar() && absl::AsciiStrToLower(item.value.Scalar()) == "default") {
+        v.base = reg == CapRegister::kCap ? kDefaultCap : kDefaultEcap;
+      } else if (std::optional<Located<uint64_t>> n = Number(item, ~uint64_t{0})) {
+        v.base = n->value;
+      } else {
+        ok = false;
+      }
+      continue;
+    }
+    const CapField* field = FindField(reg, key);
+    if (field == nullptr) {
+      const std::string suggestion = internal::Closest(absl::AsciiStrToUpper(key), names);
+      Error(key_mark, e.path,
+            absl::StrCat(
+                "unknown ", reg_name, " field ", Shown(key),
+                suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+                " (expected a field of spec §11.4.", reg == CapRegister::kCap ? "2" : "3",
+                " such as ",
+                reg == CapRegister::kCap ? "SAGAW, MGAW, ND, FRO, NFR" : "QI, IR, PT, IRO",
+                ", or 'base')"));
+      ok = false;
+      continue;
+    }
+    bool duplicate = false;
+    for (const NamedCapField& seen : v.fields) duplicate |= seen.name == field->name;
+    if (duplicate) {
+      Error(key_mark, e.path, absl::StrCat("field ", internal::Sv(field->name), " is given twice"));
+      ok = false;
+      continue;
+    }
+    std::vector<std::string> values;
+    if (item.value.IsScalar()) {
+      values.push_back(item.value.Scalar());
+    } else if (item.value.IsSequence()) {
+      for (const YAML::Node& element : item.value) {
+        if (!element.IsScalar()) {
+          Error(MarkOf(element), item.path,
+                absl::StrCat("expected a value, got ", Describe(element)));
+          ok = false;
+          break;
+        }
+        values.push_back(element.Scalar());
+      }
+    } else {
+      Error(item.mark(), item.path,
+            absl::StrCat("expected a value or a list of values, got ", Describe(item.value)));
+      ok = false;
+      continue;
+    }
+    absl::StatusOr<uint64_t> raw = ParseFieldValue(*field, values);
+    if (!raw.ok()) {
+      Error(item.mark(), item.path, raw.status().message());
+      ok = false;
+      continue;
+    }
+    v.fields.push_back({std::string(field->name), values, key_mark});
+    settings.push_back({std::string(field->name), values});
+  }
+  if (!ok) return std::nullopt;
+  absl::StatusOr<uint64_t> encoded = EncodeFields(reg, v.base, settings);
+  if (!encoded.ok()) {
+    Error(e.mark(), e.path, encoded.status().message());
+    return std::nullopt;
+  }
+  v.value = *encoded;
+  return v;
+}
+
+void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                       const CapabilityValue& ecap, SourceMark unit_mark, int haw) {
+  AuditContext context;
+  context.host_address_width = haw;
+  const CapabilityAudit audit =
+      AuditCapabilities(cap.value, ecap.value, ImplementedFeatures::Today(), context);
+  for (const CapabilityProblem& problem : audit.problems) {
+    const bool is_ecap = absl::StartsWith(problem.field, "ECAP.");
+    const CapabilityValue& owner = is_ecap ? ecap : cap;
+    SourceMark mark = owner.mark.known() ? owner.mark : unit_mark;
+    const std::string field = problem.field.substr(problem.field.find('.') + 1);
+    for (const NamedCapField& named : owner.fields) {
+      if (absl::EqualsIgnoreCase(named.name, field)) mark = named.mark;
+    }
+    absl::string_view why;
+    switch (problem.kind) {
+      case CapabilityProblem::Kind::kUnsupported:
+        why = " (the model does not implement it; expected this field to be 0)";
+        break;
+      case CapabilityProblem::Kind::kInvalid:
+      case CapabilityProblem::Kind::kInconsistent:
+        why = " (expected a value the spec allows)";
+        break;
+      case CapabilityProblem::Kind::kPlacement:
+        why = " (expected FRO/NFR/IRO to place registers in free space)";
+        break;
+    }
+    Error(mark, absl::StrCat("unit ", unit_name), absl::StrCat(problem.message, why));
+  }
+}
+
+std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::string& path,
+                                            int index, const CapabilityValue* default_cap,
+                                            const CapabilityValue* default_ecap) {
+  Fields f(*this, node, path, kUnitKeys, "a unit map {name, base, segment, cap, ecap, scope}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  UnitConfig u;
+  u.mark = f.mark();
+  u.name = {absl::StrCat("dmar", index), f.mark()};
+  if (const Entry* e = f.Find("name")) {
+    if (std::optional<std::string> name = Text(*e, "a unit name")) {
+      if (name->empty()) {
+        Error(e->mark(), e->path, "the name is empty (expected a name such as dmar0)");
+      } else if (ParseNumber(*name).ok()) {
+        Error(e->mark(), e->path,
+              absl::StrCat(Shown(*name),
+                           " looks like a unit index (expected a name such as "
+                           "dmar0)"));
+      } else {
+        u.name = {*name, e->mark()};
+      }
+    }
+  }
+  if (const Entry* e = f.Require("base", "the register base address")) {
+    if (std::optional<Located<uint64_t>> n = Number(*e, ~uint64_t{0})) {
+      if (n->value % 4096 != 0) {
+        Error(e->mark(), e->path,
+              absl::StrCat(Hex(n->value),
+                           " is not 4 KiB aligned (expected a register base that "
+                           "is a multiple of 0x1000)"));
+      } else if (n->value > (uint64_t{1} << 52) - (uint64_t{1} << 16)) {
+        Error(e->mark(), e->path,
+              absl::StrCat(Hex(n->value), " is beyond the 52-bit physical address space"));
+      } else {
+        u.base = *n;
+      }
+    }
+  }
+  if (const Entry* e = f.Find("segment")) {
+    if (auto n = Number(*e, 0xffff)) u.segment = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  auto capability = [&](absl::string_view key, CapRegister reg, const CapabilityValue* fallback,
+                        CapabilityValue& out) {
+    if (const Entry* e = f.Find(key)) {
+      if (std::optional<CapabilityValue> v = ParseCapability(*e, reg)) out = std::move(*v);
+    } else if (fallback != nullptr) {
+      out = *fallback;
+    } else {
+      out.form = CapabilityValue::Form::kDefault;
+      out.value = reg == CapRegister::kCap ? kDefaultCap : kDefaultEcap;
+      out.mark = {};
+    }
+  };
+  capability("cap", CapRegister::kCap, default_cap, u.cap);
+  capability("ecap", CapRegister::kEcap, default_ecap, u.ecap);
+  if (const Entry* e = f.Find("scope")) {
+    if (e->value.IsScalar()) {
+      if (absl::AsciiStrToLower(e->value.Scalar()) != "all") {
+        Error(e->mark(), e->path,
+              absl::StrCat(Shown(e->value.Scalar()),
+                           " is not a scope (expected 'all' or a list of \"bb:dd.f\" requesters)"));
+      }
+    } else if (e->value.IsSequence()) {
+      u.include_pci_all = false;
+      int i = 0;
+      for (const YAML::Node& item : e->value) {
+        const std::string item_path = absl::StrFormat("%s[%d]", e->path, i++);
+        if (std::optional<Located<SourceId>> sid = Requester(item, item_path)) {
+          bool duplicate = false;
+          for (const Located<SourceId>& seen : u.scope) duplicate |= seen.value == sid->value;
+          if (duplicate) {
+            Error(sid->mark, item_path,
+                  absl::StrFormat("requester %s is listed twice", sid->value));
+          } else {
+            u.scope.push_back(*sid);
+          }
+        }
+      }
+    } else {
+      Error(e->mark(), e->path,
+            absl::StrCat("expected 'all' or a list of \"bb:dd.f\" requesters, got ",
+                         Describe(e->value)));
+    }
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  AuditUnit(u.name.value, u.cap, u.ecap, u.mark, /*haw=*/0);
+  if (errors_.size() != errors_before) return std::nullopt;
+  return u;
+}
+
+void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& s) {
+  std::optional<std::string> text = Text(e, "the path of a DMAR table");
+  if (!text) return;
+  std::optional<std::vector<uint8_t>> file = ReadNamedFile(e, *text, uint64_t{1} << 24);
+  if (!file) return;
+  const std::string resolved = Resolve(*text).string();
+  std::vector<uint8_t> bytes = std::move(*file);
+  if (acpi::LooksLikeAcpidumpText(bytes)) {
+    absl::StatusOr<acpi::LoadedDmar> loaded = acpi::LoadDmarFile(resolved);
+    if (!loaded.ok()) {
+      Error(e.mark(), e.path, loaded.status().message());
+      return;
+    }
+    bytes = std::move(loaded->bytes);
+  }
+  absl::StatusOr<acpi::DmarTable> table = acpi::ParseDmar(bytes);
+  if (!table.ok()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("DMAR table ", Shown(*text), " does not parse: ", table.status().message()));
+    return;
+  }
+  platform::Platform platform = platform::Platform::FromDmar(*table);
+  if (platform.units().empty()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("DMAR table ", Shown(*text),
+                       " has no DRHD (expected at least one remapping unit)"));
+    return;
+  }
+  DmarPlatform d;
+  d.path = {resolved, e.mark()};
+  d.bytes = std::move(bytes);
+  d.table = std::move(*table);
+  const size_t errors_before = errors_.size();
+  d.cap = {CapabilityValue::Form::kDefault, kDefaultCap, 0, {}, {}};
+  d.ecap = {CapabilityValue::Form::kDefault, kDefaultEcap, 0, {}, {}};
+  if (const Entry* c = platform_fields.Find("cap")) {
+    if (auto v = ParseCapability(*c, CapRegister::kCap)) d.cap = std::move(*v);
+  }
+  if (const Entry* c = platform_fields.Find("ecap")) {
+    if (auto v = ParseCapability(*c, CapRegister::kEcap)) d.ecap = std::move(*v);
+  }
+  if (errors_.size() != errors_before) return;
+  AuditUnit("of the DMAR table", d.cap, d.ecap, e.mark(), d.table.header.host_address_width + 1);
+  for (size_t i = 0; i < platform.units().size(); ++i) {
+    s.platform.unit_names.push_back(absl::StrCat("dmar", i));
+    s.platform.unit_caps.push_back(d.cap.value);
+    s.platform.unit_ecaps.push_back(d.ecap.value);
+  }
+  dmar_platform_ = std::move(platform);
+  s.platform.source = std::move(d);
+}
+
+// ---- memory, timing, tables ----
+
+constexpr absl::string_view kMemoryKeys[] = {"addr", "u64", "u32", "u16", "u8", "bytes", "file"};
+
+std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
+                                                    const std::string& path) {
+  Fields f(*this, node, path, kMemoryKeys, "a memory entry {addr, u64|u32|bytes|file}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  MemoryEntry m;
+  m.mark = f.mark();
+  std::optional<Located<uint64_t>> addr;
+  if (const Entry* e = f.Require("addr", "the address to write at"))
+    addr = Number(*e, ~uint64_t{0});
+  const Entry* data = nullptr;
+  for (const Entry& e : f.entries()) {
+    if (e.key == "addr") continue;
+    if (data != nullptr) {
+      Error(e.key_mark, path,
+            absl::StrFormat("has both '%s' and '%s' (expected exactly one of u64, u32, u16, u8, "
+                            "bytes, file)",
+                            data->key, e.key));
+      return std::nullopt;
+    }
+    data = &e;
+  }
+  if (data == nullptr) {
+    Error(f.mark(), path, "missing the data (expected one of u64, u32, u16, u8, bytes, file)");
+    return std::nullopt;
+  }
+  m.data_mark = data->mark();
+  if (data->key == "bytes") {
+    m.form = MemoryEntry::Form::kBytes;
+    if (std::optional<std::string> text = Text(*data, "a hex string such as \"00ff10\"")) {
+      std::string digits;
+      for (char ch : *text) {
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '_') continue;
+        if (!absl::ascii_isxdigit(static_cast<unsigned char>(ch))) {
+          Error(data->mark(), data->path,
+                absl::StrCat(Shown(*text),
+                             " is not a hex string (expected pairs of hex digits "
+                             "such as \"00ff10\")"));
+          return std::nullopt;
+        }
+        digits.push_back(ch);
+      }
+      if (digits.size() % 2 != 0) {
+        Error(data->mark(), data->path,
+              absl::StrFormat("%s has an odd number of hex digits (%d; expected two per byte)",
+                              Shown(*text), digits.size()));
+        return std::nullopt;
+      }
+      for (size_t i = 0; i < digits.size(); i += 2) {
+        m.bytes.push_back(
+            static_cast<uint8_t>(*ParseDigits(absl::string_view(digits).substr(i, 2), 16, digits)));
+      }
+    }
+  } else if (data->key == "file") {
+    m.form = MemoryEntry::Form::kFile;
+    if (std::optional<std::string> text = Text(*data, "a file path")) {
+      if (auto bytes = ReadNamedFile(*data, *text, memory_size_)) {
+        m.bytes = std::move(*bytes);
+        m.file = Resolve(*text).string();
+      }
+    }
+  } else {
+    int bits = 64;
+    m.form = MemoryEntry::Form::kU64;
+    if (data->key == "u32") {
+      bits = 32;
+      m.form = MemoryEntry::Form::kU32;
+    } else if (data->key == "u16") {
+      bits = 16;
+      m.form = MemoryEntry::Form::kU16;
+    } else if (data->key == "u8") {
+      bits = 8;
+      m.form = MemoryEntry::Form::kU8;
+    }
+    auto add = [&](const Entry& item) {
+      if (std::optional<Located<uint64_t>> n = Number(item, LowMask(bits))) {
+        for (int b = 0; b < bits / 8; ++b)
+          m.bytes.push_back(static_cast<uint8_t>(n->value >> (8 * b)));
+      }
+    };
+    if (data->value.IsSequence()) {
+      int i = 0;
+      for (const YAML::Node& item : data->value) {
+        add(Entry{"", MarkOf(item), item, absl::StrFormat("%s[%d]", data->path, i++)});
+      }
+    } else if (data->value.IsScalar()) {
+      add(*data);
+    } else {
+      Error(data->mark(), data->path,
+            absl::StrCat("expected a list of numbers, got ", Describe(data->value)));
+    }
+  }
+  if (addr) {
+    m.addr = *addr;
+    CheckInMemory(*addr, m.bytes.size(), path, "the data");
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return m;
+}
+
+void Loader::ParseTiming(const YAML::Node& node, const std::string& key, const std::string& path,
+                         int depth, std::vector<TimingEntry>& out) {
+  if (node.IsMap()) {
+    if (depth >= 4) {
+      Error(MarkOf(node), path, "timing keys nest deeper than 4 levels");
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        Error(MarkOf(it->first), path,
+              absl::StrCat("a key must be a word, got ", Describe(it->first)));
+        continue;
+      }
+      const std::string name =
+          key.empty() ? it->first.Scalar() : absl::StrCat(key, ".", it->first.Scalar());
+      bool duplicate = false;
+      for (const TimingEntry& t : out) duplicate |= t.key == name;
+      if (duplicate) {
+        Error(MarkOf(it->first), path, absl::StrCat("duplicate key ", Shown(it->first.Scalar())));
+        continue;
+      }
+      ParseTiming(it->second, name, absl::StrCat(path, ".", it->first.Scalar()), depth + 1, out);
+    }
+    return;
+  }
+  if (depth == 0 || !node.IsScalar()) {
+    Error(MarkOf(node), path,
+          absl::StrCat("expected ", depth == 0 ? "a map of cost-model overrides" : "a number",
+                       ", got ", Describe(node)));
+    return;
+  }
+  if (std::optional<Located<uint64_t>> n =
+          Number(Entry{key, MarkOf(node), node, path}, ~uint64_t{0})) {
+    out.push_back({key, n->value, n->mark});
+  }
+}
+
+void Loader::ParseTables(const Entry* e, Scenario& s) {
+  uint64_t size = std::min<uint64_t>(uint64_t{256} << 20, memory_size_ / 4) & ~uint64_t{0xfff};
+  if (size == 0) size = 4096;
+  s.tables.pool_size = {size, {}};
+  s.tables.pool_base = {memory_size_ - size, {}};
+  if (e == nullptr) return;
+  static constexpr absl::string_view kKeys[] = {"base", "size"};
+  Fields f(*this, e->value, e->path, kKeys, "a map {base, size} for the table pool");
+  if (!f.ok()) return;
+  s.tables.mark = f.mark();
+  if (const Entry* b = f.Find("base")) {
+    if (auto n = Number(*b, ~uint64_t{0})) s.tables.pool_base = *n;
+  }
+  if (const Entry* z = f.Find("size")) {
+    if (auto n = Number(*z, 4096, ~uint64_t{0}, /*size_units=*/true)) s.tables.pool_size = *n;
+  }
+  const Located<uint64_t>& base = s.tables.pool_base;
+  const Located<uint64_t>& pool = s.tables.pool_size;
+  if (base.value % 4096 != 0 || pool.value % 4096 != 0) {
+    Error(base.value % 4096 != 0 ? base.mark : pool.mark, e->path,
+          "the table pool must be 4 KiB aligned (expected base and size multiples of 0x1000)");
+  } else if (memory_size_ok_ &&
+             (pool.value > memory_size_ || base.value > memory_size_ - pool.value)) {
+    Error(f.mark(), e->path,
+          absl::StrFormat("the table pool [%s, %s) is outside memory (memory_size %s)",
+                          Hex(base.value), Hex(base.value + pool.value), Hex(memory_size_)));
+  }
+}
+
+// ---- steps ----
+
+std::vector<Step> Loader::ParseSteps(const Entry& e) {
+  std::vector<Step> steps;
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path, absl::StrCat("expected a list of steps, got ", Describe(e.value)));
+    return steps;
+  }
+  int i = 0;
+  for (const YAML::Node& node : e.value) {
+    if (std::optional<Step> step = ParseStep(node, absl::StrFormat("%s[%d]", e.path, i))) {
+      steps.push_back(std::move(*step));
+    }
+    ++i;
+    if (step_budget_reported_) break;
+  }
+  return steps;
+}
+
+std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string& path) {
+  if (++parsed_steps_ > kMaxParsedSteps) {
+    if (!step_budget_reported_) {
+      step_budget_reported_ = true;
+      Error(MarkOf(node), path,
+            absl::StrFormat("more than %d steps to read (expected fewer; use 'repeat' for long "
+                            "streams)",
+                            kMaxParsedSteps));
+    }
+    return std::nullopt;
+  }
+  static const std::vector<absl::string_view> kStepKeys = [] {
+    std::vector<absl::string_view> keys(std::begin(kActionNames), std::end(kActionNames));
+    keys.push_back("label");
+    keys.push_back("expect");
+    return keys;
+  }();
+  if (!node.IsMap()) {
+    Error(MarkOf(node), path,
+          absl::StrCat("expected a step map with one action (", JoinKeys(kActionNames), "), got ",
+                       Describe(node)));
+    return std::nullopt;
+  }
+  Fields f(*this, node, path, kStepKeys, "a step");
+  const size_t errors_before = errors_.size();
+  const Entry* action = nullptr;
+  int kind = -1;
+  for (const Entry& e : f.entries()) {
+    for (int k = 0; k < static_cast<int>(std::size(kActionNames)); ++k) {
+      if (e.key != kActionNames[k]) continue;
+      if (action != nullptr) {
+        Error(e.key_mark, path,
+              absl::StrFormat("step has two actions, '%s' and '%s' (expected exactly one of: %s)",
+                              action->key, e.key, JoinKeys(kActionNames)));
+        return std::nullopt;
+      }
+      action = &e;
+      kind = k;
+    }
+  }
+  if (action == nullptr) {
+    Error(
+        f.mark(), path,
+        absl::StrCat("step has no action (expected exactly one of: ", JoinKeys(kActionNames), ")"));
+    return std::nullopt;
+  }
+  Step step;
+  step.mark = f.mark();
+  if (const Entry* e = f.Find("label")) {
+    if (std::optional<std::string> label = Text(*e, "a label")) step.label = *label;
+  }
+  int value_bits = 64;
+  bool parsed = false;
+  auto take = [&](auto result) {
+    if (result) {
+      step.action = std::move(*result);
+      parsed = true;
+    }
+  };
+  switch (static_cast<ActionKind>(kind)) {
+    case ActionKind::kMmioWrite:
+      take(ParseMmioWrite(*action));
+      break;
+    case ActionKind::kMmioRead: {
+      std::optional<MmioRead> r = ParseMmioRead(*action);
+      if (r) value_bits = r->width.value;
+      take(std::move(r));
+      break;
+    }
+    case ActionKind::kMemWrite: {
+      std::optional<MemoryEntry> m = ParseMemoryEntry(action->value, action->path);
+      if (m) take(std::optional<MemWrite>(MemWrite{std::move(*m)}));
+      break;
+    }
+    case ActionKind::kMemRead: {
+      std::optional<MemRead> r = ParseMemRead(*action);
+      if (r) value_bits = r->width.value;
+      take(std::move(r));
+      break;
+    }
+    case ActionKind::kDma:
+      take(ParseDma(*action));
+      break;
+    case ActionKind::kInterrupt:
+      take(ParseInterrupt(*action));
+      break;
+    case ActionKind::kMap:
+      take(ParseMap(*action));
+      break;
+    case ActionKind::kEnable:
+      take(ParseEnable(*action));
+      break;
+    case ActionKind::kRepeat:
+      take(ParseRepeat(*action));
+      break;
+  }
+  if (const Entry* e = f.Find("expect")) {
+    if (static_cast<ActionKind>(kind) == ActionKind::kRepeat) {
+      Error(e->key_mark, path,
+            "a repeat step takes no 'expect' (expected expectations on the steps inside it)");
+    } else {
+      step.expect = ParseExpect(*e, static_cast<ActionKind>(kind), value_bits);
+    }
+  }
+  if (!parsed || errors_.size() != errors_before) return std::nullopt;
+  return step;
+}
+
+// ---- actions ----
+
+constexpr absl::string_view kMmioWriteKeys[] = {"unit", "offset", "reg", "value", "width"};
+constexpr absl::string_view kMmioReadKeys[] = {"unit", "offset", "reg", "width"};
+constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
+constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
+                                          "pasid", "exec",    "priv", "at"};
+constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
+constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment", "domain",    "iova",
+                                          "hpa",  "size", "perm",    "page_size", "levels"};
+constexpr absl::string_view kEnableKeys[] = {"unit", "root"};
+constexpr absl::string_view kRepeatKeys[] = {"count", "stride", "steps"};
+
+std::optional<RegisterRef> Loader::Register(const Fields& f, int unit) {
+  const Entry* offset = f.Find("offset");
+  const Entry* reg = f.Find("reg");
+  if (offset != nullptr && reg != nullptr) {
+    Error(reg->key_mark, f.path(), "has both 'offset' and 'reg' (expected one of them)");
+    return std::nullopt;
+  }
+  if (offset == nullptr && reg == nullptr) {
+    Error(f.mark(), f.path(),
+          "missing 'offset' or 'reg' (expected a register offset, or a spec register name such "
+          "as GCMD, RTADDR or IQT)");
+    return std::nullopt;
+  }
+  const bool placed = PlatformKnown() && unit >= 0 && unit < UnitCount();
+  const uint64_t cap = placed ? unit_caps_[unit] : 0;
+  const uint64_t ecap = placed ? unit_ecaps_[unit] : 0;
+  RegisterRef r;
+  if (offset != nullptr) {
+    std::optional<Located<uint64_t>> n = Number(*offset, 0xffff);
+    if (!n) return std::nullopt;
+    r.by_offset = true;
+    r.written = offset->value.Scalar();
+    r.offset = static_cast<uint32_t>(n->value);
+    r.mark = n->mark;
+    if (placed) {
+      const uint32_t space = RegisterSpaceSize(cap, ecap);
+      if (r.offset >= space) {
+        Error(n->mark, offset->path,
+              absl::StrFormat("%s is outside %s's register space (expected an offset below %s)",
+                              Hex(r.offset), unit_names_[unit], Hex(space)));
+        return std::nullopt;
+      }
+      r.natural_width = NaturalWidthAt(r.offset, cap, ecap);
+      for (const PlacedRegister& p : PlaceRegisters(cap, ecap)) {
+        if (p.offset == r.offset) r.name = p.Name();
+      }
+    }
+    return r;
+  }
+  std::optional<std::string> text = Text(*reg, "a register name such as GCMD");
+  if (!text) return std::nullopt;
+  std::optional<RegisterName> name = LookupRegisterName(*text);
+  if (!name) {
+    const std::string suggestion = SuggestRegisterName(*text);
+    Error(
+        reg->mark(), reg->path,
+        absl::StrCat(Shown(*text), " is not a VT-d register name",
+                     suggestion.empty() ? "" : absl::StrCat(" (did you mean '", suggestion, "'?)"),
+                     " (expected a spec register name such as GCMD, GSTS, RTADDR, CCMD, FSTS, "
+                     "IQT, IOTLB, IVA, FRCD0)"));
+    return std::nullopt;
+  }
+  r.name = name->canonical;
+  r.written = *text;
+  r.modeled = name->modeled;
+  r.natural_width = name->width;
+  r.mark = reg->mark();
+  if (placed) {
+    absl::StatusOr<uint32_t> where = PlaceRegisterName(*name, cap, ecap);
+    if (!where.ok()) {
+      Error(reg->mark(), reg->path,
+            absl::StrCat("on ", unit_names_[unit], ": ", where.status().message()));
+      return std::nullopt;
+    }
+    r.offset = *where;
+  } else {
+    r.offset = name->offset;
+  }
+  return r;
+}
+
+// Checks what an MMIO access needs: alignment of the offset for its width (S §11.2).
+bool CheckMmioAlignment(Loader& loader, const RegisterRef& reg, int width, const std::string& path,
+                        void (Loader::*error)(SourceMark, absl::string_view, absl::string_view)) {
+  if (reg.offset % static_cast<uint32_t>(width / 8) == 0) return true;
+  (loader.*error)(reg.mark, path,
+                  absl::StrFormat("offset %s is not aligned for a %d-bit access (expected a "
+                                  "multiple of %d)",
+                                  Hex(reg.offset), width, width / 8));
+  return false;
+}
+
+std::optional<MmioWrite> Loader::ParseMmioWrite(const Entry& e) {
+  Fields f(*this, e.value, e.path, kMmioWriteKeys, "a map {unit, offset|reg, value, width}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  MmioWrite w;
+  std::optional<UnitRef> unit = Unit(f.Find("unit"), f.mark());
+  std::optional<RegisterRef> reg = Register(f, unit ? unit->index : -1);
+  std::optional<Located<uint64_t>> value;
+  if (const Entry* v = f.Require("value", "the value to write")) value = Number(*v, ~uint64_t{0});
+  std::optional<Located<int>> width;
+  if (const Entry* wd = f.Find("width")) width = Width(*wd, {32, 64});
+  if (errors_.size() != errors_before || !unit || !reg || !value) return std::nullopt;
+  w.unit = *unit;
+  w.reg = *reg;
+  w.value = *value;
+  w.width = width ? *width : Located<int>{reg->natural_width, {}};
+  if (!CheckMmioAlignment(*this, w.reg, w.width.value, e.path, &Loader::Error)) return std::nullopt;
+  if (w.width.value == 32 && w.value.value > 0xffffffff) {
+    Error(w.value.mark, e.path + ".value",
+          absl::StrFormat("%s does not fit in a 32-bit write (expected at most 0xffffffff, or "
+                          "width: 64)",
+                          Hex(w.value.value)));
+    return std::nullopt;
+  }
+  return w;
+}
+
+std::optional<MmioRead> Loader::ParseMmioRead(const Entry& e) {
+  Fields f(*this, e.value, e.path, kMmioReadKeys, "a map {unit, offset|reg, width}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  std::optional<UnitRef> unit = Unit(f.Find("unit"), f.mark());
+  std::optional<RegisterRef> reg = Register(f, unit ? unit->index : -1);
+  std::optional<Located<int>> width;
+  if (const Entry* wd = f.Find("width")) width = Width(*wd, {32, 64});
+  if (errors_.size() != errors_before || !unit || !reg) return std::nullopt;
+  MmioRead r{*unit, *reg, width ? *width : Located<int>{reg->natural_width, {}}};
+  if (!CheckMmioAlignment(*this, r.reg, r.width.value, e.path, &Loader::Error)) return std::nullopt;
+  return r;
+}
+
+std::optional<MemRead> Loader::ParseMemRead(const Entry& e) {
+  Fields f(*this, e.value, e.path, kMemReadKeys, "a map {addr, width}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  MemRead r;
+  if (const Entry* a = f.Require("addr", "the address to read")) {
+    if (auto n = Number(*a, ~uint64_t{0})) r.addr = *n;
+  }
+  if (const Entry* w = f.Require("width", "8, 16, 32 or 64")) {
+    if (auto n = Width(*w, {8, 16, 32, 64})) r.width = *n;
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  CheckInMemory(r.addr, static_cast<uint64_t>(r.width.value / 8), e.path, "the read");
+  if (errors_.size() != errors_before) return std::nullopt;
+  return r;
+}
+
+std::optional<uint64_t> Loader::MaxAdvance(uint64_t RepeatStride::*field) const {
+  unsigned __int128 total = 0;
+  for (const RepeatLevel& level : repeats_) {
+    total += static_cast<unsigned __int128>(level.count - 1) * (level.stride.*field);
+    if (total > ~uint64_t{0}) return std::nullopt;
+  }
+  return static_cast<uint64_t>(total);
+}
+
+void Loader::CheckInMemory(const Located<uint64_t>& addr, uint64_t length, const std::string& path,
+                           absl::string_view what) {
+  std::optional<uint64_t> advance = MaxAdvance(&RepeatStride::addr);
+  if (!advance || addr.value > ~uint64_t{0} - *advance) {
+    Error(addr.mark, path, "with the repeat strides, the address overflows 64 bits");
+    return;
+  }
+  if (!memory_size_ok_) return;
+  const uint64_t last = addr.value + *advance;
+  if (length > memory_size_ || last > memory_size_ - length) {
+    Error(addr.mark, path,
+          absl::StrFormat("%s [%s, %s) is outside memory%s (expected addresses below memory_size "
+                          "%s)",
+                          what, Hex(last), Hex(last + length),
+                          *advance != 0 ? " on the last repeat iteration" : "", Hex(memory_size_)));
+  }
+}
+
+std::optional<Dma> Loader::ParseDma(const Entry& e) {
+  Fields f(*this, e.value, e.path, kDmaKeys,
+           "a map {sid, segment, addr, size, access, pasid, exec, priv, at}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  Dma d;
+  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
+    if (auto sid = Requester(s->value, s->path)) d.sid = *sid;
+  }
+  if (const Entry* s = f.Find("segment")) {
+    if (auto n = Number(*s, 0xffff)) d.segment = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (const Entry* a = f.Require("addr", "the address the device sends")) {
+    if (auto n = Number(*a, ~uint64_t{0})) d.addr = *n;
+  }
+  d.size.mark = f.mark();
+  if (const Entry* s = f.Find("size")) {
+    if (auto n = Number(*s, 1, kMaxDmaSize, /*size_units=*/true)) {
+      d.size = {static_cast<uint32_t>(n->value), n->mark};
+    }
+  }
+  static constexpr std::pair<absl::string_view, int> kAccess[] = {{"read", 0}, {"write", 1}};
+  if (const Entry* a = f.Require("access", "read or write")) {
+    if (auto c = Choice(*a, kAccess)) d.access = {static_cast<DmaAccess>(c->value), c->mark};
+  }
+  if (const Entry* p = f.Find("pasid")) {
+    if (auto n = Number(*p, kMaxPasid)) {
+      d.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+    }
+  }
+  if (const Entry* x = f.Find("exec")) {
+    if (auto b = Bool(*x)) d.exec = *b;
+  }
+  if (const Entry* x = f.Find("priv")) {
+    if (auto b = Bool(*x)) d.priv = *b;
+  }
+  static constexpr std::pair<absl::string_view, int> kAt[] = {
+      {"untranslated", 0}, {"translation_request", 1}, {"translated", 2}};
+  if (const Entry* a = f.Find("at")) {
+    if (auto c = Choice(*a, kAt)) d.at = {static_cast<AddressType>(c->value), c->mark};
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  // PCIe: a request never crosses a 4 KiB boundary. With repeat strides, check every page
+  // offset the address reaches, not just the first iteration's.
+  const uint64_t first = d.addr.value & 0xfff;
+  if (first + d.size.value > 4096) {
+    Error(d.addr.mark, e.path,
+          absl::StrFormat("[%s, %s) crosses a 4 KiB boundary (PCIe forbids it; expected [addr, "
+                          "addr+size) within one 4 KiB page)",
+                          Hex(d.addr.value), Hex(d.addr.value + d.size.value)));
+    return std::nullopt;
+  }
+  std::bitset<4096> reach;
+  reach.set(first);
+  for (const RepeatLevel& level : repeats_) {
+    if ((level.stride.addr & 0xfff) == 0) continue;
+    std::bitset<4096> next;
+    for (size_t o = 0; o < 4096; ++o) {
+      if (reach[o]) next |= Rotate(level.addr_offsets, o);
+    }
+    reach = next;
+  }
+  for (uint64_t o = 4096 - d.size.value + 1; o < 4096; ++o) {
+    if (reach[o]) {
+      Error(d.addr.mark, e.path,
+            absl::StrFormat("with the repeat strides the address reaches page offset %s, where "
+                            "%d bytes cross a 4 KiB boundary (PCIe forbids it; expected every "
+                            "iteration's [addr, addr+size) within one 4 KiB page)",
+                            Hex(o), d.size.value));
+      return std::nullopt;
+    }
+  }
+  std::optional<uint64_t> advance = MaxAdvance(&RepeatStride::addr);
+  if (!advance || d.addr.value > ~uint64_t{0} - *advance) {
+    Error(d.addr.mark, e.path, "with the repeat strides, the address overflows 64 bits");
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<Interrupt> Loader::ParseInterrupt(const Entry& e) {
+  Fields f(*this, e.value, e.path, kInterruptKeys, "a map {sid, address, data}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  Interrupt i;
+  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
+    if (auto sid = Requester(s->value, s->path)) i.sid = *sid;
+  }
+  if (const Entry* s = f.Find("segment")) {
+    if (auto n = Number(*s, 0xffff)) i.segment = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (const Entry* a = f.Require("address", "the MSI address")) {
+    if (auto n = Number(*a, ~uint64_t{0})) i.address = *n;
+  }
+  if (const Entry* d = f.Require("data", "the MSI data")) {
+    if (auto n = Number(*d, 0xffffffff)) i.data = {static_cast<uint32_t>(n->value), n->mark};
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return i;
+}
+
+std::optional<int> Loader::RouteRequester(uint16_t segment, SourceId sid) const {
+  if (dmar_platform_) {
+    const platform::PciAddress address{segment, static_cast<uint8_t>(sid.bus()),
+                                       static_cast<uint8_t>(sid.device()),
+                                       static_cast<uint8_t>(sid.function())};
+    return dmar_platform_->Route(address).unit;
+  }
+  std::optional<int> all;
+  for (size_t i = 0; i < units_.size(); ++i) {
+    const UnitConfig& u = units_[i];
+    if (u.segment.value != segment) continue;
+    if (u.include_pci_all) all = static_cast<int>(i);
+    for (const Located<SourceId>& s : u.scope) {
+      if (s.value == sid) return static_cast<int>(i);
+    }
+  }
+  return all;
+}
+
+std::optional<MapStep> Loader::ParseMap(const Entry& e) {
+  Fields f(*this, e.value, e.path, kMapKeys,
+           "a map {sid, domain, iova, hpa, size, perm, page_size, levels}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  MapStep m;
+  if (const Entry* u = f.Find("unit")) {
+    if (auto unit = Unit(u, u->mark())) m.unit = *unit;
+  }
+  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
+    if (auto sid = Requester(s->value, s->path)) m.sid = *sid;
+  }
+  if (const Entry* s = f.Find("segment")) {
+    if (auto n = Number(*s, 0xffff)) m.segment = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (const Entry* d = f.Require("domain", "the domain id")) {
+    if (auto n = Number(*d, 0xffff)) m.domain = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (const Entry* a = f.Require("iova", "the first input address")) {
+    if (auto n = Number(*a, ~uint64_t{0})) m.iova = *n;
+  }
+  if (const Entry* a = f.Require("hpa", "the first host-physical address")) {
+    if (auto n = Number(*a, ~uint64_t{0})) m.hpa = *n;
+  }
+  if (const Entry* a = f.Require("size", "the size of the range")) {
+    if (auto n = Number(*a, 1, ~uint64_t{0}, /*size_units=*/true)) m.size = *n;
+  }
+  m.read = {true, f.mark()};
+  m.write = {true, f.mark()};
+  static constexpr std::pair<absl::string_view, int> kPerm[] = {
+      {"rw", 3}, {"r", 1}, {"w", 2}, {"wr", 3}, {"none", 0}};
+  if (const Entry* p = f.Find("perm")) {
+    if (auto c = Choice(*p, kPerm)) {
+      m.read = {(c->value & 1) != 0, c->mark};
+      m.write = {(c->value & 2) != 0, c->mark};
+    }
+  }
+  m.page_size.mark = f.mark();
+  if (const Entry* p = f.Find("page_size")) {
+    if (auto n = Number(*p, 1, ~uint64_t{0}, /*size_units=*/true)) {
+      if (n->value != 4096 && n->value != (uint64_t{2} << 20) && n->value != (uint64_t{1} << 30)) {
+        Error(n->mark, p->path,
+              absl::StrCat(p->value.Scalar(), " is not a page size (expected 4K, 2M or 1G)"));
+      } else {
+        m.page_size = *n;
+      }
+    }
+  }
+  const Entry* levels = f.Find("levels");
+  if (levels != nullptr) {
+    if (auto n = Number(*levels, 3, 5)) m.levels = {static_cast<int>(n->value), n->mark};
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+
+  const uint64_t page = m.page_size.value;
+  auto aligned = [&](const Located<uint64_t>& v, absl::string_view field) {
+    if (v.value % page != 0) {
+      Error(v.mark, absl::StrCat(e.path, ".", field),
+            absl::StrFormat("%s is not aligned to the page size %s (expected a multiple of it)",
+                            Hex(v.value), Hex(page)));
+    }
+  };
+  aligned(m.iova, "iova");
+  aligned(m.hpa, "hpa");
+  aligned(m.size, "size");
+  for (const RepeatLevel& level : repeats_) {
+    if (level.stride.iova % page != 0 || level.stride.hpa % page != 0) {
+      Error(level.stride.mark, e.path,
+            absl::StrFormat("the repeat stride does not keep iova and hpa aligned to the page "
+                            "size %s (expected multiples of it)",
+                            Hex(page)));
+      break;
+    }
+  }
+  std::optional<uint64_t> iova_advance = MaxAdvance(&RepeatStride::iova);
+  std::optional<uint64_t> hpa_advance = MaxAdvance(&RepeatStride::hpa);
+  if (errors_.size() != errors_before) return std::nullopt;
+  if (!iova_advance || !hpa_advance) {
+    Error(f.mark(), e.path, "with the repeat strides, the addresses overflow 64 bits");
+    return std::nullopt;
+  }
+
+  // Which unit's tables this writes, and whether that unit can walk them.
+  std::optional<int> unit;
+  if (m.unit) {
+    unit = m.unit->index;
+  } else if (PlatformKnown()) {
+    unit = RouteRequester(m.segment.value, m.sid.value);
+    if (!unit) {
+      Error(m.sid.mark, e.path + ".sid",
+            absl::StrFormat("no unit remaps requester %s in segment %d (expected a requester in "
+                            "some unit's scope, or 'unit:')",
+                            m.sid.value, m.segment.value));
+      return std::nullopt;
+    }
+  }
+  const bool known = PlatformKnown() && unit.has_value();
+  const Capability cap = Capability::Decode(known ? unit_caps_[*unit] : 0);
+  const std::string unit_name = known ? unit_names_[*unit] : "";
+  if (levels == nullptr && known && !cap.SupportsAgaw(48)) {
+    // The default follows the unit: the largest AGAW it supports.
+    for (int width : {57, 39}) {
+      if (cap.SupportsAgaw(width)) {
+        m.levels.value = (width - 12) / 9;
+        break;
+      }
+    }
+  }
+  const int address_bits = 12 + 9 * m.levels.value;
+  const unsigned __int128 iova_end =
+      static_cast<unsigned __int128>(m.iova.value) + *iova_advance + m.size.value;
+  if (iova_end > (static_cast<unsigned __int128>(1) << address_bits)) {
+    Error(m.iova.mark, e.path + ".iova",
+          absl::StrFormat("the range ends beyond the %d-bit input address space of a %d-level "
+                          "table (expected iova + size <= 2^%d)",
+                          address_bits, m.levels.value, address_bits));
+  }
+  const unsigned __int128 hpa_end =
+      static_cast<unsigned __int128>(m.hpa.value) + *hpa_advance + m.size.value;
+  if (hpa_end > (static_cast<unsigned __int128>(1) << 52)) {
+    Error(m.hpa.mark, e.path + ".hpa",
+          "the range ends beyond the 52-bit host address space (expected hpa + size <= 2^52)");
+  }
+  if (known) {
+    if (!cap.SupportsAgaw(address_bits)) {
+      Error(levels != nullptr ? m.levels.mark : f.mark(), e.path + ".levels",
+            absl::StrFormat("%s does not support %d-level tables (CAP.SAGAW lacks %d-bit; "
+                            "expected levels the unit supports)",
+                            unit_name, m.levels.value, address_bits));
+    }
+    if ((page == (uint64_t{2} << 20) && (cap.sslps & 1) == 0) ||
+        (page == (uint64_t{1} << 30) && (cap.sslps & 2) == 0)) {
+      Error(m.page_size.mark, e.path + ".page_size",
+            absl::StrFormat("%s does not support %s pages (CAP.SSLPS; expected a page size the "
+                            "unit supports)",
+                            unit_name, page == (uint64_t{2} << 20) ? "2M" : "1G"));
+    }
+    if (m.domain.value >= (uint32_t{1} << std::min(16, cap.domain_id_bits()))) {
+      Error(m.domain.mark, e.path + ".domain",
+            absl::StrFormat("domain %d is beyond %s's %d-bit domain ids (CAP.ND; expected at "
+                            "most %d)",
+                            m.domain.value, unit_name, cap.domain_id_bits(),
+                            (1 << std::min(16, cap.domain_id_bits())) - 1));
+    } else if (cap.cm && m.domain.value == 0) {
+      Error(m.domain.mark, e.path + ".domain",
+            absl::StrFormat("domain 0 is reserved on %s (CAP.CM=1; expected a domain >= 1)",
+                            unit_name));
+    }
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return m;
+}
+
+std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
+  EnableStep en;
+  if (e.value.IsNull()) {  // `enable:` alone: unit 0
+    en.unit = UnitRef{"", 0, e.mark()};
+    return en;
+  }
+  Fields f(*this, e.value, e.path, kEnableKeys, "a map {unit, root}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  std::optional<UnitRef> unit = Unit(f.Find("unit"), f.mark());
+  if (const Entry* r = f.Find("root")) {
+    if (auto n = Number(*r, ~uint64_t{0})) {
+      if (n->value % 4096 != 0) {
+        Error(n->mark, r->path,
+              absl::StrCat(Hex(n->value),
+                           " is not 4 KiB aligned (expected a root table address "
+                           "that is a multiple of 0x1000)"));
+      } else {
+        en.root = *n;
+        CheckInMemory(*n, 4096, r->path, "the root table");
+      }
+    }
+  }
+  if (errors_.size() != errors_before || !unit) return std::nullopt;
+  en.unit = *unit;
+  return en;
+}
+
+std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
+  Fields f(*this, e.value, e.path, kRepeatKeys, "a map {count, stride, steps}");
+  if (!f.ok()) return std::nullopt;
+  if (static_cast<int>(repeats_.size()) >= kMaxRepeatDepth) {
+    Error(f.mark(), e.path, absl::StrFormat("repeats nest deeper than %d levels", kMaxRepeatDepth));
+    return std::nullopt;
+  }
+  const size_t errors_before = errors_.size();
+  RepeatStep r;
+  if (const Entry* c = f.Require("count", "how many times to run the steps")) {
+    if (auto n = Number(*c, 1, kMaxExpandedSteps)) r.count = *n;
+  }
+  if (const Entry* s = f.Find("stride")) {
+    r.stride.mark = s->mark();
+    if (s->value.IsScalar()) {
+      if (auto n = Number(*s, ~uint64_t{0})) {
+        r.stride.addr = r.stride.hpa = r.stride.iova = n->value;
+      }
+    } else {
+      static constexpr absl::string_view kStrideKeys[] = {"addr", "hpa", "iova"};
+      Fields sf(*this, s->value, s->path, kStrideKeys, "a number or a map {addr, hpa, iova}");
+      if (sf.ok()) {
+        if (const Entry* a = sf.Find("addr")) {
+          if (auto n = Number(*a, ~uint64_t{0})) r.stride.addr = n->value;
+        }
+        if (const Entry* a = sf.Find("hpa")) {
+          if (auto n = Number(*a, ~uint64_t{0})) r.stride.hpa = n->value;
+        }
+        if (const Entry* a = sf.Find("iova")) {
+          if (auto n = Number(*a, ~uint64_t{0})) r.stride.iova = n->value;
+        }
+      }
+    }
+  }
+  const Entry* body = f.Require("steps", "the steps to repeat");
+  if (errors_.size() != errors_before || body == nullptr) return std::nullopt;
+  RepeatLevel level;
+  level.count = r.count.value;
+  level.stride = r.stride;
+  const uint64_t step = r.stride.addr & 0xfff;
+  uint64_t offset = 0;
+  for (uint64_t i = 0; i < std::min<uint64_t>(r.count.value, 4096); ++i) {
+    level.addr_offsets.set(offset);
+    offset = (offset + step) & 0xfff;
+  }
+  repeats_.push_back(level);
+  r.steps = ParseSteps(*body);
+  repeats_.pop_back();
+  if (errors_.size() != errors_before) return std::nullopt;
+  if (r.steps.empty()) {
+    Error(body->mark(), body->path, "a repeat needs at least one step");
+    return std::nullopt;
+  }
+  return r;
+}
+
+constexpr absl::string_view kExpectKeys[] = {"value",     "mask",   "hpa",     "fault",
+                                             "vector",    "dest",   "trigger", "delivery_mode",
+                                             "dest_mode", "posted", "cycles",  "cycles_max"};
+
+std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits) {
+  Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  std::vector<absl::string_view> applicable;
+  switch (kind) {
+    case ActionKind::kMmioRead:
+    case ActionKind::kMemRead:
+      applicable = {"value", "mask"};
+      break;
+    case ActionKind::kDma:
+      applicable = {"hpa", "fault"};
+      break;
+    case ActionKind::kInterrupt:
+      applicable = {"vector", "dest", "trigger", "delivery_mode", "dest_mode", "posted", "fault"};
+      break;
+    default:
+      break;
+  }
+  applicable.push_back("cycles");
+  applicable.push_back("cycles_max");
+  for (const Entry& entry : f.entries()) {
+    if (std::find(applicable.begin(), applicable.end(), entry.key) == applicable.end()) {
+      Error(entry.key_mark, e.path,
+            absl::StrFormat("'%s' does not apply to a %s step (expected %s)", entry.key,
+                            ActionKindName(kind), absl::StrJoin(applicable, ", ")));
+    }
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  Expect x;
+  x.mark = f.mark();
+  const uint64_t value_max = LowMask(value_bits);
+  if (const Entry* v = f.Find("value")) {
+    if (auto n = Number(*v, ~uint64_t{0})) {
+      if (n->value > value_max) {
+        Error(n->mark, v->path,
+              absl::StrFormat("%s can never match a %d-bit read (expected at most %s)",
+                              Hex(n->value), value_bits, Hex(value_max)));
+      }
+      x.value = *n;
+    }
+  }
+  if (const Entry* m = f.Find("mask")) {
+    if (!f.Has("value")) {
+      Error(m->key_mark, e.path, "'mask' needs a 'value' to compare with");
+    } else if (auto n = Number(*m, ~uint64_t{0})) {
+      x.mask = *n;
+    }
+  }
+  if (const Entry* h = f.Find("hpa")) {
+    if (auto n = Number(*h, ~uint64_t{0})) {
+      std::optional<uint64_t> advance = MaxAdvance(&RepeatStride::hpa);
+      if (!advance || n->value > ~uint64_t{0} - *advance) {
+        Error(n->mark, h->path, "with the repeat strides, the address overflows 64 bits");
+      }
+      x.hpa = *n;
+    }
+  }
+  if (const Entry* fl = f.Find("fault")) {
+    const Entry* reason = fl;
+    std::optional<Fields> ff;
+    if (fl->value.IsMap()) {
+      static constexpr absl::string_view kFaultKeys[] = {"reason"};
+      ff.emplace(*this, fl->value, fl->path, kFaultKeys, "a map {reason}");
+      reason = ff->Require("reason", "a fault reason such as 0x6 or LRT.3");
+    }
+    if (reason != nullptr) {
+      if (std::optional<std::string> text = Text(*reason, "a fault reason such as 0x6 or LRT.3")) {
+        absl::StatusOr<FaultReason> parsed = ParseFaultReason(*text);
+        if (!parsed.ok()) {
+          Error(reason->mark(), reason->path,
+                absl::StrCat(parsed.status().message(),
+                             " (expected a fault reason number such as 0x6, a spec name such as "
+                             "LRT.3, or a documented symbol)"));
+        } else {
+          x.fault = FaultExpectation{{*text, reason->mark()}, *parsed};
+        }
+      }
+    }
+  }
+  static constexpr std::pair<absl::string_view, int> kTrigger[] = {{"edge", 0}, {"level", 1}};
+  static constexpr std::pair<absl::string_view, int> kDelivery[] = {
+      {"fixed", 0}, {"lowest", 1}, {"lowest_priority", 1}, {"smi", 2},
+      {"nmi", 4},   {"init", 5},   {"extint", 7}};
+  static constexpr std::pair<absl::string_view, int> kDestMode[] = {{"physical", 0},
+                                                                    {"logical", 1}};
+  InterruptExpectation irq;
+  bool has_irq = false;
+  if (const Entry* v = f.Find("vector")) {
+    has_irq = true;
+    if (auto n = Number(*v, 0xff))
+      irq.vector = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+  }
+  if (const Entry* v = f.Find("dest")) {
+    has_irq = true;
+    if (auto n = Number(*v, 0xffffffff))
+      irq.dest = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+  }
+  if (const Entry* v = f.Find("trigger")) {
+    has_irq = true;
+    irq.trigger = Choice(*v, kTrigger, true, 1);
+  }
+  if (const Entry* v = f.Find("delivery_mode")) {
+    has_irq = true;
+    irq.delivery_mode = Choice(*v, kDelivery, true, 7);
+  }
+  if (const Entry* v = f.Find("dest_mode")) {
+    has_irq = true;
+    irq.dest_mode = Choice(*v, kDestMode, true, 1);
+  }
+  if (has_irq) x.interrupt = irq;
+  if (const Entry* p = f.Find("posted")) {
+    static constexpr absl::string_view kPostedKeys[] = {"pda", "vector"};
+    Fields pf(*this, p->value, p->path, kPostedKeys, "a map {pda, vector}");
+    if (pf.ok()) {
+      PostedExpectation posted;
+      if (const Entry* a = pf.Find("pda")) {
+        if (auto n = Number(*a, ~uint64_t{0})) {
+          if (n->value % 64 != 0) {
+            Error(n->mark, a->path,
+                  absl::StrCat(Hex(n->value),
+                               " is not 64-byte aligned (expected a posted-"
+                               "interrupt descriptor address)"));
+          }
+          posted.pda = *n;
+        }
+      }
+      if (const Entry* v = pf.Find("vector")) {
+        if (auto n = Number(*v, 0xff)) {
+          posted.vector = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+        }
+      }
+      if (pf.entries().empty()) {
+        Error(pf.mark(), p->path, "expected 'pda' and/or 'vector'");
+      }
+      x.posted = posted;
+    }
+  }
+  if (const Entry* c = f.Find("cycles")) {
+    if (auto n = Number(*c, ~uint64_t{0})) x.cycles = *n;
+  }
+  if (const Entry* c = f.Find("cycles_max")) {
+    if (f.Has("cycles")) {
+      Error(c->key_mark, e.path, "has both 'cycles' and 'cycles_max' (expected one of them)");
+    } else if (auto n = Number(*c, ~uint64_t{0})) {
+      x.cycles_max = *n;
+    }
+  }
+  // Outcomes that exclude each other.
+  auto exclusive = [&](absl::string_view a, absl::string_view b) {
+    const Entry* first = f.Find(a);
+    const Entry* second = f.Find(b);
+    if (first == nullptr || second == nullptr) return;
+    if (second->key_mark.line < first->key_mark.line ||
+        (second->key_mark.line == first->key_mark.line &&
+         second->key_mark.column < first->key_mark.column)) {
+      std::swap(first, second);
+    }
+    Error(second->key_mark, e.path,
+          absl::StrFormat("'%s' and '%s' expect different outcomes (expected one of them)",
+                          first->key, second->key));
+  };
+  exclusive("hpa", "fault");
+  exclusive("posted", "fault");
+  for (absl::string_view k : {"vector", "dest", "trigger", "delivery_mode", "dest_mode"}) {
+    exclusive(k, "fault");
+    exclusive(k, "posted");
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return x;
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> LoadScenarioString(absl::string_view text,
+                                            const std::string& virtual_path) {
+  try {
+    std::filesystem::path directory = std::filesystem::path(virtual_path).parent_path();
+    if (directory.empty()) directory = ".";
+    Loader loader(virtual_path, directory);
+    return loader.Load(text);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(virtual_path, ": out of memory while loading the scenario"));
+  } catch (const std::exception& ex) {
+    // Defensive: the loader catches yaml-cpp's exceptions itself; nothing else should throw,
+    // but no exception may leave the loader (style §7).
+    return absl::InvalidArgumentError(
+        absl::StrCat(virtual_path, ": cannot load the scenario: ", ex.what()));
+  }
+}
+
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": the scenario file does not exist (expected a YAML scenario)"));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is not a regular file (expected a YAML scenario)"));
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  constexpr uintmax_t kMaxFileSize = uintmax_t{256} << 20;
+  if (ec || size > kMaxFileSize) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s (expected a scenario file below 256 MiB)", path,
+                        ec ? "cannot read the file" : "the file is too large"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(static_cast<size_t>(size), '\0');
+  if (size > 0) in.read(text.data(), static_cast<std::streamsize>(size));
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot read the scenario file"));
+  }
+  return LoadScenarioString(text, path);
+}
+
+}  // namespace vtd::scenario

@@ -277,6 +277,9 @@ std::bitset<4096> Rotate(const std::bitset<4096>& bits, uint64_t by) {
 
 class Loader;
 
+// Thrown inside Load() to stop reading a file that cannot be a scenario.
+struct Done {};
+
 // A YAML map checked against the keys it may hold: reports the node not being a map, unknown
 // keys (with the allowed ones and a suggestion), duplicate and non-string keys.
 class Fields {
@@ -473,10 +476,17 @@ std::optional<Located<uint64_t>> Loader::Number(const Entry& e, uint64_t min, ui
     return std::nullopt;
   }
   if (*n < min || *n > max) {
+    // Field-width limits read best in hex (0xffff, 2^52 = 0x10000000000000), counts and sizes
+    // in decimal (4096, 1000000000000).
+    auto shown = [](uint64_t limit) {
+      const bool all_ones = limit != 0 && (limit & (limit + 1)) == 0;
+      const bool power_of_two = limit != 0 && (limit & (limit - 1)) == 0;
+      return (all_ones && limit >= 0xffff) || (power_of_two && limit > 0x10000)
+                 ? Hex(limit)
+                 : absl::StrCat(limit);
+    };
     Error(e.mark(), e.path,
-          absl::StrFormat("%s is out of range (expected %s to %s)", *text,
-                          min < 0x10000 ? absl::StrCat(min) : Hex(min),
-                          max < 0x10000 ? absl::StrCat(max) : Hex(max)));
+          absl::StrFormat("%s is out of range (expected %s to %s)", *text, shown(min), shown(max)));
     return std::nullopt;
   }
   return Located<uint64_t>{*n, e.mark()};
@@ -671,6 +681,14 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
         Error(MarkOf(documents[1]), "", "a second YAML document (expected one scenario per file)");
       }
       const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+      if (!root.IsMap()) {
+        // An empty document has no mark; the problem is the file as a whole, from line 1.
+        const SourceMark mark = MarkOf(root);
+        Error(mark.known() ? mark : SourceMark{1, 1}, "",
+              absl::StrCat("expected a scenario map (name, platform, steps, ...), got ",
+                           Describe(root)));
+        throw Done();
+      }
       Fields top(*this, root, "", kTopKeys, "a scenario map (name, platform, steps, ...)");
       if (top.ok()) {
         if (const Entry* e = top.Require("name", "the scenario's name")) {
@@ -727,6 +745,7 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
           s.steps = ParseSteps(*e);
         }
       }
+    } catch (const Done&) {
     } catch (const YAML::ParserException& ex) {
       // yaml-cpp's DeepRecursion is a ParserException too.
       errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML syntax error: ", ex.msg)});

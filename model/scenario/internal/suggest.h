@@ -15,11 +15,13 @@ namespace vtd::scenario::internal {
 // register and fault tables use; this crosses between them.
 inline absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// Levenshtein distance, case-insensitive.
+// Edit distance (insertions, deletions, substitutions and swaps of neighbours),
+// case-insensitive.
 int EditDistance(absl::string_view a, absl::string_view b);
 
-// The candidate nearest to `word` if its distance is at most max(1, size/3) (so "adr" finds
-// "addr" but "foo" finds nothing); ties go to the earlier candidate. "" otherwise.
+// The candidate nearest to `word` if it is a likely typo: at most 1 edit for words of up to 3
+// letters, else max(2, size/3) ("adr" finds "addr", "stpes" finds "steps"); ties go to the
+// earlier candidate. "" otherwise.
 std::string Closest(absl::string_view word, absl::Span<const absl::string_view> candidates);
 
 }  // namespace vtd::scenario::internal

@@ -1,5 +1,7 @@
 #include "model/scenario/scenario_loader.h"
 
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,9 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <new>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -279,6 +283,97 @@ class Loader;
 
 // Thrown inside Load() to stop reading a file that cannot be a scenario.
 struct Done {};
+
+// Watches the parser's events for what would make walking the node tree unbounded: an alias
+// inside the node it names (a loop: yaml-cpp builds a cyclic graph), and aliases that expand
+// to more than kMaxAliasedNodes nodes in all (an alias bomb: each level referring ten times
+// to the one before). Sizes are counted as the tree would be walked, aliases expanded.
+class AliasAudit : public YAML::EventHandler {
+ public:
+  static constexpr uint64_t kMaxAliasedNodes = 1'000'000;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ == 2) second_document_ = MarkOf(mark);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { Leaf(anchor); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    Leaf(anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = sizes_.find(anchor);
+    uint64_t size = 1;
+    if (it == sizes_.end() || it->second == 0) {
+      Problem(mark, "an alias refers to a node that contains it (expected no alias loops)");
+    } else {
+      size = it->second;
+    }
+    aliased_ = std::min(aliased_ + size, kMaxAliasedNodes + 1);
+    if (aliased_ > kMaxAliasedNodes) {
+      Problem(mark, absl::StrFormat("aliases expand to more than %d nodes (expected fewer; use "
+                                    "'repeat' for long streams)",
+                                    kMaxAliasedNodes));
+    }
+    Add(size);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+  const std::string& problem() const { return problem_; }
+  SourceMark problem_mark() const { return problem_mark_; }
+  SourceMark second_document() const { return second_document_; }
+
+ private:
+  struct Open_ {
+    YAML::anchor_t anchor;
+    uint64_t size;
+  };
+  void Problem(const YAML::Mark& mark, std::string text) {
+    if (problem_.empty()) {
+      problem_ = std::move(text);
+      problem_mark_ = MarkOf(mark);
+    }
+  }
+  void Record(YAML::anchor_t anchor, uint64_t size) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = std::max<uint64_t>(size, 1);
+  }
+  void Add(uint64_t size) {
+    if (!stack_.empty()) stack_.back().size = std::min(stack_.back().size + size, kSaturated);
+  }
+  void Leaf(YAML::anchor_t anchor) {
+    Record(anchor, 1);
+    Add(1);
+  }
+  void Open(YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) sizes_[anchor] = 0;  // open: an alias to it is a loop
+    stack_.push_back({anchor, 1});
+  }
+  void Close() {
+    if (stack_.empty()) return;
+    const Open_ done = stack_.back();
+    stack_.pop_back();
+    Record(done.anchor, done.size);
+    Add(done.size);
+  }
+
+  static constexpr uint64_t kSaturated = uint64_t{1} << 62;
+  int documents_ = 0;
+  SourceMark second_document_;
+  std::map<YAML::anchor_t, uint64_t> sizes_;
+  std::vector<Open_> stack_;
+  uint64_t aliased_ = 0;
+  std::string problem_;
+  SourceMark problem_mark_;
+};
 
 // A YAML map checked against the keys it may hold: reports the node not being a map, unknown
 // keys (with the allowed ones and a suggestion), duplicate and non-string keys.
@@ -676,11 +771,26 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
     Error(nesting->first, "", nesting->second);
   } else {
     try {
-      std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-      if (documents.size() > 1) {
-        Error(MarkOf(documents[1]), "", "a second YAML document (expected one scenario per file)");
+      // First a pass over the parser's events, which builds nothing: it finds alias loops and
+      // alias bombs before any node is walked, and a second document. (yaml-cpp 0.7's
+      // LoadAll() loops forever on some malformed input, so documents are counted here, by at
+      // most two HandleNextDocument() calls.)
+      const std::string owned(text);
+      {
+        std::istringstream stream(owned);
+        YAML::Parser parser(stream);
+        AliasAudit audit;
+        if (parser.HandleNextDocument(audit) && audit.problem().empty() &&
+            parser.HandleNextDocument(audit)) {
+          Error(audit.second_document(), "",
+                "a second YAML document (expected one scenario per file)");
+        }
+        if (!audit.problem().empty()) {
+          Error(audit.problem_mark(), "", audit.problem());
+          throw Done();
+        }
       }
-      const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+      const YAML::Node root = YAML::Load(owned);
       if (!root.IsMap()) {
         // An empty document has no mark; the problem is the file as a whole, from line 1.
         const SourceMark mark = MarkOf(root);
@@ -792,7 +902,17 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
             absl::StrFormat("%s: ... and %d more errors", file_, errors_.size() - kMaxErrors));
         break;
       }
-      lines.push_back(absl::StrCat(FormatLocation(file_, error.mark), ": ", error.text));
+      // Whatever a file holds (keys with newlines, control bytes), an error stays one line.
+      std::string text;
+      for (char ch : error.text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f) {
+          absl::StrAppendFormat(&text, "\\x%02x", c);
+        } else {
+          text.push_back(ch);
+        }
+      }
+      lines.push_back(absl::StrCat(FormatLocation(file_, error.mark), ": ", text));
     }
     return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
   }

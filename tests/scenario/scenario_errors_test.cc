@@ -448,7 +448,7 @@ TEST(ScenarioErrorsTest, RepeatProblems) {
 
 TEST(ScenarioErrorsTest, MoreThanOneDocument) {
   EXPECT_THAT(LoadInline(WithSteps("  []\n---\nname: again\n")),
-              HasErrorAt(8, 1, "a second YAML document"));
+              HasErrorAt(7, 1, "a second YAML document"));
 }
 
 TEST(ScenarioErrorsTest, TooManyErrorsAreCounted) {

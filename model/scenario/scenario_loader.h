@@ -16,9 +16,10 @@
 // `unit:` references; CAP/ECAP values the model does not implement (naming the field);
 // memory outside memory_size; the builders' alignment and capability constraints.
 //
-// Loading never crashes and never runs long, whatever the input: nesting deeper than
-// kMaxNesting, repeat nesting deeper than kMaxRepeatDepth and alias expansions that would
-// parse more than kMaxParsedSteps steps are errors.
+// Loading never crashes, throws or runs long, whatever the input: nesting deeper than
+// kMaxNesting, repeat nesting deeper than kMaxRepeatDepth, alias loops, aliases expanding to
+// more than 1,000,000 nodes and more than kMaxParsedSteps steps are errors. The extensions
+// and the choices made where the contract is silent are documented in scenarios/README.md.
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_LOADER_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_LOADER_H_
 

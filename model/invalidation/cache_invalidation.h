@@ -1,0 +1,78 @@
+// Cache invalidation requests, independent of how software issued them. Register-based
+// invalidation (CCMD, IOTLB_REG: S §6.5.1, §11.4.4.1, §11.4.8.1) and queued invalidation
+// (descriptors: S §6.5.2) both decode into these requests and hand them to a
+// CacheInvalidator, which the remapping unit implements over its caches. This keeps the
+// queue engine (model/invalidation) below the unit in the layering: it knows requests, not
+// caches.
+//
+// SHARED INTERFACE between the unit (implements it) and the queued-invalidation engine
+// (issues it). Extend it; do not change the meaning of what is here.
+#ifndef VTDSIM_MODEL_INVALIDATION_CACHE_INVALIDATION_H_
+#define VTDSIM_MODEL_INVALIDATION_CACHE_INVALIDATION_H_
+
+#include <cstdint>
+#include <string_view>
+
+namespace vtd {
+
+// Context-cache invalidation (CCMD.CIRG / cc_inv_dsc.G): S §6.5.1.1, §6.5.2.1.
+struct ContextInvalidation {
+  enum class Granularity : uint8_t { kGlobal = 1, kDomain = 2, kDevice = 3 };
+  Granularity granularity = Granularity::kGlobal;
+  uint16_t domain_id = 0;      // kDomain, kDevice
+  uint16_t source_id = 0;      // kDevice
+  uint8_t function_mask = 0;   // kDevice: FM, 0..3 low bits of the function masked
+};
+
+// IOTLB invalidation (IOTLB_REG.IIRG / iotlb_inv_dsc.G): S §6.5.1.2, §6.5.2.3. Also drops
+// paging-structure-cache entries as the spec requires for the granularity (IH keeps them
+// for page-selective requests).
+struct IotlbInvalidation {
+  enum class Granularity : uint8_t { kGlobal = 1, kDomain = 2, kPage = 3 };
+  Granularity granularity = Granularity::kGlobal;
+  uint16_t domain_id = 0;     // kDomain, kPage
+  uint64_t address = 0;       // kPage: 4 KiB-aligned IOVA
+  uint8_t address_mask = 0;   // kPage: AM, invalidates 2^AM pages aligned to that size
+  bool invalidation_hint = false;  // IH: leaf-only, paging-structure caches may be kept
+  bool drain_reads = false;   // DR
+  bool drain_writes = false;  // DW
+};
+
+// Device-TLB invalidation (dev_tlb_inv_dsc): S §6.5.2.5. The model has no device TLBs of its
+// own; the request is accepted and reported.
+struct DeviceTlbInvalidation {
+  uint16_t source_id = 0;
+  uint16_t pfsid = 0;
+  uint8_t max_invs_pending = 0;
+  uint64_t address = 0;
+  bool size = false;  // S bit
+};
+
+// Interrupt entry cache invalidation (iec_inv_dsc): S §6.5.2.7.
+struct InterruptEntryInvalidation {
+  enum class Granularity : uint8_t { kGlobal = 0, kIndex = 1 };
+  Granularity granularity = Granularity::kGlobal;
+  uint16_t index = 0;       // kIndex: IIDX
+  uint8_t index_mask = 0;   // kIndex: IM, 2^IM entries aligned
+};
+
+// What was actually done: the actual granularity (CCMD.CAIG / IOTLB.IAIG encoding) and how
+// many cache entries were dropped.
+struct InvalidationOutcome {
+  uint8_t actual_granularity = 0;  // same encoding as the request's Granularity
+  int entries_removed = 0;
+};
+
+class CacheInvalidator {
+ public:
+  virtual ~CacheInvalidator() = default;
+  virtual InvalidationOutcome InvalidateContextCache(const ContextInvalidation& request) = 0;
+  virtual InvalidationOutcome InvalidateIotlb(const IotlbInvalidation& request) = 0;
+  virtual InvalidationOutcome InvalidateDeviceTlb(const DeviceTlbInvalidation& request) = 0;
+  virtual InvalidationOutcome InvalidateInterruptEntryCache(
+      const InterruptEntryInvalidation& request) = 0;
+};
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_INVALIDATION_CACHE_INVALIDATION_H_

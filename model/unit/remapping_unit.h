@@ -1,0 +1,181 @@
+// One DMA-remapping hardware unit (a DRHD): the register file, the translation caches, fault
+// recording and register-based invalidation, composed around the pure walks of
+// model/translate. This is the library API a user's own tests link (issue 3 "Library API"):
+//
+//   auto memory = HostMemory::Create(4ull << 30).value();
+//   UnitConfig config;  config.cap = 0x8d2078c106f0466;  config.ecap = 0xf020df;
+//   auto unit = RemappingUnit::Create(config, memory.get()).value();
+//   memory->Write64(...);                      // software builds tables
+//   unit->WriteRegister64(RTADDR offset, ...); // programs the unit as a driver does
+//   DmaOutcome out = unit->Dma(request);       // translation or fault, steps, cache events
+//
+// Layering (../shared/architecture.md): the unit owns its state (registers, caches, fault
+// ring) but not memory, which the platform shares between units. The walk itself stays a
+// pure function in model/translate; the unit asks its caches first and fills them from the
+// walk's result. Observers (timing, traces, the invalidation checker's consumers) see
+// events and change nothing.
+//
+// DRAFT API shared by the unit, scenario and timing work: extend it, but keep what is here.
+#ifndef VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
+#define VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/cache/set_associative_cache.h"
+#include "model/fault/fault.h"
+#include "model/memory/host_memory.h"
+#include "model/regs/register_file.h"
+#include "model/translate/legacy_walk.h"
+#include "model/translate/request.h"
+
+namespace vtd {
+
+// Geometry of every cache of one unit. Defaults are documented in the unit's README section
+// (sizes of the order real client/server parts are reported to have).
+struct UnitCacheConfig {
+  CacheGeometry context{.entries = 64, .ways = 0};
+  CacheGeometry iotlb{.entries = 128, .ways = 8};
+  // Paging-structure caches, one per non-leaf second-stage level: PML5E, PML4E, PDPTE, PDE.
+  CacheGeometry psc_pml5{.entries = 4, .ways = 0};
+  CacheGeometry psc_pml4{.entries = 8, .ways = 0};
+  CacheGeometry psc_pdpte{.entries = 16, .ways = 0};
+  CacheGeometry psc_pde{.entries = 32, .ways = 0};
+  CacheGeometry interrupt_entry{.entries = 64, .ways = 0};
+};
+
+struct UnitConfig {
+  std::string name = "dmar0";
+  uint64_t register_base = 0xfed90000;
+  uint16_t segment = 0;
+  int host_address_width = 48;  // DMAR HAW + 1 (bits)
+  uint32_t version = 0x10;      // VER_REG
+  uint64_t cap = 0;             // CAP_REG, bit for bit
+  uint64_t ecap = 0;            // ECAP_REG, bit for bit
+  UnitCacheConfig caches;
+  // Opt-in invalidation checker: every cache hit is compared with what memory holds now.
+  bool check_invalidation = false;
+};
+
+// The caches a lookup can go to; also used to name caches in events and statistics.
+enum class CacheKind : uint8_t {
+  kContext,
+  kIotlb,
+  kPscPml5,
+  kPscPml4,
+  kPscPdpte,
+  kPscPde,
+  kPasid,
+  kInterruptEntry,
+};
+std::string_view CacheKindName(CacheKind kind);  // "context", "iotlb", "psc_pml4", ...
+
+struct CacheLookupEvent {
+  CacheKind cache;
+  bool hit = false;
+  uint64_t tag = 0;  // e.g. the IOVA page for the IOTLB, the source-id for the context cache
+};
+
+// A cache hit whose entry no longer matches the memory it was read from (the invalidation
+// checker): the classic "edited a table, forgot to invalidate" bug.
+struct StaleEntryReport {
+  CacheKind cache;
+  std::string entry;             // which entry, in words ("iotlb did 1 iova 0x10000 4K")
+  uint64_t entry_address = 0;    // the structure in memory it came from
+  uint64_t cached_value = 0;     // the raw value when cached
+  uint64_t memory_value = 0;     // the raw value memory holds now
+  uint64_t cached_at_step = 0;   // the unit's request counter when it was filled
+  std::string ToString() const;
+};
+
+// A fault that went to the fault recording registers (or was dropped on overflow).
+struct FaultRecordEvent {
+  Fault fault;
+  int frcd_index = -1;      // the FRCD register written, -1 if not recorded
+  bool overflow = false;    // FSTS.PFO set instead of recording
+};
+
+// The fault event interrupt (FEDATA/FEADDR/FEUADDR) the unit sent, or that became pending.
+struct InterruptMessageEvent {
+  std::string_view source;  // "fault_event", "invalidation_event", ...
+  uint64_t address = 0;
+  uint32_t data = 0;
+  bool sent = false;        // false: masked, IP set instead
+};
+
+// What an invalidation did (register-based now, queued in issue 5).
+struct InvalidationEvent {
+  CacheKind cache;
+  std::string_view requested;  // "global", "domain", "device", "page"
+  std::string_view performed;  // actual granularity (CCMD.CAIG / IOTLB.IAIG)
+  int entries_removed = 0;
+};
+
+// Observers see events; they never change functional results.
+class UnitObserver {
+ public:
+  virtual ~UnitObserver() = default;
+  virtual void OnRegisterAccess(uint32_t offset, int width, bool is_write, uint64_t value) {}
+  virtual void OnCacheLookup(const CacheLookupEvent& event) {}
+  virtual void OnFaultRecorded(const FaultRecordEvent& event) {}
+  virtual void OnInterruptMessage(const InterruptMessageEvent& event) {}
+  virtual void OnInvalidation(const InvalidationEvent& event) {}
+  virtual void OnStaleEntry(const StaleEntryReport& report) {}
+  // A request (DMA or interrupt) begins / ends; lets timing attribute events to it.
+  virtual void OnRequestBegin() {}
+  virtual void OnRequestEnd() {}
+};
+
+struct DmaOptions {
+  bool trace = false;  // fill DmaOutcome::trace with every walk step
+};
+
+struct DmaOutcome {
+  TranslateResult result;        // translation, ATS completion, or fault (as the walk reports)
+  bool blocked = false;          // the request did not proceed (fault, PMR, UR/CA)
+  bool recorded = false;         // a fault record was written (FRCD), false if not reportable
+  std::optional<FaultRecordEvent> fault_record;
+  std::string_view blocked_by;   // "", "fault", "pmr" (protected memory region), ...
+  WalkTrace trace;               // with DmaOptions::trace
+  std::vector<CacheLookupEvent> cache_lookups;
+  std::vector<StaleEntryReport> stale;  // with UnitConfig::check_invalidation
+};
+
+class RemappingUnit {
+ public:
+  // InvalidArgument/Unimplemented naming the CAP/ECAP field the model cannot honour, or a bad
+  // cache geometry. `memory` must outlive the unit.
+  static absl::StatusOr<std::unique_ptr<RemappingUnit>> Create(const UnitConfig& config,
+                                                               HostMemory* memory);
+
+  const UnitConfig& config() const;
+  std::string_view name() const;
+
+  // Software MMIO accesses, `offset` from the register base. Writes take effect at once
+  // (GCMD commands, CCMD/IOTLB invalidations, FSTS/FRCD RW1C, ...).
+  uint32_t ReadRegister32(uint32_t offset);
+  uint64_t ReadRegister64(uint32_t offset);
+  void WriteRegister32(uint32_t offset, uint32_t value);
+  void WriteRegister64(uint32_t offset, uint64_t value);
+  const RegisterFile& registers() const;
+  // Accesses the model could not perform as written or protocol violations, since last taken.
+  std::vector<MmioDiagnostic> TakeDiagnostics();
+
+  // A DMA request from a device this unit remaps.
+  DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
+
+  void AddObserver(UnitObserver* observer);
+  void RemoveObserver(UnitObserver* observer);
+
+  const CacheCounters& cache_counters(CacheKind cache) const;
+  uint64_t request_count() const;
+};
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_

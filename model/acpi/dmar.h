@@ -27,7 +27,8 @@ inline constexpr uint8_t kDmarFlagDmaCtrlPlatformOptIn = 1u << 2;
 
 inline constexpr size_t kDmarHeaderSize = 48;  // 36-byte ACPI header + HAW, Flags, Reserved[10]
 
-// Remapping structure types, spec §8.2 Table 8-... (types >= 7 are reserved).
+// Remapping structure types, spec §8.2 "Remapping Structure Types" (types >= 7 are reserved
+// and skipped by their Length).
 enum class DmarStructureType : uint16_t {
   kDrhd = 0,  // §8.3 DMA Remapping Hardware Unit Definition
   kRmrr = 1,  // §8.4 Reserved Memory Region Reporting

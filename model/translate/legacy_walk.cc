@@ -154,7 +154,7 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
 
   // Root entry (S §3.4.2, §9.1).
   ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
-  uint64_t root_raw[2];
+  uint64_t root_raw[2] = {0, 0};
   const bool root_ok = FetchEntry(memory, config.haw, ctx.root_entry_address, 2,
                                   {MemoryAccessKind::kRootEntry, 0}, root_raw);
   const RootEntry root = RootEntry::Decode(root_raw[0], root_raw[1]);
@@ -169,7 +169,7 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
 
   // Context entry (S §9.3).
   ctx.context_entry_address = root.context_table + uint64_t{16} * sid.devfn();
-  uint64_t ce_raw[2];
+  uint64_t ce_raw[2] = {0, 0};
   const bool ce_ok = FetchEntry(memory, config.haw, ctx.context_entry_address, 2,
                                 {MemoryAccessKind::kContextEntry, 0}, ce_raw);
   if (trace != nullptr) {

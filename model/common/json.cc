@@ -31,22 +31,69 @@ const Json* Json::Find(std::string_view key) const {
   return nullptr;
 }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or 0 if it does not start with one.
+size_t Utf8SequenceLength(std::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(0);
+  size_t length = 0;
+  unsigned char second_min = 0x80, second_max = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) second_min = 0xa0;  // overlong
+    if (lead == 0xed) second_max = 0x9f;  // surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) second_min = 0x90;  // overlong
+    if (lead == 0xf4) second_max = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < length) return 0;
+  if (byte(1) < second_min || byte(1) > second_max) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
 std::string JsonQuote(std::string_view s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        // Control characters and bytes outside ASCII (firmware strings are not always
-        // text) are escaped so the output is always valid UTF-8 JSON.
-        if (c < 0x20 || c >= 0x7f) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
+        if (c >= 0x20 && c < 0x7f) {
           out += static_cast<char>(c);
+        } else if (const size_t n = c >= 0x80 ? Utf8SequenceLength(s.substr(i)) : 0; n > 0) {
+          // Well-formed UTF-8 text (such as the "§" of spec references) passes through.
+          out.append(s.substr(i, n));
+          i += n - 1;
+        } else {
+          // Control characters and bytes that are not UTF-8 text (firmware strings are not
+          // always text) are escaped, one \u00XX per byte, so the output is valid JSON.
+          out += absl::StrFormat("\\u%04x", c);
         }
     }
   }

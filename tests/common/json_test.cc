@@ -18,6 +18,19 @@ TEST(JsonTest, KeepsInsertionOrderAndEscapes) {
   EXPECT_EQ(obj.Find("missing"), nullptr);
 }
 
+TEST(JsonTest, PassesWellFormedUtf8AndEscapesOtherHighBytes) {
+  // "§3.4" and "→" are UTF-8 text; a lone continuation byte, a truncated sequence, an
+  // overlong form and an encoded surrogate are not, and are escaped byte by byte.
+  EXPECT_EQ(JsonQuote("\xc2\xa7"
+                      "3.4 \xe2\x86\x92 \xf0\x9f\x98\x80"),
+            "\"\xc2\xa7"
+            "3.4 \xe2\x86\x92 \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(JsonQuote("\xa7"), R"("\u00a7")");
+  EXPECT_EQ(JsonQuote("\xe2\x86"), R"("\u00e2\u0086")");
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\u00c0\u00af")");
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\u00ed\u00a0\u0080")");
+}
+
 TEST(JsonTest, PrettyPrints) {
   Json arr = Json::MakeArray();
   arr.Push(true);

@@ -1,0 +1,497 @@
+#include "model/invalidation/descriptors.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "model/common/hex.h"
+
+namespace vtd {
+namespace {
+
+// Type field bits (S §6.5.2): Type[3:0] = 3:0, Type[6:4] = 11:9.
+constexpr BitRange kTypeLow{3, 0};
+constexpr BitRange kTypeHigh{11, 9};
+
+uint64_t Word(absl::Span<const uint64_t> words, size_t i) {
+  return i < words.size() ? words[i] : 0;
+}
+
+std::optional<DescriptorProblem> Reserved(std::string_view what, std::string_view field,
+                                          uint64_t bits) {
+  return DescriptorProblem{
+      QueueErrorCode::kReservedField,
+      absl::StrFormat("%s: reserved bits %s set in %s", what, Hex(bits), field)};
+}
+
+// Reserved bits common to every 128-bit type: QW1 fields given by `reserved_hi`, and in a
+// 256-bit queue the zero padding (QW2, QW3).
+std::optional<DescriptorProblem> CheckReserved(std::string_view what,
+                                               absl::Span<const uint64_t> words,
+                                               uint64_t reserved_lo, uint64_t reserved_hi) {
+  if (const uint64_t bits = Word(words, 0) & reserved_lo; bits != 0) {
+    return Reserved(what, "bits 63:0", bits);
+  }
+  if (const uint64_t bits = Word(words, 1) & reserved_hi; bits != 0) {
+    return Reserved(what, "bits 127:64", bits);
+  }
+  for (size_t i = 2; i < words.size(); ++i) {
+    if (words[i] != 0) {
+      return Reserved(what,
+                      i == 2 ? "bits 191:128 (256-bit padding)" : "bits 255:192 (256-bit padding)",
+                      words[i]);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<DescriptorProblem> InvalidValue(std::string_view what, std::string message) {
+  return DescriptorProblem{QueueErrorCode::kInvalidType, absl::StrFormat("%s: %s", what, message)};
+}
+
+absl::Status CheckWidth(int width_bits) {
+  if (width_bits != 128 && width_bits != 256) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("descriptor width %d: must be 128 or 256", width_bits));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FieldTooWide(std::string_view what, std::string_view field, uint64_t value) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s: %s %s does not fit its field", what, field, Hex(value)));
+}
+
+std::vector<uint64_t> Words(uint64_t lo, uint64_t hi, int width_bits) {
+  std::vector<uint64_t> w = {lo, hi};
+  if (width_bits == 256) w.resize(4, 0);
+  return w;
+}
+
+uint64_t TypeBits(DescriptorType type) {
+  const uint64_t t = static_cast<uint64_t>(type);
+  return kTypeLow.Set(kTypeHigh.Set(0, t >> 4), t & 0xF);
+}
+
+constexpr std::string_view kCc = "cc_inv_dsc";
+constexpr std::string_view kIotlb = "iotlb_inv_dsc";
+constexpr std::string_view kDevTlb = "dev_tlb_inv_dsc";
+constexpr std::string_view kIec = "iec_inv_dsc";
+constexpr std::string_view kWait = "inv_wait_dsc";
+
+}  // namespace
+
+std::string_view DescriptorTypeName(int type) {
+  switch (type) {
+    case 0x1:
+      return kCc;
+    case 0x2:
+      return kIotlb;
+    case 0x3:
+      return kDevTlb;
+    case 0x4:
+      return kIec;
+    case 0x5:
+      return kWait;
+    case 0x6:
+      return "p_iotlb_inv_dsc";
+    case 0x7:
+      return "pc_inv_dsc";
+    case 0x8:
+      return "p_dev_tlb_inv_dsc";
+    case 0x9:
+      return "page_grp_resp_dsc";
+    case 0xA:
+      return "hpt_inv_desc";
+    default:
+      return "reserved";
+  }
+}
+
+std::string_view QueueErrorCodeName(QueueErrorCode code) {
+  switch (code) {
+    case QueueErrorCode::kNoInfo:
+      return "no_info";
+    case QueueErrorCode::kInvalidTail:
+      return "invalid_tail";
+    case QueueErrorCode::kFetchError:
+      return "fetch_error";
+    case QueueErrorCode::kInvalidType:
+      return "invalid_type";
+    case QueueErrorCode::kReservedField:
+      return "reserved_field";
+    case QueueErrorCode::kInvalidWidth:
+      return "invalid_width";
+    case QueueErrorCode::kTailMisaligned:
+      return "tail_misaligned";
+    case QueueErrorCode::kInvalidTtm:
+      return "invalid_ttm";
+  }
+  return "?";
+}
+
+// ---- Context-cache invalidate (type 1) -----------------------------------------------------
+
+ContextCacheInvalidateDescriptor ContextCacheInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  ContextCacheInvalidateDescriptor d;
+  d.granularity = static_cast<uint8_t>(kG.Get(lo));
+  d.did = static_cast<uint16_t>(kDid.Get(lo));
+  d.sid = static_cast<uint16_t>(kSid.Get(lo));
+  d.function_mask = static_cast<uint8_t>(kFm.Get(lo));
+  return d;
+}
+
+std::optional<DescriptorProblem> ContextCacheInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits&) {
+  if (kG.Get(Word(words, 0)) == 0) {
+    return InvalidValue(kCc, "granularity 00b is reserved (S §6.5.2.1)");
+  }
+  return CheckReserved(kCc, words, kReservedLo, kReservedHi);
+}
+
+absl::StatusOr<std::vector<uint64_t>> ContextCacheInvalidateDescriptor::Encode(
+    int width_bits) const {
+  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
+  if (!kG.Fits(granularity)) return FieldTooWide(kCc, "G", granularity);
+  if (!kFm.Fits(function_mask)) return FieldTooWide(kCc, "FM", function_mask);
+  uint64_t lo = TypeBits(kType);
+  lo = kG.Set(lo, granularity);
+  lo = kDid.Set(lo, did);
+  lo = kSid.Set(lo, sid);
+  lo = kFm.Set(lo, function_mask);
+  return Words(lo, 0, width_bits);
+}
+
+ContextInvalidation ContextCacheInvalidateDescriptor::ToRequest() const {
+  ContextInvalidation r;
+  r.granularity = static_cast<ContextInvalidation::Granularity>(granularity);
+  r.domain_id = did;
+  r.source_id = sid;
+  r.function_mask = function_mask;
+  return r;
+}
+
+// ---- IOTLB invalidate (type 2) -------------------------------------------------------------
+
+IotlbInvalidateDescriptor IotlbInvalidateDescriptor::Decode(absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  const uint64_t hi = Word(words, 1);
+  IotlbInvalidateDescriptor d;
+  d.granularity = static_cast<uint8_t>(kG.Get(lo));
+  d.drain_writes = kDw.Get(lo) != 0;
+  d.drain_reads = kDr.Get(lo) != 0;
+  d.did = static_cast<uint16_t>(kDid.Get(lo));
+  d.address_mask = static_cast<uint8_t>(kAm.Get(hi));
+  d.invalidation_hint = kIh.Get(hi) != 0;
+  d.address = kAddr.InPlace(hi);
+  return d;
+}
+
+std::optional<DescriptorProblem> IotlbInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  const uint64_t g = kG.Get(Word(words, 0));
+  if (g == 0) return InvalidValue(kIotlb, "granularity 00b is reserved (S §6.5.2.3)");
+  if (g == 3 && !limits.page_selective) {
+    return InvalidValue(kIotlb, "page-selective granularity (11b) without CAP.PSI (S §6.5.2.3)");
+  }
+  if (auto p = CheckReserved(kIotlb, words, kReservedLo, kReservedHi)) return p;
+  const uint64_t am = kAm.Get(Word(words, 1));
+  if (g == 3 && am > static_cast<uint64_t>(limits.max_address_mask)) {
+    return DescriptorProblem{QueueErrorCode::kReservedField,
+                             absl::StrFormat("%s: AM %d exceeds CAP.MAMV %d (S §6.5.2.3)", kIotlb,
+                                             am, limits.max_address_mask)};
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<uint64_t>> IotlbInvalidateDescriptor::Encode(int width_bits) const {
+  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
+  if (!kG.Fits(granularity)) return FieldTooWide(kIotlb, "G", granularity);
+  if (!kAm.Fits(address_mask)) return FieldTooWide(kIotlb, "AM", address_mask);
+  if (!IsAligned(address, 4096)) return FieldTooWide(kIotlb, "ADDR (not 4 KiB aligned)", address);
+  uint64_t lo = TypeBits(kType);
+  lo = kG.Set(lo, granularity);
+  lo = kDw.Set(lo, drain_writes ? 1 : 0);
+  lo = kDr.Set(lo, drain_reads ? 1 : 0);
+  lo = kDid.Set(lo, did);
+  uint64_t hi = kAm.Set(0, address_mask);
+  hi = kIh.Set(hi, invalidation_hint ? 1 : 0);
+  hi |= address;
+  return Words(lo, hi, width_bits);
+}
+
+IotlbInvalidation IotlbInvalidateDescriptor::ToRequest() const {
+  IotlbInvalidation r;
+  r.granularity = static_cast<IotlbInvalidation::Granularity>(granularity);
+  r.domain_id = did;
+  r.address_mask = address_mask;
+  // The request names 2^AM pages, naturally aligned: low address bits are ignored.
+  r.address = address & ~LowMask(12 + address_mask);
+  r.invalidation_hint = invalidation_hint;
+  r.drain_reads = drain_reads;
+  r.drain_writes = drain_writes;
+  return r;
+}
+
+// ---- Device-TLB invalidate (type 3) --------------------------------------------------------
+
+DeviceTlbInvalidateDescriptor DeviceTlbInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  const uint64_t hi = Word(words, 1);
+  DeviceTlbInvalidateDescriptor d;
+  d.pfsid = static_cast<uint16_t>(kPfsidLow.Get(lo) | (kPfsidHigh.Get(lo) << 4));
+  d.max_invs_pending = static_cast<uint8_t>(kMip.Get(lo));
+  d.sid = static_cast<uint16_t>(kSid.Get(lo));
+  d.size = kSize.Get(hi) != 0;
+  d.address = kAddr.InPlace(hi);
+  return d;
+}
+
+std::optional<DescriptorProblem> DeviceTlbInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  if (!limits.device_tlb) {
+    return InvalidValue(kDevTlb, "device-TLB invalidation without ECAP.DT (S Table 26)");
+  }
+  uint64_t reserved_lo = kReservedLo;
+  if (!limits.device_tlb_throttling) reserved_lo |= kPfsidLow.mask() | kPfsidHigh.mask();
+  return CheckReserved(kDevTlb, words, reserved_lo, kReservedHi);
+}
+
+absl::StatusOr<std::vector<uint64_t>> DeviceTlbInvalidateDescriptor::Encode(int width_bits) const {
+  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
+  if (!kMip.Fits(max_invs_pending)) return FieldTooWide(kDevTlb, "MIP", max_invs_pending);
+  if (!IsAligned(address, 4096)) {
+    return FieldTooWide(kDevTlb, "ADDR (not 4 KiB aligned)", address);
+  }
+  uint64_t lo = TypeBits(kType);
+  lo = kPfsidLow.Set(lo, pfsid & 0xF);
+  lo = kPfsidHigh.Set(lo, pfsid >> 4);
+  lo = kMip.Set(lo, max_invs_pending);
+  lo = kSid.Set(lo, sid);
+  uint64_t hi = kSize.Set(0, size ? 1 : 0) | address;
+  return Words(lo, hi, width_bits);
+}
+
+DeviceTlbInvalidation DeviceTlbInvalidateDescriptor::ToRequest() const {
+  DeviceTlbInvalidation r;
+  r.source_id = sid;
+  r.pfsid = pfsid;
+  r.max_invs_pending = max_invs_pending;
+  r.address = address;
+  r.size = size;
+  return r;
+}
+
+// ---- Interrupt-entry-cache invalidate (type 4) ---------------------------------------------
+
+InterruptEntryCacheInvalidateDescriptor InterruptEntryCacheInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  InterruptEntryCacheInvalidateDescriptor d;
+  d.index_selective = kG.Get(lo) != 0;
+  d.index_mask = static_cast<uint8_t>(kIm.Get(lo));
+  d.index = static_cast<uint16_t>(kIidx.Get(lo));
+  return d;
+}
+
+std::optional<DescriptorProblem> InterruptEntryCacheInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  if (auto p = CheckReserved(kIec, words, kReservedLo, kReservedHi)) return p;
+  const uint64_t lo = Word(words, 0);
+  if (kG.Get(lo) != 0 && kIm.Get(lo) > static_cast<uint64_t>(limits.max_handle_mask)) {
+    return DescriptorProblem{QueueErrorCode::kReservedField,
+                             absl::StrFormat("%s: IM %d exceeds ECAP.MHMV %d (S §6.5.2.7)", kIec,
+                                             kIm.Get(lo), limits.max_handle_mask)};
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<uint64_t>> InterruptEntryCacheInvalidateDescriptor::Encode(
+    int width_bits) const {
+  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
+  if (!kIm.Fits(index_mask)) return FieldTooWide(kIec, "IM", index_mask);
+  uint64_t lo = TypeBits(kType);
+  lo = kG.Set(lo, index_selective ? 1 : 0);
+  lo = kIm.Set(lo, index_mask);
+  lo = kIidx.Set(lo, index);
+  return Words(lo, 0, width_bits);
+}
+
+InterruptEntryInvalidation InterruptEntryCacheInvalidateDescriptor::ToRequest() const {
+  InterruptEntryInvalidation r;
+  r.granularity = index_selective ? InterruptEntryInvalidation::Granularity::kIndex
+                                  : InterruptEntryInvalidation::Granularity::kGlobal;
+  r.index = index;
+  r.index_mask = index_mask;
+  return r;
+}
+
+// ---- Invalidation wait (type 5) ------------------------------------------------------------
+
+InvalidationWaitDescriptor InvalidationWaitDescriptor::Decode(absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  const uint64_t hi = Word(words, 1);
+  InvalidationWaitDescriptor d;
+  d.interrupt_flag = kIf.Get(lo) != 0;
+  d.status_write = kSw.Get(lo) != 0;
+  d.fence = kFn.Get(lo) != 0;
+  d.page_request_drain = kPd.Get(lo) != 0;
+  d.status_data = static_cast<uint32_t>(kStatusData.Get(lo));
+  d.status_address = kStatusAddress.InPlace(hi);
+  return d;
+}
+
+std::optional<DescriptorProblem> InvalidationWaitDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  uint64_t reserved_lo = kReservedLo;
+  if (!limits.page_request_drain) reserved_lo |= kPd.mask();
+  return CheckReserved(kWait, words, reserved_lo, kReservedHi);
+}
+
+absl::StatusOr<std::vector<uint64_t>> InvalidationWaitDescriptor::Encode(int width_bits) const {
+  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
+  if (!IsAligned(status_address, 4)) {
+    return FieldTooWide(kWait, "status address (not dword aligned)", status_address);
+  }
+  uint64_t lo = TypeBits(kType);
+  lo = kIf.Set(lo, interrupt_flag ? 1 : 0);
+  lo = kSw.Set(lo, status_write ? 1 : 0);
+  lo = kFn.Set(lo, fence ? 1 : 0);
+  lo = kPd.Set(lo, page_request_drain ? 1 : 0);
+  lo = kStatusData.Set(lo, status_data);
+  return Words(lo, status_address, width_bits);
+}
+
+// ---- Any descriptor ------------------------------------------------------------------------
+
+namespace {
+
+template <typename D>
+std::variant<InvalidationDescriptor, DescriptorProblem> DecodeAs(absl::Span<const uint64_t> words,
+                                                                 const DescriptorLimits& limits) {
+  if (std::optional<DescriptorProblem> p = D::Validate(words, limits)) return *std::move(p);
+  return InvalidationDescriptor(D::Decode(words));
+}
+
+}  // namespace
+
+std::variant<InvalidationDescriptor, DescriptorProblem> DecodeDescriptor(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  if (words.size() != 2 && words.size() != 4) {
+    return DescriptorProblem{
+        QueueErrorCode::kFetchError,
+        absl::StrFormat("descriptor of %d qwords: must be 2 or 4", words.size())};
+  }
+  const int type = DescriptorTypeOf(words[0]);
+  switch (type) {
+    case 0x1:
+      return DecodeAs<ContextCacheInvalidateDescriptor>(words, limits);
+    case 0x2:
+      return DecodeAs<IotlbInvalidateDescriptor>(words, limits);
+    case 0x3:
+      return DecodeAs<DeviceTlbInvalidateDescriptor>(words, limits);
+    case 0x4:
+      return DecodeAs<InterruptEntryCacheInvalidateDescriptor>(words, limits);
+    case 0x5:
+      return DecodeAs<InvalidationWaitDescriptor>(words, limits);
+    case 0x6:
+    case 0x7:
+    case 0x8:
+    case 0x9:
+    case 0xA:
+      return DescriptorProblem{
+          QueueErrorCode::kInvalidType,
+          absl::StrFormat("descriptor type %#x (%s) is not valid in legacy mode (S Table 26)", type,
+                          DescriptorTypeName(type))};
+    default:
+      return DescriptorProblem{
+          QueueErrorCode::kInvalidType,
+          absl::StrFormat("descriptor type %#x is reserved (S Table 26)", type)};
+  }
+}
+
+absl::StatusOr<std::vector<uint64_t>> EncodeDescriptor(const InvalidationDescriptor& descriptor,
+                                                       int width_bits) {
+  return std::visit([width_bits](const auto& d) { return d.Encode(width_bits); }, descriptor);
+}
+
+namespace {
+
+std::string_view ContextGranularityName(uint8_t g) {
+  switch (g) {
+    case 1:
+      return "global";
+    case 2:
+      return "domain";
+    case 3:
+      return "device";
+    default:
+      return "reserved";
+  }
+}
+
+std::string_view IotlbGranularityName(uint8_t g) {
+  switch (g) {
+    case 1:
+      return "global";
+    case 2:
+      return "domain";
+    case 3:
+      return "page";
+    default:
+      return "reserved";
+  }
+}
+
+struct Describer {
+  std::string operator()(const ContextCacheInvalidateDescriptor& d) const {
+    std::string s = absl::StrFormat("%s %s", kCc, ContextGranularityName(d.granularity));
+    if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
+    if (d.granularity == 3) {
+      absl::StrAppendFormat(&s, " sid %02x:%02x.%x fm %d", d.sid >> 8, (d.sid >> 3) & 0x1F,
+                            d.sid & 7, d.function_mask);
+    }
+    return s;
+  }
+  std::string operator()(const IotlbInvalidateDescriptor& d) const {
+    std::string s = absl::StrFormat("%s %s", kIotlb, IotlbGranularityName(d.granularity));
+    if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
+    if (d.granularity == 3) {
+      absl::StrAppendFormat(&s, " addr %#x am %d ih %d", d.address, d.address_mask,
+                            d.invalidation_hint);
+    }
+    if (d.drain_reads) s += " dr";
+    if (d.drain_writes) s += " dw";
+    return s;
+  }
+  std::string operator()(const DeviceTlbInvalidateDescriptor& d) const {
+    return absl::StrFormat("%s sid %02x:%02x.%x addr %#x s %d mip %d", kDevTlb, d.sid >> 8,
+                           (d.sid >> 3) & 0x1F, d.sid & 7, d.address, d.size, d.max_invs_pending);
+  }
+  std::string operator()(const InterruptEntryCacheInvalidateDescriptor& d) const {
+    if (!d.index_selective) return absl::StrFormat("%s global", kIec);
+    return absl::StrFormat("%s index %#x im %d", kIec, d.index, d.index_mask);
+  }
+  std::string operator()(const InvalidationWaitDescriptor& d) const {
+    std::string s(kWait);
+    if (d.status_write) {
+      absl::StrAppendFormat(&s, " sw data %#x addr %#x", d.status_data, d.status_address);
+    }
+    if (d.interrupt_flag) s += " if";
+    if (d.fence) s += " fn";
+    if (d.page_request_drain) s += " pd";
+    return s;
+  }
+};
+
+}  // namespace
+
+std::string DescribeDescriptor(const InvalidationDescriptor& descriptor) {
+  return std::visit(Describer{}, descriptor);
+}
+
+}  // namespace vtd

@@ -25,6 +25,8 @@
 //    registers are FRCD<n> (low qword), FRCD<n>_HI (high qword), or FRCD_LO[n]/FRCD_HI[n].
 //  * `sid` also takes a raw 16-bit requester id (a number); `interrupt` takes `segment`.
 //  * `expect: {fault: R}` is short for `expect: {fault: {reason: R}}`.
+//  * `check_invalidation:` (platform or unit) turns on the unit's invalidation checker, and
+//    `expect: {stale: iotlb}` on a dma says the checker must report a stale hit there.
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 
@@ -98,6 +100,10 @@ struct UnitConfig {
   // `scope: all` (INCLUDE_PCI_ALL; also the default) or a list of requesters.
   bool include_pci_all = true;
   std::vector<Located<SourceId>> scope;
+  // Extension: the unit's invalidation checker (every cache hit is compared with what
+  // memory holds now; a stale hit fails the step unless `expect: {stale: ...}` says so).
+  // Unset: the platform's `check_invalidation`.
+  std::optional<Located<bool>> check_invalidation;
   SourceMark mark;
 };
 
@@ -122,6 +128,10 @@ struct Platform {
   // CAP/ECAP of each unit, in unit order (resolved).
   std::vector<uint64_t> unit_caps;
   std::vector<uint64_t> unit_ecaps;
+  // Extension: `check_invalidation:` at platform level (default false), the default of every
+  // unit; resolved per unit in unit order.
+  Located<bool> check_invalidation;
+  std::vector<bool> unit_check_invalidation;
   SourceMark mark;
 };
 
@@ -299,6 +309,9 @@ struct Expect {
   std::optional<FaultExpectation> fault;   // dma, interrupt
   std::optional<InterruptExpectation> interrupt;
   std::optional<PostedExpectation> posted;
+  // dma (extension): what the invalidation checker reports for this request: "any" (some
+  // stale cache hit), "none", or a cache name ("iotlb", "context", "psc_pde", ...).
+  std::optional<Located<std::string>> stale;
   std::optional<Located<uint64_t>> cycles;  // any step
   std::optional<Located<uint64_t>> cycles_max;
   SourceMark mark;

@@ -921,8 +921,10 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
 
 // ---- platform ----
 
-constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units", "cap", "ecap"};
-constexpr absl::string_view kUnitKeys[] = {"name", "base", "segment", "cap", "ecap", "scope"};
+constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units",
+                                               "cap",  "ecap",        "check_invalidation"};
+constexpr absl::string_view kUnitKeys[] = {"name", "base",  "segment",           "cap",
+                                           "ecap", "scope", "check_invalidation"};
 
 std::filesystem::path Loader::Resolve(const std::string& path) const {
   std::filesystem::path p(path);
@@ -982,6 +984,10 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
         memory_size_ok_ = true;
       }
     }
+  }
+  s.platform.check_invalidation = {false, f.mark()};
+  if (const Entry* c = f.Find("check_invalidation")) {
+    if (auto b = Bool(*c)) s.platform.check_invalidation = *b;
   }
   const Entry* dmar = f.Find("dmar");
   const Entry* units = f.Find("units");
@@ -1058,6 +1064,8 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
       s.platform.unit_names.push_back(u.name.value);
       s.platform.unit_caps.push_back(u.cap.value);
       s.platform.unit_ecaps.push_back(u.ecap.value);
+      s.platform.unit_check_invalidation.push_back(
+          u.check_invalidation ? u.check_invalidation->value : s.platform.check_invalidation.value);
     }
     units_ = up.units;
     s.platform.source = std::move(up);
@@ -1259,6 +1267,9 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
   };
   capability("cap", CapRegister::kCap, default_cap, u.cap);
   capability("ecap", CapRegister::kEcap, default_ecap, u.ecap);
+  if (const Entry* e = f.Find("check_invalidation")) {
+    if (auto b = Bool(*e)) u.check_invalidation = *b;
+  }
   if (const Entry* e = f.Find("scope")) {
     if (e->value.IsScalar()) {
       if (absl::AsciiStrToLower(e->value.Scalar()) != "all") {
@@ -1341,6 +1352,7 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
     s.platform.unit_names.push_back(absl::StrCat("dmar", i));
     s.platform.unit_caps.push_back(d.cap.value);
     s.platform.unit_ecaps.push_back(d.ecap.value);
+    s.platform.unit_check_invalidation.push_back(s.platform.check_invalidation.value);
   }
   dmar_platform_ = std::move(platform);
   s.platform.source = std::move(d);
@@ -2180,9 +2192,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
   return r;
 }
 
-constexpr absl::string_view kExpectKeys[] = {"value",     "mask",   "hpa",     "fault",
-                                             "vector",    "dest",   "trigger", "delivery_mode",
-                                             "dest_mode", "posted", "cycles",  "cycles_max"};
+constexpr absl::string_view kExpectKeys[] = {
+    "value",         "mask",      "hpa",    "fault",  "vector",     "dest", "trigger",
+    "delivery_mode", "dest_mode", "posted", "cycles", "cycles_max", "stale"};
 
 std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits) {
   Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
@@ -2195,7 +2207,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       applicable = {"value", "mask"};
       break;
     case ActionKind::kDma:
-      applicable = {"hpa", "fault"};
+      applicable = {"hpa", "fault", "stale"};
       break;
     case ActionKind::kInterrupt:
       applicable = {"vector", "dest", "trigger", "delivery_mode", "dest_mode", "posted", "fault"};
@@ -2320,6 +2332,24 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
         Error(pf.mark(), p->path, "expected 'pda' and/or 'vector'");
       }
       x.posted = posted;
+    }
+  }
+  if (const Entry* st = f.Find("stale")) {
+    static constexpr absl::string_view kStaleValues[] = {
+        "true",     "false",    "any",       "none",    "context",        "iotlb",
+        "psc_pml5", "psc_pml4", "psc_pdpte", "psc_pde", "interrupt_entry"};
+    if (std::optional<std::string> text = Text(*st, "true, false or a cache name")) {
+      std::string t = absl::AsciiStrToLower(*text);
+      if (t == "true" || t == "yes") t = "any";
+      if (t == "false" || t == "no") t = "none";
+      if (std::find(std::begin(kStaleValues), std::end(kStaleValues), t) ==
+          std::end(kStaleValues)) {
+        Error(st->mark(), st->path,
+              absl::StrCat(Shown(*text),
+                           " is not a cache (expected one of: ", JoinKeys(kStaleValues), ")"));
+      } else {
+        x.stale = Located<std::string>{t, st->mark()};
+      }
     }
   }
   if (const Entry* c = f.Find("cycles")) {

@@ -1,0 +1,190 @@
+#include "model/scenario/results.h"
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "model/common/hex.h"
+
+namespace vtd::scenario {
+namespace {
+
+std::string_view DeliveryModeName(int mode) {
+  static constexpr std::string_view kNames[] = {"fixed", "lowest", "smi",         "reserved(3)",
+                                                "nmi",   "init",   "reserved(6)", "extint"};
+  return mode >= 0 && mode < 8 ? kNames[mode] : "?";
+}
+
+Json DmaResultJson(const DmaStepResult& d) {
+  Json j = Json::MakeObject();
+  switch (d.status) {
+    case DmaStepResult::Status::kOk:
+      j.Set("status", "ok");
+      j.Set("hpa", Hex(d.hpa));
+      break;
+    case DmaStepResult::Status::kFault:
+      j.Set("status", "fault");
+      j.Set("reason", FaultReasonJson(d.reason));
+      j.Set("name", d.condition);
+      j.Set("recorded", d.recorded);
+      break;
+    case DmaStepResult::Status::kBlocked:
+      j.Set("status", "blocked");
+      j.Set("by", d.blocked_by);
+      break;
+  }
+  return j;
+}
+
+Json InterruptResultJson(const InterruptStepResult& r) {
+  Json j = Json::MakeObject();
+  switch (r.status) {
+    case InterruptStepResult::Status::kOk:
+      j.Set("status", "ok");
+      j.Set("vector", Hex(r.vector));
+      j.Set("dest", Hex(r.dest));
+      break;
+    case InterruptStepResult::Status::kPosted:
+      j.Set("status", "posted");
+      j.Set("pda", Hex(r.pda));
+      j.Set("vector", Hex(r.vector));
+      break;
+    case InterruptStepResult::Status::kFault:
+      j.Set("status", "fault");
+      j.Set("reason", FaultReasonJson(r.reason));
+      j.Set("name", r.name);
+      j.Set("recorded", r.recorded);
+      break;
+  }
+  return j;
+}
+
+Json Strings(const std::vector<std::string>& lines) {
+  Json a = Json::MakeArray();
+  for (const std::string& l : lines) a.Push(l);
+  return a;
+}
+
+}  // namespace
+
+std::string FaultReasonJson(FaultReason reason) { return Hex(static_cast<uint8_t>(reason)); }
+
+Json StepResultToJson(const StepResult& step) {
+  Json j = Json::MakeObject();
+  j.Set("index", step.index);
+  j.Set("action", std::string(ActionKindName(step.action)));
+  if (step.step != nullptr && !step.step->label.empty()) j.Set("label", step.step->label);
+  if (step.value) {
+    Json r = Json::MakeObject();
+    r.Set("value", Hex(*step.value));
+    j.Set("result", std::move(r));
+  } else if (step.dma) {
+    j.Set("result", DmaResultJson(*step.dma));
+  } else if (step.interrupt) {
+    j.Set("result", InterruptResultJson(*step.interrupt));
+  }
+  if (step.cycles) j.Set("cycles", *step.cycles);
+  j.Set("ok", step.ok);
+  if (!step.ok) j.Set("message", absl::StrJoin(step.failures, "; "));
+  if (!step.notes.empty()) j.Set("notes", Strings(step.notes));
+  if (!step.stale.empty()) j.Set("stale", Strings(step.stale));
+  if (!step.explanation.empty()) j.Set("explanation", Strings(step.explanation));
+  return j;
+}
+
+std::string FormatOutcome(const StepResult& step) {
+  if (step.value) return absl::StrCat("= ", Hex(*step.value));
+  if (step.dma) {
+    const DmaStepResult& d = *step.dma;
+    switch (d.status) {
+      case DmaStepResult::Status::kOk:
+        return absl::StrCat("-> hpa ", Hex(d.hpa));
+      case DmaStepResult::Status::kFault:
+        return absl::StrFormat("-> fault %s %s %s (%s)", FaultReasonJson(d.reason), d.condition,
+                               FaultReasonSymbol(d.reason),
+                               d.recorded ? "recorded" : "not recorded");
+      case DmaStepResult::Status::kBlocked:
+        return absl::StrCat("-> blocked by ", d.blocked_by);
+    }
+  }
+  if (step.interrupt) {
+    const InterruptStepResult& r = *step.interrupt;
+    switch (r.status) {
+      case InterruptStepResult::Status::kOk:
+        return absl::StrFormat("-> vector %s dest %s %s %s %s", Hex(r.vector), Hex(r.dest),
+                               r.trigger ? "level" : "edge", DeliveryModeName(r.delivery_mode),
+                               r.dest_mode ? "logical" : "physical");
+      case InterruptStepResult::Status::kPosted:
+        return absl::StrFormat("-> posted to descriptor %s vector %s", Hex(r.pda), Hex(r.vector));
+      case InterruptStepResult::Status::kFault:
+        return absl::StrFormat("-> fault %s %s (%s)", FaultReasonJson(r.reason), r.name,
+                               r.recorded ? "recorded" : "not recorded");
+    }
+  }
+  return "";
+}
+
+std::string FormatStepText(const StepResult& step) {
+  std::string head = absl::StrFormat("[%d] %s", step.index, step.what);
+  const std::string outcome = FormatOutcome(step);
+  if (!outcome.empty()) absl::StrAppend(&head, " ", outcome);
+  if (step.cycles) absl::StrAppend(&head, absl::StrFormat(" [%d cycles]", *step.cycles));
+  std::string out = absl::StrFormat("  %-72s %s\n", head, step.ok ? "ok" : "FAIL");
+  if (step.step != nullptr && !step.step->label.empty()) {
+    absl::StrAppend(&out, "      label: ", step.step->label, "\n");
+  }
+  for (const std::string& f : step.failures) absl::StrAppend(&out, "      expected: ", f, "\n");
+  for (const std::string& n : step.notes) absl::StrAppend(&out, "      note: ", n, "\n");
+  for (const std::string& s : step.stale) absl::StrAppend(&out, "      stale: ", s, "\n");
+  for (const std::string& e : step.explanation) absl::StrAppend(&out, "      | ", e, "\n");
+  return out;
+}
+
+std::string FormatSummaryText(const RunSummary& s) {
+  return absl::StrFormat(
+      "summary: %d steps, %d passed, %d failed (%d DMAs, %d faulted; %d "
+      "interrupts) -- %s\n",
+      s.steps, s.steps - s.failed, s.failed, s.dma, s.dma_faults, s.interrupts,
+      s.passed ? "PASS" : "FAIL");
+}
+
+void JsonReportWriter::AddStep(const StepResult& step) {
+  if (count_++ > 0) steps_ += ",\n";
+  steps_ += "    ";
+  steps_ += StepResultToJson(step).Dump(-1);
+}
+
+std::string JsonReportWriter::Finish(const RunSummary& summary, int indent) const {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  std::string out;
+  out.reserve(steps_.size() + 256);
+  absl::StrAppend(&out, pad, "{\n");
+  absl::StrAppend(&out, pad, "  \"scenario\": ", JsonQuote(summary.scenario), ",\n");
+  absl::StrAppend(&out, pad, "  \"passed\": ", summary.passed ? "true" : "false", ",\n");
+  if (count_ == 0) {
+    absl::StrAppend(&out, pad, "  \"steps\": [],\n");
+  } else {
+    absl::StrAppend(&out, pad, "  \"steps\": [\n");
+    if (indent == 0) {
+      out += steps_;
+    } else {
+      // Indent every step line too (documents inside an array of several files).
+      size_t start = 0;
+      while (start < steps_.size()) {
+        size_t end = steps_.find('\n', start);
+        if (end == std::string::npos) end = steps_.size();
+        absl::StrAppend(&out, pad, absl::string_view(steps_).substr(start, end - start));
+        if (end < steps_.size()) out += '\n';
+        start = end + 1;
+      }
+    }
+    absl::StrAppend(&out, "\n", pad, "  ],\n");
+  }
+  absl::StrAppend(&out, pad, "  \"stats\": ", summary.stats.Dump(-1), "\n");
+  absl::StrAppend(&out, pad, "}");
+  return out;
+}
+
+}  // namespace vtd::scenario

@@ -1,0 +1,716 @@
+#include "model/scenario/runner.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "model/common/hex.h"
+#include "model/platform/platform.h"
+#include "model/regs/global_command.h"
+#include "model/regs/register_map.h"
+#include "model/scenario/explain.h"
+#include "model/scenario/table_builder.h"
+
+namespace vtd::scenario {
+namespace {
+
+// Address advance of the current repeat iteration(s) (RepeatStride, summed over nesting).
+struct Offsets {
+  uint64_t addr = 0;
+  uint64_t hpa = 0;
+  uint64_t iova = 0;
+};
+
+// Bounded polling, as a driver's timeout loop: the model completes commands within the
+// write, so the first read normally shows the status.
+constexpr int kMaxPolls = 1000;
+
+std::string_view DeliveryModeName(int mode) {
+  static constexpr std::string_view kNames[] = {"fixed", "lowest", "smi",         "reserved(3)",
+                                                "nmi",   "init",   "reserved(6)", "extint"};
+  return kNames[mode & 7];
+}
+
+struct Route {
+  std::optional<int> unit;
+  std::string why;
+};
+
+}  // namespace
+
+class ScenarioRunner::Impl {
+ public:
+  Impl(const Scenario& scenario, RunOptions options) : s_(scenario), options_(std::move(options)) {}
+
+  absl::Status Build();
+  absl::StatusOr<RunSummary> Run(const StepSink& sink);
+
+  HostMemory& memory() { return *memory_; }
+  int unit_count() const { return static_cast<int>(units_.size()); }
+  RemappingUnit& unit(int index) { return *units_[index]; }
+
+ private:
+  absl::Status Fail(SourceMark mark, absl::string_view message) const {
+    return absl::InvalidArgumentError(absl::StrCat(s_.Where(mark), ": ", message));
+  }
+  Route RouteRequester(uint16_t segment, SourceId sid) const;
+  absl::Status RunSteps(const std::vector<Step>& steps, const Offsets& offsets);
+  absl::Status RunStep(const Step& step, const Offsets& offsets);
+  void MmioWriteStep(const MmioWrite& w, StepResult& r);
+  void MmioReadStep(const MmioRead& m, StepResult& r);
+  absl::Status MemWriteStep(const MemWrite& w, const Offsets& o, StepResult& r);
+  absl::Status MemReadStep(const MemRead& m, const Offsets& o, StepResult& r);
+  void DmaStep(const Dma& d, const Offsets& o, StepResult& r);
+  void InterruptStep(const Interrupt& irq, StepResult& r);
+  absl::Status MapStepRun(const MapStep& m, const Offsets& o, StepResult& r);
+  absl::Status EnableStepRun(const EnableStep& e, StepResult& r);
+  void CheckExpectations(const Step& step, const Offsets& o, StepResult& r);
+  void TakeDiagnostics(int unit, StepResult& r);
+  std::string UnitName(int unit) const { return std::string(units_[unit]->name()); }
+
+  const Scenario& s_;
+  RunOptions options_;
+  std::unique_ptr<HostMemory> memory_;
+  std::vector<std::unique_ptr<RemappingUnit>> units_;
+  std::optional<platform::Platform> dmar_platform_;
+  std::unique_ptr<TableBuilder> builder_;
+  std::unique_ptr<StepTimer> timer_;
+  const StepSink* sink_ = nullptr;
+  RunSummary summary_;
+  uint64_t next_index_ = 0;
+  bool step_checks_invalidation_ = false;  // the current dma step's unit has the checker on
+};
+
+absl::Status ScenarioRunner::Impl::Build() {
+  absl::StatusOr<std::unique_ptr<HostMemory>> memory =
+      HostMemory::Create(s_.platform.memory_size.value);
+  if (!memory.ok()) {
+    return Fail(s_.platform.memory_size.mark, memory.status().message());
+  }
+  memory_ = std::move(*memory);
+
+  std::vector<vtd::UnitConfig> configs;
+  if (const auto* dmar = std::get_if<DmarPlatform>(&s_.platform.source)) {
+    dmar_platform_ = platform::Platform::FromDmar(dmar->table);
+    const int haw = dmar->table.header.host_address_width + 1;
+    for (const platform::RemappingUnit& u : dmar_platform_->units()) {
+      vtd::UnitConfig c;
+      c.name = absl::StrCat("dmar", u.index);
+      c.register_base = u.register_base;
+      c.segment = u.segment;
+      c.host_address_width = haw;
+      configs.push_back(std::move(c));
+    }
+  } else {
+    const auto& units = std::get<UnitsPlatform>(s_.platform.source);
+    for (const scenario::UnitConfig& u : units.units) {
+      vtd::UnitConfig c;
+      c.name = u.name.value;
+      c.register_base = u.base.value;
+      c.segment = u.segment.value;
+      configs.push_back(std::move(c));
+    }
+  }
+  for (size_t i = 0; i < configs.size(); ++i) {
+    vtd::UnitConfig& c = configs[i];
+    c.cap = i < s_.platform.unit_caps.size() ? s_.platform.unit_caps[i] : kDefaultCap;
+    c.ecap = i < s_.platform.unit_ecaps.size() ? s_.platform.unit_ecaps[i] : kDefaultEcap;
+    c.check_invalidation =
+        i < s_.platform.unit_check_invalidation.size() && s_.platform.unit_check_invalidation[i];
+    absl::StatusOr<std::unique_ptr<RemappingUnit>> unit = RemappingUnit::Create(c, memory_.get());
+    if (!unit.ok()) {
+      return Fail(
+          s_.platform.mark,
+          absl::StrCat("unit ", c.name, ": the model cannot build it: ", unit.status().message()));
+    }
+    units_.push_back(std::move(*unit));
+  }
+  builder_ = std::make_unique<TableBuilder>(memory_.get(), s_.tables.pool_base.value,
+                                            s_.tables.pool_size.value);
+  if (options_.timer) {
+    absl::StatusOr<std::unique_ptr<StepTimer>> timer = options_.timer(s_);
+    if (!timer.ok()) return Fail(s_.platform.mark, timer.status().message());
+    timer_ = std::move(*timer);
+    if (timer_ != nullptr) {
+      for (auto& u : units_) u->AddObserver(timer_.get());
+      if (MemoryObserver* mo = timer_->memory_observer()) memory_->set_observer(mo);
+    }
+  }
+  return absl::OkStatus();
+}
+
+Route ScenarioRunner::Impl::RouteRequester(uint16_t segment, SourceId sid) const {
+  Route route;
+  if (dmar_platform_) {
+    const platform::PciAddress address{segment, static_cast<uint8_t>(sid.bus()),
+                                       static_cast<uint8_t>(sid.device()),
+                                       static_cast<uint8_t>(sid.function())};
+    platform::RouteResult result = dmar_platform_->Route(address);
+    route.unit = result.unit;
+    route.why = result.explanation;
+    return route;
+  }
+  const auto& units = std::get<UnitsPlatform>(s_.platform.source).units;
+  std::optional<int> all;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const scenario::UnitConfig& u = units[i];
+    if (u.segment.value != segment) continue;
+    if (u.include_pci_all) all = static_cast<int>(i);
+    for (const Located<SourceId>& s : u.scope) {
+      if (s.value == sid) {
+        route.unit = static_cast<int>(i);
+        route.why = absl::StrFormat("%s lists %s in its scope", u.name.value, sid);
+        return route;
+      }
+    }
+  }
+  if (all) {
+    route.unit = all;
+    route.why = absl::StrFormat(
+        "%s has 'scope: all' for segment %d (INCLUDE_PCI_ALL, S §8.3) and no unit lists %s",
+        units[*all].name.value, segment, sid);
+  } else {
+    route.why = absl::StrFormat("no unit's scope covers %s in segment %d", sid, segment);
+  }
+  return route;
+}
+
+void ScenarioRunner::Impl::TakeDiagnostics(int unit, StepResult& r) {
+  for (const MmioDiagnostic& d : units_[unit]->TakeDiagnostics()) {
+    r.notes.push_back(absl::StrFormat("%s: %s (%s at %s)", UnitName(unit), d.message,
+                                      MmioDiagnosticKindName(d.kind), Hex(d.offset)));
+  }
+}
+
+std::string RegisterText(const RegisterRef& reg) {
+  if (reg.name.empty()) return Hex(reg.offset);
+  return absl::StrFormat("%s (%s)", reg.name, Hex(reg.offset));
+}
+
+void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, StepResult& r) {
+  RemappingUnit& unit = *units_[w.unit.index];
+  r.what = absl::StrFormat("mmio_write %s %s = %s (%d-bit)", UnitName(w.unit.index),
+                           RegisterText(w.reg), Hex(w.value.value), w.width.value);
+  if (w.width.value == 64) {
+    unit.WriteRegister64(w.reg.offset, w.value.value);
+  } else {
+    unit.WriteRegister32(w.reg.offset, static_cast<uint32_t>(w.value.value));
+  }
+  if (!w.reg.modeled) {
+    r.notes.push_back(absl::StrCat(w.reg.name, " is not modeled: the write is ignored"));
+  }
+  TakeDiagnostics(w.unit.index, r);
+}
+
+void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, StepResult& r) {
+  RemappingUnit& unit = *units_[m.unit.index];
+  r.what = absl::StrFormat("mmio_read %s %s (%d-bit)", UnitName(m.unit.index), RegisterText(m.reg),
+                           m.width.value);
+  r.value = m.width.value == 64 ? unit.ReadRegister64(m.reg.offset)
+                                : uint64_t{unit.ReadRegister32(m.reg.offset)};
+  if (!m.reg.modeled) {
+    r.notes.push_back(absl::StrCat(m.reg.name, " is not modeled: it reads 0"));
+  }
+  TakeDiagnostics(m.unit.index, r);
+}
+
+absl::Status ScenarioRunner::Impl::MemWriteStep(const MemWrite& w, const Offsets& o,
+                                                StepResult& r) {
+  const uint64_t addr = w.data.addr.value + o.addr;
+  r.what = absl::StrFormat("mem_write %s (%d bytes)", Hex(addr), w.data.bytes.size());
+  absl::Status s = memory_->WriteBytes(addr, w.data.bytes);
+  if (!s.ok()) return Fail(w.data.addr.mark, s.message());
+  return absl::OkStatus();
+}
+
+absl::Status ScenarioRunner::Impl::MemReadStep(const MemRead& m, const Offsets& o, StepResult& r) {
+  const uint64_t addr = m.addr.value + o.addr;
+  r.what = absl::StrFormat("mem_read %s (%d-bit)", Hex(addr), m.width.value);
+  absl::StatusOr<uint64_t> v = memory_->Read(addr, m.width.value / 8);
+  if (!v.ok()) return Fail(m.addr.mark, v.status().message());
+  r.value = *v;
+  return absl::OkStatus();
+}
+
+void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r) {
+  DmaRequest req;
+  req.segment = d.segment.value;
+  req.source_id = d.sid.value;
+  req.address = d.addr.value + o.addr;
+  req.size = static_cast<int>(d.size.value);
+  req.access = d.access.value == DmaAccess::kWrite ? AccessKind::kWrite : AccessKind::kRead;
+  switch (d.at.value) {
+    case AddressType::kUntranslated:
+      req.type = RequestType::kUntranslated;
+      break;
+    case AddressType::kTranslationRequest:
+      req.type = RequestType::kTranslation;
+      break;
+    case AddressType::kTranslated:
+      req.type = RequestType::kTranslated;
+      break;
+  }
+  if (d.pasid) req.pasid = d.pasid->value;
+  req.privileged = d.priv.value;
+  req.execute = d.exec.value;
+  r.what = absl::StrFormat("dma %s %s %s (%d bytes)%s%s", d.sid.value,
+                           DmaAccessName(d.access.value), Hex(req.address), req.size,
+                           d.at.value == AddressType::kUntranslated
+                               ? ""
+                               : absl::StrCat(" ", AddressTypeName(d.at.value)),
+                           req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid)) : "");
+  ++summary_.dma;
+  const bool explain =
+      options_.explain && (!options_.explain_step || *options_.explain_step == r.index);
+  const Route route = RouteRequester(req.segment, req.source_id);
+  DmaStepResult result;
+  if (!route.unit) {
+    result.status = DmaStepResult::Status::kOk;
+    result.hpa = req.address;
+    r.notes.push_back(absl::StrFormat(
+        "no remapping unit remaps %s in segment %d: the DMA is not translated (it reaches "
+        "memory at its own address)",
+        d.sid.value, d.segment.value));
+    if (explain) {
+      DmaExplainInput in;
+      in.request = req;
+      in.routing = route.why;
+      r.explanation = ExplainDma(in);
+    }
+    r.dma = std::move(result);
+    return;
+  }
+  RemappingUnit& unit = *units_[*route.unit];
+  result.unit = UnitName(*route.unit);
+  DmaOptions dma_options;
+  dma_options.trace = explain;
+  const DmaOutcome out = unit.Dma(req, dma_options);
+  if (out.result.fault) {
+    result.status = DmaStepResult::Status::kFault;
+    result.reason = out.result.fault->reason;
+    result.condition = std::string(out.result.fault->condition);
+    result.recorded = out.recorded;
+    ++summary_.dma_faults;
+  } else if (out.blocked || !out.result.translation) {
+    result.status = DmaStepResult::Status::kBlocked;
+    result.blocked_by =
+        out.blocked_by.empty()
+            ? absl::StrCat("completion ", std::string(CompletionName(out.result.completion)))
+            : std::string(out.blocked_by);
+  } else {
+    result.status = DmaStepResult::Status::kOk;
+    result.hpa = out.result.translation->hpa;
+  }
+  for (const StaleEntryReport& s : out.stale) {
+    r.stale.push_back(absl::StrCat(std::string(CacheKindName(s.cache)), ": ", s.ToString()));
+  }
+  step_checks_invalidation_ = unit.config().check_invalidation;
+  if (explain) {
+    DmaExplainInput in;
+    in.request = req;
+    in.routing = route.why;
+    in.unit_name = result.unit;
+    const RegisterFile& regs = unit.registers();
+    if (const auto& latched = regs.global_command().active_root_table()) {
+      in.root_table_latched = latched->rtaddr;
+    }
+    in.rtaddr_register = regs.Get(RegId::kRtaddr);
+    in.translation_enabled = regs.global_command().translation_enabled();
+    in.outcome = &out;
+    r.explanation = ExplainDma(in);
+  }
+  r.dma = std::move(result);
+}
+
+// Interrupt requests. Until RemappingUnit models interrupt remapping (issue 5: it gains an
+// Interrupt() method), this is what hardware does with interrupt remapping off (GSTS.IRES=0,
+// S §5.1.4): the request is processed as a compatibility-format MSI and passes through
+// unremapped, whatever its format bit says. Switching to the unit is one call here.
+void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
+  ++summary_.interrupts;
+  const uint64_t address = irq.address.value;
+  const uint32_t data = irq.data.value;
+  r.what =
+      absl::StrFormat("interrupt %s address %s data %s", irq.sid.value, Hex(address), Hex(data));
+  const Route route = RouteRequester(irq.segment.value, irq.sid.value);
+  InterruptStepResult result;
+  result.status = InterruptStepResult::Status::kOk;
+  result.vector = data & 0xff;             // data 7:0 (S Fig. 5-2)
+  result.delivery_mode = (data >> 8) & 7;  // data 10:8
+  result.trigger = (data >> 15) & 1;       // data 15
+  result.dest = (address >> 12) & 0xff;    // address 19:12 (S Fig. 5-1)
+  result.dest_mode = (address >> 2) & 1;   // address 2
+  r.notes.push_back(absl::StrFormat(
+      "interrupt remapping is not modeled yet: handled as with it off (S §5.1.4), a "
+      "compatibility-format MSI passed through%s",
+      route.unit ? absl::StrCat(" by ", UnitName(*route.unit))
+                 : " (no unit remaps the requester)"));
+  if ((address >> 20) != 0xfee) {
+    r.notes.push_back(absl::StrFormat(
+        "address %s is outside the interrupt range 0xfee00000-0xfeefffff", Hex(address)));
+  }
+  if ((address >> 4) & 1) {
+    r.notes.push_back(
+        "the address has the remappable-format bit (4) set; without interrupt "
+        "remapping it is decoded as compatibility format");
+  }
+  r.interrupt = result;
+}
+
+absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o, StepResult& r) {
+  std::optional<int> unit;
+  if (m.unit) {
+    unit = m.unit->index;
+  } else {
+    unit = RouteRequester(m.segment.value, m.sid.value).unit;
+  }
+  if (!unit || *unit < 0 || *unit >= unit_count()) {
+    return Fail(m.sid.mark, absl::StrFormat("map: no unit remaps requester %s", m.sid.value));
+  }
+  MapRequest req;
+  req.sid = m.sid.value;
+  req.domain = m.domain.value;
+  req.iova = m.iova.value + o.iova;
+  req.hpa = m.hpa.value + o.hpa;
+  req.size = m.size.value;
+  req.page_size = m.page_size.value;
+  req.read = m.read.value;
+  req.write = m.write.value;
+  req.levels = m.levels.value;
+  req.haw = units_[*unit]->config().host_address_width;
+  const char* perm = req.read ? (req.write ? "rw" : "r") : (req.write ? "w" : "none");
+  r.what = absl::StrFormat("map %s domain %d: iova %s-%s -> hpa %s %s, %s pages, %d levels (%s)",
+                           m.sid.value, req.domain, Hex(req.iova), Hex(req.iova + req.size - 1),
+                           Hex(req.hpa), perm,
+                           req.page_size == 4096         ? "4K"
+                           : req.page_size == (2u << 20) ? "2M"
+                                                         : "1G",
+                           req.levels, UnitName(*unit));
+  absl::Status s = builder_->Map(*unit, req);
+  if (!s.ok()) return Fail(s_.steps.empty() ? SourceMark{} : m.sid.mark, s.message());
+  return absl::OkStatus();
+}
+
+// The enable sequence of a driver (Linux iommu_enable_translation and friends; S §11.4.4.1,
+// §11.4.5, §6.5.1): RTADDR, SRTP and wait RTPS, global context-cache invalidation, global
+// IOTLB invalidation (drains when supported), write-buffer flush when CAP.RWBF, TE and wait
+// TES. Every GCMD write follows the spec's recipe: status & 96FFFFFFh, one bit changed.
+absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult& r) {
+  const int index = e.unit.index;
+  RemappingUnit& unit = *units_[index];
+  uint64_t root;
+  if (e.root) {
+    root = e.root->value;
+  } else {
+    absl::StatusOr<uint64_t> t = builder_->RootTable(index);
+    if (!t.ok()) return Fail(e.unit.mark, t.status().message());
+    root = *t;
+  }
+  r.what = absl::StrFormat("enable %s: root table %s", UnitName(index), Hex(root));
+  const RegisterFile& regs = unit.registers();
+  const uint32_t rtaddr = regs.OffsetOf(RegId::kRtaddr);
+  const uint32_t gcmd = regs.OffsetOf(RegId::kGcmd);
+  const uint32_t gsts = regs.OffsetOf(RegId::kGsts);
+  const uint32_t ccmd = regs.OffsetOf(RegId::kCcmd);
+  const uint32_t iotlb = regs.OffsetOf(RegId::kIotlb);
+  const Capability cap = Capability::Decode(unit.config().cap);
+
+  auto poll = [&](uint32_t offset, int width, uint64_t mask, bool want_set, std::string_view what) {
+    for (int i = 0; i < kMaxPolls; ++i) {
+      const uint64_t v = width == 64 ? unit.ReadRegister64(offset) : unit.ReadRegister32(offset);
+      if (((v & mask) != 0) == want_set) return true;
+    }
+    r.ok = false;
+    r.failures.push_back(absl::StrFormat("%s never %s after %d polls", what,
+                                         want_set ? "became 1" : "cleared", kMaxPolls));
+    return false;
+  };
+  auto command = [&](uint32_t bit) {
+    const uint32_t status = unit.ReadRegister32(gsts);
+    unit.WriteRegister32(gcmd, (status & 0x96ffffff) | bit);
+  };
+
+  unit.WriteRegister64(rtaddr, root);
+  command(Gcmd::kSrtp.mask());
+  bool good = poll(gsts, 32, Gsts::kRtps.mask(), true, "GSTS.RTPS");
+  // Global context-cache invalidation: ICC=1, CIRG=01b (S §11.4.4.3).
+  unit.WriteRegister64(ccmd, (uint64_t{1} << 63) | (uint64_t{1} << 61));
+  good = poll(ccmd, 64, uint64_t{1} << 63, false, "CCMD.ICC") && good;
+  // Global IOTLB invalidation: IVT=1, IIRG=01b, DR/DW when supported (S §11.4.8.1).
+  uint64_t iotlb_cmd = (uint64_t{1} << 63) | (uint64_t{1} << 60);
+  if (cap.drd) iotlb_cmd |= uint64_t{1} << 49;
+  if (cap.dwd) iotlb_cmd |= uint64_t{1} << 48;
+  unit.WriteRegister64(iotlb, iotlb_cmd);
+  good = poll(iotlb, 64, uint64_t{1} << 63, false, "IOTLB_REG.IVT") && good;
+  if (cap.rwbf) {
+    command(Gcmd::kWbf.mask());
+    good = poll(gsts, 32, Gsts::kWbfs.mask(), false, "GSTS.WBFS") && good;
+  }
+  command(Gcmd::kTe.mask());
+  good = poll(gsts, 32, Gsts::kTes.mask(), true, "GSTS.TES") && good;
+  (void)good;
+  TakeDiagnostics(index, r);
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::string FaultWords(FaultReason reason) {
+  return absl::StrFormat("%s (%s)", FaultReasonJson(reason), FaultReasonSymbol(reason));
+}
+
+}  // namespace
+
+void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o, StepResult& r) {
+  auto fail = [&](std::string text) {
+    r.ok = false;
+    r.failures.push_back(std::move(text));
+  };
+  const bool checker_on = step_checks_invalidation_;
+  if (!step.expect) {
+    if (checker_on && !r.stale.empty()) {
+      fail(
+          "no stale cache hit (the invalidation checker found one: software changed a "
+          "structure and did not invalidate, S §6.5)");
+    }
+    return;
+  }
+  const Expect& x = *step.expect;
+  if (x.value && r.value) {
+    const uint64_t mask = x.mask ? x.mask->value : ~uint64_t{0};
+    if ((*r.value & mask) != (x.value->value & mask)) {
+      fail(x.mask ? absl::StrFormat("value %s under mask %s, got %s", Hex(x.value->value),
+                                    Hex(mask), Hex(*r.value))
+                  : absl::StrFormat("value %s, got %s", Hex(x.value->value), Hex(*r.value)));
+    }
+  }
+  if (r.dma) {
+    const DmaStepResult& d = *r.dma;
+    if (x.hpa) {
+      const uint64_t want = x.hpa->value + o.hpa;
+      if (d.status != DmaStepResult::Status::kOk) {
+        fail(absl::StrFormat("hpa %s, got %s", Hex(want), FormatOutcome(r).substr(3)));
+      } else if (d.hpa != want) {
+        fail(absl::StrFormat("hpa %s, got hpa %s", Hex(want), Hex(d.hpa)));
+      }
+    }
+    if (x.fault) {
+      if (d.status != DmaStepResult::Status::kFault) {
+        fail(absl::StrFormat("fault %s, got %s", x.fault->reason_text.value,
+                             FormatOutcome(r).substr(3)));
+      } else if (d.reason != x.fault->reason) {
+        fail(absl::StrFormat("fault %s = %s, got fault %s %s", x.fault->reason_text.value,
+                             FaultWords(x.fault->reason), FaultWords(d.reason), d.condition));
+      } else if (const FaultConditionInfo* c = FindFaultCondition(x.fault->reason_text.value);
+                 c != nullptr && c->name != d.condition) {
+        r.notes.push_back(absl::StrFormat(
+            "expected condition %s, the model raised %s: the same reason code %s, so it holds",
+            c->name, d.condition, FaultReasonJson(d.reason)));
+      }
+    }
+    if (x.stale) {
+      const std::string& want = x.stale->value;
+      if (want == "none") {
+        if (!r.stale.empty()) fail("no stale cache hit, got one");
+      } else {
+        bool found = false;
+        for (const std::string& s : r.stale) {
+          found |= want == "any" || s.rfind(absl::StrCat(want, ":"), 0) == 0;
+        }
+        if (!found) {
+          fail(absl::StrFormat("a stale %s hit reported by the invalidation checker%s",
+                               want == "any" ? "cache" : want,
+                               checker_on ? "" : " (the checker is off: set check_invalidation)"));
+        }
+      }
+    } else if (checker_on && !r.stale.empty()) {
+      fail(
+          "no stale cache hit (the invalidation checker found one: software changed a "
+          "structure and did not invalidate, S §6.5)");
+    }
+  }
+  if (r.interrupt) {
+    const InterruptStepResult& irq = *r.interrupt;
+    using IS = InterruptStepResult::Status;
+    if (x.fault) {
+      if (irq.status != IS::kFault) {
+        fail(absl::StrFormat("fault %s, got %s", x.fault->reason_text.value,
+                             FormatOutcome(r).substr(3)));
+      } else if (irq.reason != x.fault->reason) {
+        fail(absl::StrFormat("fault %s, got fault %s", FaultWords(x.fault->reason),
+                             FaultWords(irq.reason)));
+      }
+    }
+    if (x.posted) {
+      if (irq.status != IS::kPosted) {
+        fail(absl::StrFormat("a posted interrupt, got %s", FormatOutcome(r).substr(3)));
+      } else {
+        if (x.posted->pda && x.posted->pda->value != irq.pda) {
+          fail(absl::StrFormat("pda %s, got %s", Hex(x.posted->pda->value), Hex(irq.pda)));
+        }
+        if (x.posted->vector && x.posted->vector->value != irq.vector) {
+          fail(absl::StrFormat("posted vector %s, got %s", Hex(x.posted->vector->value),
+                               Hex(irq.vector)));
+        }
+      }
+    }
+    if (x.interrupt) {
+      const InterruptExpectation& e = *x.interrupt;
+      if (irq.status != IS::kOk) {
+        fail(absl::StrFormat("a delivered interrupt, got %s", FormatOutcome(r).substr(3)));
+      } else {
+        if (e.vector && e.vector->value != irq.vector) {
+          fail(absl::StrFormat("vector %s, got %s", Hex(e.vector->value), Hex(irq.vector)));
+        }
+        if (e.dest && e.dest->value != irq.dest) {
+          fail(absl::StrFormat("dest %s, got %s", Hex(e.dest->value), Hex(irq.dest)));
+        }
+        if (e.trigger && e.trigger->value != irq.trigger) {
+          fail(absl::StrFormat("trigger %s, got %s", e.trigger->value ? "level" : "edge",
+                               irq.trigger ? "level" : "edge"));
+        }
+        if (e.delivery_mode && e.delivery_mode->value != irq.delivery_mode) {
+          fail(absl::StrFormat("delivery_mode %s, got %s", DeliveryModeName(e.delivery_mode->value),
+                               DeliveryModeName(irq.delivery_mode)));
+        }
+        if (e.dest_mode && e.dest_mode->value != irq.dest_mode) {
+          fail(absl::StrFormat("dest_mode %s, got %s", e.dest_mode->value ? "logical" : "physical",
+                               irq.dest_mode ? "logical" : "physical"));
+        }
+      }
+    }
+  }
+  if (x.cycles || x.cycles_max) {
+    if (!r.cycles) {
+      fail(absl::StrFormat(
+          "%s %d cycles, but the step has no cycle count (no timing model is "
+          "attached)",
+          x.cycles ? "exactly" : "at most", x.cycles ? x.cycles->value : x.cycles_max->value));
+    } else if (x.cycles && *r.cycles != x.cycles->value) {
+      fail(absl::StrFormat("%d cycles, got %d", x.cycles->value, *r.cycles));
+    } else if (x.cycles_max && *r.cycles > x.cycles_max->value) {
+      fail(absl::StrFormat("at most %d cycles, got %d", x.cycles_max->value, *r.cycles));
+    }
+  }
+}
+
+absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
+  StepResult r;
+  r.index = next_index_++;
+  r.action = step.kind();
+  r.step = &step;
+  step_checks_invalidation_ = false;
+  if (timer_) timer_->BeginStep();
+  absl::Status status;
+  switch (step.kind()) {
+    case ActionKind::kMmioWrite:
+      MmioWriteStep(std::get<MmioWrite>(step.action), r);
+      break;
+    case ActionKind::kMmioRead:
+      MmioReadStep(std::get<MmioRead>(step.action), r);
+      break;
+    case ActionKind::kMemWrite:
+      status = MemWriteStep(std::get<MemWrite>(step.action), o, r);
+      break;
+    case ActionKind::kMemRead:
+      status = MemReadStep(std::get<MemRead>(step.action), o, r);
+      break;
+    case ActionKind::kDma:
+      DmaStep(std::get<Dma>(step.action), o, r);
+      break;
+    case ActionKind::kInterrupt:
+      InterruptStep(std::get<Interrupt>(step.action), r);
+      break;
+    case ActionKind::kMap:
+      status = MapStepRun(std::get<MapStep>(step.action), o, r);
+      break;
+    case ActionKind::kEnable:
+      status = EnableStepRun(std::get<EnableStep>(step.action), r);
+      break;
+    case ActionKind::kRepeat:
+      return absl::InternalError("repeat is unrolled by RunSteps");
+  }
+  if (timer_) r.cycles = timer_->EndStep();
+  if (!status.ok()) return status;
+  CheckExpectations(step, o, r);
+  ++summary_.steps;
+  if (!r.ok) {
+    ++summary_.failed;
+    summary_.passed = false;
+  }
+  (*sink_)(r);
+  return absl::OkStatus();
+}
+
+absl::Status ScenarioRunner::Impl::RunSteps(const std::vector<Step>& steps, const Offsets& o) {
+  for (const Step& step : steps) {
+    if (step.kind() != ActionKind::kRepeat) {
+      absl::Status s = RunStep(step, o);
+      if (!s.ok()) return s;
+      continue;
+    }
+    const RepeatStep& rep = std::get<RepeatStep>(step.action);
+    Offsets inner = o;
+    for (uint64_t i = 0; i < rep.count.value; ++i) {
+      absl::Status s = RunSteps(rep.steps, inner);
+      if (!s.ok()) return s;
+      inner.addr += rep.stride.addr;
+      inner.hpa += rep.stride.hpa;
+      inner.iova += rep.stride.iova;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RunSummary> ScenarioRunner::Impl::Run(const StepSink& sink) {
+  sink_ = &sink;
+  summary_ = RunSummary{};
+  summary_.scenario = s_.name.value;
+  summary_.file = s_.file;
+  next_index_ = 0;
+  for (const MemoryEntry& m : s_.memory) {
+    absl::Status st = memory_->WriteBytes(m.addr.value, m.bytes);
+    if (!st.ok()) return Fail(m.addr.mark, st.message());
+  }
+  absl::Status st = RunSteps(s_.steps, Offsets{});
+  if (!st.ok()) return st;
+  if (timer_) summary_.stats = timer_->Stats();
+  return summary_;
+}
+
+ScenarioRunner::ScenarioRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ScenarioRunner::~ScenarioRunner() = default;
+
+absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(const Scenario& scenario,
+                                                                       RunOptions options) {
+  auto impl = std::make_unique<Impl>(scenario, std::move(options));
+  absl::Status s = impl->Build();
+  if (!s.ok()) return s;
+  return std::unique_ptr<ScenarioRunner>(new ScenarioRunner(std::move(impl)));
+}
+
+absl::StatusOr<RunSummary> ScenarioRunner::Run(const StepSink& sink) { return impl_->Run(sink); }
+HostMemory& ScenarioRunner::memory() { return impl_->memory(); }
+int ScenarioRunner::unit_count() const { return impl_->unit_count(); }
+RemappingUnit& ScenarioRunner::unit(int index) { return impl_->unit(index); }
+
+absl::StatusOr<CollectedRun> RunAndCollect(const Scenario& scenario, RunOptions options) {
+  absl::StatusOr<std::unique_ptr<ScenarioRunner>> runner =
+      ScenarioRunner::Create(scenario, std::move(options));
+  if (!runner.ok()) return runner.status();
+  CollectedRun run;
+  absl::StatusOr<RunSummary> summary =
+      (*runner)->Run([&](const StepResult& step) { run.steps.push_back(step); });
+  if (!summary.ok()) return summary.status();
+  run.summary = std::move(*summary);
+  return run;
+}
+
+}  // namespace vtd::scenario

@@ -1,0 +1,163 @@
+#include "model/timing/timing_observer.h"
+
+#include <algorithm>
+
+namespace vtd::timing {
+
+TimingObserver::TimingObserver(const CostModel& model) : model_(model) {
+  hit_cost_.fill(0);
+  miss_cost_.fill(0);
+  invalidate_cost_.fill(0);
+  auto set = [&](CacheKind kind, uint64_t hit, uint64_t miss, uint64_t invalidate) {
+    hit_cost_[CacheSlot(kind)] = hit;
+    miss_cost_[CacheSlot(kind)] = miss;
+    invalidate_cost_[CacheSlot(kind)] = invalidate;
+  };
+  set(CacheKind::kContext, model.context_hit, model.context_miss, model.invalidate_context);
+  set(CacheKind::kPasid, model.pasid_hit, model.pasid_miss, model.invalidate_pasid);
+  set(CacheKind::kIotlb, model.iotlb_hit, model.iotlb_miss, model.invalidate_iotlb);
+  set(CacheKind::kPscPml5, model.psc_pml5_hit, model.psc_pml5_miss, model.invalidate_psc);
+  set(CacheKind::kPscPml4, model.psc_pml4_hit, model.psc_pml4_miss, model.invalidate_psc);
+  set(CacheKind::kPscPdpte, model.psc_pdpte_hit, model.psc_pdpte_miss, model.invalidate_psc);
+  set(CacheKind::kPscPde, model.psc_pde_hit, model.psc_pde_miss, model.invalidate_psc);
+  set(CacheKind::kInterruptEntry, model.interrupt_entry_hit, model.interrupt_entry_miss,
+      model.invalidate_interrupt_entry);
+  if (model.Validate().ok() && model.llc_lines > 0) {
+    llc_tags_.assign(model.llc_lines, 0);
+    llc_mask_ = model.llc_lines - 1;
+  }
+  Reset();
+}
+
+void TimingObserver::Reset() {
+  std::fill(llc_tags_.begin(), llc_tags_.end(), 0);
+  stats_ = Stats{};
+  stats_.preset = model_.preset;
+  stats_.clock_mhz = model_.clock_mhz;
+  step_start_ = 0;
+  last_request_cycles_ = 0;
+  in_request_ = false;
+}
+
+bool TimingObserver::TouchLine(uint64_t address) {
+  if (llc_tags_.empty()) return false;
+  const uint64_t line = address >> 6;
+  uint64_t& tag = llc_tags_[line & llc_mask_];
+  const bool hit = tag == line + 1;
+  tag = line + 1;
+  return hit;
+}
+
+void TimingObserver::OnRegisterAccess(uint32_t, int, bool is_write, uint64_t) {
+  const uint64_t cost = is_write ? model_.register_write : model_.register_read;
+  ++(is_write ? stats_.register_writes : stats_.register_reads);
+  stats_.breakdown.registers += cost;
+  Charge(cost);
+}
+
+void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) {
+  const int slot = CacheSlot(event.cache);
+  uint64_t cost;
+  if (event.hit) {
+    ++stats_.caches[slot].hits;
+    cost = hit_cost_[slot];
+  } else {
+    ++stats_.caches[slot].misses;
+    cost = miss_cost_[slot];
+    if (event.cache == CacheKind::kIotlb) request_missed_iotlb_ = true;
+  }
+  if (event.cache == CacheKind::kInterruptEntry) request_is_interrupt_ = true;
+  stats_.breakdown.cache_lookups += cost;
+  Charge(cost);
+}
+
+void TimingObserver::OnFaultRecorded(const FaultRecordEvent& event) {
+  if (event.overflow) {
+    ++stats_.fault_overflows;
+    return;  // nothing written (S §7.2.2: FSTS.PFO only)
+  }
+  if (event.frcd_index < 0) return;
+  ++stats_.faults_recorded;
+  stats_.breakdown.faults += model_.fault_record;
+  Charge(model_.fault_record);
+}
+
+void TimingObserver::OnInterruptMessage(const InterruptMessageEvent& event) {
+  if (!event.sent) return;  // masked: IP set, no message
+  ++stats_.interrupt_messages;
+  stats_.breakdown.interrupt_messages += model_.interrupt_message;
+  Charge(model_.interrupt_message);
+}
+
+void TimingObserver::OnInvalidation(const InvalidationEvent& event) {
+  const uint64_t cost = invalidate_cost_[CacheSlot(event.cache)];
+  ++stats_.invalidations;
+  stats_.invalidated_entries += static_cast<uint64_t>(std::max(event.entries_removed, 0));
+  stats_.breakdown.invalidations += cost;
+  Charge(cost);
+}
+
+void TimingObserver::OnRequestBegin() {
+  in_request_ = true;
+  request_is_interrupt_ = false;
+  request_missed_iotlb_ = false;
+  request_walk_reads_ = 0;
+  request_start_ = stats_.cycles;
+}
+
+void TimingObserver::OnRequestEnd() {
+  if (!in_request_) return;
+  in_request_ = false;
+  last_request_cycles_ = stats_.cycles - request_start_;
+  if (request_is_interrupt_) {
+    ++stats_.interrupt_requests;
+    stats_.interrupt_latencies.push_back(last_request_cycles_);
+    return;
+  }
+  ++stats_.dma_requests;
+  stats_.dma_latencies.push_back(last_request_cycles_);
+  if (request_missed_iotlb_) {
+    ++stats_.walk_lengths[std::min(request_walk_reads_, kMaxWalkLength - 1)];
+  }
+}
+
+void TimingObserver::OnRead(uint64_t address, int size, MemoryAccessTag tag) {
+  ++stats_.reads[MemorySlot(tag.kind)];
+  stats_.read_bytes += static_cast<uint64_t>(std::max(size, 0));
+  switch (tag.kind) {
+    case MemoryAccessKind::kSecondStageEntry:
+    case MemoryAccessKind::kFirstStageEntry:
+      ++request_walk_reads_;
+      break;
+    case MemoryAccessKind::kIrte:
+    case MemoryAccessKind::kPostedDescriptor:
+      request_is_interrupt_ = true;
+      break;
+    case MemoryAccessKind::kDmaData:
+      if (model_.charge_dma_data == 0) return;
+      break;
+    default:
+      break;
+  }
+  uint64_t cost;
+  if (TouchLine(address)) {
+    ++stats_.llc_hits;
+    cost = model_.memory_llc;
+  } else {
+    ++stats_.dram_reads;
+    cost = model_.memory_dram;
+  }
+  stats_.breakdown.memory_reads += cost;
+  Charge(cost);
+}
+
+void TimingObserver::OnWrite(uint64_t address, int size, MemoryAccessTag tag) {
+  ++stats_.writes[MemorySlot(tag.kind)];
+  stats_.write_bytes += static_cast<uint64_t>(std::max(size, 0));
+  if (tag.kind == MemoryAccessKind::kDmaData && model_.charge_dma_data == 0) return;
+  TouchLine(address);  // write-allocate: a later read of the line hits
+  stats_.breakdown.memory_writes += model_.memory_write;
+  Charge(model_.memory_write);
+}
+
+}  // namespace vtd::timing

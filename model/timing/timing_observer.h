@@ -1,0 +1,87 @@
+// The timing observer: sees a remapping unit's events (cache lookups and their outcome,
+// every hardware memory access, fault records, interrupt messages, invalidations, register
+// accesses) and charges cycles for them from a CostModel. It only counts: it never calls
+// back into the unit or the memory, so attaching it cannot change a functional result.
+//
+// Use:
+//   TimingObserver timing(CostModel::Default());
+//   unit->AddObserver(&timing);          // UnitObserver events
+//   memory->set_observer(&timing);       // MemoryObserver events (HostMemory::Hw*)
+//   timing.BeginStep();  unit->Dma(request);  uint64_t cycles = timing.EndStep();
+//   timing.stats().ToJson() / .ToTable()
+//
+// Cycles of a step are everything charged between BeginStep and EndStep (a DMA, an MMIO
+// write that runs an invalidation, ...). Latency statistics are per request (between the
+// unit's OnRequestBegin and OnRequestEnd).
+#ifndef VTDSIM_MODEL_TIMING_TIMING_OBSERVER_H_
+#define VTDSIM_MODEL_TIMING_TIMING_OBSERVER_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "model/memory/host_memory.h"
+#include "model/timing/cost_model.h"
+#include "model/timing/stats.h"
+#include "model/unit/remapping_unit.h"
+
+namespace vtd::timing {
+
+class TimingObserver final : public UnitObserver, public MemoryObserver {
+ public:
+  // `model` must pass CostModel::Validate() (an invalid LLC size is treated as no LLC).
+  explicit TimingObserver(const CostModel& model);
+
+  const CostModel& model() const { return model_; }
+
+  // ---- Per step.
+  void BeginStep() { step_start_ = stats_.cycles; }
+  // Cycles charged since the last BeginStep().
+  uint64_t EndStep() const { return stats_.cycles - step_start_; }
+
+  // Cycles charged to the last completed request.
+  uint64_t last_request_cycles() const { return last_request_cycles_; }
+  uint64_t total_cycles() const { return stats_.cycles; }
+  const Stats& stats() const { return stats_; }
+  // Forgets counts, latencies and the LLC model's contents.
+  void Reset();
+
+  // ---- UnitObserver.
+  void OnRegisterAccess(uint32_t offset, int width, bool is_write, uint64_t value) override;
+  void OnCacheLookup(const CacheLookupEvent& event) override;
+  void OnFaultRecorded(const FaultRecordEvent& event) override;
+  void OnInterruptMessage(const InterruptMessageEvent& event) override;
+  void OnInvalidation(const InvalidationEvent& event) override;
+  void OnRequestBegin() override;
+  void OnRequestEnd() override;
+
+  // ---- MemoryObserver.
+  void OnRead(uint64_t address, int size, MemoryAccessTag tag) override;
+  void OnWrite(uint64_t address, int size, MemoryAccessTag tag) override;
+
+ private:
+  void Charge(uint64_t cycles) { stats_.cycles += cycles; }
+  // True if the line holding `address` was in the LLC model; installs it either way.
+  bool TouchLine(uint64_t address);
+
+  CostModel model_;
+  std::array<uint64_t, kCacheSlots> hit_cost_{};
+  std::array<uint64_t, kCacheSlots> miss_cost_{};
+  std::array<uint64_t, kCacheSlots> invalidate_cost_{};
+  std::vector<uint64_t> llc_tags_;  // line number + 1 per slot, 0 = empty
+  uint64_t llc_mask_ = 0;
+
+  Stats stats_;
+  uint64_t step_start_ = 0;
+  uint64_t last_request_cycles_ = 0;
+  // The request in progress.
+  bool in_request_ = false;
+  bool request_is_interrupt_ = false;
+  bool request_missed_iotlb_ = false;
+  int request_walk_reads_ = 0;
+  uint64_t request_start_ = 0;
+};
+
+}  // namespace vtd::timing
+
+#endif  // VTDSIM_MODEL_TIMING_TIMING_OBSERVER_H_

@@ -139,24 +139,11 @@ std::string PrintableBytes(const uint8_t* data, size_t size) {
   return out;
 }
 
-const char* StructureJsonType(uint16_t type) {
-  switch (type) {
-    case 0:
-      return "DRHD";
-    case 1:
-      return "RMRR";
-    case 2:
-      return "ATSR";
-    case 3:
-      return "RHSA";
-    case 4:
-      return "ANDD";
-    case 5:
-      return "SATC";
-    case 6:
-      return "SIDP";
-  }
-  return "UNKNOWN";
+// The JSON schema's "type": the spec's abbreviation for defined types, "UNKNOWN" for the
+// reserved ones (kept raw by the parser).
+std::string_view StructureJsonType(uint16_t type) {
+  return type <= static_cast<uint16_t>(DmarStructureType::kSidp) ? StructureTypeName(type)
+                                                                 : "UNKNOWN";
 }
 
 const char* ScopeJsonType(uint8_t type) {

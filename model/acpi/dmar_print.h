@@ -49,7 +49,7 @@ std::string FormatFindingsText(const std::vector<Finding>& findings);
 Json FindingsToJson(const std::vector<Finding>& findings);
 
 // "DRHD", "RMRR", "ATSR", "RHSA", "ANDD", "SATC", "SIDP", or "UNKNOWN" (the JSON "type").
-const char* StructureJsonType(uint16_t type);
+std::string_view StructureJsonType(uint16_t type);
 // "endpoint", "bridge", "ioapic", "hpet", "namespace", or "reserved".
 const char* ScopeJsonType(uint8_t type);
 // "bb:dd.f[/dd.f...]" for a device-scope path.

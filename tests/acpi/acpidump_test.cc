@@ -23,7 +23,7 @@ using vtd::testing::StatusIs;
 std::string Dump(const std::string& sig, const std::vector<uint8_t>& bytes) {
   std::string out = sig + " @ 0x0000000078E7B000\n";
   for (size_t row = 0; row < bytes.size(); row += 16) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof(buf), "%8.4zX: ", row);
     out += buf;
     std::string ascii;

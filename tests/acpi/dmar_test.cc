@@ -397,18 +397,19 @@ TEST(DmarSerializeTest, RecomputeLengthsAndChecksumBuildAValidTable) {
   Drhd drhd;
   drhd.flags = 1;
   drhd.register_base = 0xfed91000;
-  drhd.scopes.push_back({.type = kIoapic, .enumeration_id = 2, .path = {{0x1f, 0}}});
+  drhd.scopes.push_back(
+      {.type = kIoapic, .enumeration_id = 2, .path = {{0x1f, 0}}, .trailing = {}});
   Rmrr rmrr;
   rmrr.base = 0x1000;
   rmrr.limit = 0x1fff;
-  rmrr.scopes.push_back({.type = kEndpoint, .path = {{0x1c, 4}, {0, 2}}});
+  rmrr.scopes.push_back({.type = kEndpoint, .path = {{0x1c, 4}, {0, 2}}, .trailing = {}});
   Andd andd;
   andd.device_number = 1;
   andd.name = "\\_SB.I2C0";
-  t.structures.push_back({.body = drhd});
-  t.structures.push_back({.body = rmrr});
-  t.structures.push_back({.body = andd});
-  t.structures.push_back({.type = 0x42, .body = UnknownStructure{{9, 9}}});
+  t.structures.push_back({.body = drhd, .trailing = {}});
+  t.structures.push_back({.body = rmrr, .trailing = {}});
+  t.structures.push_back({.body = andd, .trailing = {}});
+  t.structures.push_back({.type = 0x42, .body = UnknownStructure{{9, 9}}, .trailing = {}});
   RecomputeLengths(t);
   RecomputeChecksum(t);
 

@@ -147,9 +147,12 @@ std::optional<Fault> CheckRootTableMode(const WalkConfig& config, const DmaReque
 }
 
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
-                                           const DmaRequest& request, WalkTrace* trace) {
+                                           const DmaRequest& request, WalkTrace* trace,
+                                           LegacyContext* partial) {
   if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return *fault;
-  LegacyContext ctx;
+  LegacyContext local;
+  LegacyContext& ctx = partial != nullptr ? *partial : local;
+  ctx = LegacyContext{};
   const SourceId sid = request.source_id;
 
   // Root entry (S §3.4.2, §9.1).
@@ -158,6 +161,7 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
   const bool root_ok = FetchEntry(memory, config.haw, ctx.root_entry_address, 2,
                                   {MemoryAccessKind::kRootEntry, 0}, root_raw);
   const RootEntry root = RootEntry::Decode(root_raw[0], root_raw[1]);
+  ctx.root_raw = {root_raw[0], root_raw[1]};
   if (trace != nullptr) {
     AddStep(trace, "root_entry", 0, sid.bus(), "sid", {15, 8}, ctx.root_entry_address,
             root_ok ? root_raw : nullptr, 2, root_ok ? root.ToJson() : Json::MakeObject());
@@ -178,6 +182,8 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
             ce_ok ? ContextEntry::Decode(ce_raw[0], ce_raw[1]).ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault("LCT.1", request, false);
+  ctx.context_read = true;
+  ctx.context_raw = {ce_raw[0], ce_raw[1]};
   ctx.entry = ContextEntry::Decode(ce_raw[0], ce_raw[1]);
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   if (!ctx.entry.present) return MakeFault("LCT.2", request, fpd);
@@ -249,16 +255,22 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
   return result;  // start.level < 1: nothing walked
 }
 
-TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
-                                     const LegacyContext& context, const DmaRequest& request,
-                                     WalkTrace* trace) {
-  const ContextEntry& ce = context.entry;
-  const bool fpd = ce.fpd;
-  const TranslationType tt = ce.translation_type();
+namespace {
+
+Translation BaseTranslation(const ContextEntry& ce) {
   Translation t;
   t.did = ce.did;
-  t.fpd = fpd;
-  t.tt = tt;
+  t.fpd = ce.fpd;
+  t.tt = ce.translation_type();
+  return t;
+}
+
+}  // namespace
+
+std::optional<TranslateResult> PrepareSecondStage(const WalkConfig& config, const ContextEntry& ce,
+                                                  const DmaRequest& request, SsPlan* plan) {
+  const bool fpd = ce.fpd;
+  const TranslationType tt = ce.translation_type();
 
   // LCT.5: only TT=01b admits translation requests and translated requests.
   if (request.type != RequestType::kUntranslated && tt != TranslationType::kDeviceTlb) {
@@ -274,6 +286,7 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
     if (OverlapsInterruptRange(request.address, std::max(request.size, 1))) {
       return FaultResult(MakeFault("LGN.4", request, fpd));
     }
+    Translation t = BaseTranslation(ce);
     t.hpa = request.address;
     t.page_base = request.address & ~uint64_t{0xfff};
     t.read = translated ? request.access != AccessKind::kWrite : true;
@@ -312,16 +325,23 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
     needs.read = request.access != AccessKind::kWrite && !zero_length_read;
     needs.write = request.access != AccessKind::kRead;
   }
-  const int levels = PagingLevels(ce.aw);
-  FaultOr<SsWalkResult> walk =
-      WalkSecondStage(config, memory, SsWalkStart{ce.second_stage_root, levels, true, true}, levels,
-                      request.address, needs, request, fpd, trace);
-  if (!walk.ok()) return FaultResult(walk.fault());
-  const SsWalkResult& w = walk.value();
-  t.levels = levels;
+  plan->needs = needs;
+  plan->levels = PagingLevels(ce.aw);
+  plan->honour_nw = honour_nw;
+  return std::nullopt;
+}
+
+TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& ce,
+                                  const DmaRequest& request, const SsPlan& plan,
+                                  const SsWalkResult& w) {
+  const bool fpd = ce.fpd;
+  const bool ats = request.type == RequestType::kTranslation;
+  const SsNeeds needs = plan.needs;
+  Translation t = BaseTranslation(ce);
+  t.levels = plan.levels;
   t.leaf_level = w.level;
   t.read = w.read;
-  t.write = w.write && !honour_nw;
+  t.write = w.write && !plan.honour_nw;
   if (w.complete) {
     t.page_size = w.page_size;
     t.page_base = w.page_base;
@@ -333,9 +353,12 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
   }
 
   if (!ats) {
-    if (!w.complete) {
-      // Missing permission somewhere on the path (or R=W=0). Atomics check read first.
-      const bool lacks_read = needs.read && !w.read;
+    // Missing permission somewhere on the path (or R=W=0). A complete walk result from an
+    // IOTLB entry carries the page's permissions, which may lack what this request needs.
+    const bool lacks_read = needs.read && !w.read;
+    const bool lacks_write = needs.write && !w.write;
+    if (!w.complete || lacks_read || lacks_write) {
+      // Atomics check read first.
       return FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd));
     }
     if (OverlapsInterruptRange(t.hpa, std::max(request.size, 1))) {
@@ -354,7 +377,7 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
     return FaultResult(MakeFault("LGN.4", request, fpd));
   }
   const bool lacks_read = !t.read;
-  const bool lacks_write = !honour_nw && !t.write;
+  const bool lacks_write = !plan.honour_nw && !t.write;
   if (lacks_read || lacks_write) {
     return FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd), t);
   }
@@ -369,6 +392,21 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
   c.no_snoop = t.snoop;
   result.ats = c;
   return result;
+}
+
+TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
+                                     const LegacyContext& context, const DmaRequest& request,
+                                     WalkTrace* trace) {
+  const ContextEntry& ce = context.entry;
+  SsPlan plan;
+  if (std::optional<TranslateResult> early = PrepareSecondStage(config, ce, request, &plan)) {
+    return *std::move(early);
+  }
+  FaultOr<SsWalkResult> walk =
+      WalkSecondStage(config, memory, SsWalkStart{ce.second_stage_root, plan.levels, true, true},
+                      plan.levels, request.address, plan.needs, request, ce.fpd, trace);
+  if (!walk.ok()) return FaultResult(walk.fault());
+  return FinishSecondStage(config, ce, request, plan, walk.value());
 }
 
 absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,

@@ -69,11 +69,19 @@ struct LegacyContext {
   ContextEntry entry;
   uint64_t root_entry_address = 0;
   uint64_t context_entry_address = 0;
+  // The raw entries as read (what a context cache holds; the invalidation checker compares
+  // them with memory).
+  std::array<uint64_t, 2> root_raw{};
+  std::array<uint64_t, 2> context_raw{};
+  bool context_read = false;  // the context entry fetch was made (false: stopped before)
 };
 // Checks RTADDR.TTM for the request first (CheckRootTableMode). Returns the context entry
-// that governs `request`'s source id, or the fault its fetch or validation hit.
+// that governs `request`'s source id, or the fault its fetch or validation hit. `partial`,
+// when given, receives what was read up to the fault (a caching-mode unit caches
+// not-present context entries, S §6.1).
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
-                                           const DmaRequest& request, WalkTrace* trace = nullptr);
+                                           const DmaRequest& request, WalkTrace* trace = nullptr,
+                                           LegacyContext* partial = nullptr);
 
 // RTADDR checks that apply before any table is read (RTA.1.1-1.4, RTA.2, RTA.4), or
 // nullopt when the request may proceed in legacy mode. TTM=01b with ECAP.SMTS=1 (scalable
@@ -176,6 +184,24 @@ struct TranslateResult {
 };
 
 // ---- Piece 2: everything after the context entry.
+// Split where the IOTLB and paging-structure caches cut it: PrepareSecondStage does the
+// request-type checks, pass-through and translated requests, the input-width check and the
+// S.1/S.2 special conditions; it returns the final result, or nullopt with what the
+// second-stage walk must find. FinishSecondStage applies the final checks (permissions,
+// interrupt range, ATS completion) to a walk result, whether it came from a walk or from an
+// IOTLB entry (a cached leaf: complete, with the full cumulative permissions).
+struct SsPlan {
+  SsNeeds needs;
+  int levels = 4;          // PagingLevels(AW): the walk's top level
+  bool honour_nw = false;  // translation request with NW=1 and ECAP.NWFS
+};
+std::optional<TranslateResult> PrepareSecondStage(const WalkConfig& config,
+                                                  const ContextEntry& context,
+                                                  const DmaRequest& request, SsPlan* plan);
+TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& context,
+                                  const DmaRequest& request, const SsPlan& plan,
+                                  const SsWalkResult& walk);
+
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
                                      const LegacyContext& context, const DmaRequest& request,
                                      WalkTrace* trace = nullptr);

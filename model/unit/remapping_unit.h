@@ -27,12 +27,18 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/cache/context_cache.h"
+#include "model/cache/iotlb.h"
+#include "model/cache/paging_structure_cache.h"
 #include "model/cache/set_associative_cache.h"
 #include "model/fault/fault.h"
+#include "model/invalidation/cache_invalidation.h"
 #include "model/memory/host_memory.h"
 #include "model/regs/register_file.h"
 #include "model/translate/legacy_walk.h"
 #include "model/translate/request.h"
+#include "model/translate/walk_config.h"
+#include "model/unit/fault_recorder.h"
 
 namespace vtd {
 
@@ -79,25 +85,28 @@ struct CacheLookupEvent {
   CacheKind cache;
   bool hit = false;
   uint64_t tag = 0;  // e.g. the IOVA page for the IOTLB, the source-id for the context cache
+  // In DmaOutcome::cache_lookups: how many walk steps DmaOutcome::trace held when the
+  // lookup was made, so an explanation can interleave lookups and memory reads.
+  int trace_position = 0;
 };
 
 // A cache hit whose entry no longer matches the memory it was read from (the invalidation
 // checker): the classic "edited a table, forgot to invalidate" bug.
 struct StaleEntryReport {
   CacheKind cache;
-  std::string entry;             // which entry, in words ("iotlb did 1 iova 0x10000 4K")
-  uint64_t entry_address = 0;    // the structure in memory it came from
-  uint64_t cached_value = 0;     // the raw value when cached
-  uint64_t memory_value = 0;     // the raw value memory holds now
-  uint64_t cached_at_step = 0;   // the unit's request counter when it was filled
+  std::string entry;            // which entry, in words ("iotlb did 1 iova 0x10000 4K")
+  uint64_t entry_address = 0;   // the structure in memory it came from
+  uint64_t cached_value = 0;    // the raw value when cached
+  uint64_t memory_value = 0;    // the raw value memory holds now
+  uint64_t cached_at_step = 0;  // the unit's request counter when it was filled
   std::string ToString() const;
 };
 
 // A fault that went to the fault recording registers (or was dropped on overflow).
 struct FaultRecordEvent {
   Fault fault;
-  int frcd_index = -1;      // the FRCD register written, -1 if not recorded
-  bool overflow = false;    // FSTS.PFO set instead of recording
+  int frcd_index = -1;    // the FRCD register written, -1 if not recorded
+  bool overflow = false;  // FSTS.PFO set instead of recording
 };
 
 // The fault event interrupt (FEDATA/FEADDR/FEUADDR) the unit sent, or that became pending.
@@ -105,7 +114,7 @@ struct InterruptMessageEvent {
   std::string_view source;  // "fault_event", "invalidation_event", ...
   uint64_t address = 0;
   uint32_t data = 0;
-  bool sent = false;        // false: masked, IP set instead
+  bool sent = false;  // false: masked, IP set instead
 };
 
 // What an invalidation did (register-based now, queued in issue 5).
@@ -120,33 +129,42 @@ struct InvalidationEvent {
 class UnitObserver {
  public:
   virtual ~UnitObserver() = default;
-  virtual void OnRegisterAccess(uint32_t offset, int width, bool is_write, uint64_t value) {}
-  virtual void OnCacheLookup(const CacheLookupEvent& event) {}
-  virtual void OnFaultRecorded(const FaultRecordEvent& event) {}
-  virtual void OnInterruptMessage(const InterruptMessageEvent& event) {}
-  virtual void OnInvalidation(const InvalidationEvent& event) {}
-  virtual void OnStaleEntry(const StaleEntryReport& report) {}
+  virtual void OnRegisterAccess(uint32_t /*offset*/, int /*width*/, bool /*is_write*/,
+                                uint64_t /*value*/) {}
+  virtual void OnCacheLookup(const CacheLookupEvent& /*event*/) {}
+  virtual void OnFaultRecorded(const FaultRecordEvent& /*event*/) {}
+  virtual void OnInterruptMessage(const InterruptMessageEvent& /*event*/) {}
+  virtual void OnInvalidation(const InvalidationEvent& /*event*/) {}
+  virtual void OnStaleEntry(const StaleEntryReport& /*report*/) {}
   // A request (DMA or interrupt) begins / ends; lets timing attribute events to it.
   virtual void OnRequestBegin() {}
   virtual void OnRequestEnd() {}
 };
 
 struct DmaOptions {
-  bool trace = false;  // fill DmaOutcome::trace with every walk step
+  bool trace = false;  // fill DmaOutcome::trace with every walk step (and cache_lookups)
+  // Fill DmaOutcome::cache_lookups without a trace. Off by default so that a cache hit
+  // allocates nothing; observers see every lookup either way.
+  bool record_cache_lookups = false;
 };
 
 struct DmaOutcome {
-  TranslateResult result;        // translation, ATS completion, or fault (as the walk reports)
-  bool blocked = false;          // the request did not proceed (fault, PMR, UR/CA)
-  bool recorded = false;         // a fault record was written (FRCD), false if not reportable
+  TranslateResult result;  // translation, ATS completion, or fault (as the walk reports)
+  bool blocked = false;    // the request did not proceed (fault, PMR, UR/CA)
+  bool recorded = false;   // a fault record was written (FRCD), false if not reportable
   std::optional<FaultRecordEvent> fault_record;
-  std::string_view blocked_by;   // "", "fault", "pmr" (protected memory region), ...
-  WalkTrace trace;               // with DmaOptions::trace
-  std::vector<CacheLookupEvent> cache_lookups;
-  std::vector<StaleEntryReport> stale;  // with UnitConfig::check_invalidation
+  std::string_view blocked_by;                  // "", "fault", "pmr" (protected memory region), ...
+  WalkTrace trace;                              // with DmaOptions::trace
+  std::vector<CacheLookupEvent> cache_lookups;  // with DmaOptions::trace/record_cache_lookups
+  std::vector<StaleEntryReport> stale;          // with UnitConfig::check_invalidation
+  // The fault event this request raised (sent, or pending with FECTL.IP because masked).
+  std::optional<InterruptMessageEvent> interrupt_message;
+  // Not OK only for bad input (ValidateRequest: size, 4 KiB crossing, PASID width) or a
+  // mode the model does not implement; the request is then blocked ("invalid_request").
+  absl::Status status;
 };
 
-class RemappingUnit {
+class RemappingUnit : public CacheInvalidator {
  public:
   // InvalidArgument/Unimplemented naming the CAP/ECAP field the model cannot honour, or a bad
   // cache geometry. `memory` must outlive the unit.
@@ -174,6 +192,64 @@ class RemappingUnit {
 
   const CacheCounters& cache_counters(CacheKind cache) const;
   uint64_t request_count() const;
+
+  // ---- Cache invalidation (S §6.5), as register-based and queued invalidation request it.
+  // Each reports an InvalidationEvent per cache it touched.
+  InvalidationOutcome InvalidateContextCache(const ContextInvalidation& request) override;
+  InvalidationOutcome InvalidateIotlb(const IotlbInvalidation& request) override;
+  InvalidationOutcome InvalidateDeviceTlb(const DeviceTlbInvalidation& request) override;
+  InvalidationOutcome InvalidateInterruptEntryCache(
+      const InterruptEntryInvalidation& request) override;
+
+  // ---- Inspection (tests, explanations): the caches and the walk's register state.
+  const ContextCache& context_cache() const { return context_cache_; }
+  const Iotlb& iotlb() const { return iotlb_; }
+  // level 2 (PDE) .. 5 (PML5E)
+  const PagingStructureCache& paging_structure_cache(int level) const { return psc_[level]; }
+  const WalkConfig& walk_config() const { return walk_config_; }
+  bool translation_enabled() const;
+  // The fault recorder's ring index (the next FRCD a fault goes to).
+  int next_fault_record_index() const { return recorder_.next_index(); }
+  // Fault-event conditions other components set (FSTS.IQE/ICE/ITE from queued invalidation):
+  // sets the FSTS bits in `fsts_bits` and raises the fault event as S §7.3.1 says.
+  void SetFaultStatus(uint32_t fsts_bits);
+
+ private:
+  RemappingUnit(const UnitConfig& config, HostMemory* memory,
+                std::unique_ptr<RegisterFile> registers, const WalkConfig& walk_config);
+
+  void AfterWrite(const WriteResult& result);
+  void ProcessContextCommand();
+  void ProcessIotlbCommand();
+  void InvalidateAllCaches();
+  void EmitInterruptMessage(const InterruptMessageEvent& event);
+  void EmitInvalidation(CacheKind cache, std::string_view requested, std::string_view performed,
+                        int removed);
+
+  // Dma pieces.
+  void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
+  void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
+  void Complete(TranslateResult result, DmaOutcome& out);
+  void RecordFault(const Fault& fault, DmaOutcome& out);
+  void CheckProtectedMemory(const DmaRequest& request, DmaOutcome& out);
+  void FillPagingStructureCaches(uint16_t did, uint64_t address, const SsWalkStart& start,
+                                 const SsWalkResult& walk);
+  // The invalidation checker: compares cached raw entries with memory.
+  void CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
+                  uint64_t stamp, DmaOutcome& out);
+  void CheckContextEntry(SourceId sid, const ContextCache::Entry& entry, DmaOutcome& out);
+
+  UnitConfig config_;
+  HostMemory* memory_;
+  std::unique_ptr<RegisterFile> registers_;
+  WalkConfig walk_config_;
+  FaultRecorder recorder_;
+  ContextCache context_cache_;
+  Iotlb iotlb_;
+  PagingStructureCache psc_[6];        // indexed by level; 2..5 used
+  uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)
+  std::vector<UnitObserver*> observers_;
+  uint64_t request_count_ = 0;
 };
 
 }  // namespace vtd

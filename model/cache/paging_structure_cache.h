@@ -1,0 +1,80 @@
+// Paging-structure caches (VT-d spec §6.2.4): one per non-leaf second-stage level (PML5E,
+// PML4E, PDPTE, PDE). An entry caches a non-leaf entry the walk read on the way to an input
+// address: the table it points to and the permissions accumulated down to it, tagged by
+// domain-id and the input-address bits above that level (the region the entry maps). A hit
+// lets the walk start at the next level down (SsWalkStart).
+//
+// Invalidation (S §6.5.1.2 Table 23): global and domain-selective IOTLB invalidations drop
+// entries of all levels (of the domain); page-selective ones drop the entries whose region
+// overlaps the range, unless IH (invalidation hint: only leaves changed) is set.
+#ifndef VTDSIM_MODEL_CACHE_PAGING_STRUCTURE_CACHE_H_
+#define VTDSIM_MODEL_CACHE_PAGING_STRUCTURE_CACHE_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "model/cache/iotlb.h"
+#include "model/cache/set_associative_cache.h"
+
+namespace vtd {
+
+struct PscKey {
+  uint16_t did = 0;
+  uint64_t region = 0;  // input address >> RegionShift(level)
+  bool operator==(const PscKey&) const = default;
+};
+
+struct PscEntry {
+  uint64_t next_table = 0;  // the table the cached entry points to
+  bool read = false;        // cumulative R down to and including the cached entry
+  bool write = false;
+  CachedEntryRef entry;  // the cached entry itself (for the checker)
+};
+
+class PagingStructureCache {
+ public:
+  using Cache = SetAssociativeCache<PscKey, PscEntry>;
+  using Entry = Cache::Entry;
+
+  // `level`: 5 (PML5E), 4 (PML4E), 3 (PDPTE) or 2 (PDE).
+  static absl::StatusOr<PagingStructureCache> Create(int level, const CacheGeometry& geometry);
+  PagingStructureCache() = default;
+
+  int level() const { return level_; }
+  // An entry at `level` maps 2^RegionShift bytes of input addresses.
+  int RegionShift() const { return 12 + 9 * (level_ - 1); }
+  PscKey KeyFor(uint16_t did, uint64_t address) const {
+    return PscKey{did, address >> RegionShift()};
+  }
+
+  const Entry* Lookup(uint16_t did, uint64_t address) {
+    const PscKey key = KeyFor(did, address);
+    return cache_.Lookup(key, key.region);
+  }
+  const Entry* Probe(uint16_t did, uint64_t address) const {
+    const PscKey key = KeyFor(did, address);
+    return cache_.Probe(key, key.region);
+  }
+  void Fill(uint16_t did, uint64_t address, const PscEntry& entry, uint64_t stamp) {
+    const PscKey key = KeyFor(did, address);
+    cache_.Fill(key, key.region, entry, stamp);
+  }
+
+  int InvalidateAll() { return cache_.InvalidateAll(); }
+  int InvalidateDomain(uint16_t did);
+  int InvalidatePages(uint16_t did, uint64_t address, int address_mask);
+
+  const CacheCounters& counters() const { return cache_.counters(); }
+  const Cache& cache() const { return cache_; }
+  int size() const { return cache_.size(); }
+
+ private:
+  PagingStructureCache(int level, Cache cache) : level_(level), cache_(std::move(cache)) {}
+  int level_ = 2;
+  Cache cache_;
+};
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_CACHE_PAGING_STRUCTURE_CACHE_H_

@@ -1,0 +1,696 @@
+#include "model/unit/remapping_unit.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "model/common/hex.h"
+#include "model/common/status_macros.h"
+#include "model/structs/second_stage_pte.h"
+#include "model/unit/register_invalidation.h"
+
+namespace vtd {
+namespace {
+
+// PMEN_REG (S §11.4.8.1) and the protected-memory limit granularity of the register map
+// (bits 20:0 of a limit decode as ones: N = 20, see register_map.cc).
+constexpr BitRange kPmenEpm = Bit(31);
+constexpr uint64_t kPmrLimitLowBits = (uint64_t{1} << 21) - 1;
+
+const CacheCounters kNoCounters;
+
+}  // namespace
+
+std::string_view CacheKindName(CacheKind kind) {
+  switch (kind) {
+    case CacheKind::kContext:
+      return "context";
+    case CacheKind::kIotlb:
+      return "iotlb";
+    case CacheKind::kPscPml5:
+      return "psc_pml5";
+    case CacheKind::kPscPml4:
+      return "psc_pml4";
+    case CacheKind::kPscPdpte:
+      return "psc_pdpte";
+    case CacheKind::kPscPde:
+      return "psc_pde";
+    case CacheKind::kPasid:
+      return "pasid";
+    case CacheKind::kInterruptEntry:
+      return "interrupt_entry";
+  }
+  return "?";
+}
+
+namespace {
+CacheKind PscKind(int level) {
+  switch (level) {
+    case 5:
+      return CacheKind::kPscPml5;
+    case 4:
+      return CacheKind::kPscPml4;
+    case 3:
+      return CacheKind::kPscPdpte;
+    default:
+      return CacheKind::kPscPde;
+  }
+}
+}  // namespace
+
+std::string StaleEntryReport::ToString() const {
+  return absl::StrFormat(
+      "stale %s entry (%s): entry at %s cached as %s (request %d), memory now holds %s",
+      CacheKindName(cache), entry, Hex(entry_address), Hex(cached_value), cached_at_step,
+      Hex(memory_value));
+}
+
+absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitConfig& config,
+                                                                     HostMemory* memory) {
+  if (memory == nullptr) return absl::InvalidArgumentError("unit " + config.name + ": no memory");
+  RegisterFileConfig rf;
+  rf.version = config.version;
+  rf.cap = config.cap;
+  rf.ecap = config.ecap;
+  absl::StatusOr<std::unique_ptr<RegisterFile>> registers = RegisterFile::Create(rf);
+  if (!registers.ok()) {
+    return absl::Status(registers.status().code(),
+                        absl::StrFormat("unit %s: %s", config.name, registers.status().message()));
+  }
+  absl::StatusOr<WalkConfig> walk =
+      WalkConfig::FromRegisters(config.cap, config.ecap, 0, config.host_address_width);
+  if (!walk.ok()) {
+    return absl::Status(walk.status().code(),
+                        absl::StrFormat("unit %s: %s", config.name, walk.status().message()));
+  }
+  std::unique_ptr<RemappingUnit> unit(
+      new RemappingUnit(config, memory, *std::move(registers), *walk));
+  const UnitCacheConfig& c = config.caches;
+  auto wrap = [&](const absl::Status& s) {
+    return absl::Status(s.code(), absl::StrFormat("unit %s: %s", config.name, s.message()));
+  };
+  absl::StatusOr<ContextCache> context = ContextCache::Create(c.context);
+  if (!context.ok()) return wrap(context.status());
+  unit->context_cache_ = *std::move(context);
+  absl::StatusOr<Iotlb> iotlb = Iotlb::Create(c.iotlb);
+  if (!iotlb.ok()) return wrap(iotlb.status());
+  unit->iotlb_ = *std::move(iotlb);
+  const CacheGeometry* psc_geometry[6] = {nullptr,      nullptr,     &c.psc_pde,
+                                          &c.psc_pdpte, &c.psc_pml4, &c.psc_pml5};
+  for (int level = 2; level <= 5; ++level) {
+    absl::StatusOr<PagingStructureCache> psc =
+        PagingStructureCache::Create(level, *psc_geometry[level]);
+    if (!psc.ok()) return wrap(psc.status());
+    unit->psc_[level] = *std::move(psc);
+  }
+  if (absl::Status s = ValidateCacheGeometry(c.interrupt_entry, "interrupt entry cache"); !s.ok()) {
+    return wrap(s);
+  }
+  return unit;
+}
+
+RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
+                             std::unique_ptr<RegisterFile> registers, const WalkConfig& walk_config)
+    : config_(config),
+      memory_(memory),
+      registers_(std::move(registers)),
+      walk_config_(walk_config),
+      recorder_(registers_.get()) {
+  iotlb_leaf_levels_ = 0b10;
+  if (walk_config_.sllps_2m) iotlb_leaf_levels_ |= 0b100;
+  if (walk_config_.sllps_1g) iotlb_leaf_levels_ |= 0b1000;
+}
+
+const UnitConfig& RemappingUnit::config() const { return config_; }
+std::string_view RemappingUnit::name() const { return config_.name; }
+const RegisterFile& RemappingUnit::registers() const { return *registers_; }
+std::vector<MmioDiagnostic> RemappingUnit::TakeDiagnostics() {
+  return registers_->TakeDiagnostics();
+}
+uint64_t RemappingUnit::request_count() const { return request_count_; }
+bool RemappingUnit::translation_enabled() const {
+  return registers_->global_command().translation_enabled();
+}
+
+void RemappingUnit::AddObserver(UnitObserver* observer) {
+  if (observer != nullptr &&
+      std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
+    observers_.push_back(observer);
+  }
+}
+
+void RemappingUnit::RemoveObserver(UnitObserver* observer) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
+}
+
+const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
+  switch (cache) {
+    case CacheKind::kContext:
+      return context_cache_.counters();
+    case CacheKind::kIotlb:
+      return iotlb_.counters();
+    case CacheKind::kPscPml5:
+      return psc_[5].counters();
+    case CacheKind::kPscPml4:
+      return psc_[4].counters();
+    case CacheKind::kPscPdpte:
+      return psc_[3].counters();
+    case CacheKind::kPscPde:
+      return psc_[2].counters();
+    case CacheKind::kPasid:
+    case CacheKind::kInterruptEntry:
+      break;  // not modeled yet: no lookups
+  }
+  return kNoCounters;
+}
+
+// ---------------------------------------------------------------------------------------
+// Registers.
+
+uint32_t RemappingUnit::ReadRegister32(uint32_t offset) {
+  const uint32_t value = registers_->Read32(offset);
+  for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 32, false, value);
+  return value;
+}
+
+uint64_t RemappingUnit::ReadRegister64(uint32_t offset) {
+  const uint64_t value = registers_->Read64(offset);
+  for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 64, false, value);
+  return value;
+}
+
+void RemappingUnit::WriteRegister32(uint32_t offset, uint32_t value) {
+  for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 32, true, value);
+  AfterWrite(registers_->Write32(offset, value));
+}
+
+void RemappingUnit::WriteRegister64(uint32_t offset, uint64_t value) {
+  for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 64, true, value);
+  AfterWrite(registers_->Write64(offset, value));
+}
+
+void RemappingUnit::AfterWrite(const WriteResult& result) {
+  if (result.global_command.has_value()) {
+    for (GlobalCommandKind kind : result.global_command->performed) {
+      switch (kind) {
+        case GlobalCommandKind::kSetRootTablePointer:
+          walk_config_.rtaddr = registers_->global_command().active_root_table()->rtaddr;
+          // With CAP.ESRTPS, SRTP also invalidates every DMA-remapping cache
+          // (invalidation.md §8, S §6.6); otherwise software must invalidate globally.
+          if (registers_->cap().esrtps) InvalidateAllCaches();
+          break;
+        case GlobalCommandKind::kDisableTranslation:
+          // TES and IRES both 0 (interrupt remapping is not modeled yet, so IRES is 0): the
+          // fault-recording index restarts at 0 (faults.md §5).
+          recorder_.ResetIndex();
+          break;
+        case GlobalCommandKind::kWriteBufferFlush:
+          // The model has no write buffer: the flush completes within the write (WBFS is
+          // already back to 0, see global_command.h).
+        case GlobalCommandKind::kEnableTranslation:
+          break;
+      }
+    }
+  }
+  for (const RegisterWrite& w : result.hooks) {
+    switch (w.id) {
+      case RegId::kCcmd:
+        if (w.wrote_upper_byte() && Ccmd::kIcc.Get(w.value) != 0) ProcessContextCommand();
+        break;
+      case RegId::kIotlb:
+        if (w.wrote_upper_byte() && IotlbReg::kIvt.Get(w.value) != 0) ProcessIotlbCommand();
+        break;
+      case RegId::kFsts:
+      case RegId::kFrcdHi:
+        recorder_.OnStatusCleared();
+        break;
+      case RegId::kFectl:
+        if (std::optional<FaultEventMessage> m = recorder_.OnFectlWrite()) {
+          EmitInterruptMessage(InterruptMessageEvent{"fault_event", m->address, m->data, true});
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+namespace {
+RegisterInvalidationState InvalidationState(const RegisterFile& registers) {
+  RegisterInvalidationState state;
+  const auto& root = registers.global_command().active_root_table();
+  state.root_table_ttm = root.has_value() ? root->ttm() : 0;
+  state.queued_invalidation = Gsts::kQies.Get(registers.global_command().status()) != 0;
+  state.version_major = static_cast<int>((registers.Get(RegId::kVer) >> 4) & 0xF);
+  return state;
+}
+}  // namespace
+
+void RemappingUnit::ProcessContextCommand() {
+  uint64_t ccmd = registers_->Get(RegId::kCcmd);
+  const DecodedContextCommand decoded =
+      DecodeContextCommand(ccmd, registers_->cap(), InvalidationState(*registers_));
+  uint64_t caig = 0;
+  if (decoded.request.has_value()) {
+    caig = InvalidateContextCache(*decoded.request).actual_granularity;
+  } else {
+    EmitInvalidation(
+        CacheKind::kContext,
+        Ccmd::kCirg.Get(ccmd) == 0
+            ? std::string_view("reserved")
+            : GranularityName(static_cast<ContextInvalidation::Granularity>(Ccmd::kCirg.Get(ccmd))),
+        "none", 0);
+  }
+  // Completion: ICC clears, CAIG reports the granularity performed (00b: not performed).
+  ccmd = Ccmd::kIcc.Set(ccmd, 0);
+  ccmd = Ccmd::kCaig.Set(ccmd, caig);
+  registers_->Set(RegId::kCcmd, ccmd);
+}
+
+void RemappingUnit::ProcessIotlbCommand() {
+  uint64_t iotlb = registers_->Get(RegId::kIotlb);
+  const DecodedIotlbCommand decoded = DecodeIotlbCommand(
+      iotlb, registers_->Get(RegId::kIva), registers_->cap(), InvalidationState(*registers_));
+  uint64_t iaig = 0;
+  if (decoded.request.has_value()) {
+    iaig = InvalidateIotlb(*decoded.request).actual_granularity;
+  } else {
+    EmitInvalidation(CacheKind::kIotlb,
+                     IotlbReg::kIirg.Get(iotlb) == 0 ? std::string_view("reserved")
+                                                     : GranularityName(decoded.requested),
+                     "none", 0);
+  }
+  iotlb = IotlbReg::kIvt.Set(iotlb, 0);
+  iotlb = IotlbReg::kIaig.Set(iotlb, iaig);
+  registers_->Set(RegId::kIotlb, iotlb);
+}
+
+void RemappingUnit::SetFaultStatus(uint32_t fsts_bits) {
+  const uint64_t previous = registers_->Get(RegId::kFsts);
+  registers_->Set(RegId::kFsts, previous | fsts_bits);
+  if ((previous & fsts_bits) == fsts_bits) return;  // nothing newly set
+  bool raised = false;
+  std::optional<FaultEventMessage> sent = recorder_.RaiseStatusEvent(previous, &raised);
+  if (raised) {
+    const FaultEventMessage m = sent.value_or(recorder_.CurrentMessage());
+    EmitInterruptMessage(InterruptMessageEvent{"fault_event", m.address, m.data, sent.has_value()});
+  }
+}
+
+void RemappingUnit::EmitInterruptMessage(const InterruptMessageEvent& event) {
+  for (UnitObserver* o : observers_) o->OnInterruptMessage(event);
+}
+
+void RemappingUnit::EmitInvalidation(CacheKind cache, std::string_view requested,
+                                     std::string_view performed, int removed) {
+  if (observers_.empty()) return;
+  const InvalidationEvent event{cache, requested, performed, removed};
+  for (UnitObserver* o : observers_) o->OnInvalidation(event);
+}
+
+// ---------------------------------------------------------------------------------------
+// Invalidation (S §6.5.1, Table 23).
+
+InvalidationOutcome RemappingUnit::InvalidateContextCache(const ContextInvalidation& request) {
+  InvalidationOutcome out;
+  out.actual_granularity = static_cast<uint8_t>(request.granularity);
+  switch (request.granularity) {
+    case ContextInvalidation::Granularity::kGlobal:
+      out.entries_removed = context_cache_.InvalidateAll();
+      break;
+    case ContextInvalidation::Granularity::kDomain:
+      out.entries_removed = context_cache_.InvalidateDomain(request.domain_id);
+      break;
+    case ContextInvalidation::Granularity::kDevice:
+      out.entries_removed = context_cache_.InvalidateDevice(
+          request.domain_id, SourceId(request.source_id), request.function_mask);
+      break;
+    default:
+      out.actual_granularity = 0;
+      break;
+  }
+  const std::string_view name = GranularityName(request.granularity);
+  EmitInvalidation(CacheKind::kContext, name, out.actual_granularity != 0 ? name : "none",
+                   out.entries_removed);
+  return out;
+}
+
+InvalidationOutcome RemappingUnit::InvalidateIotlb(const IotlbInvalidation& request) {
+  InvalidationOutcome out;
+  out.actual_granularity = static_cast<uint8_t>(request.granularity);
+  int psc_removed[6] = {};
+  bool psc_touched = true;
+  switch (request.granularity) {
+    case IotlbInvalidation::Granularity::kGlobal:
+      out.entries_removed = iotlb_.InvalidateAll();
+      for (int level = 2; level <= 5; ++level) psc_removed[level] = psc_[level].InvalidateAll();
+      break;
+    case IotlbInvalidation::Granularity::kDomain:
+      out.entries_removed = iotlb_.InvalidateDomain(request.domain_id);
+      for (int level = 2; level <= 5; ++level) {
+        psc_removed[level] = psc_[level].InvalidateDomain(request.domain_id);
+      }
+      break;
+    case IotlbInvalidation::Granularity::kPage:
+      out.entries_removed =
+          iotlb_.InvalidatePages(request.domain_id, request.address, request.address_mask);
+      // IH=1: only leaves changed; paging-structure-cache entries may be kept.
+      psc_touched = !request.invalidation_hint;
+      if (psc_touched) {
+        for (int level = 2; level <= 5; ++level) {
+          psc_removed[level] =
+              psc_[level].InvalidatePages(request.domain_id, request.address, request.address_mask);
+        }
+      }
+      break;
+    default:
+      out.actual_granularity = 0;
+      psc_touched = false;
+      break;
+  }
+  const std::string_view name = GranularityName(request.granularity);
+  const std::string_view performed = out.actual_granularity != 0 ? name : "none";
+  EmitInvalidation(CacheKind::kIotlb, name, performed, out.entries_removed);
+  if (psc_touched) {
+    for (int level = 5; level >= 2; --level) {
+      EmitInvalidation(PscKind(level), name, performed, psc_removed[level]);
+      out.entries_removed += psc_removed[level];
+    }
+  }
+  return out;
+}
+
+InvalidationOutcome RemappingUnit::InvalidateDeviceTlb(const DeviceTlbInvalidation&) {
+  // The unit has no device-TLBs of its own (they live in endpoints): accepted, nothing
+  // cached here to drop.
+  return InvalidationOutcome{1, 0};
+}
+
+InvalidationOutcome RemappingUnit::InvalidateInterruptEntryCache(
+    const InterruptEntryInvalidation& request) {
+  // Interrupt remapping (and its entry cache) is not modeled yet: nothing is cached.
+  InvalidationOutcome out;
+  out.actual_granularity = static_cast<uint8_t>(request.granularity);
+  EmitInvalidation(
+      CacheKind::kInterruptEntry,
+      request.granularity == InterruptEntryInvalidation::Granularity::kGlobal ? "global" : "index",
+      request.granularity == InterruptEntryInvalidation::Granularity::kGlobal ? "global" : "index",
+      0);
+  return out;
+}
+
+void RemappingUnit::InvalidateAllCaches() {
+  InvalidateContextCache(ContextInvalidation{});
+  InvalidateIotlb(IotlbInvalidation{});
+}
+
+// ---------------------------------------------------------------------------------------
+// DMA.
+
+DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& options) {
+  DmaOutcome out;
+  ++request_count_;
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
+  DmaTranslate(request, options, out);
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
+  return out;
+}
+
+void RemappingUnit::NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
+                               DmaOutcome& out) {
+  CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
+  if (record) out.cache_lookups.push_back(event);
+  for (UnitObserver* o : observers_) o->OnCacheLookup(event);
+}
+
+void RemappingUnit::RecordFault(const Fault& fault, DmaOutcome& out) {
+  if (!fault.Reportable()) return;  // FPD-suppressed qualified faults, S0/SE completions
+  const FaultRecordingResult r = recorder_.Record(fault);
+  FaultRecordEvent event{fault, r.frcd_index, r.overflow};
+  out.recorded = r.frcd_index >= 0;
+  for (UnitObserver* o : observers_) o->OnFaultRecorded(event);
+  out.fault_record = std::move(event);
+  if (r.event_raised) {
+    const FaultEventMessage m = recorder_.CurrentMessage();
+    out.interrupt_message = InterruptMessageEvent{"fault_event", m.address, m.data, r.message_sent};
+    EmitInterruptMessage(*out.interrupt_message);
+  }
+}
+
+void RemappingUnit::Complete(TranslateResult result, DmaOutcome& out) {
+  out.result = std::move(result);
+  if (out.result.fault.has_value()) {
+    // Translation requests answered Success (S0/SE) proceed: the device gets a completion.
+    if (out.result.completion != Completion::kSuccess) {
+      out.blocked = true;
+      out.blocked_by = "fault";
+    }
+    RecordFault(*out.result.fault, out);
+  }
+}
+
+void RemappingUnit::CheckProtectedMemory(const DmaRequest& request, DmaOutcome& out) {
+  if (out.blocked || !out.result.translation.has_value()) return;
+  if (request.type == RequestType::kTranslation) return;  // no data access
+  const uint64_t pmen = registers_->Get(RegId::kPmen);
+  if (kPmenEpm.Get(pmen) == 0) return;
+  const uint64_t first = out.result.translation->hpa;
+  const uint64_t last = first + (request.size > 0 ? request.size - 1 : 0);
+  auto overlaps = [&](uint64_t base, uint64_t limit) {
+    return base <= limit && first <= limit && last >= base;
+  };
+  bool blocked = false;
+  if (registers_->cap().plmr) {
+    blocked |= overlaps(registers_->Get(RegId::kPlmbase),
+                        registers_->Get(RegId::kPlmlimit) | kPmrLimitLowBits);
+  }
+  if (registers_->cap().phmr) {
+    blocked |= overlaps(registers_->Get(RegId::kPhmbase),
+                        registers_->Get(RegId::kPhmlimit) | kPmrLimitLowBits);
+  }
+  if (blocked) {
+    // Blocked, and not recorded or reported as a remapping fault (S §11.4.8.1). The
+    // completion is UR, as for other blocked requests.
+    out.blocked = true;
+    out.blocked_by = "pmr";
+    out.result.completion = Completion::kUnsupportedRequest;
+  }
+}
+
+void RemappingUnit::CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
+                               uint64_t stamp, DmaOutcome& out) {
+  absl::StatusOr<uint64_t> now = memory_->Read64(address);  // software read: not observed
+  const uint64_t memory_value = now.ok() ? *now : 0;
+  if (now.ok() && memory_value == cached) return;
+  StaleEntryReport report;
+  report.cache = cache;
+  report.entry = what;
+  report.entry_address = address;
+  report.cached_value = cached;
+  report.memory_value = memory_value;
+  report.cached_at_step = stamp;
+  for (UnitObserver* o : observers_) o->OnStaleEntry(report);
+  out.stale.push_back(std::move(report));
+}
+
+void RemappingUnit::CheckContextEntry(SourceId sid, const ContextCache::Entry& entry,
+                                      DmaOutcome& out) {
+  const ContextCacheEntry& v = entry.value;
+  const std::string what = absl::StrFormat("context sid %s", sid);
+  for (int q = 0; q < 2; ++q) {
+    CheckStale(CacheKind::kContext, (what + (q == 0 ? " root entry lo" : " root entry hi")).c_str(),
+               v.root_entry_address + 8 * q, v.root_raw[q], entry.fill_stamp, out);
+  }
+  for (int q = 0; q < 2; ++q) {
+    CheckStale(CacheKind::kContext,
+               (what + (q == 0 ? " context entry lo" : " context entry hi")).c_str(),
+               v.context_entry_address + 8 * q, v.context_raw[q], entry.fill_stamp, out);
+  }
+}
+
+void RemappingUnit::FillPagingStructureCaches(uint16_t did, uint64_t address,
+                                              const SsWalkStart& start, const SsWalkResult& walk) {
+  bool read = start.read;
+  bool write = start.write;
+  // Every record but the last is a present non-leaf entry the walk went through.
+  for (int i = 0; i + 1 < walk.record_count; ++i) {
+    const SsLevelRecord& rec = walk.records[i];
+    const SecondStagePte pte = SecondStagePte::Decode(rec.raw);
+    read = read && pte.read;
+    write = write && pte.write;
+    if (rec.level < 2 || rec.level > 5) continue;
+    PscEntry entry;
+    entry.next_table = pte.address;
+    entry.read = read;
+    entry.write = write;
+    entry.entry = CachedEntryRef{rec.level, rec.entry_address, rec.raw};
+    psc_[rec.level].Fill(did, address, entry, request_count_);
+  }
+}
+
+void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options,
+                                 DmaOutcome& out) {
+  if (absl::Status s = ValidateRequest(request); !s.ok()) {
+    out.status = std::move(s);
+    out.blocked = true;
+    out.blocked_by = "invalid_request";
+    return;
+  }
+  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+  const bool record = options.trace || options.record_cache_lookups;
+  const bool check = config_.check_invalidation;
+  const bool caching_mode = registers_->cap().cm;
+
+  // GCMD.TE = 0: requests are not remapped; the output address is the input address
+  // (S §3.1). Only the protected memory regions apply.
+  if (!registers_->global_command().translation_enabled()) {
+    Translation t;
+    t.hpa = request.address;
+    t.page_base = request.address & ~uint64_t{0xfff};
+    t.read = t.write = true;
+    out.result.completion = Completion::kSuccess;
+    out.result.translation = t;
+    CheckProtectedMemory(request, out);
+    return;
+  }
+  // TE = 1 before any SRTP: the walk uses RTADDR's reset value 0 as the latched pointer
+  // (model choice; the spec requires SRTP first and global_command.h reports the violation).
+  if (walk_config_.ttm() == 1 && walk_config_.scalable_mode) {
+    out.status = absl::UnimplementedError("scalable-mode translation (TTM=01b) is not modeled");
+    out.blocked = true;
+    out.blocked_by = "invalid_request";
+    return;
+  }
+  if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
+    Complete(FaultResult(*std::move(fault)), out);
+    return;
+  }
+
+  // Context cache (S §6.2.1), then the root and context tables.
+  const SourceId sid = request.source_id;
+  ContextEntry ce;
+  const ContextCache::Entry* context_hit = context_cache_.Lookup(sid);
+  NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
+  if (context_hit != nullptr) {
+    if (check) CheckContextEntry(sid, *context_hit, out);
+    ce = context_hit->value.entry;
+    if (!ce.present) {  // a caching-mode not-present entry
+      Complete(FaultResult(MakeFault("LCT.2", request, ce.fpd)), out);
+      return;
+    }
+  } else {
+    LegacyContext partial;
+    FaultOr<LegacyContext> context =
+        LookupLegacyContext(walk_config_, *memory_, request, trace, &partial);
+    if (!context.ok()) {
+      // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
+      // after making them present.
+      if (caching_mode && context.fault().condition == "LCT.2") {
+        ContextCacheEntry fill{partial.entry, partial.root_entry_address,
+                               partial.context_entry_address, partial.root_raw,
+                               partial.context_raw};
+        context_cache_.Fill(sid, fill, request_count_);
+      }
+      Complete(FaultResult(context.fault()), out);
+      return;
+    }
+    const LegacyContext& lc = context.value();
+    context_cache_.Fill(sid,
+                        ContextCacheEntry{lc.entry, lc.root_entry_address, lc.context_entry_address,
+                                          lc.root_raw, lc.context_raw},
+                        request_count_);
+    ce = lc.entry;
+  }
+
+  SsPlan plan;
+  if (std::optional<TranslateResult> early = PrepareSecondStage(walk_config_, ce, request, &plan)) {
+    Complete(*std::move(early), out);
+    CheckProtectedMemory(request, out);
+    return;
+  }
+
+  // IOTLB (S §6.2.3), tagged by domain, page and page size.
+  const uint16_t did = ce.did.value();
+  IotlbKey key;
+  const Iotlb::Entry* tlb_hit = iotlb_.Lookup(did, request.address, iotlb_leaf_levels_, &key);
+  NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
+             tlb_hit != nullptr ? key.page << Iotlb::PageShift(key.leaf_level)
+                                : request.address & ~uint64_t{0xfff},
+             record, out);
+  if (tlb_hit != nullptr) {
+    const IotlbEntry& v = tlb_hit->value;
+    if (check) {
+      for (int i = 0; i < v.path_length; ++i) {
+        CheckStale(CacheKind::kIotlb, "iotlb path entry", v.path[i].address, v.path[i].raw,
+                   tlb_hit->fill_stamp, out);
+      }
+    }
+    // With CM = 0, an entry lacking a permission the request needs is not trusted: the
+    // unit walks again, so software that only added permissions (or made an entry present,
+    // S §6.1) needs no invalidation. With CM = 1 the cached entry answers (model choice).
+    const bool lacks = (plan.needs.read && !v.read) || (plan.needs.write && !v.write);
+    if (caching_mode || (v.present && !lacks)) {
+      SsWalkResult w;
+      w.complete = v.present;
+      w.level = key.leaf_level;
+      w.read = v.read;
+      w.write = v.write;
+      w.leaf = SecondStagePte::Decode(v.leaf_raw);
+      w.page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
+      w.page_base = v.page_base;
+      Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
+      CheckProtectedMemory(request, out);
+      return;
+    }
+  }
+
+  // Paging-structure caches (S §6.2.4), deepest level first: a hit starts the walk below.
+  SsWalkStart start{ce.second_stage_root, plan.levels, true, true};
+  for (int level = 2; level <= plan.levels; ++level) {
+    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(did, request.address);
+    NoteLookup(PscKind(level), psc_hit != nullptr,
+               request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
+               out);
+    if (psc_hit != nullptr) {
+      const PscEntry& v = psc_hit->value;
+      if (check) {
+        CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
+                   psc_hit->fill_stamp, out);
+      }
+      start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
+      break;
+    }
+  }
+
+  FaultOr<SsWalkResult> walk = WalkSecondStage(walk_config_, *memory_, start, plan.levels,
+                                               request.address, plan.needs, request, ce.fpd, trace);
+  if (!walk.ok()) {
+    Complete(FaultResult(walk.fault()), out);
+    return;
+  }
+  const SsWalkResult& w = walk.value();
+  FillPagingStructureCaches(did, request.address, start, w);
+  const bool not_present = !w.complete && w.record_count > 0 &&
+                           !SecondStagePte::Decode(w.records[w.record_count - 1].raw).present();
+  if (w.complete || (caching_mode && not_present)) {
+    IotlbEntry entry;
+    entry.present = w.complete;
+    entry.page_base = w.page_base;
+    entry.read = w.read;
+    entry.write = w.write;
+    entry.leaf_raw = w.complete ? w.records[w.record_count - 1].raw : 0;
+    entry.top_level = plan.levels;
+    entry.path_length = w.record_count;
+    for (int i = 0; i < w.record_count; ++i) {
+      entry.path[i] =
+          CachedEntryRef{w.records[i].level, w.records[i].entry_address, w.records[i].raw};
+    }
+    // Not-present translations are cached per 4 KiB page.
+    const int leaf_level = w.complete ? w.level : 1;
+    iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);
+  }
+  Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
+  CheckProtectedMemory(request, out);
+}
+
+}  // namespace vtd

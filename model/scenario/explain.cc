@@ -45,15 +45,16 @@ std::string StepLine(const WalkStep& step, const DmaRequest& request) {
     chooser = absl::StrFormat("IOVA bits %d:%d of %s", step.index_bits.hi, step.index_bits.lo,
                               Hex(request.address));
   } else if (step.structure == "root_entry") {
-    chooser = absl::StrFormat("the bus, source-id bits %d:%d of %s", step.index_bits.hi,
-                              step.index_bits.lo, request.source_id);
+    chooser = absl::StrFormat("bus 0x%02x = source-id bits %d:%d of %s", step.index,
+                              step.index_bits.hi, step.index_bits.lo, request.source_id);
   } else {
-    chooser = absl::StrFormat("device:function, source-id bits %d:%d", step.index_bits.hi,
-                              step.index_bits.lo);
+    chooser =
+        absl::StrFormat("devfn 0x%02x = source-id bits %d:%d: device %d function %d", step.index,
+                        step.index_bits.hi, step.index_bits.lo, step.index >> 3, step.index & 7);
   }
-  std::string raw = step.raw_qwords == 2
-                        ? absl::StrFormat("%s_%016x", Hex(step.raw[1]), step.raw[0])
-                        : Hex(step.raw[0]);
+  std::string raw = step.raw_qwords == 2 ? absl::StrFormat("%s:%016x (bits 127:64 : 63:0)",
+                                                           Hex(step.raw[1]), step.raw[0])
+                                         : Hex(step.raw[0]);
   const bool fetched = step.decoded.is_object() && !step.decoded.object().empty();
   return absl::StrFormat("%s: index %d (%s) -> entry at %s %s", title, step.index, chooser,
                          Hex(step.entry_address),
@@ -90,6 +91,25 @@ std::string FaultLines(const Fault& fault, bool recorded,
     absl::StrAppend(&text, "; not recorded");
   }
   return text;
+}
+
+std::string CacheTitle(CacheKind cache) {
+  switch (cache) {
+    case CacheKind::kContext:
+      return "context-cache";
+    case CacheKind::kIotlb:
+      return "IOTLB";
+    case CacheKind::kPscPml5:
+      return "PML5E paging-structure-cache";
+    case CacheKind::kPscPml4:
+      return "PML4E paging-structure-cache";
+    case CacheKind::kPscPdpte:
+      return "PDPTE paging-structure-cache";
+    case CacheKind::kPscPde:
+      return "PDE paging-structure-cache";
+    default:
+      return std::string(CacheKindName(cache));
+  }
 }
 
 }  // namespace
@@ -141,14 +161,26 @@ std::vector<std::string> ExplainDma(const DmaExplainInput& in) {
         "%s: translation is disabled (GSTS.TES=0): DMA is not remapped (S §11.4.4.2)",
         in.unit_name));
   }
-  for (const CacheLookupEvent& e : out.cache_lookups) {
-    lines.push_back(absl::StrFormat("%s cache lookup (tag %s): %s", CacheKindName(e.cache),
-                                    Hex(e.tag), e.hit ? "hit" : "miss"));
+  // Cache lookups interleaved with the memory reads they led to (trace_position: how many
+  // walk steps had been made when the lookup happened).
+  size_t next_lookup = 0;
+  auto lookups_until = [&](size_t position) {
+    for (; next_lookup < out.cache_lookups.size() &&
+           static_cast<size_t>(out.cache_lookups[next_lookup].trace_position) <= position;
+         ++next_lookup) {
+      const CacheLookupEvent& e = out.cache_lookups[next_lookup];
+      lines.push_back(absl::StrFormat("%s lookup (tag %s): %s", CacheTitle(e.cache), Hex(e.tag),
+                                      e.hit ? "hit, no memory read needed for it" : "miss"));
+    }
+  };
+  for (size_t i = 0; i < out.trace.size(); ++i) {
+    lookups_until(i);
+    lines.push_back(StepLine(out.trace[i], r));
   }
+  lookups_until(out.trace.size() + out.cache_lookups.size());
   if (out.trace.empty()) {
-    lines.push_back("no structure read from memory for this request");
+    lines.push_back("no structure was read from memory for this request");
   }
-  for (const WalkStep& step : out.trace) lines.push_back(StepLine(step, r));
   for (const StaleEntryReport& s : out.stale) {
     lines.push_back(absl::StrCat("invalidation checker: ", s.ToString()));
   }

@@ -15,6 +15,11 @@ int DmarCommand(const Args& args);
 // `vtdsim caps --cap X --ecap Y | --dmesg LINE` (caps_command.cc).
 int CapsCommand(const Args& args);
 
+// `vtdsim run PATH... [--json] [--explain]` and `vtdsim explain FILE [--step N]`
+// (run_command.cc).
+int RunCommand(const Args& args);
+int ExplainCommand(const Args& args);
+
 }  // namespace vtd::cli
 
 #endif  // VTDSIM_TOOLS_VTDSIM_COMMAND_H_

@@ -17,6 +17,8 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"dmar", vtd::cli::DmarCommand, "decode, check and route ACPI DMAR tables"},
     {"caps", vtd::cli::CapsCommand, "decode CAP/ECAP registers and say if vtdsim models the unit"},
+    {"run", vtd::cli::RunCommand, "run scenarios (YAML) and check their expectations"},
+    {"explain", vtd::cli::ExplainCommand, "run a scenario and explain each DMA's walk in words"},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,0 +1,255 @@
+// `vtdsim run` and `vtdsim explain`: load scenarios, run them, print. Argument handling and
+// printing only; loading, execution, results and explanations live in model/scenario.
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "model/scenario/results.h"
+#include "model/scenario/runner.h"
+#include "model/scenario/scenario.h"
+#include "model/scenario/scenario_loader.h"
+#include "tools/vtdsim/command.h"
+
+namespace vtd::cli {
+namespace {
+
+constexpr int kExitPassed = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitInvalid = 2;
+
+constexpr char kRunUsage[] =
+    "usage: vtdsim run PATH... [--json] [--explain] [--step N]\n"
+    "Run scenarios (YAML, format: shared/scenario-format.md; extensions: scenarios/README.md)\n"
+    "and check their expectations. PATH is a scenario file or a directory, whose *.yaml files\n"
+    "are run recursively in sorted order.\n\n"
+    "  --json       print the result as JSON: one document for one file, an array for several\n"
+    "               files or a directory\n"
+    "  --explain    explain every DMA: routing, root-table pointer, cache lookups, each entry\n"
+    "               the walk read, the result or fault (see 'vtdsim explain')\n"
+    "  --step N     with --explain: only step N (0-based, repeats unrolled)\n\n"
+    "Every file is loaded and validated before anything runs.\n"
+    "Exit status: 0 every expectation held, 1 some expectation failed, 2 invalid scenario,\n"
+    "missing file or bad arguments (a message names FILE:LINE:COL; nothing runs).\n";
+
+constexpr char kExplainUsage[] =
+    "usage: vtdsim explain FILE [--step N] [--json]\n"
+    "Run a scenario and explain each DMA step in words: which unit handles the requester and\n"
+    "why, the latched root-table pointer (RTADDR), each cache lookup, each structure entry the\n"
+    "walk read (which source-id or IOVA bits index it, its address, raw value and decoded\n"
+    "fields), and the translated address or the fault with its reason, Table 30 condition and\n"
+    "spec section.\n\n"
+    "  --step N   explain only step N (0-based, repeats unrolled), whatever its action\n"
+    "  --json     the run's JSON document, each explained step with an \"explanation\" array\n\n"
+    "Exit status as for 'vtdsim run'.\n";
+
+struct Options {
+  std::vector<std::string> paths;
+  bool json = false;
+  bool explain = false;
+  std::optional<uint64_t> step;
+  bool help = false;
+};
+
+absl::StatusOr<Options> ParseOptions(const Args& args, bool allow_explain_flag) {
+  Options o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--json") {
+      o.json = true;
+    } else if (a == "--explain" && allow_explain_flag) {
+      o.explain = true;
+    } else if (a == "--step" || absl::StartsWith(a, "--step=")) {
+      std::string value;
+      if (a == "--step") {
+        if (i + 1 >= args.size()) return absl::InvalidArgumentError("--step needs a number");
+        value = args[++i];
+      } else {
+        value = a.substr(7);
+      }
+      absl::StatusOr<uint64_t> n = scenario::ParseNumber(value);
+      if (!n.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--step ", value, ": ", n.status().message()));
+      }
+      o.step = *n;
+    } else if (absl::StartsWith(a, "-") && a != "-") {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option '", a, "'"));
+    } else {
+      o.paths.push_back(a);
+    }
+  }
+  return o;
+}
+
+int UsageError(std::string_view command, std::string_view message, std::string_view usage) {
+  std::fprintf(stderr, "vtdsim %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "%.*s", static_cast<int>(usage.size()), usage.data());
+  return kExitInvalid;
+}
+
+void Print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// The scenario files named by `paths`: files as given, directories expanded to their *.yaml
+// files (recursively, sorted). A path that does not exist is kept, so loading reports it.
+absl::StatusOr<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths,
+                                                     bool* several) {
+  std::vector<std::string> files;
+  *several = paths.size() > 1;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) {
+      files.push_back(p);
+      continue;
+    }
+    *several = true;
+    std::vector<std::string> found;
+    std::filesystem::recursive_directory_iterator it(p, ec), end;
+    if (ec) return absl::InvalidArgumentError(absl::StrCat(p, ": cannot read the directory"));
+    for (; it != end; it.increment(ec)) {
+      if (ec) return absl::InvalidArgumentError(absl::StrCat(p, ": cannot read the directory"));
+      if (it->is_regular_file(ec) && it->path().extension() == ".yaml") {
+        found.push_back(it->path().string());
+      }
+    }
+    if (found.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(p, ": no *.yaml scenario files in this directory"));
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+int RunScenarios(std::string_view command, const Options& o, bool explain_only_dma) {
+  bool several = false;
+  absl::StatusOr<std::vector<std::string>> files = ExpandPaths(o.paths, &several);
+  if (!files.ok()) {
+    std::fprintf(stderr, "vtdsim %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+                 std::string(files.status().message()).c_str());
+    return kExitInvalid;
+  }
+  // Validate everything before running anything.
+  std::vector<scenario::Scenario> scenarios;
+  bool invalid = false;
+  for (const std::string& f : *files) {
+    absl::StatusOr<scenario::Scenario> s = scenario::LoadScenarioFile(f);
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(s.status().message()).c_str());
+      invalid = true;
+      continue;
+    }
+    scenarios.push_back(std::move(*s));
+  }
+  if (invalid) return kExitInvalid;
+  for (const scenario::Scenario& s : scenarios) {
+    if (o.step && *o.step >= s.expanded_step_count) {
+      std::fprintf(stderr,
+                   "%s: --step %llu is beyond the last step (the scenario has %llu steps, "
+                   "numbered from 0)\n",
+                   s.file.c_str(), static_cast<unsigned long long>(*o.step),
+                   static_cast<unsigned long long>(s.expanded_step_count));
+      return kExitInvalid;
+    }
+  }
+
+  scenario::RunOptions run_options;
+  run_options.explain = o.explain;
+  run_options.explain_step = o.step;
+  const bool json_array = o.json && several;
+  if (json_array) Print("[\n");
+  int passed_files = 0;
+  bool any_failed = false;
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    const scenario::Scenario& s = scenarios[i];
+    absl::StatusOr<std::unique_ptr<scenario::ScenarioRunner>> runner =
+        scenario::ScenarioRunner::Create(s, run_options);
+    if (!runner.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "%s\n", std::string(runner.status().message()).c_str());
+      return kExitInvalid;
+    }
+    scenario::JsonReportWriter json;
+    if (!o.json) {
+      Print(absl::StrFormat("scenario %s (%s)\n", s.name.value, s.file));
+      if (!s.description.empty()) Print(absl::StrCat("  ", s.description, "\n"));
+    }
+    absl::StatusOr<scenario::RunSummary> summary =
+        (*runner)->Run([&](const scenario::StepResult& step) {
+          if (o.json) {
+            json.AddStep(step);
+            return;
+          }
+          // `explain --step N` shows that step (and any failure), not the whole run.
+          if (explain_only_dma && o.step && *o.step != step.index && step.ok) return;
+          Print(scenario::FormatStepText(step));
+        });
+    if (!summary.ok()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "%s\n", std::string(summary.status().message()).c_str());
+      return kExitInvalid;
+    }
+    if (summary->passed) ++passed_files;
+    any_failed |= !summary->passed;
+    if (o.json) {
+      Print(json.Finish(*summary, json_array ? 2 : 0));
+      Print(json_array && i + 1 < scenarios.size() ? ",\n" : "\n");
+    } else {
+      Print(absl::StrCat("  ", scenario::FormatSummaryText(*summary)));
+      if (i + 1 < scenarios.size()) Print("\n");
+    }
+  }
+  if (json_array) Print("]\n");
+  if (!o.json && several) {
+    Print(absl::StrFormat("\ntotal: %d scenarios, %d passed, %d failed -- %s\n", scenarios.size(),
+                          passed_files, scenarios.size() - passed_files,
+                          any_failed ? "FAIL" : "PASS"));
+  }
+  std::fflush(stdout);
+  return any_failed ? kExitFailed : kExitPassed;
+}
+
+}  // namespace
+
+int RunCommand(const Args& args) {
+  absl::StatusOr<Options> o = ParseOptions(args, /*allow_explain_flag=*/true);
+  if (!o.ok()) return UsageError("run", std::string(o.status().message()), kRunUsage);
+  if (o->help) {
+    Print(kRunUsage);
+    return kExitPassed;
+  }
+  if (o->paths.empty())
+    return UsageError("run", "expected a scenario file or directory", kRunUsage);
+  if (o->step && !o->explain) return UsageError("run", "--step needs --explain", kRunUsage);
+  return RunScenarios("run", *o, /*explain_only_dma=*/false);
+}
+
+int ExplainCommand(const Args& args) {
+  absl::StatusOr<Options> o = ParseOptions(args, /*allow_explain_flag=*/false);
+  if (!o.ok()) return UsageError("explain", std::string(o.status().message()), kExplainUsage);
+  if (o->help) {
+    Print(kExplainUsage);
+    return kExitPassed;
+  }
+  if (o->paths.size() != 1)
+    return UsageError("explain", "expected one scenario FILE", kExplainUsage);
+  o->explain = true;
+  return RunScenarios("explain", *o, /*explain_only_dma=*/true);
+}
+
+}  // namespace vtd::cli

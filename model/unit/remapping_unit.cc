@@ -426,7 +426,8 @@ void RemappingUnit::NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool rec
 void RemappingUnit::RecordFault(const Fault& fault, DmaOutcome& out) {
   if (!fault.Reportable()) return;  // FPD-suppressed qualified faults, S0/SE completions
   const FaultRecordingResult r = recorder_.Record(fault);
-  FaultRecordEvent event{fault, r.frcd_index, r.overflow};
+  // Dropped because the next record was full (PFO set now) or PFO was already set.
+  FaultRecordEvent event{fault, r.frcd_index, r.overflow || r.dropped_pfo};
   out.recorded = r.frcd_index >= 0;
   for (UnitObserver* o : observers_) o->OnFaultRecorded(event);
   out.fault_record = std::move(event);
@@ -449,8 +450,10 @@ void RemappingUnit::Complete(TranslateResult result, DmaOutcome& out) {
   }
 }
 
-void RemappingUnit::CheckProtectedMemory(const DmaRequest& request, DmaOutcome& out) {
+void RemappingUnit::CheckProtectedMemory(const DmaRequest& request, bool remapped,
+                                         DmaOutcome& out) {
   if (out.blocked || !out.result.translation.has_value()) return;
+  if (remapped && !config_.pmr_blocks_remapped_requests) return;
   if (request.type == RequestType::kTranslation) return;  // no data access
   const uint64_t pmen = registers_->Get(RegId::kPmen);
   if (kPmenEpm.Get(pmen) == 0) return;
@@ -550,7 +553,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     t.read = t.write = true;
     out.result.completion = Completion::kSuccess;
     out.result.translation = t;
-    CheckProtectedMemory(request, out);
+    CheckProtectedMemory(request, /*remapped=*/false, out);
     return;
   }
   // TE = 1 before any SRTP: the walk uses RTADDR's reset value 0 as the latched pointer
@@ -605,7 +608,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   SsPlan plan;
   if (std::optional<TranslateResult> early = PrepareSecondStage(walk_config_, ce, request, &plan)) {
     Complete(*std::move(early), out);
-    CheckProtectedMemory(request, out);
+    CheckProtectedMemory(request, /*remapped=*/false, out);
     return;
   }
 
@@ -639,7 +642,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
       w.page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
       w.page_base = v.page_base;
       Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
-      CheckProtectedMemory(request, out);
+      CheckProtectedMemory(request, /*remapped=*/true, out);
       return;
     }
   }
@@ -690,7 +693,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);
   }
   Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
-  CheckProtectedMemory(request, out);
+  CheckProtectedMemory(request, /*remapped=*/true, out);
 }
 
 }  // namespace vtd

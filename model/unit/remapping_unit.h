@@ -66,6 +66,11 @@ struct UnitConfig {
   UnitCacheConfig caches;
   // Opt-in invalidation checker: every cache hit is compared with what memory holds now.
   bool check_invalidation = false;
+  // Protected memory regions (PMEN.EPM, S §11.4.8.1) always block requests that are not
+  // remapped (TE=0, pass-through TT=10b, translated AT=10b). For requests translated
+  // through the page tables the spec says hardware "may or may not" block them; this picks
+  // which (default: not blocked, so software relying on it is visible).
+  bool pmr_blocks_remapped_requests = false;
 };
 
 // The caches a lookup can go to; also used to name caches in events and statistics.
@@ -105,8 +110,9 @@ struct StaleEntryReport {
 // A fault that went to the fault recording registers (or was dropped on overflow).
 struct FaultRecordEvent {
   Fault fault;
-  int frcd_index = -1;    // the FRCD register written, -1 if not recorded
-  bool overflow = false;  // FSTS.PFO set instead of recording
+  int frcd_index = -1;  // the FRCD register written, -1 if not recorded
+  // Dropped: the next FRCD was full (FSTS.PFO set now), or PFO was already set.
+  bool overflow = false;
 };
 
 // The fault event interrupt (FEDATA/FEADDR/FEUADDR) the unit sent, or that became pending.
@@ -231,7 +237,8 @@ class RemappingUnit : public CacheInvalidator {
   void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   void Complete(TranslateResult result, DmaOutcome& out);
   void RecordFault(const Fault& fault, DmaOutcome& out);
-  void CheckProtectedMemory(const DmaRequest& request, DmaOutcome& out);
+  // `remapped`: the output address came from the page tables (IOTLB or walk).
+  void CheckProtectedMemory(const DmaRequest& request, bool remapped, DmaOutcome& out);
   void FillPagingStructureCaches(uint16_t did, uint64_t address, const SsWalkStart& start,
                                  const SsWalkResult& walk);
   // The invalidation checker: compares cached raw entries with memory.

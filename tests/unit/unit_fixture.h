@@ -93,10 +93,13 @@ class UnitTest : public ::testing::Test {
   }
 
   // ---- Tables.
+ public:
   void Write(uint64_t address, uint64_t value) {
     ASSERT_TRUE(memory_->Write64(address, value).ok());
   }
   uint64_t Read(uint64_t address) { return memory_->Read64(address).value(); }
+
+ protected:
   void SetRoot(int bus, uint64_t lo, uint64_t hi = 0) {
     Write(kRootTable + 16 * bus, lo);
     Write(kRootTable + 16 * bus + 8, hi);
@@ -141,6 +144,7 @@ class UnitTest : public ::testing::Test {
     Write(ea, hpa | leaf_flags | (leaf_level > 1 ? 0x80 : 0));
     return ea;
   }
+  uint64_t EntryAddressFor(uint64_t iova, int level) { return EntryAddress(iova, level); }
   uint64_t EntryAddress(uint64_t iova, int level) {
     uint64_t table = root_table_;
     for (int l = levels_; l > level; --l) {

@@ -1974,10 +1974,10 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
     if (auto n = Number(*d, 0xffff)) m.domain = {static_cast<uint16_t>(n->value), n->mark};
   }
   if (const Entry* a = f.Require("iova", "the first input address")) {
-    if (auto n = Number(*a, ~uint64_t{0})) m.iova = *n;
+    if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.iova = *n;
   }
   if (const Entry* a = f.Require("hpa", "the first host-physical address")) {
-    if (auto n = Number(*a, ~uint64_t{0})) m.hpa = *n;
+    if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.hpa = *n;
   }
   if (const Entry* a = f.Require("size", "the size of the range")) {
     if (auto n = Number(*a, 1, ~uint64_t{0}, /*size_units=*/true)) m.size = *n;

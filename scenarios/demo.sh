@@ -21,3 +21,10 @@ step "Route requesters without a PCI topology" \
   "$vtdsim" dmar route "$table" 0000:00:02.0 0000:00:14.0 0000:02:00.0
 step "Route again, now knowing root port 00:1c.0 has buses 02-03 below it" \
   "$vtdsim" dmar route "$table" 0000:02:00.0 0001:00:00.0 --bridge 0000:00:1c.0=02-03
+
+# The scenario runner: scenarios/quickstart.yaml builds tables for 00:02.0 on this table's
+# dmar0, enables it, translates a DMA, takes a fault and reads the fault record.
+step "Run the quickstart scenario (scenarios/quickstart.yaml)" \
+  "$vtdsim" run "$here/quickstart.yaml"
+step "Explain its first DMA, entry by entry" \
+  "$vtdsim" explain "$here/quickstart.yaml" --step 3

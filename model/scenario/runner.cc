@@ -440,10 +440,10 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
   unit.WriteRegister64(rtaddr, root);
   command(Gcmd::kSrtp.mask());
   bool good = poll(gsts, 32, Gsts::kRtps.mask(), true, "GSTS.RTPS");
-  // Global context-cache invalidation: ICC=1, CIRG=01b (S §11.4.4.3).
+  // Global context-cache invalidation: ICC=1, CIRG=01b (S §11.4.6.1).
   unit.WriteRegister64(ccmd, (uint64_t{1} << 63) | (uint64_t{1} << 61));
   good = poll(ccmd, 64, uint64_t{1} << 63, false, "CCMD.ICC") && good;
-  // Global IOTLB invalidation: IVT=1, IIRG=01b, DR/DW when supported (S §11.4.8.1).
+  // Global IOTLB invalidation: IVT=1, IIRG=01b, DR/DW when supported (S §11.4.6.3).
   uint64_t iotlb_cmd = (uint64_t{1} << 63) | (uint64_t{1} << 60);
   if (cap.drd) iotlb_cmd |= uint64_t{1} << 49;
   if (cap.dwd) iotlb_cmd |= uint64_t{1} << 48;

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# vtdsim run/explain checks. usage: run_cli_test.sh VTDSIM SOURCE_DIR CASE
+set -uo pipefail
+vtdsim=$1 src=$2 case=$3
+invalid=$src/tests/scenario/invalid
+data=$src/tests/scenario/data
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL [$case]: $*" >&2; failures=$((failures + 1)); }
+# run EXPECTED_RC ARGS...: stdout/stderr kept in $tmp/out and $tmp/err.
+run() {
+  local want=$1
+  shift
+  "$vtdsim" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  [ "$rc" -eq "$want" ] || fail "vtdsim $* exited $rc, expected $want; stderr: $(head -5 "$tmp/err")"
+}
+has() { grep -qF -- "$1" "$tmp/$2" || fail "$2 lacks '$1'"; }
+empty() { [ ! -s "$tmp/$1" ] || fail "$1 is not empty: $(head -3 "$tmp/$1")"; }
+# json_check PYTHON-EXPRESSIONS: asserts over d = the parsed stdout (skipped without python3).
+json_check() {
+  command -v python3 >/dev/null 2>&1 || return 0
+  python3 - "$tmp/out" "$1" <<'PY' || fail "JSON check failed: $1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+PY
+}
+
+cd "$src" || exit 1
+case "$case" in
+  library_json)
+    run 0 run scenarios/ --json
+    json_check '
+assert isinstance(d, list) and len(d) >= 25, len(d)
+for s in d:
+    assert s["passed"] is True, s["scenario"]
+    assert all(step["ok"] for step in s["steps"]), s["scenario"]
+names = [s["scenario"] for s in d]
+assert "quickstart" in names and "tutorial-05-stale-iotlb" in names'
+    ;;
+  library_text)
+    run 0 run scenarios/
+    has "total: " out
+    has "-- PASS" out
+    ;;
+  json_shape)
+    run 0 run scenarios/quickstart.yaml --json
+    json_check '
+assert list(d.keys()) == ["scenario", "passed", "steps", "stats"], list(d.keys())
+assert d["scenario"] == "quickstart" and d["passed"] is True and d["stats"] == {}
+s = d["steps"]
+assert [x["index"] for x in s] == list(range(len(s)))
+assert s[0] == {"index": 0, "action": "map", "ok": True}, s[0]
+assert s[3] == {"index": 3, "action": "dma", "result": {"status": "ok", "hpa": "0x800010"}, "ok": True}, s[3]
+assert s[4]["result"] == {"status": "fault", "reason": "0x5", "name": "LGN.2", "recorded": True}, s[4]
+assert s[5] == {"index": 5, "action": "mmio_read", "result": {"value": "0x2"}, "ok": True}, s[5]
+assert s[8] == {"index": 8, "action": "mmio_write", "ok": True}, s[8]'
+    # A suppressed fault: "recorded": false; an interrupt: vector and dest.
+    run 0 run scenarios/conformance/fault-fpd-suppresses-recording.yaml --json
+    json_check '
+r = [x for x in d["steps"] if x["action"] == "dma"][0]["result"]
+assert r == {"status": "fault", "reason": "0x2", "name": "LCT.2", "recorded": False}, r'
+    run 0 run scenarios/tutorial/01-one-4k-mapping.yaml scenarios/quickstart.yaml --json
+    json_check 'assert isinstance(d, list) and len(d) == 2'
+    ;;
+  failing_exit_1)
+    run 1 run "$data/failing-expectation.yaml"
+    has "expected: value 0x80000000, got 0x0" out
+    has "-- FAIL" out
+    run 1 run "$data/failing-expectation.yaml" --json
+    json_check '
+assert d["passed"] is False
+assert d["steps"][0]["ok"] is True and d["steps"][1]["ok"] is False
+assert "0x80000000" in d["steps"][1]["message"]'
+    ;;
+  invalid_files)
+    n=0
+    while IFS=$'\t' read -r file pos text; do
+      case "$file" in '#'* | '') continue ;; esac
+      n=$((n + 1))
+      run 2 run "$invalid/$file"
+      has "$invalid/$file:$pos: " err
+      has "$text" err
+      empty out
+      run 2 run "$invalid/$file" --json
+      empty out
+    done <"$invalid/expected.txt"
+    count=$(ls "$invalid"/*.yaml | wc -l)
+    [ "$n" -eq "$count" ] || fail "expected.txt lists $n files, the folder has $count"
+    ;;
+  missing_file)
+    run 2 run "$tmp/no-such.yaml"
+    has "no-such.yaml: the scenario file does not exist" err
+    empty out
+    run 2 explain "$tmp/no-such.yaml"
+    ;;
+  invalid_stops_everything)
+    # One bad file among good ones: nothing runs, exit 2.
+    run 2 run scenarios/quickstart.yaml "$invalid/dma-crosses-4k.yaml" --json
+    empty out
+    has "crosses a 4 KiB boundary" err
+    run 2 explain scenarios/quickstart.yaml --step 999
+    has "--step 999 is beyond the last step" err
+    ;;
+  explain)
+    run 0 explain scenarios/quickstart.yaml --step 3
+    has "[3] dma 00:02.0 write 0x10010 (64 bytes) -> hpa 0x800010" out
+    has "routing: " out
+    has "RTADDR_REG latched by the last GCMD.SRTP = 0x100000" out
+    has "root entry: index 0 (bus 0x00 = source-id bits 15:8 of 00:02.0)" out
+    has "context entry: index 16 (devfn 0x10" out
+    has "SS-PTE (level 1): index 16 (IOVA bits 20:12 of 0x10010)" out
+    has "IOTLB lookup" out
+    has "result: hpa 0x800010" out
+    run 0 explain scenarios/quickstart.yaml --step 4
+    has "fault: reason 05h (LGN.2, write_not_permitted)" out
+    has "Table 30" out
+    has "recorded in FRCD_REG[0]" out
+    run 0 run scenarios/quickstart.yaml --explain --json
+    json_check '
+e = d["steps"][3]["explanation"]
+assert any("SS-PML4E (level 4)" in l for l in e), e
+assert "explanation" not in d["steps"][0]'
+    ;;
+  deterministic)
+    "$vtdsim" run scenarios/ --json >"$tmp/a" 2>&1
+    "$vtdsim" run scenarios/ --json >"$tmp/b" 2>&1
+    cmp -s "$tmp/a" "$tmp/b" || fail "two runs differ"
+    "$vtdsim" run scenarios/ --explain >"$tmp/a" 2>&1
+    "$vtdsim" run scenarios/ --explain >"$tmp/b" 2>&1
+    cmp -s "$tmp/a" "$tmp/b" || fail "two explained runs differ"
+    ;;
+  usage)
+    run 0 run --help
+    has "usage: vtdsim run PATH..." out
+    run 0 explain --help
+    has "usage: vtdsim explain FILE" out
+    run 2 run
+    run 2 run scenarios/quickstart.yaml --frobnicate
+    has "unknown option '--frobnicate'" err
+    run 2 run scenarios/quickstart.yaml --step 3
+    has "--step needs --explain" err
+    ;;
+  *)
+    echo "unknown case $case" >&2
+    exit 2
+    ;;
+esac
+[ "$failures" -eq 0 ] || exit 1
+echo "ok [$case]"

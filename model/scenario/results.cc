@@ -157,34 +157,37 @@ void JsonReportWriter::AddStep(const StepResult& step) {
 }
 
 std::string JsonReportWriter::Finish(const RunSummary& summary, int indent) const {
-  const std::string pad(static_cast<size_t>(indent), ' ');
   std::string out;
   out.reserve(steps_.size() + 256);
-  absl::StrAppend(&out, pad, "{\n");
-  absl::StrAppend(&out, pad, "  \"scenario\": ", JsonQuote(summary.scenario), ",\n");
-  absl::StrAppend(&out, pad, "  \"passed\": ", summary.passed ? "true" : "false", ",\n");
+  Emit(summary, indent, [&](absl::string_view piece) { out.append(piece.data(), piece.size()); });
+  return out;
+}
+
+void JsonReportWriter::Emit(const RunSummary& summary, int indent,
+                            const std::function<void(absl::string_view)>& out) const {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  out(absl::StrCat(pad, "{\n", pad, "  \"scenario\": ", JsonQuote(summary.scenario), ",\n", pad,
+                   "  \"passed\": ", summary.passed ? "true" : "false", ",\n"));
   if (count_ == 0) {
-    absl::StrAppend(&out, pad, "  \"steps\": [],\n");
+    out(absl::StrCat(pad, "  \"steps\": [],\n"));
   } else {
-    absl::StrAppend(&out, pad, "  \"steps\": [\n");
+    out(absl::StrCat(pad, "  \"steps\": [\n"));
     if (indent == 0) {
-      out += steps_;
+      out(steps_);
     } else {
-      // Indent every step line too (documents inside an array of several files).
+      // Indent every step line too.
       size_t start = 0;
       while (start < steps_.size()) {
         size_t end = steps_.find('\n', start);
         if (end == std::string::npos) end = steps_.size();
-        absl::StrAppend(&out, pad, absl::string_view(steps_).substr(start, end - start));
-        if (end < steps_.size()) out += '\n';
+        out(pad);
+        out(absl::string_view(steps_).substr(start, end - start + (end < steps_.size() ? 1 : 0)));
         start = end + 1;
       }
     }
-    absl::StrAppend(&out, "\n", pad, "  ],\n");
+    out(absl::StrCat("\n", pad, "  ],\n"));
   }
-  absl::StrAppend(&out, pad, "  \"stats\": ", summary.stats.Dump(-1), "\n");
-  absl::StrAppend(&out, pad, "}");
-  return out;
+  out(absl::StrCat(pad, "  \"stats\": ", summary.stats.Dump(-1), "\n", pad, "}"));
 }
 
 }  // namespace vtd::scenario

@@ -8,11 +8,13 @@
 #define VTDSIM_MODEL_SCENARIO_RESULTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "model/common/json.h"
 #include "model/fault/fault_reason.h"
 #include "model/scenario/scenario.h"
@@ -104,8 +106,12 @@ std::string FormatSummaryText(const RunSummary& summary);
 class JsonReportWriter {
  public:
   void AddStep(const StepResult& step);
-  // The whole document, pretty at the top level with one step per line.
+  // The whole document, pretty at the top level with one step per line; `indent` spaces
+  // before every line (documents inside an array).
   std::string Finish(const RunSummary& summary, int indent = 0) const;
+  // The same text in pieces, without building it in one string (a million steps).
+  void Emit(const RunSummary& summary, int indent,
+            const std::function<void(absl::string_view)>& out) const;
 
  private:
   std::string steps_;

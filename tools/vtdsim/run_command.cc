@@ -207,7 +207,9 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
     if (summary->passed) ++passed_files;
     any_failed |= !summary->passed;
     if (o.json) {
-      Print(json.Finish(*summary, json_array ? 2 : 0));
+      json.Emit(*summary, json_array ? 2 : 0, [](absl::string_view piece) {
+        Print(std::string_view(piece.data(), piece.size()));
+      });
       Print(json_array && i + 1 < scenarios.size() ? ",\n" : "\n");
     } else {
       Print(absl::StrCat("  ", scenario::FormatSummaryText(*summary)));

@@ -124,45 +124,48 @@ bool InvalidationQueue::FaultEventArmed() const {
   return (fsts & status) == 0;
 }
 
+void InvalidationQueue::SetFaultStatus(QueueRun& run, const BitRange& bit) {
+  if (fault_status_handler_) {
+    fault_status_handler_(static_cast<uint32_t>(bit.mask()));
+    return;
+  }
+  const bool armed = FaultEventArmed();
+  registers_->Set(RegId::kFsts, bit.Set(registers_->Get(RegId::kFsts), 1));
+  if (armed) run.events.push_back(SignalEvent(*registers_, kFaultEventRegisters));
+}
+
+// Each error records its detail in IQERCD before the FSTS bit that makes it valid is set.
 void InvalidationQueue::RaiseQueueError(QueueRun& run, const DescriptorProblem& problem,
                                         uint32_t head) {
-  const bool armed = FaultEventArmed();
-  registers_->Set(RegId::kFsts, Q::kFstsIqe.Set(registers_->Get(RegId::kFsts), 1));
   registers_->Set(RegId::kIqercd, Q::kIqercdIqei.Set(registers_->Get(RegId::kIqercd),
                                                      static_cast<uint64_t>(problem.code)));
   run.errors.push_back(
       QueueErrorEvent{QueueErrorKind::kQueueError, problem.code, head, 0, true, problem.message});
-  if (armed) run.events.push_back(SignalEvent(*registers_, kFaultEventRegisters));
+  SetFaultStatus(run, Q::kFstsIqe);
 }
 
 void InvalidationQueue::RaiseTimeout(QueueRun& run, uint16_t sid, uint32_t head) {
-  const bool armed = FaultEventArmed();
-  const uint64_t fsts = registers_->Get(RegId::kFsts);
-  const bool record = Q::kFstsIte.Get(fsts) == 0;  // ITESID keeps the first (S §11.4.9.9)
+  const bool record = Q::kFstsIte.Get(registers_->Get(RegId::kFsts)) == 0;  // keeps the first
   if (record) {
     registers_->Set(RegId::kIqercd, Q::kIqercdItesid.Set(registers_->Get(RegId::kIqercd), sid));
   }
-  registers_->Set(RegId::kFsts, Q::kFstsIte.Set(fsts, 1));
   run.errors.push_back(
       QueueErrorEvent{QueueErrorKind::kTimeout, QueueErrorCode::kNoInfo, head, sid, record,
                       absl::StrFormat("device-TLB invalidation to %02x:%02x.%x timed out", sid >> 8,
                                       (sid >> 3) & 0x1F, sid & 7)});
-  if (armed) run.events.push_back(SignalEvent(*registers_, kFaultEventRegisters));
+  SetFaultStatus(run, Q::kFstsIte);
 }
 
 void InvalidationQueue::RaiseInvalidCompletion(QueueRun& run, uint16_t sid, uint32_t head) {
-  const bool armed = FaultEventArmed();
-  const uint64_t fsts = registers_->Get(RegId::kFsts);
-  const bool record = Q::kFstsIce.Get(fsts) == 0;
+  const bool record = Q::kFstsIce.Get(registers_->Get(RegId::kFsts)) == 0;
   if (record) {
     registers_->Set(RegId::kIqercd, Q::kIqercdIcesid.Set(registers_->Get(RegId::kIqercd), sid));
   }
-  registers_->Set(RegId::kFsts, Q::kFstsIce.Set(fsts, 1));
   run.errors.push_back(QueueErrorEvent{
       QueueErrorKind::kInvalidCompletion, QueueErrorCode::kNoInfo, head, sid, record,
       absl::StrFormat("invalid device-TLB invalidation completion from %02x:%02x.%x", sid >> 8,
                       (sid >> 3) & 0x1F, sid & 7)});
-  if (armed) run.events.push_back(SignalEvent(*registers_, kFaultEventRegisters));
+  SetFaultStatus(run, Q::kFstsIce);
 }
 
 QueueRun InvalidationQueue::Process() {

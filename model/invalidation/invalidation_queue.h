@@ -65,6 +65,10 @@ enum class DeviceTlbResponse : uint8_t {
 };
 std::string_view DeviceTlbResponseName(DeviceTlbResponse response);
 using DeviceTlbResponder = std::function<DeviceTlbResponse(const DeviceTlbInvalidation&)>;
+// Sets FSTS bits (IQE, ICE, ITE) and raises the fault event as S §7.3 says. A unit whose
+// fault recorder owns the fault event installs one; without it the engine updates FSTS and
+// FECTL itself (kFaultEventRegisters).
+using FaultStatusHandler = std::function<void(uint32_t fsts_bits)>;
 
 enum class QueueErrorKind : uint8_t {
   kQueueError,         // FSTS.IQE (IQERCD.IQEI says why)
@@ -98,7 +102,9 @@ struct ProcessedDescriptor {
 struct QueueRun {
   std::vector<ProcessedDescriptor> processed;
   std::vector<QueueErrorEvent> errors;
-  std::vector<EventMessage> events;  // fault and invalidation-completion events (sent or pending)
+  // Invalidation-completion events, and fault events unless a FaultStatusHandler raises them
+  // (sent, or pending with IP set).
+  std::vector<EventMessage> events;
   std::vector<std::string> diagnostics;  // e.g. a status write outside memory
   bool empty() const { return processed.empty() && errors.empty() && events.empty(); }
 };
@@ -114,6 +120,10 @@ class InvalidationQueue {
   void set_cache_invalidator(CacheInvalidator* caches) { caches_ = caches; }
   // Default: every device answers with a valid completion.
   void set_device_tlb_responder(DeviceTlbResponder responder) { responder_ = std::move(responder); }
+
+  void set_fault_status_handler(FaultStatusHandler handler) {
+    fault_status_handler_ = std::move(handler);
+  }
 
   // Fetches and processes descriptors from IQH towards IQT until the queue is empty or an
   // error stops it. Does nothing while FSTS.IQE or FSTS.ITE is set. Call only while
@@ -142,6 +152,8 @@ class InvalidationQueue {
   void RaiseInvalidCompletion(QueueRun& run, uint16_t sid, uint32_t head);
   // S §7.3: a fault event is signalled only if no status bit was already set.
   bool FaultEventArmed() const;
+  // Sets `bit` in FSTS and raises the fault event (through the handler if there is one).
+  void SetFaultStatus(QueueRun& run, const BitRange& bit);
   void Execute(QueueRun& run, ProcessedDescriptor& p);
   void CompleteWait(QueueRun& run, ProcessedDescriptor& p, const InvalidationWaitDescriptor& w);
   DescriptorLimits Limits() const;
@@ -151,6 +163,7 @@ class InvalidationQueue {
   CacheInvalidator* caches_;
   uint64_t address_mask_;
   DeviceTlbResponder responder_;
+  FaultStatusHandler fault_status_handler_;
   // A device-TLB time-out waiting for the wait descriptor that reports it.
   std::optional<uint16_t> pending_timeout_sid_;
   uint64_t descriptors_processed_ = 0;

@@ -447,6 +447,22 @@ TEST_F(QueueTest, NoFaultEventWhenAFaultStatusIsAlreadySet) {
   EXPECT_THAT(run.events, IsEmpty());
 }
 
+TEST_F(QueueTest, FaultStatusHandlerRaisesTheFaultEventInstead) {
+  std::vector<uint32_t> bits;
+  queue_->set_fault_status_handler([&](uint32_t b) {
+    bits.push_back(b);
+    registers_->Set(RegId::kFsts, registers_->Get(RegId::kFsts) | b);
+  });
+  registers_->Write32(kFectlOffset, 0);
+  Program();
+  PutWords(0, {0, 0});
+  QueueRun run = MoveTail(0x10);
+  EXPECT_THAT(bits, ElementsAre(0x10u));
+  EXPECT_THAT(run.events, IsEmpty());                // the handler owns the fault event
+  EXPECT_EQ(Iqercd() & 0xF, 3u);                     // IQEI recorded before IQE
+  EXPECT_TRUE(queue_->Process().processed.empty());  // stalled: IQE set by the handler
+}
+
 TEST_F(QueueTest, DeviceTlbTimeoutAbortsTheWaitAndStalls) {
   queue_->set_device_tlb_responder([](const DeviceTlbInvalidation& r) {
     return r.source_id == 0x300 ? DeviceTlbResponse::kTimeout : DeviceTlbResponse::kCompleted;

@@ -207,7 +207,10 @@ void RemappingUnit::AfterWrite(const WriteResult& result) {
         case GlobalCommandKind::kWriteBufferFlush:
           // The model has no write buffer: the flush completes within the write (WBFS is
           // already back to 0, see global_command.h).
-        case GlobalCommandKind::kEnableTranslation:
+          break;
+        default:
+          // TE enable takes effect through GSTS.TES; QIE/IRE/SIRTP/CFI belong to queued
+          // invalidation and interrupt remapping, which act on their own registers.
           break;
       }
     }

@@ -78,22 +78,40 @@ std::string_view CacheSlotName(int slot) {
 }
 
 LatencySummary Summarize(std::vector<uint64_t> latencies) {
+  LatencyLog log;
+  for (uint64_t v : latencies) log.Add(v);
+  return log.Summary();
+}
+
+LatencySummary LatencyLog::Summary() const {
   LatencySummary s;
-  s.count = latencies.size();
-  if (latencies.empty()) return s;
-  std::sort(latencies.begin(), latencies.end());
-  for (uint64_t v : latencies) s.total += v;
-  s.average = static_cast<double>(s.total) / static_cast<double>(s.count);
-  auto rank = [&](int percent) {
-    // Nearest rank: ceil(p/100 * n), 1-based.
-    const uint64_t r = (static_cast<uint64_t>(percent) * s.count + 99) / 100;
-    return latencies[std::max<uint64_t>(r, 1) - 1];
+  s.count = count_;
+  s.total = total_;
+  if (count_ == 0) return s;
+  s.average = static_cast<double>(total_) / static_cast<double>(count_);
+  // Nearest rank: the value at 1-based rank ceil(p/100 * n).
+  const uint64_t ranks[3] = {(50 * count_ + 99) / 100, (90 * count_ + 99) / 100,
+                             (99 * count_ + 99) / 100};
+  uint64_t* outs[3] = {&s.p50, &s.p90, &s.p99};
+  int next = 0;
+  uint64_t seen = 0;
+  auto visit = [&](uint64_t value, uint64_t n) {
+    seen += n;
+    while (next < 3 && seen >= std::max<uint64_t>(ranks[next], 1)) *outs[next++] = value;
+    s.max = value;
   };
-  s.p50 = rank(50);
-  s.p90 = rank(90);
-  s.p99 = rank(99);
-  s.max = latencies.back();
+  for (uint64_t v = 0; v < dense_.size(); ++v) {
+    if (dense_[v] != 0) visit(v, dense_[v]);
+  }
+  for (const auto& [v, n] : sparse_) visit(v, n);
   return s;
+}
+
+std::vector<uint64_t> LatencyLog::Sorted() const {
+  std::vector<uint64_t> out;
+  for (uint64_t v = 0; v < dense_.size(); ++v) out.insert(out.end(), dense_[v], v);
+  for (const auto& [v, n] : sparse_) out.insert(out.end(), n, v);
+  return out;
 }
 
 uint64_t Stats::total_reads() const {
@@ -132,8 +150,8 @@ Json Stats::ToJson() const {
   requests.Set("interrupt", interrupt_requests);
   j.Set("requests", std::move(requests));
   Json latency = Json::MakeObject();
-  latency.Set("dma", LatencyJson(Summarize(dma_latencies), *this));
-  latency.Set("interrupt", LatencyJson(Summarize(interrupt_latencies), *this));
+  latency.Set("dma", LatencyJson(dma_latencies.Summary(), *this));
+  latency.Set("interrupt", LatencyJson(interrupt_latencies.Summary(), *this));
   j.Set("latency", std::move(latency));
 
   Json caches_json = Json::MakeObject();
@@ -200,8 +218,8 @@ std::string Stats::ToTable() const {
                         cycles, CyclesToNs(static_cast<double>(cycles)));
   absl::StrAppendFormat(&out, "  %-12s %8s %10s %8s %8s %8s %8s %10s\n", "latency", "count", "avg",
                         "p50", "p90", "p99", "max", "avg ns");
-  auto latency_row = [&](std::string_view name, const std::vector<uint64_t>& values) {
-    const LatencySummary s = Summarize(values);
+  auto latency_row = [&](std::string_view name, const LatencyLog& log) {
+    const LatencySummary s = log.Summary();
     absl::StrAppendFormat(&out, "  %-12s %8d %10.1f %8d %8d %8d %8d %10.1f\n", Sv(name), s.count,
                           s.average, s.p50, s.p90, s.p99, s.max, CyclesToNs(s.average));
   };

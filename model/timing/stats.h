@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,36 @@ struct LatencySummary {
 // Nearest-rank percentiles (the smallest value with at least p% of the samples <= it).
 LatencySummary Summarize(std::vector<uint64_t> latencies);
 
+// Every latency recorded, as exact counts per value: an array for values below kDense (a
+// request's latency is almost always a few thousand cycles at most) and a sorted map above.
+// Adding is one increment, so timing stays cheap; percentiles are exact.
+class LatencyLog {
+ public:
+  static constexpr uint64_t kDense = 4096;
+
+  void Add(uint64_t cycles) {
+    ++count_;
+    total_ += cycles;
+    if (cycles < kDense) {
+      if (dense_.empty()) dense_.assign(kDense, 0);
+      ++dense_[cycles];
+    } else {
+      ++sparse_[cycles];
+    }
+  }
+  uint64_t count() const { return count_; }
+  uint64_t total() const { return total_; }
+  LatencySummary Summary() const;
+  // The values in ascending order, each repeated as often as recorded (for tests).
+  std::vector<uint64_t> Sorted() const;
+
+ private:
+  uint64_t count_ = 0;
+  uint64_t total_ = 0;
+  std::vector<uint64_t> dense_;  // allocated on first use
+  std::map<uint64_t, uint64_t> sparse_;
+};
+
 // Where the cycles went.
 struct CycleBreakdown {
   uint64_t cache_lookups = 0;
@@ -74,8 +105,8 @@ struct Stats {
   // the interrupt entry cache or read an IRTE; every other request is a DMA request.
   uint64_t dma_requests = 0;
   uint64_t interrupt_requests = 0;
-  std::vector<uint64_t> dma_latencies;  // cycles per request, in order
-  std::vector<uint64_t> interrupt_latencies;
+  LatencyLog dma_latencies;  // cycles per request
+  LatencyLog interrupt_latencies;
 
   std::array<CacheStats, kCacheSlots> caches{};
   std::array<uint64_t, kMemoryKindSlots> reads{};   // by MemoryAccessKind

@@ -111,11 +111,11 @@ void TimingObserver::OnRequestEnd() {
   last_request_cycles_ = stats_.cycles - request_start_;
   if (request_is_interrupt_) {
     ++stats_.interrupt_requests;
-    stats_.interrupt_latencies.push_back(last_request_cycles_);
+    stats_.interrupt_latencies.Add(last_request_cycles_);
     return;
   }
   ++stats_.dma_requests;
-  stats_.dma_latencies.push_back(last_request_cycles_);
+  stats_.dma_latencies.Add(last_request_cycles_);
   if (request_missed_iotlb_) {
     ++stats_.walk_lengths[std::min(request_walk_reads_, kMaxWalkLength - 1)];
   }

@@ -91,7 +91,7 @@ Result RunReach(int leaf_level, uint64_t window, int accesses) {
   }
   memory->set_observer(nullptr);
   const Stats& s = timing.stats();
-  const LatencySummary lat = Summarize(s.dma_latencies);
+  const LatencySummary lat = s.dma_latencies.Summary();
   return Result{lat.average, s.CyclesToNs(lat.average),
                 s.caches[CacheSlot(CacheKind::kIotlb)].hit_rate(), s.average_walk_length()};
 }

@@ -38,6 +38,21 @@ TEST(StatsSummary, SmallSamples) {
   EXPECT_EQ(three.p90, 30u);
 }
 
+TEST(StatsSummary, LargeValuesAreExactToo) {
+  LatencyLog log;
+  log.Add(3);
+  log.Add(LatencyLog::kDense + 10);
+  log.Add(1'000'000);
+  log.Add(LatencyLog::kDense - 1);
+  const LatencySummary s = log.Summary();
+  EXPECT_EQ(s.p50, LatencyLog::kDense - 1);  // rank 2 of 4
+  EXPECT_EQ(s.p90, 1'000'000u);
+  EXPECT_EQ(s.max, 1'000'000u);
+  EXPECT_EQ(s.total, 3 + LatencyLog::kDense + 10 + 1'000'000 + LatencyLog::kDense - 1);
+  EXPECT_THAT(log.Sorted(), ::testing::ElementsAre(3, LatencyLog::kDense - 1,
+                                                   LatencyLog::kDense + 10, 1'000'000));
+}
+
 TEST(StatsCaches, HitRate) {
   CacheStats c{.hits = 3, .misses = 1};
   EXPECT_EQ(c.lookups(), 4u);

@@ -232,7 +232,7 @@ int Main(int argc, char** argv) {
         return 1;
       }
       const timing::Stats& st = row->stats;
-      const timing::LatencySummary lat = timing::Summarize(st.dma_latencies);
+      const timing::LatencySummary lat = st.dma_latencies.Summary();
       const double translation_ns = st.CyclesToNs(lat.average);
       const double dma_ns = options.base_ns + translation_ns;
       // One read outstanding at a time, as in pcie-bench's latency test: bytes per latency.

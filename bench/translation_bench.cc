@@ -1,0 +1,183 @@
+// RemappingUnit::Dma throughput for the translation paths unit_bench.cc does not cover
+// (issue 6 "Benchmarks"): cold 3-, 4- and 5-level walks (every cache disabled, so each
+// request reads root, context and every paging level), pass-through (context TT=10b), TE off,
+// and the fault path (a not-present PTE: fault recorded and cleared by software, or FPD set).
+// Floors: BM_Floor_DependentLoads/N (baseline_bench.cc) with N = levels + 2 reads, and
+// BM_Floor_HashMapLookup for the paths that only look things up.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "model/memory/host_memory.h"
+#include "model/regs/cap_ecap.h"
+#include "model/structs/address_width.h"
+#include "model/structs/context_entry.h"
+#include "model/unit/remapping_unit.h"
+
+namespace vtd {
+namespace {
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+UnitCacheConfig NoCaches() {
+  UnitCacheConfig none;
+  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
+      CacheGeometry{};
+  return none;
+}
+
+struct Options {
+  int levels = 4;
+  UnitCacheConfig caches;
+  TranslationType tt = TranslationType::kUntranslatedOnly;
+  bool map = true;   // false: leave PTEs not present (every request faults)
+  bool fpd = false;  // context FPD: faults not recorded
+  bool enable = true;
+  int pages = 256;
+};
+
+// One device (bus 0, devfn 8), `pages` random 4 KiB pages each under its own PT, a unit
+// whose CAP offers 3-, 4- and 5-level tables (R630 values otherwise).
+struct Setup {
+  std::unique_ptr<HostMemory> memory;
+  std::unique_ptr<RemappingUnit> unit;
+  std::vector<DmaRequest> requests;
+  uint64_t next = 0x200000;
+
+  uint64_t Table() {
+    const uint64_t t = next;
+    next += 0x1000;
+    return t;
+  }
+
+  explicit Setup(const Options& o) {
+    memory = std::move(HostMemory::Create(uint64_t{1} << 40)).value();
+    UnitConfig config;
+    config.cap = Capability::kSagaw.Set(kR630Cap, 0b01110);  // 39, 48, 57-bit
+    config.cap = Capability::kMgaw.Set(config.cap, 57 - 1);
+    config.ecap = kR630Ecap;
+    config.host_address_width = 46;
+    config.caches = o.caches;
+    auto created = RemappingUnit::Create(config, memory.get());
+    if (!created.ok()) std::abort();
+    unit = *std::move(created);
+    const uint64_t root_table = 0x100000;
+    const uint64_t context_table = Table();
+    const uint64_t ss_root = Table();
+    ContextEntry ce;
+    ce.present = true;
+    ce.fpd = o.fpd;
+    ce.tt = static_cast<uint8_t>(o.tt);
+    ce.aw = static_cast<uint8_t>(o.levels - 2);
+    ce.did = DomainId(1);
+    ce.second_stage_root = ss_root;
+    const auto words = ce.Encode().value();
+    (void)memory->Write64(root_table, context_table | 1);
+    (void)memory->Write64(context_table + 16 * 8, words[0]);
+    (void)memory->Write64(context_table + 16 * 8 + 8, words[1]);
+    // Inside the input width and below 2^46 (HAW), so pass-through output addresses exist.
+    const int bits = std::min(12 + 9 * o.levels, 46);
+    const uint64_t iova_mask = ((uint64_t{1} << bits) - 1) & ~uint64_t{0x1fffff};
+    for (int i = 0; i < o.pages; ++i) {
+      const uint64_t iova = (Mix(i) & iova_mask) | ((Mix(i + 1000) & 0x1ff) << 12);
+      uint64_t t = ss_root;
+      for (int level = o.levels; level > 1; --level) {
+        const uint64_t ea = t + 8 * LevelIndex(iova, level);
+        uint64_t raw = memory->Read64(ea).value();
+        if (raw == 0) {
+          raw = Table() | 3;
+          (void)memory->Write64(ea, raw);
+        }
+        t = raw & ~uint64_t{0xfff};
+      }
+      if (o.map) (void)memory->Write64(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000) | 3);
+      DmaRequest r;
+      r.source_id = SourceId(8);
+      r.address = iova | 0x40;
+      r.size = 64;
+      requests.push_back(r);
+    }
+    unit->WriteRegister64(0x20, root_table);
+    unit->WriteRegister32(0x18, 1u << 30);                // SRTP
+    if (o.enable) unit->WriteRegister32(0x18, 1u << 31);  // TE
+  }
+};
+
+void Run(benchmark::State& state, const Options& o, bool expect_ok) {
+  Setup s(o);
+  for (const DmaRequest& r : s.requests) {
+    if (s.unit->Dma(r).result.ok() != expect_ok) std::abort();
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    DmaOutcome out = s.unit->Dma(s.requests[i]);
+    benchmark::DoNotOptimize(out.result.completion);
+    if (++i == s.requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Cold walks: root + context + `levels` paging reads per request.
+void BM_UnitColdWalk(benchmark::State& state) {
+  Options o;
+  o.levels = static_cast<int>(state.range(0));
+  o.caches = NoCaches();
+  Run(state, o, true);
+}
+BENCHMARK(BM_UnitColdWalk)->Arg(3)->Arg(4)->Arg(5);
+
+// Context TT=10b (S §3.9): the context entry decides, no paging walk. Context cache on.
+void BM_UnitPassThrough(benchmark::State& state) {
+  Options o;
+  o.tt = TranslationType::kPassThrough;
+  Run(state, o, true);
+}
+BENCHMARK(BM_UnitPassThrough);
+
+// GCMD.TE = 0 (S §3.1): not remapped at all.
+void BM_UnitTranslationDisabled(benchmark::State& state) {
+  Options o;
+  o.enable = false;
+  Run(state, o, true);
+}
+BENCHMARK(BM_UnitTranslationDisabled);
+
+// A not-present PTE (LSS.1-style fault, S §7.1.3): the walk, the fault record, and software
+// clearing FRCD.F so the next fault is recorded too (one MMIO write per iteration).
+void BM_UnitFaultRecorded(benchmark::State& state) {
+  Options o;
+  o.map = false;
+  Setup s(o);
+  const uint32_t frcd_hi = s.unit->registers().OffsetOf(RegId::kFrcdLo, 0) + 12;
+  size_t i = 0;
+  for (auto _ : state) {
+    DmaOutcome out = s.unit->Dma(s.requests[i]);
+    benchmark::DoNotOptimize(out.recorded);
+    const int index = out.fault_record.has_value() ? out.fault_record->frcd_index : -1;
+    if (index < 0) std::abort();
+    s.unit->WriteRegister32(frcd_hi + 16 * static_cast<uint32_t>(index), 0x80000000u);
+    if (++i == s.requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_UnitFaultRecorded);
+
+// The same fault with the context's FPD set: blocked, nothing recorded (S §7.1.1).
+void BM_UnitFaultFpd(benchmark::State& state) {
+  Options o;
+  o.map = false;
+  o.fpd = true;
+  Run(state, o, false);
+}
+BENCHMARK(BM_UnitFaultFpd);
+
+}  // namespace
+}  // namespace vtd

@@ -136,7 +136,7 @@ absl::Status ScenarioRunner::Impl::Build() {
                                             s_.tables.pool_size.value);
   if (options_.timer) {
     absl::StatusOr<std::unique_ptr<StepTimer>> timer = options_.timer(s_);
-    if (!timer.ok()) return Fail(s_.platform.mark, timer.status().message());
+    if (!timer.ok()) return timer.status();  // already names FILE:LINE:COL
     timer_ = std::move(*timer);
     if (timer_ != nullptr) {
       for (auto& u : units_) u->AddObserver(timer_.get());
@@ -292,6 +292,9 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   DmaOptions dma_options;
   dma_options.trace = explain;
   const DmaOutcome out = unit.Dma(req, dma_options);
+  if (!out.status.ok()) {
+    r.notes.push_back(absl::StrCat(result.unit, " refused the request: ", out.status.message()));
+  }
   if (out.result.fault) {
     result.status = DmaStepResult::Status::kFault;
     result.reason = out.result.fault->reason;
@@ -637,7 +640,14 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
     case ActionKind::kRepeat:
       return absl::InternalError("repeat is unrolled by RunSteps");
   }
-  if (timer_) r.cycles = timer_->EndStep();
+  if (timer_) {
+    const std::optional<uint64_t> cycles = timer_->EndStep();
+    // Software memory accesses and the map builder involve no unit: no hardware cycles.
+    const ActionKind k = step.kind();
+    if (k != ActionKind::kMemRead && k != ActionKind::kMemWrite && k != ActionKind::kMap) {
+      r.cycles = cycles;
+    }
+  }
   if (!status.ok()) return status;
   CheckExpectations(step, o, r);
   ++summary_.steps;

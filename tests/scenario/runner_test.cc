@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "model/scenario/results.h"
 #include "model/scenario/scenario_loader.h"
+#include "model/scenario/timing_hook.h"
 #include "tests/scenario/scenario_test_util.h"
 
 namespace vtd::scenario {
@@ -217,6 +218,38 @@ TEST(ScenarioRunnerTiming, TimerCyclesAndExpectations) {
   EXPECT_EQ(StepResultToJson(timed.steps[0]).Dump(-1),
             "{\"index\":0,\"action\":\"mmio_read\",\"result\":{\"value\":\"0x0\"},\"cycles\":1,"
             "\"ok\":true}");
+}
+
+// The timing model behind the hook: a DMA that hits the IOTLB costs less than the cold walk
+// that filled it; software memory steps and builders have no cycles; overrides are checked.
+TEST(ScenarioRunnerTiming, TimingModelCyclesAndOverrides) {
+  RunOptions options;
+  options.timer = TimingModelTimer();
+  CollectedRun run = MustRun(
+      absl::StrCat(kPlatform,
+                   "steps:\n"
+                   "  - map: {sid: \"00:02.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K}\n"
+                   "  - enable:\n"
+                   "  - dma: {sid: \"00:02.0\", addr: 0x1000, access: read}\n"
+                   "  - dma: {sid: \"00:02.0\", addr: 0x1000, access: read}\n"
+                   "  - mem_read: {addr: 0x1000, width: 8}\n"),
+      options);
+  ASSERT_EQ(run.steps.size(), 5u);
+  EXPECT_FALSE(run.steps[0].cycles.has_value());
+  ASSERT_TRUE(run.steps[2].cycles.has_value());
+  ASSERT_TRUE(run.steps[3].cycles.has_value());
+  EXPECT_GT(*run.steps[2].cycles, *run.steps[3].cycles);
+  EXPECT_FALSE(run.steps[4].cycles.has_value());
+  EXPECT_TRUE(run.summary.stats.is_object());
+
+  absl::StatusOr<Scenario> bad = LoadInline(absl::StrCat(kPlatform,
+                                                         "timing: {iotlb_hitt: 3}\n"
+                                                         "steps:\n"
+                                                         "  - mmio_read: {reg: GSTS}\n"));
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  absl::Status checked = CheckTimingOverrides(*bad);
+  EXPECT_FALSE(checked.ok());
+  EXPECT_THAT(std::string(checked.message()), HasSubstr("inline.yaml:7:"));
 }
 
 // S §6.5: with the checker on, a stale IOTLB hit fails the step unless expected.

@@ -47,7 +47,7 @@ assert "quickstart" in names and "tutorial-05-stale-iotlb" in names'
     has "-- PASS" out
     ;;
   json_shape)
-    run 0 run scenarios/quickstart.yaml --json
+    run 0 run scenarios/quickstart.yaml --json --no-timing
     json_check '
 assert list(d.keys()) == ["scenario", "passed", "steps", "stats"], list(d.keys())
 assert d["scenario"] == "quickstart" and d["passed"] is True and d["stats"] == {}
@@ -58,6 +58,14 @@ assert s[3] == {"index": 3, "action": "dma", "result": {"status": "ok", "hpa": "
 assert s[4]["result"] == {"status": "fault", "reason": "0x5", "name": "LGN.2", "recorded": True}, s[4]
 assert s[5] == {"index": 5, "action": "mmio_read", "result": {"value": "0x2"}, "ok": True}, s[5]
 assert s[8] == {"index": 8, "action": "mmio_write", "ok": True}, s[8]'
+    # With the timing model (the default): integer cycles on steps that reach a unit, stats.
+    run 0 run scenarios/quickstart.yaml --json
+    json_check '
+s = d["steps"]
+assert isinstance(d["stats"], dict) and d["stats"], d["stats"]
+assert type(s[3]["cycles"]) is int and s[3]["cycles"] > 0, s[3]
+assert "cycles" not in s[0], s[0]
+assert list(s[3].keys()) == ["index", "action", "result", "cycles", "ok"], s[3]'
     # A suppressed fault: "recorded": false; an interrupt: vector and dest.
     run 0 run scenarios/conformance/fault-fpd-suppresses-recording.yaml --json
     json_check '
@@ -143,6 +151,12 @@ assert "explanation" not in d["steps"][0]'
     has "unknown option '--frobnicate'" err
     run 2 run scenarios/quickstart.yaml --step 3
     has "--step needs --explain" err
+    # A timing key the cost model does not know is invalid input, with its location.
+    printf 'name: t\nplatform:\n  units:\n    - base: 0xfed90000\ntiming: {iotlb_hit: 3}\nsteps:\n  - mmio_read: {reg: GSTS}\n' >"$tmp/t.yaml"
+    run 2 run "$tmp/t.yaml"
+    has "t.yaml:5:" err
+    has "iotlb_hit" err
+    run 0 run "$tmp/t.yaml" --no-timing
     ;;
   *)
     echo "unknown case $case" >&2

@@ -20,6 +20,7 @@
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
 #include "model/scenario/scenario_loader.h"
+#include "model/scenario/timing_hook.h"
 #include "tools/vtdsim/command.h"
 
 namespace vtd::cli {
@@ -30,7 +31,7 @@ constexpr int kExitFailed = 1;
 constexpr int kExitInvalid = 2;
 
 constexpr char kRunUsage[] =
-    "usage: vtdsim run PATH... [--json] [--explain] [--step N]\n"
+    "usage: vtdsim run PATH... [--json] [--explain] [--step N] [--no-timing]\n"
     "Run scenarios (YAML, format: shared/scenario-format.md; extensions: scenarios/README.md)\n"
     "and check their expectations. PATH is a scenario file or a directory, whose *.yaml files\n"
     "are run recursively in sorted order.\n\n"
@@ -38,7 +39,10 @@ constexpr char kRunUsage[] =
     "               files or a directory\n"
     "  --explain    explain every DMA: routing, root-table pointer, cache lookups, each entry\n"
     "               the walk read, the result or fault (see 'vtdsim explain')\n"
-    "  --step N     with --explain: only step N (0-based, repeats unrolled)\n\n"
+    "  --step N     with --explain: only step N (0-based, repeats unrolled)\n"
+    "  --no-timing  run without the timing model: no \"cycles\", empty \"stats\"\n\n"
+    "Steps that reach a unit (MMIO, DMA, interrupt, enable) report the cycles the timing\n"
+    "model (model/timing, with the scenario's `timing:` overrides) charged for them.\n"
     "Every file is loaded and validated before anything runs.\n"
     "Exit status: 0 every expectation held, 1 some expectation failed, 2 invalid scenario,\n"
     "missing file or bad arguments (a message names FILE:LINE:COL; nothing runs).\n";
@@ -59,6 +63,7 @@ struct Options {
   bool json = false;
   bool explain = false;
   std::optional<uint64_t> step;
+  bool timing = true;
   bool help = false;
 };
 
@@ -70,6 +75,8 @@ absl::StatusOr<Options> ParseOptions(const Args& args, bool allow_explain_flag) 
       o.help = true;
     } else if (a == "--json") {
       o.json = true;
+    } else if (a == "--no-timing") {
+      o.timing = false;
     } else if (a == "--explain" && allow_explain_flag) {
       o.explain = true;
     } else if (a == "--step" || absl::StartsWith(a, "--step=")) {
@@ -154,6 +161,14 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
       invalid = true;
       continue;
     }
+    if (o.timing) {
+      absl::Status timing = scenario::CheckTimingOverrides(*s);
+      if (!timing.ok()) {
+        std::fprintf(stderr, "%s\n", std::string(timing.message()).c_str());
+        invalid = true;
+        continue;
+      }
+    }
     scenarios.push_back(std::move(*s));
   }
   if (invalid) return kExitInvalid;
@@ -171,6 +186,7 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
   scenario::RunOptions run_options;
   run_options.explain = o.explain;
   run_options.explain_step = o.step;
+  if (o.timing) run_options.timer = scenario::TimingModelTimer();
   const bool json_array = o.json && several;
   if (json_array) Print("[\n");
   int passed_files = 0;

@@ -1,0 +1,23 @@
+// The scenario runner's timing: model/timing's TimingObserver behind the runner's StepTimer
+// hook (runner.h). The cost model is CostModel::Default() with the scenario's `timing:`
+// overrides applied (timing::ApplyOverrides: dotted keys, `preset.NAME: 1`); the observer
+// sees every unit event and every hardware memory access, and each step's cycles are what it
+// charged between the step's start and end. "stats" of the JSON document is its Stats.
+#ifndef VTDSIM_MODEL_SCENARIO_TIMING_HOOK_H_
+#define VTDSIM_MODEL_SCENARIO_TIMING_HOOK_H_
+
+#include "absl/status/status.h"
+#include "model/scenario/runner.h"
+#include "model/scenario/scenario.h"
+
+namespace vtd::scenario {
+
+// InvalidArgument naming FILE:LINE:COL of a `timing:` key the cost model rejects.
+absl::Status CheckTimingOverrides(const Scenario& scenario);
+
+// A factory for RunOptions::timer that attaches the timing model.
+StepTimerFactory TimingModelTimer();
+
+}  // namespace vtd::scenario
+
+#endif  // VTDSIM_MODEL_SCENARIO_TIMING_HOOK_H_

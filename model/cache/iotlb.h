@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/cache/set_associative_cache.h"
+#include "model/structs/second_stage_pte.h"
 
 namespace vtd {
 
@@ -36,7 +37,8 @@ struct IotlbEntry {
   uint64_t page_base = 0;  // HPA of the page
   bool read = false;       // cumulative permissions of the whole path
   bool write = false;
-  uint64_t leaf_raw = 0;  // the leaf entry (SNP, EMT, IPAT, TM are decoded from it)
+  uint64_t leaf_raw = 0;  // the leaf entry as read
+  SecondStagePte leaf;    // decoded (SNP, EMT, IPAT, TM of the translation)
   int top_level = 4;      // paging levels of the walk that filled it
   std::array<CachedEntryRef, 5> path{};
   int path_length = 0;

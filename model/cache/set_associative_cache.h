@@ -126,6 +126,7 @@ class SetAssociativeCache {
     }
     Slot& s = slots_[slot];
     s.entry = Entry{key, std::move(value), fill_stamp};
+    tags_[slot] = Tag{key, true};
     s.last_use = ++clock_;
     s.fill_order = clock_;
     return evicted;
@@ -138,6 +139,7 @@ class SetAssociativeCache {
     for (Slot& s : slots_) {
       if (s.entry.has_value() && pred(static_cast<const Entry&>(*s.entry))) {
         s.entry.reset();
+        tags_[&s - slots_.data()].valid = false;
         ++removed;
       }
     }
@@ -169,12 +171,19 @@ class SetAssociativeCache {
     uint64_t last_use = 0;
     uint64_t fill_order = 0;
   };
+  // A compact copy of each slot's key and validity, so a lookup scans a set's ways without
+  // touching the (larger) entries: a host-side speed-up with no effect on behaviour.
+  struct Tag {
+    Key key{};
+    bool valid = false;
+  };
 
   explicit SetAssociativeCache(const CacheGeometry& geometry)
       : geometry_(geometry),
         sets_(geometry.sets()),
         ways_(geometry.entries == 0 ? 0 : geometry.effective_ways()),
         slots_(static_cast<size_t>(geometry.entries)),
+        tags_(static_cast<size_t>(geometry.entries)),
         rng_(geometry.seed) {}
 
   int SetBase(uint64_t set_index) const {
@@ -183,9 +192,9 @@ class SetAssociativeCache {
 
   int FindSlot(const Key& key, uint64_t set_index) const {
     const int base = SetBase(set_index);
+    const Tag* tags = tags_.data() + base;
     for (int way = 0; way < ways_; ++way) {
-      const Slot& s = slots_[base + way];
-      if (s.entry.has_value() && s.entry->key == key) return base + way;
+      if (tags[way].valid && tags[way].key == key) return base + way;
     }
     return -1;
   }
@@ -220,6 +229,7 @@ class SetAssociativeCache {
   int sets_;
   int ways_;
   std::vector<Slot> slots_;
+  std::vector<Tag> tags_;  // parallel to slots_
   uint64_t clock_ = 0;
   std::mt19937_64 rng_;
   CacheCounters counters_;

@@ -331,9 +331,9 @@ std::optional<TranslateResult> PrepareSecondStage(const WalkConfig& config, cons
   return std::nullopt;
 }
 
-TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& ce,
-                                  const DmaRequest& request, const SsPlan& plan,
-                                  const SsWalkResult& w) {
+void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
+                           const DmaRequest& request, const SsPlan& plan, const SsWalkResult& w,
+                           TranslateResult* out) {
   const bool fpd = ce.fpd;
   const bool ats = request.type == RequestType::kTranslation;
   const SsNeeds needs = plan.needs;
@@ -359,29 +359,32 @@ TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& 
     const bool lacks_write = needs.write && !w.write;
     if (!w.complete || lacks_read || lacks_write) {
       // Atomics check read first.
-      return FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd));
+      *out = FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd));
+      return;
     }
     if (OverlapsInterruptRange(t.hpa, std::max(request.size, 1))) {
-      return FaultResult(MakeFault("LGN.4", request, fpd));
+      *out = FaultResult(MakeFault("LGN.4", request, fpd));
+      return;
     }
-    TranslateResult result;
-    result.completion = Completion::kSuccess;
-    result.translation = t;
-    return result;
+    out->completion = Completion::kSuccess;
+    out->translation = t;
+    return;
   }
 
   // Translation request (S §4.2.3): effective permissions; treated as a read (NW=1 with
   // NWFS) or an atomic. Missing permissions are recoverable: Success with what there is.
   if (!w.complete) t.read = t.write = false;
   if ((t.read || t.write) && OverlapsInterruptRange(t.page_base, t.page_size)) {
-    return FaultResult(MakeFault("LGN.4", request, fpd));
+    *out = FaultResult(MakeFault("LGN.4", request, fpd));
+    return;
   }
   const bool lacks_read = !t.read;
   const bool lacks_write = !plan.honour_nw && !t.write;
   if (lacks_read || lacks_write) {
-    return FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd), t);
+    *out = FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd), t);
+    return;
   }
-  TranslateResult result;
+  TranslateResult& result = *out;
   result.completion = Completion::kSuccess;
   result.translation = t;
   AtsCompletion c;
@@ -391,6 +394,13 @@ TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& 
   c.write = t.write;
   c.no_snoop = t.snoop;
   result.ats = c;
+}
+
+TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& ce,
+                                  const DmaRequest& request, const SsPlan& plan,
+                                  const SsWalkResult& w) {
+  TranslateResult result;
+  FinishSecondStageInto(config, ce, request, plan, w, &result);
   return result;
 }
 

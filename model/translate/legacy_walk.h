@@ -201,6 +201,11 @@ std::optional<TranslateResult> PrepareSecondStage(const WalkConfig& config,
 TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& context,
                                   const DmaRequest& request, const SsPlan& plan,
                                   const SsWalkResult& walk);
+// The same, written into `*out`, which must be default-initialized (no temporaries: the
+// unit's IOTLB-hit path).
+void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& context,
+                           const DmaRequest& request, const SsPlan& plan, const SsWalkResult& walk,
+                           TranslateResult* out);
 
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
                                      const LegacyContext& context, const DmaRequest& request,

@@ -443,6 +443,10 @@ void RemappingUnit::RecordFault(const Fault& fault, DmaOutcome& out) {
 
 void RemappingUnit::Complete(TranslateResult result, DmaOutcome& out) {
   out.result = std::move(result);
+  AfterResult(out);
+}
+
+void RemappingUnit::AfterResult(DmaOutcome& out) {
   if (out.result.fault.has_value()) {
     // Translation requests answered Success (S0/SE) proceed: the device gets a completion.
     if (out.result.completion != Completion::kSuccess) {
@@ -636,15 +640,18 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers (model choice).
     const bool lacks = (plan.needs.read && !v.read) || (plan.needs.write && !v.write);
     if (caching_mode || (v.present && !lacks)) {
-      SsWalkResult w;
+      // A reused scratch result: SsWalkResult is large, and only these fields matter to
+      // FinishSecondStage.
+      SsWalkResult& w = iotlb_hit_walk_;
       w.complete = v.present;
       w.level = key.leaf_level;
       w.read = v.read;
       w.write = v.write;
-      w.leaf = SecondStagePte::Decode(v.leaf_raw);
+      w.leaf = v.leaf;
       w.page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
       w.page_base = v.page_base;
-      Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
+      FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);
+      AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
       return;
     }
@@ -685,6 +692,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     entry.read = w.read;
     entry.write = w.write;
     entry.leaf_raw = w.complete ? w.records[w.record_count - 1].raw : 0;
+    entry.leaf = SecondStagePte::Decode(entry.leaf_raw);
     entry.top_level = plan.levels;
     entry.path_length = w.record_count;
     for (int i = 0; i < w.record_count; ++i) {
@@ -695,7 +703,8 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     const int leaf_level = w.complete ? w.level : 1;
     iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);
   }
-  Complete(FinishSecondStage(walk_config_, ce, request, plan, w), out);
+  FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);
+  AfterResult(out);
   CheckProtectedMemory(request, /*remapped=*/true, out);
 }
 

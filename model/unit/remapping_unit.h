@@ -236,6 +236,8 @@ class RemappingUnit : public CacheInvalidator {
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   void Complete(TranslateResult result, DmaOutcome& out);
+  // Blocking and fault recording for out.result, once it holds the walk's answer.
+  void AfterResult(DmaOutcome& out);
   void RecordFault(const Fault& fault, DmaOutcome& out);
   // `remapped`: the output address came from the page tables (IOTLB or walk).
   void CheckProtectedMemory(const DmaRequest& request, bool remapped, DmaOutcome& out);
@@ -255,6 +257,7 @@ class RemappingUnit : public CacheInvalidator {
   Iotlb iotlb_;
   PagingStructureCache psc_[6];        // indexed by level; 2..5 used
   uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)
+  SsWalkResult iotlb_hit_walk_;
   std::vector<UnitObserver*> observers_;
   uint64_t request_count_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "model/scenario/runner.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,7 +61,8 @@ class ScenarioRunner::Impl {
   absl::Status Fail(SourceMark mark, absl::string_view message) const {
     return absl::InvalidArgumentError(absl::StrCat(s_.Where(mark), ": ", message));
   }
-  Route RouteRequester(uint16_t segment, SourceId sid) const;
+  const Route& RouteRequester(uint16_t segment, SourceId sid);
+  Route ComputeRoute(uint16_t segment, SourceId sid) const;
   absl::Status RunSteps(const std::vector<Step>& steps, const Offsets& offsets);
   absl::Status RunStep(const Step& step, const Offsets& offsets);
   void MmioWriteStep(const MmioWrite& w, StepResult& r);
@@ -86,6 +88,7 @@ class ScenarioRunner::Impl {
   RunSummary summary_;
   uint64_t next_index_ = 0;
   bool step_checks_invalidation_ = false;  // the current dma step's unit has the checker on
+  std::map<uint32_t, Route> route_cache_;  // (segment << 16 | sid) -> route
 };
 
 absl::Status ScenarioRunner::Impl::Build() {
@@ -146,7 +149,16 @@ absl::Status ScenarioRunner::Impl::Build() {
   return absl::OkStatus();
 }
 
-Route ScenarioRunner::Impl::RouteRequester(uint16_t segment, SourceId sid) const {
+const Route& ScenarioRunner::Impl::RouteRequester(uint16_t segment, SourceId sid) {
+  // Routing is a pure function of the platform: computed once per requester (the DMAR
+  // router builds an explanation each time, which a million-DMA repeat need not pay for).
+  const uint32_t key = (uint32_t{segment} << 16) | sid.value();
+  auto cached = route_cache_.find(key);
+  if (cached != route_cache_.end()) return cached->second;
+  return route_cache_.emplace(key, ComputeRoute(segment, sid)).first->second;
+}
+
+Route ScenarioRunner::Impl::ComputeRoute(uint16_t segment, SourceId sid) const {
   Route route;
   if (dmar_platform_) {
     const platform::PciAddress address{segment, static_cast<uint8_t>(sid.bus()),
@@ -269,7 +281,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   ++summary_.dma;
   const bool explain =
       options_.explain && (!options_.explain_step || *options_.explain_step == r.index);
-  const Route route = RouteRequester(req.segment, req.source_id);
+  const Route& route = RouteRequester(req.segment, req.source_id);
   DmaStepResult result;
   if (!route.unit) {
     result.status = DmaStepResult::Status::kOk;
@@ -342,7 +354,7 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
   const uint32_t data = irq.data.value;
   r.what =
       absl::StrFormat("interrupt %s address %s data %s", irq.sid.value, Hex(address), Hex(data));
-  const Route route = RouteRequester(irq.segment.value, irq.sid.value);
+  const Route& route = RouteRequester(irq.segment.value, irq.sid.value);
   InterruptStepResult result;
   result.status = InterruptStepResult::Status::kOk;
   result.vector = data & 0xff;             // data 7:0 (S Fig. 5-2)

@@ -249,8 +249,9 @@ void RegisterFile::AfterWrite(int instance, WriteResult& result) {
   const PlacedRegister& reg = placed_[instance];
   switch (reg.spec->id) {
     case RegId::kGcmd: {
-      GlobalCommandResult gc = gcmd_.Write(static_cast<uint32_t>(values_[instance]),
-                                           values_[Instance(RegId::kRtaddr, 0)]);
+      GlobalCommandResult gc =
+          gcmd_.Write(static_cast<uint32_t>(values_[instance]),
+                      values_[Instance(RegId::kRtaddr, 0)], values_[Instance(RegId::kIrta, 0)]);
       values_[Instance(RegId::kGsts, 0)] = gcmd_.status();
       for (const std::string& w : gc.warnings) {
         Report(MmioDiagnostic::Kind::kGlobalCommand, reg.offset, 32, true, values_[instance], w);

@@ -103,9 +103,7 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
     if (!psc.ok()) return wrap(psc.status());
     unit->psc_[level] = *std::move(psc);
   }
-  if (absl::Status s = ValidateCacheGeometry(c.interrupt_entry, "interrupt entry cache"); !s.ok()) {
-    return wrap(s);
-  }
+  if (absl::Status s = unit->InitInterruptRemapping(); !s.ok()) return wrap(s);
   return unit;
 }
 
@@ -157,8 +155,9 @@ const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
       return psc_[3].counters();
     case CacheKind::kPscPde:
       return psc_[2].counters();
-    case CacheKind::kPasid:
     case CacheKind::kInterruptEntry:
+      return iec_.counters();
+    case CacheKind::kPasid:
       break;  // not modeled yet: no lookups
   }
   return kNoCounters;
@@ -190,6 +189,7 @@ void RemappingUnit::WriteRegister64(uint32_t offset, uint64_t value) {
 }
 
 void RemappingUnit::AfterWrite(const WriteResult& result) {
+  AfterInterruptRegisterWrite(result);
   if (result.global_command.has_value()) {
     for (GlobalCommandKind kind : result.global_command->performed) {
       switch (kind) {
@@ -200,9 +200,8 @@ void RemappingUnit::AfterWrite(const WriteResult& result) {
           if (registers_->cap().esrtps) InvalidateAllCaches();
           break;
         case GlobalCommandKind::kDisableTranslation:
-          // TES and IRES both 0 (interrupt remapping is not modeled yet, so IRES is 0): the
-          // fault-recording index restarts at 0 (faults.md §5).
-          recorder_.ResetIndex();
+          // TES and IRES both 0: the fault-recording index restarts at 0 (faults.md §5).
+          if (!registers_->global_command().interrupt_remapping_enabled()) recorder_.ResetIndex();
           break;
         case GlobalCommandKind::kWriteBufferFlush:
           // The model has no write buffer: the flush completes within the write (WBFS is
@@ -391,14 +390,14 @@ InvalidationOutcome RemappingUnit::InvalidateDeviceTlb(const DeviceTlbInvalidati
 
 InvalidationOutcome RemappingUnit::InvalidateInterruptEntryCache(
     const InterruptEntryInvalidation& request) {
-  // Interrupt remapping (and its entry cache) is not modeled yet: nothing is cached.
+  // S §6.5.2.7: global, or 2^IM entries aligned around IIDX.
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
-  EmitInvalidation(
-      CacheKind::kInterruptEntry,
-      request.granularity == InterruptEntryInvalidation::Granularity::kGlobal ? "global" : "index",
-      request.granularity == InterruptEntryInvalidation::Granularity::kGlobal ? "global" : "index",
-      0);
+  const bool global = request.granularity == InterruptEntryInvalidation::Granularity::kGlobal;
+  out.entries_removed =
+      global ? iec_.InvalidateAll() : iec_.InvalidateIndexRange(request.index, request.index_mask);
+  const std::string_view name = global ? "global" : "index";
+  EmitInvalidation(CacheKind::kInterruptEntry, name, name, out.entries_removed);
   return out;
 }
 

@@ -28,11 +28,14 @@
 
 #include "absl/status/statusor.h"
 #include "model/cache/context_cache.h"
+#include "model/cache/interrupt_entry_cache.h"
 #include "model/cache/iotlb.h"
 #include "model/cache/paging_structure_cache.h"
 #include "model/cache/set_associative_cache.h"
 #include "model/fault/fault.h"
+#include "model/interrupt/interrupt_remapping.h"
 #include "model/invalidation/cache_invalidation.h"
+#include "model/invalidation/invalidation_queue.h"
 #include "model/memory/host_memory.h"
 #include "model/regs/register_file.h"
 #include "model/translate/legacy_walk.h"
@@ -170,6 +173,21 @@ struct DmaOutcome {
   absl::Status status;
 };
 
+// What an interrupt request did (S §5.1.4, §5.2.3); implemented in unit_interrupt.cc.
+struct InterruptOutcome {
+  // The remapped, posted or passed-through interrupt; empty when a fault blocked it.
+  std::optional<InterruptResult> result;
+  std::optional<Fault> fault;  // the Table 15 fault that blocked it
+  bool blocked = false;
+  bool recorded = false;  // a fault record was written (FRCD)
+  std::optional<FaultRecordEvent> fault_record;
+  std::optional<InterruptMessageEvent> interrupt_message;  // the fault event it raised
+  bool cache_hit = false;               // the IRTE came from the interrupt entry cache
+  std::vector<StaleEntryReport> stale;  // with UnitConfig::check_invalidation
+  // "remapped index 0x5 vector 0x30 dest 0x1 ..." or the fault.
+  std::string ToString() const;
+};
+
 class RemappingUnit : public CacheInvalidator {
  public:
   // InvalidArgument/Unimplemented naming the CAP/ECAP field the model cannot honour, or a bad
@@ -192,6 +210,19 @@ class RemappingUnit : public CacheInvalidator {
 
   // A DMA request from a device this unit remaps.
   DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
+
+  // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
+  // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
+  InterruptOutcome Interrupt(const InterruptRequest& request);
+  // The state the interrupt flow uses now: GSTS.IRES/CFIS, the IRTA latched by SIRTP, CAP.PI,
+  // ECAP.EIMER/IRREQ, HAW.
+  InterruptRemappingState interrupt_remapping_state() const;
+  const InterruptEntryCache& interrupt_entry_cache() const { return iec_; }
+  // What the last queue processing did (IQT write, QIE 0->1, software clearing IQE/ITE).
+  const QueueRun& last_queue_run() const { return last_queue_run_; }
+  uint64_t queue_descriptors_processed() const;
+  // How endpoints answer device-TLB invalidations (default: valid completions).
+  void set_device_tlb_responder(DeviceTlbResponder responder);
 
   void AddObserver(UnitObserver* observer);
   void RemoveObserver(UnitObserver* observer);
@@ -225,6 +256,12 @@ class RemappingUnit : public CacheInvalidator {
                 std::unique_ptr<RegisterFile> registers, const WalkConfig& walk_config);
 
   void AfterWrite(const WriteResult& result);
+  // unit_interrupt.cc: set-up from Create, and the register side effects of issue 5 (GCMD
+  // QIE/IRE/SIRTP, IQT, FSTS IQE/ITE clear, IECTL, ICS).
+  absl::Status InitInterruptRemapping();
+  void AfterInterruptRegisterWrite(const WriteResult& result);
+  void RunInvalidationQueue();
+  void RecordInterruptFault(const Fault& fault, InterruptOutcome& out);
   void ProcessContextCommand();
   void ProcessIotlbCommand();
   void InvalidateAllCaches();
@@ -260,6 +297,9 @@ class RemappingUnit : public CacheInvalidator {
   SsWalkResult iotlb_hit_walk_;
   std::vector<UnitObserver*> observers_;
   uint64_t request_count_ = 0;
+  InterruptEntryCache iec_;
+  std::unique_ptr<InvalidationQueue> queue_;
+  QueueRun last_queue_run_;
 };
 
 }  // namespace vtd

@@ -17,6 +17,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::vtd::testing::IsOk;
 using ::vtd::testing::StatusIs;
@@ -194,13 +195,31 @@ TEST(R630Test, TypedViewsAgree) {
   EXPECT_EQ(ExtendedCapability::Decode(kR630Ecap).Encode().value(), kR630Ecap);
 }
 
-TEST(R630Test, LoadsTodayWithQiIrEimPiAcceptedButInert) {
+TEST(R630Test, LoadsTodayWithQiIrEimPiModeled) {
   EXPECT_THAT(ValidateCapabilities(kR630Cap, kR630Ecap), IsOk());
   CapabilityAudit audit = AuditCapabilities(kR630Cap, kR630Ecap, ImplementedFeatures::Today());
   EXPECT_TRUE(audit.ok());
-  std::vector<std::string> accepted;
-  for (const AcceptedField& a : audit.accepted) accepted.push_back(a.field);
-  EXPECT_THAT(accepted, ElementsAre("CAP.PI", "ECAP.MHMV", "ECAP.EIM", "ECAP.IR", "ECAP.QI"));
+  EXPECT_THAT(audit.accepted, IsEmpty());  // nothing inert: QI, IR, EIM, PI, MHMV are modeled
+  const ImplementedFeatures today = ImplementedFeatures::Today();
+  for (const char* name : {"QI", "IR", "EIM", "MHMV", "DIT", "IRREQ", "EIMER"}) {
+    EXPECT_EQ(today.Get(*FindField(CapRegister::kEcap, name)).support, Support::kModeled) << name;
+  }
+  for (const char* name : {"PI", "ESIRTPS"}) {
+    EXPECT_EQ(today.Get(*FindField(CapRegister::kCap, name)).support, Support::kModeled) << name;
+  }
+}
+
+TEST(R630Test, InterruptRemappingCapabilitiesOfNewerHardwareLoad) {
+  const uint64_t ir = ExtendedCapability::kIr.mask() | ExtendedCapability::kQi.mask();
+  EXPECT_THAT(
+      ValidateCapabilities(kMinimalCap, kMinimalEcap | ir | ExtendedCapability::kIrreq.mask()),
+      IsOk());
+  EXPECT_THAT(
+      ValidateCapabilities(kMinimalCap, kMinimalEcap | ir | ExtendedCapability::kEim.mask() |
+                                            ExtendedCapability::kEimer.mask()),
+      IsOk());
+  EXPECT_THAT(ValidateCapabilities(kMinimalCap | Capability::kEsirtps.mask(), kMinimalEcap | ir),
+              IsOk());
 }
 
 TEST(R630Test, NamedFieldsReproduceTheRawValues) {
@@ -300,8 +319,6 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
       {CapRegister::kEcap, "VCS", ExtendedCapability::kVcs.mask()},
       {CapRegister::kEcap, "PDS",
        ExtendedCapability::kPds.mask() | ExtendedCapability::kDt.mask() | qi},
-      {CapRegister::kEcap, "IRREQ",
-       ExtendedCapability::kIrreq.mask() | ExtendedCapability::kIr.mask() | qi},
       {CapRegister::kCap, "ESRTPS", Capability::kEsrtps.mask()},
       {CapRegister::kCap, "ECMDS", Capability::kEcmds.mask()},
   };

@@ -147,23 +147,113 @@ TEST(GlobalCommandTest, WriteBufferFlushNeedsRwbf) {  // §11.4.4.1 WBF, §11.4.
   EXPECT_EQ(with->Read32(kGstsOffset), 0u);  // WBFS: set and cleared within the write
 }
 
-TEST(GlobalCommandTest, QueuedInvalidationAndInterruptBitsAreInertForNow) {
-  auto f = MakeFile();  // the R630 reports QI and IR, accepted but not modeled yet
+TEST(GlobalCommandTest, QueuedInvalidationAndInterruptBitsNeedTheirCapabilities) {
+  // No QI, IR, EIM, DT, MHMV (ECAP) and no PI (CAP): the bits are reserved on such hardware.
+  const uint64_t ecap =
+      kR630Ecap & ~(ExtendedCapability::kQi.mask() | ExtendedCapability::kIr.mask() |
+                    ExtendedCapability::kEim.mask() | ExtendedCapability::kDt.mask() |
+                    ExtendedCapability::kMhmv.mask());
+  const uint64_t cap = kR630Cap & ~Capability::kPi.mask();
+  auto created = RegisterFile::Create(RegisterFileConfig{kR630Version, cap, ecap});
+  ASSERT_TRUE(created.ok()) << created.status();
+  RegisterFile& f = **created;
   for (uint32_t bit : {kQie, kIre, kSirtp, kCfi}) {
-    GlobalCommandResult r = Command(*f, bit, true);
+    GlobalCommandResult r = Command(f, bit, true);
     EXPECT_THAT(r.performed, IsEmpty()) << bit;
     EXPECT_EQ(r.ignored_bits, bit);
-    EXPECT_FALSE(r.multiple_commands);
-    EXPECT_EQ(f->Read32(kGstsOffset), 0u);
+    EXPECT_EQ(f.Read32(kGstsOffset), 0u);
   }
-  // Linux keeps QIE/IRE in its shadow of GCMD: later commands still count as one.
+}
+
+TEST(GlobalCommandTest, QieSetsAndClearsQies) {  // §11.4.4.1 QIE, §11.4.4.2 QIES
+  auto f = MakeFile();
+  GlobalCommandResult on = Command(*f, kQie, true);
+  EXPECT_THAT(on.performed, ElementsAre(GlobalCommandKind::kEnableQueuedInvalidation));
+  EXPECT_EQ(on.ignored_bits, 0u);
+  EXPECT_EQ(f->Read32(kGstsOffset), kQie);
+  EXPECT_TRUE(f->global_command().queued_invalidation_enabled());
+  GlobalCommandResult off = Command(*f, kQie, false);
+  EXPECT_THAT(off.performed, ElementsAre(GlobalCommandKind::kDisableQueuedInvalidation));
+  EXPECT_EQ(f->Read32(kGstsOffset), 0u);
+}
+
+TEST(GlobalCommandTest, SirtpLatchesIrtaAndSetsIrtps) {  // §11.4.4.1 SIRTP, §11.4.10
+  auto f = MakeFile();
+  EXPECT_FALSE(f->global_command().active_interrupt_table().has_value());
+  f->Write64(0xB8, 0x12'3456'7000 | (1 << 11) | 0xF);
+  GlobalCommandResult r = Command(*f, kSirtp, true);
+  EXPECT_THAT(r.performed, ElementsAre(GlobalCommandKind::kSetInterruptRemapTablePointer));
+  EXPECT_EQ(f->Read32(kGstsOffset), kSirtp);  // IRTPS
+  ASSERT_TRUE(f->global_command().active_interrupt_table().has_value());
+  EXPECT_EQ(*f->global_command().active_interrupt_table(), 0x12'3456'7000u | (1 << 11) | 0xF);
+  // A later IRTA write has no effect until the next SIRTP.
+  f->Write64(0xB8, 0xABC000);
+  EXPECT_EQ(*f->global_command().active_interrupt_table(), 0x12'3456'7000u | (1 << 11) | 0xF);
+  Command(*f, kSirtp, true);
+  EXPECT_EQ(*f->global_command().active_interrupt_table(), 0xABC000u);
+}
+
+TEST(GlobalCommandTest, IreAndCfiSetAndClearTheirStatus) {  // §11.4.4.1 IRE, CFI
+  auto f = MakeFile();
+  Command(*f, kSirtp, true);
+  GlobalCommandResult ire = Command(*f, kIre, true);
+  EXPECT_THAT(ire.performed, ElementsAre(GlobalCommandKind::kEnableInterruptRemapping));
+  EXPECT_THAT(ire.warnings, IsEmpty());
+  EXPECT_TRUE(f->global_command().interrupt_remapping_enabled());
+  GlobalCommandResult cfi = Command(*f, kCfi, true);
+  EXPECT_THAT(cfi.performed, ElementsAre(GlobalCommandKind::kEnableCompatibilityFormat));
+  EXPECT_TRUE(f->global_command().compatibility_format_allowed());
+  EXPECT_EQ(f->Read32(kGstsOffset), kIre | kSirtp | kCfi);
+  EXPECT_THAT(Command(*f, kCfi, false).performed,
+              ElementsAre(GlobalCommandKind::kDisableCompatibilityFormat));
+  EXPECT_THAT(Command(*f, kIre, false).performed,
+              ElementsAre(GlobalCommandKind::kDisableInterruptRemapping));
+  EXPECT_EQ(f->Read32(kGstsOffset), kSirtp);
+}
+
+TEST(GlobalCommandTest, IreBeforeSirtpWarns) {
+  auto f = MakeFile();
+  GlobalCommandResult r = Command(*f, kIre, true);
+  EXPECT_THAT(r.performed, ElementsAre(GlobalCommandKind::kEnableInterruptRemapping));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("SIRTP first"));
+}
+
+TEST(GlobalCommandTest, SirtpChangingEimeWhileEnabledWarns) {
+  auto f = MakeFile();
+  Command(*f, kSirtp, true);
+  Command(*f, kIre, true);
+  f->Write64(0xB8, 1 << 11);
+  GlobalCommandResult r = Command(*f, kSirtp, true);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("EIME"));
+}
+
+TEST(GlobalCommandTest, LinuxShadowBitsAreNotCommands) {
+  auto f = MakeFile();
+  Command(*f, kQie, true);
+  Command(*f, kSirtp, true);
+  Command(*f, kIre, true);
   Command(*f, kSrtp, true);
+  // Linux keeps QIE/IRE in its shadow of GCMD: later commands still count as one.
   GlobalCommandResult r = *f->Write32(kGcmdOffset, kTe | kQie | kIre).global_command;
   EXPECT_THAT(r.performed, ElementsAre(GlobalCommandKind::kEnableTranslation));
   EXPECT_FALSE(r.multiple_commands);
-  EXPECT_EQ(r.ignored_bits, kQie | kIre);
-  EXPECT_EQ(f->Read32(kGstsOffset), kTe | kSrtp);
+  EXPECT_EQ(r.ignored_bits, 0u);
+  EXPECT_EQ(f->Read32(kGstsOffset), kTe | kSrtp | kQie | kIre | kSirtp);
   EXPECT_THAT(f->diagnostics(), IsEmpty());
+}
+
+TEST(GlobalCommandTest, SeveralNewCommandsInOneWriteRunInOrder) {
+  auto f = MakeFile();
+  GlobalCommandResult r = *f->Write32(kGcmdOffset, kSirtp | kQie | kIre | kCfi).global_command;
+  EXPECT_THAT(r.performed, ElementsAre(GlobalCommandKind::kSetInterruptRemapTablePointer,
+                                       GlobalCommandKind::kEnableQueuedInvalidation,
+                                       GlobalCommandKind::kEnableInterruptRemapping,
+                                       GlobalCommandKind::kEnableCompatibilityFormat));
+  EXPECT_TRUE(r.multiple_commands);
+  EXPECT_EQ(GlobalCommandKindName(GlobalCommandKind::kEnableQueuedInvalidation),
+            "enable-queued-invalidation");
 }
 
 TEST(GlobalCommandTest, GcmdReadsZeroAndReservedBitsAreIgnored) {  // §11.4.4.1 WO, RsvdZ

@@ -48,18 +48,18 @@ TEST(CapsCommandTest, DecodesTheR630FieldByField) {
   EXPECT_THAT(r.out, ContainsRegex("FRO +33:24 +0x10 +0x100 +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("ND +2:0 +0x6 +65536 \\(16-bit domain ids\\)"));
   EXPECT_THAT(r.out, ContainsRegex("SSLPS +37:34 +0x3 +2M, 1G"));
-  EXPECT_THAT(r.out, ContainsRegex("PI +59 +0x1 +yes +accepted"));
+  EXPECT_THAT(r.out, ContainsRegex("PI +59 +0x1 +yes +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("IRO +17:8 +0x20 +0x200 +modeled"));
-  EXPECT_THAT(r.out, ContainsRegex("QI +1 +0x1 +yes +accepted"));
-  EXPECT_THAT(r.out, ContainsRegex("IR +3 +0x1 +yes +accepted"));
-  EXPECT_THAT(r.out, ContainsRegex("EIM +4 +0x1 +yes +accepted"));
+  EXPECT_THAT(r.out, ContainsRegex("QI +1 +0x1 +yes +modeled"));
+  EXPECT_THAT(r.out, ContainsRegex("IR +3 +0x1 +yes +modeled"));
+  EXPECT_THAT(r.out, ContainsRegex("EIM +4 +0x1 +yes +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("DT +2 +0x1 +yes +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("PT +6 +0x1 +yes +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("SC +7 +0x1 +yes +modeled"));
   EXPECT_THAT(r.out, ContainsRegex("SMTS +43 +0x0 +no"));
   EXPECT_THAT(r.out, HasSubstr("FRCD[0..7] at 0x100..0x17f, IVA_REG at 0x200"));
   EXPECT_THAT(r.out, HasSubstr("verdict: vtdsim can model this unit today."));
-  EXPECT_THAT(r.out, HasSubstr("ECAP.QI: GCMD.QIE has no effect"));
+  EXPECT_THAT(r.out, Not(HasSubstr("accepted but not modeled yet")));
 }
 
 TEST(CapsCommandTest, AcceptsBareHexAsDmesgPrintsIt) {
@@ -112,7 +112,7 @@ TEST(CapsCommandTest, Json) {
   EXPECT_THAT(r.out, HasSubstr("\"modelable\": true"));
   EXPECT_THAT(r.out, HasSubstr("\"name\": \"SAGAW\""));
   EXPECT_THAT(r.out, HasSubstr("\"value\": \"48-bit (4-level)\""));
-  EXPECT_THAT(r.out, HasSubstr("\"field\": \"ECAP.QI\""));
+  EXPECT_THAT(r.out, HasSubstr("\"name\": \"QI\""));
 }
 
 TEST(CapsCommandTest, BadArguments) {

@@ -74,6 +74,6 @@ void BM_Floor_DependentLoads(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Floor_DependentLoads)->Arg(3)->Arg(4)->Arg(5)->Arg(6);
+BENCHMARK(BM_Floor_DependentLoads)->DenseRange(1, 7);
 
 }  // namespace

@@ -93,7 +93,7 @@ constexpr CostParameter kParameters[] = {
      kInvalidationSource},
     {"invalidation.iotlb", &CostModel::invalidate_iotlb, "IOTLB invalidation", kInvalidationSource},
     {"invalidation.psc", &CostModel::invalidate_psc,
-     "paging-structure-cache invalidation (done with the IOTLB's, S 6.5.1.2)",
+     "paging-structure-cache invalidation (done with the IOTLB's, S Table 23)",
      "model choice: included in invalidation.iotlb"},
     {"invalidation.interrupt_entry", &CostModel::invalidate_interrupt_entry,
      "interrupt-entry-cache invalidation", kInvalidationSource},

@@ -9,6 +9,7 @@
 // here. Usage:
 //   iotlb_cliff [--accesses=N] [--max-window=BYTES] [--base-ns=NS] [--seed=S]
 //               [--timing=KEY=VALUE ...] > curve.csv
+//   iotlb_cliff --cost-model-table [--timing=KEY=VALUE ...]   (the parameters, as Markdown)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,7 @@ struct Options {
   double base_ns = 610.3;  // pcie-bench BDW 64 B DMA read, IOMMU off (see README.md)
   uint64_t seed = 1;
   std::vector<timing::CostOverride> overrides;
+  bool print_cost_model = false;  // print the cost model as a Markdown table and stop
 };
 
 uint64_t Mix(uint64_t& state) {  // splitmix64
@@ -200,6 +202,8 @@ int Main(int argc, char** argv) {
         std::fprintf(stderr, "iotlb_cliff: bad number in %s\n", argv[i]);
         return 2;
       }
+    } else if (arg == "--cost-model-table") {
+      options.print_cost_model = true;
     } else if (ParseFlag(arg, "--timing", &v)) {
       const size_t eq = v.find('=');
       uint64_t value = 0;
@@ -212,7 +216,7 @@ int Main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: iotlb_cliff [--accesses=N] [--min-window=BYTES] [--max-window=BYTES]"
-                   " [--base-ns=NS] [--seed=S] [--timing=KEY=VALUE ...]\n");
+                   " [--base-ns=NS] [--seed=S] [--timing=KEY=VALUE ...] [--cost-model-table]\n");
       return 2;
     }
   }
@@ -220,6 +224,10 @@ int Main(int argc, char** argv) {
   if (absl::Status s = timing::ApplyOverrides(options.overrides, model); !s.ok()) {
     std::fprintf(stderr, "iotlb_cliff: %s\n", std::string(s.message()).c_str());
     return 2;
+  }
+  if (options.print_cost_model) {
+    std::fputs(timing::ParameterTableMarkdown(model).c_str(), stdout);
+    return 0;
   }
   std::printf(
       "page_size,window_bytes,pages,accesses,iotlb_hit_rate,psc_pde_hit_rate,avg_walk_entries,"

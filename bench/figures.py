@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Runs every benchmark binary and prints bench/README.md's figures table (Markdown).
+
+  python3 bench/figures.py BUILD_DIR [--repetitions=5] [--min-time=0.5] > figures.md
+
+Each binary BUILD_DIR/bench/*_bench runs with --benchmark_repetitions and
+--benchmark_report_aggregates_only; the table shows the median CPU time per item and, where
+a benchmark has a floor (FLOORS below), the floor's median and the ratio to it. Standard
+library only.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+# benchmark -> (floor benchmark, target ratio or None, what the floor stands for)
+FLOORS = {
+    "BM_UnitIotlbHit": ("BM_Floor_HashMapLookup/128", 3.0, "bare hash-map lookup"),
+    "BM_UnitIotlbHit64Pages": ("BM_Floor_HashMapLookup/128", 3.0, "bare hash-map lookup"),
+    "BM_TimingOn_IotlbHit": ("BM_TimingOff_IotlbHit", 1.25, "the same with timing off"),
+    "BM_TimingOn_ColdWalk4Level": ("BM_TimingOff_ColdWalk4Level", 1.25,
+                                   "the same with timing off"),
+    # A cold walk reads root + context + one entry per level.
+    "BM_UnitColdWalkNoCaches": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
+    "BM_UnitColdWalk/3": ("BM_Floor_DependentLoads/5", None, "5 dependent loads"),
+    "BM_UnitColdWalk/4": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
+    "BM_UnitColdWalk/5": ("BM_Floor_DependentLoads/7", None, "7 dependent loads"),
+    "BM_UnitWalk4LevelContextCached": ("BM_Floor_DependentLoads/4", None, "4 dependent loads"),
+    "BM_UnitPscWarmWalk": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
+    "BM_LegacyTranslate4Level": ("BM_Floor_DependentLoads/6", None, "6 dependent loads"),
+    "BM_SecondStageWalk4Level": ("BM_Floor_HostMemory4DependentLoads", None,
+                                 "4 loads via HostMemory"),
+    "BM_UnitPassThrough": ("BM_Floor_HashMapLookup/128", None, "bare hash-map lookup"),
+    "BM_RemapInterrupt": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
+}
+
+
+def run(binary, repetitions, min_time):
+    out = subprocess.run(
+        [binary, "--benchmark_format=json", "--benchmark_repetitions=%d" % repetitions,
+         "--benchmark_report_aggregates_only=true", "--benchmark_min_time=%s" % min_time],
+        check=True, capture_output=True, text=True).stdout
+    results = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"]
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]]
+        results[name] = b["cpu_time"] * scale
+    return results
+
+
+def fmt(ns):
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    if ns >= 1e3:
+        return "%.2f us" % (ns / 1e3)
+    return "%.1f ns" % ns
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    repetitions, min_time = 5, "0.5"
+    for a in argv[2:]:
+        if a.startswith("--repetitions="):
+            repetitions = int(a.split("=", 1)[1])
+        elif a.startswith("--min-time="):
+            min_time = a.split("=", 1)[1]
+    results = {}
+    order = []
+    for binary in sorted(glob.glob(os.path.join(argv[1], "bench", "*_bench"))):
+        r = run(binary, repetitions, min_time)
+        for name in r:
+            order.append((os.path.basename(binary), name))
+        results.update(r)
+    print("| binary | benchmark | median CPU time | floor | floor time | ratio | target |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    for binary, name in order:
+        row = [binary, "`%s`" % name, fmt(results[name]), "", "", "", ""]
+        if name in FLOORS:
+            floor, target, what = FLOORS[name]
+            if floor in results:
+                ratio = results[name] / results[floor]
+                row[3] = "%s (`%s`)" % (what, floor)
+                row[4] = fmt(results[floor])
+                row[5] = "%.2fx" % ratio
+                if target is not None:
+                    row[6] = "%.2fx %s" % (target, "met" if ratio <= target else "NOT met")
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -344,10 +344,10 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   r.dma = std::move(result);
 }
 
-// Interrupt requests. Until RemappingUnit models interrupt remapping (issue 5: it gains an
-// Interrupt() method), this is what hardware does with interrupt remapping off (GSTS.IRES=0,
-// S §5.1.4): the request is processed as a compatibility-format MSI and passes through
-// unremapped, whatever its format bit says. Switching to the unit is one call here.
+// Interrupt requests go to the unit that owns the requester (RemappingUnit::Interrupt:
+// remapped, posted, passed through as compatibility format, or blocked with a Table 15
+// fault). A requester no unit owns is not remapped: the MSI is decoded as compatibility
+// format (S Fig. 5-1/5-2: vector = data 7:0, dest = address 19:12) and the step says so.
 void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
   ++summary_.interrupts;
   const uint64_t address = irq.address.value;
@@ -356,26 +356,59 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
       absl::StrFormat("interrupt %s address %s data %s", irq.sid.value, Hex(address), Hex(data));
   const Route& route = RouteRequester(irq.segment.value, irq.sid.value);
   InterruptStepResult result;
-  result.status = InterruptStepResult::Status::kOk;
-  result.vector = data & 0xff;             // data 7:0 (S Fig. 5-2)
-  result.delivery_mode = (data >> 8) & 7;  // data 10:8
-  result.trigger = (data >> 15) & 1;       // data 15
-  result.dest = (address >> 12) & 0xff;    // address 19:12 (S Fig. 5-1)
-  result.dest_mode = (address >> 2) & 1;   // address 2
-  r.notes.push_back(absl::StrFormat(
-      "interrupt remapping is not modeled yet: handled as with it off (S §5.1.4), a "
-      "compatibility-format MSI passed through%s",
-      route.unit ? absl::StrCat(" by ", UnitName(*route.unit))
-                 : " (no unit remaps the requester)"));
-  if ((address >> 20) != 0xfee) {
+  if (!route.unit) {
+    result.status = InterruptStepResult::Status::kOk;
+    result.vector = data & 0xff;
+    result.delivery_mode = (data >> 8) & 7;
+    result.trigger = (data >> 15) & 1;
+    result.dest = (address >> 12) & 0xff;
+    result.dest_mode = (address >> 2) & 1;
     r.notes.push_back(absl::StrFormat(
-        "address %s is outside the interrupt range 0xfee00000-0xfeefffff", Hex(address)));
+        "no remapping unit remaps %s in segment %d: the MSI is not remapped (decoded as "
+        "compatibility format)",
+        irq.sid.value, irq.segment.value));
+    r.interrupt = result;
+    return;
   }
-  if ((address >> 4) & 1) {
-    r.notes.push_back(
-        "the address has the remappable-format bit (4) set; without interrupt "
-        "remapping it is decoded as compatibility format");
+  RemappingUnit& unit = *units_[*route.unit];
+  InterruptRequest request;
+  request.source_id = irq.sid.value;
+  request.segment = irq.segment.value;
+  request.address = address;
+  request.data = data;
+  const InterruptOutcome out = unit.Interrupt(request);
+  if (out.fault) {
+    result.status = InterruptStepResult::Status::kFault;
+    result.reason = out.fault->reason;
+    result.name = std::string(FaultReasonSymbol(out.fault->reason));
+    result.recorded = out.recorded;
+  } else if (out.result) {
+    const InterruptMessage& m = out.result->message;
+    if (out.result->disposition == InterruptDisposition::kPosted && out.result->posted) {
+      result.status = InterruptStepResult::Status::kPosted;
+      result.pda = out.result->posted->target.descriptor_address;
+      result.vector = out.result->posted->target.vector;
+    } else {
+      result.status = InterruptStepResult::Status::kOk;
+      result.vector = m.vector;
+      result.dest = m.destination;
+      result.trigger = m.level_triggered ? 1 : 0;
+      result.delivery_mode = m.delivery_mode;
+      result.dest_mode = m.logical_destination ? 1 : 0;
+    }
+    if (out.result->disposition == InterruptDisposition::kPassedThrough) {
+      r.notes.push_back(absl::StrCat(UnitName(*route.unit),
+                                     ": compatibility-format interrupt passed through, not "
+                                     "remapped (S §5.1.4)"));
+    }
+  } else {
+    result.status = InterruptStepResult::Status::kFault;
+    r.notes.push_back("the interrupt was blocked without a fault record");
   }
+  for (const StaleEntryReport& s : out.stale) {
+    r.stale.push_back(absl::StrCat(std::string(CacheKindName(s.cache)), ": ", s.ToString()));
+  }
+  step_checks_invalidation_ = unit.config().check_invalidation;
   r.interrupt = result;
 }
 
@@ -550,6 +583,11 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
           "no stale cache hit (the invalidation checker found one: software changed a "
           "structure and did not invalidate, S §6.5)");
     }
+  }
+  if (r.interrupt && checker_on && !r.stale.empty()) {
+    fail(
+        "no stale cache hit (the invalidation checker found one: software changed an "
+        "interrupt-remapping table entry and did not invalidate, S §6.5)");
   }
   if (r.interrupt) {
     const InterruptStepResult& irq = *r.interrupt;

@@ -11,9 +11,9 @@
 //  * dma: routed to the unit that owns the requester (DMAR device scopes, S §8.3, or the
 //    units' `scope:`); a requester no unit remaps is not translated: the DMA proceeds at its
 //    own address and the step says so.
-//  * interrupt: see DeliverInterrupt in runner.cc: until the unit models interrupt
-//    remapping (issue 5), requests are processed as hardware does with interrupt remapping
-//    off (S §5.1.4: compatibility format passed through), and the step says so.
+//  * interrupt: the unit that owns the requester (RemappingUnit::Interrupt); a requester no
+//    unit owns is decoded as a compatibility-format MSI (not remapped), and the step says
+//    so.
 //  * map / enable: the builders (table_builder.h) write the bytes a driver writes and run
 //    the enable sequence through MMIO, polling status as a driver does.
 //

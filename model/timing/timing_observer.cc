@@ -56,17 +56,13 @@ void TimingObserver::OnRegisterAccess(uint32_t, int, bool is_write, uint64_t) {
 }
 
 void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) {
+  // On every translation: kept branch-light.
   const int slot = CacheSlot(event.cache);
-  uint64_t cost;
-  if (event.hit) {
-    ++stats_.caches[slot].hits;
-    cost = hit_cost_[slot];
-  } else {
-    ++stats_.caches[slot].misses;
-    cost = miss_cost_[slot];
-    if (event.cache == CacheKind::kIotlb) request_missed_iotlb_ = true;
-  }
-  if (event.cache == CacheKind::kInterruptEntry) request_is_interrupt_ = true;
+  CacheStats& counts = stats_.caches[slot];
+  const uint64_t cost = event.hit ? hit_cost_[slot] : miss_cost_[slot];
+  ++(event.hit ? counts.hits : counts.misses);
+  request_missed_iotlb_ |= !event.hit && event.cache == CacheKind::kIotlb;
+  request_is_interrupt_ |= event.cache == CacheKind::kInterruptEntry;
   stats_.breakdown.cache_lookups += cost;
   Charge(cost);
 }

@@ -245,7 +245,7 @@ std::string Stats::ToTable() const {
   }
   out += "\n";
 
-  absl::StrAppendFormat(&out, "  memory reads %d (dram %d, llc %d), writes:", total_reads(),
+  absl::StrAppendFormat(&out, "  memory reads %d (dram %d, llc %d), writes", total_reads(),
                         dram_reads, llc_hits);
   uint64_t total_writes = 0;
   for (uint64_t w : writes) total_writes += w;

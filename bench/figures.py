@@ -23,9 +23,9 @@ FLOORS = {
                                    "the same with timing off"),
     # A cold walk reads root + context + one entry per level.
     "BM_UnitColdWalkNoCaches": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
-    "BM_UnitColdWalk/3": ("BM_Floor_DependentLoads/5", None, "5 dependent loads"),
-    "BM_UnitColdWalk/4": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
-    "BM_UnitColdWalk/5": ("BM_Floor_DependentLoads/7", None, "7 dependent loads"),
+    "BM_UnitColdWalk/3": ("BM_Floor_SameMemoryWalkLoads/3", None, "its 5 loads, same memory"),
+    "BM_UnitColdWalk/4": ("BM_Floor_SameMemoryWalkLoads/4", 3.0, "its 6 loads, same memory"),
+    "BM_UnitColdWalk/5": ("BM_Floor_SameMemoryWalkLoads/5", None, "its 7 loads, same memory"),
     "BM_UnitWalk4LevelContextCached": ("BM_Floor_DependentLoads/4", None, "4 dependent loads"),
     "BM_UnitPscWarmWalk": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
     "BM_LegacyTranslate4Level": ("BM_Floor_DependentLoads/6", None, "6 dependent loads"),

@@ -2,8 +2,9 @@
 // (issue 6 "Benchmarks"): cold 3-, 4- and 5-level walks (every cache disabled, so each
 // request reads root, context and every paging level), pass-through (context TT=10b), TE off,
 // and the fault path (a not-present PTE: fault recorded and cleared by software, or FPD set).
-// Floors: BM_Floor_DependentLoads/N (baseline_bench.cc) with N = levels + 2 reads, and
-// BM_Floor_HashMapLookup for the paths that only look things up.
+// Floors: BM_Floor_SameMemoryWalkLoads/L below (the walk's own L + 2 loads, undecoded) and
+// BM_Floor_DependentLoads/(L+2) (baseline_bench.cc); BM_Floor_HashMapLookup for the paths
+// that only look things up.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -133,6 +134,33 @@ void BM_UnitColdWalk(benchmark::State& state) {
   Run(state, o, true);
 }
 BENCHMARK(BM_UnitColdWalk)->Arg(3)->Arg(4)->Arg(5);
+
+// The floor for BM_UnitColdWalk/L: the same L + 2 dependent 64-bit loads (root entry,
+// context entry, one entry per level) from the same HostMemory and the same tables, with no
+// decoding, checks or caches: what a cold walk cannot beat.
+void BM_Floor_SameMemoryWalkLoads(benchmark::State& state) {
+  Options o;
+  o.levels = static_cast<int>(state.range(0));
+  Setup s(o);
+  const MemoryAccessTag tag{MemoryAccessKind::kOther, 0};
+  constexpr uint64_t kAddressMask = 0x000ffffffffff000ull;
+  size_t i = 0;
+  for (auto _ : state) {
+    const DmaRequest& r = s.requests[i];
+    uint64_t v = 0;
+    s.memory->HwReadAligned64(0x100000 + 16 * r.source_id.bus(), tag, &v);
+    s.memory->HwReadAligned64((v & kAddressMask) + 16 * r.source_id.devfn(), tag, &v);
+    uint64_t table = v & kAddressMask;
+    for (int level = o.levels; level >= 1; --level) {
+      s.memory->HwReadAligned64(table + 8 * LevelIndex(r.address, level), tag, &v);
+      table = v & kAddressMask;
+    }
+    benchmark::DoNotOptimize(table);
+    if (++i == s.requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Floor_SameMemoryWalkLoads)->Arg(3)->Arg(4)->Arg(5);
 
 // Context TT=10b (S §3.9): the context entry decides, no paging walk. Context cache on.
 void BM_UnitPassThrough(benchmark::State& state) {

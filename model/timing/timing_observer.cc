@@ -86,7 +86,9 @@ void TimingObserver::OnInterruptMessage(const InterruptMessageEvent& event) {
 }
 
 void TimingObserver::OnInvalidation(const InvalidationEvent& event) {
-  const uint64_t cost = invalidate_cost_[CacheSlot(event.cache)];
+  // A request the unit refused (reserved granularity: CAIG/IAIG = 00b) removes nothing and
+  // costs nothing beyond the register access.
+  const uint64_t cost = event.performed == "none" ? 0 : invalidate_cost_[CacheSlot(event.cache)];
   ++stats_.invalidations;
   stats_.invalidated_entries += static_cast<uint64_t>(std::max(event.entries_removed, 0));
   stats_.breakdown.invalidations += cost;

@@ -188,6 +188,13 @@ TEST(TimingObserverInvalidation, CostDependsOnTheCache) {  // S §6.5
   EXPECT_EQ(t.stats().invalidated_entries, 10u);
 }
 
+TEST(TimingObserverInvalidation, NotPerformedCostsNothing) {  // S §6.5.1, CCMD.CAIG = 00b
+  TimingObserver t(CostModel::Default());
+  t.OnInvalidation(InvalidationEvent{CacheKind::kContext, "reserved", "none", 0});
+  EXPECT_EQ(t.total_cycles(), 0u);
+  EXPECT_EQ(t.stats().invalidations, 1u);
+}
+
 TEST(TimingObserverRegisters, ReadsAndWritesAreCounted) {  // S §10.4
   CostModel m = CostModel::Default();
   m.register_read = 3;

@@ -80,7 +80,7 @@ ResolvedScope ResolveScope(uint16_t segment, const DeviceScope& scope,
   return r;
 }
 
-std::string RemappingUnit::Name() const {
+std::string DrhdUnit::Name() const {
   return absl::StrFormat("DRHD #%d (segment %04x, base %s)", index, segment, Hex(register_base));
 }
 
@@ -121,7 +121,7 @@ Platform Platform::FromDmar(const acpi::DmarTable& table, PciTopology topology) 
         [&](const auto& body) {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, acpi::Drhd>) {
-            RemappingUnit u;
+            DrhdUnit u;
             u.index = drhd_index++;
             u.offset = s.offset;
             u.segment = body.segment;
@@ -190,7 +190,7 @@ bool Platform::LooksLikeRootBus(uint16_t segment, uint8_t bus) const {
     }
     return false;
   };
-  for (const RemappingUnit& u : units_) {
+  for (const DrhdUnit& u : units_) {
     if (u.segment == segment && (check(u.pci_scopes) || check(u.interrupt_scopes))) return true;
   }
   for (const RmrrEntry& e : rmrrs_) {
@@ -221,7 +221,7 @@ RouteResult Platform::Route(const PciAddress& req) const {
   bool segment_has_unit = false;
   std::optional<int> include_all;
 
-  for (const RemappingUnit& u : units_) {
+  for (const DrhdUnit& u : units_) {
     if (u.segment != req.segment) continue;
     segment_has_unit = true;
     if (u.include_pci_all) {
@@ -258,7 +258,7 @@ RouteResult Platform::Route(const PciAddress& req) const {
     for (const Match& m : matches) {
       if (m.depth < best->depth) best = &m;
     }
-    const RemappingUnit& u = units_[best->unit];
+    const DrhdUnit& u = units_[best->unit];
     const ResolvedScope& s = *best->scope;
     result.unit = u.index;
     result.scope_offset = s.scope.offset;
@@ -311,7 +311,7 @@ RouteResult Platform::Route(const PciAddress& req) const {
   }
 
   if (include_all) {
-    const RemappingUnit& u = units_[*include_all];
+    const DrhdUnit& u = units_[*include_all];
     result.unit = u.index;
     result.reason = RouteReason::kIncludePciAll;
     result.explanation = absl::StrFormat(

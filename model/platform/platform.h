@@ -45,7 +45,7 @@ ResolvedScope ResolveScope(uint16_t segment, const acpi::DeviceScope& scope,
                            const PciTopology& topology);
 
 // One DRHD (§8.3).
-struct RemappingUnit {
+struct DrhdUnit {
   int index = 0;      // position among the table's DRHDs, 0-based
   size_t offset = 0;  // of the DRHD in the table
   uint16_t segment = 0;
@@ -126,7 +126,7 @@ class Platform {
   // Builds the units from a parsed table. `topology` may be empty.
   static Platform FromDmar(const acpi::DmarTable& table, PciTopology topology = {});
 
-  const std::vector<RemappingUnit>& units() const { return units_; }
+  const std::vector<DrhdUnit>& units() const { return units_; }
   const std::vector<RmrrEntry>& rmrrs() const { return rmrrs_; }
   const std::vector<AtsrEntry>& atsrs() const { return atsrs_; }
   const std::vector<SatcEntry>& satcs() const { return satcs_; }
@@ -149,7 +149,7 @@ class Platform {
   // segment's scopes.
   bool LooksLikeRootBus(uint16_t segment, uint8_t bus) const;
 
-  std::vector<RemappingUnit> units_;
+  std::vector<DrhdUnit> units_;
   std::vector<RmrrEntry> rmrrs_;
   std::vector<AtsrEntry> atsrs_;
   std::vector<SatcEntry> satcs_;

@@ -103,7 +103,7 @@ absl::Status ScenarioRunner::Impl::Build() {
   if (const auto* dmar = std::get_if<DmarPlatform>(&s_.platform.source)) {
     dmar_platform_ = platform::Platform::FromDmar(dmar->table);
     const int haw = dmar->table.header.host_address_width + 1;
-    for (const platform::RemappingUnit& u : dmar_platform_->units()) {
+    for (const platform::DrhdUnit& u : dmar_platform_->units()) {
       vtd::UnitConfig c;
       c.name = absl::StrCat("dmar", u.index);
       c.register_base = u.register_base;

@@ -275,7 +275,7 @@ TEST(AtsTest, SatcListsIntegratedDevices) {
 TEST(UnitsTest, InterruptScopesResolveToSourceIds) {
   Platform p = Platform::FromDmar(DemoDmarTable());
   ASSERT_EQ(p.units().size(), 2u);
-  const RemappingUnit& u = p.units()[1];
+  const DrhdUnit& u = p.units()[1];
   EXPECT_TRUE(u.include_pci_all);
   ASSERT_EQ(u.interrupt_scopes.size(), 2u);
   EXPECT_EQ(u.interrupt_scopes[0].scope.enumeration_id, 2);

@@ -253,7 +253,7 @@ std::string RangeString(uint64_t base, uint64_t limit) {
   return absl::StrCat(Hex(base), "-", Hex(limit));
 }
 
-Json UnitJson(const platform::RemappingUnit& u) {
+Json UnitJson(const platform::DrhdUnit& u) {
   Json o = Json::MakeObject();
   o.Set("index", u.index);
   o.Set("offset", static_cast<uint64_t>(u.offset));
@@ -411,7 +411,7 @@ int Units(const Args& args) {
   if (o.json) {
     Json doc = Json::MakeObject();
     Json units = Json::MakeArray();
-    for (const platform::RemappingUnit& u : p.units()) {
+    for (const platform::DrhdUnit& u : p.units()) {
       Json j = UnitJson(u);
       j.Set("register_set_bytes", Hex(u.register_set_bytes));
       j.Set("include_pci_all", u.include_pci_all);
@@ -466,7 +466,7 @@ int Units(const Args& args) {
   }
 
   std::string text = TopologySummary(p);
-  for (const platform::RemappingUnit& u : p.units()) {
+  for (const platform::DrhdUnit& u : p.units()) {
     absl::StrAppend(&text, "\n", u.Name(), u.include_pci_all ? ", INCLUDE_PCI_ALL" : "",
                     ", registers ", Hex(u.register_set_bytes), " bytes\n");
     for (const auto& s : u.pci_scopes)

@@ -148,10 +148,12 @@ Json Stats::ToJson() const {
   Json requests = Json::MakeObject();
   requests.Set("dma", dma_requests);
   requests.Set("interrupt", interrupt_requests);
+  requests.Set("other", other_requests);
   j.Set("requests", std::move(requests));
   Json latency = Json::MakeObject();
   latency.Set("dma", LatencyJson(dma_latencies.Summary(), *this));
   latency.Set("interrupt", LatencyJson(interrupt_latencies.Summary(), *this));
+  latency.Set("other", LatencyJson(other_latencies.Summary(), *this));
   j.Set("latency", std::move(latency));
 
   Json caches_json = Json::MakeObject();
@@ -225,6 +227,7 @@ std::string Stats::ToTable() const {
   };
   latency_row("dma", dma_latencies);
   latency_row("interrupt", interrupt_latencies);
+  latency_row("other", other_latencies);
 
   absl::StrAppendFormat(&out, "  %-16s %10s %10s %10s %9s\n", "cache", "lookups", "hits", "misses",
                         "hit rate");

@@ -101,12 +101,17 @@ struct Stats {
   uint64_t cycles = 0;  // everything charged
   CycleBreakdown breakdown;
 
-  // Requests bracketed by OnRequestBegin/End. An interrupt request is one that looked up
-  // the interrupt entry cache or read an IRTE; every other request is a DMA request.
+  // Requests bracketed by OnRequestBegin/End, told apart by what they touched (the unit's
+  // events do not say): an interrupt request looked up the interrupt entry cache or read an
+  // IRTE or posted descriptor; a DMA request looked up a translation cache or read a root,
+  // context, PASID or paging entry; "other" requests did neither (DMA with translation
+  // disabled, compatibility-format interrupts, requests refused before any lookup).
   uint64_t dma_requests = 0;
   uint64_t interrupt_requests = 0;
+  uint64_t other_requests = 0;
   LatencyLog dma_latencies;  // cycles per request
   LatencyLog interrupt_latencies;
+  LatencyLog other_latencies;
 
   std::array<CacheStats, kCacheSlots> caches{};
   std::array<uint64_t, kMemoryKindSlots> reads{};   // by MemoryAccessKind

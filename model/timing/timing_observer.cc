@@ -61,6 +61,7 @@ void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) {
   CacheStats& counts = stats_.caches[slot];
   const uint64_t cost = event.hit ? hit_cost_[slot] : miss_cost_[slot];
   ++(event.hit ? counts.hits : counts.misses);
+  request_translated_ = true;
   request_missed_iotlb_ |= !event.hit && event.cache == CacheKind::kIotlb;
   request_is_interrupt_ |= event.cache == CacheKind::kInterruptEntry;
   stats_.breakdown.cache_lookups += cost;
@@ -98,6 +99,7 @@ void TimingObserver::OnInvalidation(const InvalidationEvent& event) {
 void TimingObserver::OnRequestBegin() {
   in_request_ = true;
   request_is_interrupt_ = false;
+  request_translated_ = false;
   request_missed_iotlb_ = false;
   request_walk_reads_ = 0;
   request_start_ = stats_.cycles;
@@ -110,12 +112,15 @@ void TimingObserver::OnRequestEnd() {
   if (request_is_interrupt_) {
     ++stats_.interrupt_requests;
     stats_.interrupt_latencies.Add(last_request_cycles_);
-    return;
-  }
-  ++stats_.dma_requests;
-  stats_.dma_latencies.Add(last_request_cycles_);
-  if (request_missed_iotlb_) {
-    ++stats_.walk_lengths[std::min(request_walk_reads_, kMaxWalkLength - 1)];
+  } else if (request_translated_) {
+    ++stats_.dma_requests;
+    stats_.dma_latencies.Add(last_request_cycles_);
+    if (request_missed_iotlb_) {
+      ++stats_.walk_lengths[std::min(request_walk_reads_, kMaxWalkLength - 1)];
+    }
+  } else {
+    ++stats_.other_requests;
+    stats_.other_latencies.Add(last_request_cycles_);
   }
 }
 
@@ -126,6 +131,13 @@ void TimingObserver::OnRead(uint64_t address, int size, MemoryAccessTag tag) {
     case MemoryAccessKind::kSecondStageEntry:
     case MemoryAccessKind::kFirstStageEntry:
       ++request_walk_reads_;
+      request_translated_ = true;
+      break;
+    case MemoryAccessKind::kRootEntry:
+    case MemoryAccessKind::kContextEntry:
+    case MemoryAccessKind::kPasidDirEntry:
+    case MemoryAccessKind::kPasidEntry:
+      request_translated_ = true;
       break;
     case MemoryAccessKind::kIrte:
     case MemoryAccessKind::kPostedDescriptor:

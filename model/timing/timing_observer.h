@@ -77,6 +77,7 @@ class TimingObserver final : public UnitObserver, public MemoryObserver {
   // The request in progress.
   bool in_request_ = false;
   bool request_is_interrupt_ = false;
+  bool request_translated_ = false;  // looked a cache up or read a remapping structure
   bool request_missed_iotlb_ = false;
   int request_walk_reads_ = 0;
   uint64_t request_start_ = 0;

@@ -222,6 +222,25 @@ TEST(TimingObserverInterrupts, InterruptRequestsAreSeparated) {  // S §5.1
   EXPECT_THAT(t.stats().walk_lengths, ElementsAre(0, 0, 0, 0, 0, 0, 0, 0, 0));
 }
 
+// A request that touches nothing (TE off, S §3.1; compatibility-format interrupt, S §5.1.2)
+// is neither a DMA nor an interrupt translation.
+TEST(TimingObserverRequests, UntouchedRequestIsOther) {
+  CostModel m = CostModel::Default();
+  TimingObserver t(m);
+  t.OnRequestBegin();
+  t.OnRequestEnd();
+  t.OnRequestBegin();  // refused before any lookup, with a fault recorded (e.g. RTA.1.1)
+  FaultRecordEvent f;
+  f.frcd_index = 0;
+  t.OnFaultRecorded(f);
+  t.OnRequestEnd();
+  EXPECT_EQ(t.stats().other_requests, 2u);
+  EXPECT_EQ(t.stats().dma_requests, 0u);
+  EXPECT_EQ(t.stats().interrupt_requests, 0u);
+  EXPECT_THAT(t.stats().other_latencies.Sorted(), ElementsAre(0, m.fault_record));
+  EXPECT_THAT(t.stats().ToTable(), ::testing::HasSubstr("  other               2"));
+}
+
 TEST(TimingObserverWalks, WalkLengthHistogramCountsOnlyIotlbMisses) {
   TimingObserver t(UnitModel());
   HitRequest(t);

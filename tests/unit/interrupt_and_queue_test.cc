@@ -243,6 +243,48 @@ TEST_F(InterruptUnitTest, FaultingEntriesAreNotCached) {
   EXPECT_EQ(unit_->interrupt_entry_cache().Probe(9), nullptr);
 }
 
+TEST_F(InterruptUnitTest, CachingModeCachesPresentFaultingEntries) {
+  Create(false, kR630Cap | Capability::kCm.mask());
+  EnableQueuedInvalidation();
+  EnableInterruptRemapping(true);
+  ProgramMsiIrte(9, 0x40, 0, true);
+  InterruptOutcome out = unit_->Interrupt(Msi(9, SourceId::FromBdf(5, 0, 0)));
+  ASSERT_TRUE(out.fault.has_value());
+  EXPECT_EQ(out.fault->reason, FaultReason::kIrSourceIdCheckFailed);
+  EXPECT_NE(unit_->interrupt_entry_cache().Probe(9), nullptr);  // CM=1 (S §6.1)
+}
+
+TEST_F(InterruptUnitTest, SirtpInvalidatesTheCacheOnlyWithEsirtps) {
+  EnableQueuedInvalidation();
+  EnableInterruptRemapping(true);
+  ProgramMsiIrte(7, 0x40, 0, true);
+  unit_->Interrupt(Msi(7));
+  OneShot(kSirtp);
+  EXPECT_NE(unit_->interrupt_entry_cache().Probe(7), nullptr);  // software must invalidate
+  Create(false, kR630Cap | Capability::kEsirtps.mask());
+  shadow_ = 0;
+  EnableQueuedInvalidation();
+  EnableInterruptRemapping(true);
+  ProgramMsiIrte(7, 0x40, 0, true);
+  unit_->Interrupt(Msi(7));
+  EXPECT_NE(unit_->interrupt_entry_cache().Probe(7), nullptr);
+  OneShot(kSirtp);
+  EXPECT_EQ(unit_->interrupt_entry_cache().Probe(7), nullptr);  // S §6.6 with ESIRTPS
+  unit_->Interrupt(Msi(7));
+  Gcmd(kIre, false);
+  EXPECT_EQ(unit_->interrupt_entry_cache().size(), 0);
+}
+
+TEST_F(InterruptUnitTest, FaultRecordIndexRestartsOnlyWhenTeAndIreAreBothOff) {
+  EnableQueuedInvalidation();
+  EnableInterruptRemapping(true);
+  InterruptOutcome first = unit_->Interrupt(Msi(9));  // P=0: recorded in FRCD 0
+  ASSERT_TRUE(first.recorded);
+  EXPECT_EQ(unit_->next_fault_record_index(), 1);
+  Gcmd(kIre, false);  // TES is 0 too: the ring index restarts (faults.md §5)
+  EXPECT_EQ(unit_->next_fault_record_index(), 0);
+}
+
 // ---- Faults recorded through the fault-recording registers --------------------------------
 
 TEST_F(InterruptUnitTest, IrFaultGoesToFrcdWithTheIndex) {

@@ -49,7 +49,7 @@ constexpr char kCapsUsage[] =
     "                 --dmesg -) decode every unit found\n"
     "  --json         print a JSON document instead of text\n\n"
     "Column 'vtdsim' (set fields only): modeled = implemented; accepted = loads, but stays\n"
-    "inert until later work lands (e.g. ECAP.QI: GCMD.QIE has no effect yet); rejected =\n"
+    "inert (a state kept for features in progress; no field is in it today); rejected =\n"
     "a configuration with this field set is refused; invalid = not allowed by the spec.\n"
     "Exit status: 0 every unit can be modeled, 1 some unit cannot (or is invalid),\n"
     "2 bad arguments.\n";

@@ -61,6 +61,17 @@ Json InterruptResultJson(const InterruptStepResult& r) {
   return j;
 }
 
+Json QueueResultJson(const QueueStepResult& r) {
+  Json j = Json::MakeObject();
+  j.Set("iqh", Hex(r.iqh));
+  j.Set("iqt", Hex(r.iqt));
+  j.Set("written", r.written);
+  j.Set("processed", r.processed);
+  if (!r.error.empty()) j.Set("error", r.error);
+  if (!r.iqei.empty()) j.Set("iqei", r.iqei);
+  return j;
+}
+
 Json Strings(const std::vector<std::string>& lines) {
   Json a = Json::MakeArray();
   for (const std::string& l : lines) a.Push(l);
@@ -84,6 +95,8 @@ Json StepResultToJson(const StepResult& step) {
     j.Set("result", DmaResultJson(*step.dma));
   } else if (step.interrupt) {
     j.Set("result", InterruptResultJson(*step.interrupt));
+  } else if (step.queue) {
+    j.Set("result", QueueResultJson(*step.queue));
   }
   if (step.cycles) j.Set("cycles", *step.cycles);
   j.Set("ok", step.ok);
@@ -122,6 +135,14 @@ std::string FormatOutcome(const StepResult& step) {
         return absl::StrFormat("-> fault %s %s (%s)", FaultReasonJson(r.reason), r.name,
                                r.recorded ? "recorded" : "not recorded");
     }
+  }
+  if (step.queue) {
+    const QueueStepResult& q = *step.queue;
+    std::string text =
+        absl::StrFormat("-> %d processed, IQH %s IQT %s", q.processed, Hex(q.iqh), Hex(q.iqt));
+    if (!q.error.empty()) absl::StrAppend(&text, " ", q.error);
+    if (!q.iqei.empty()) absl::StrAppend(&text, " (", q.iqei, ")");
+    return text;
   }
   return "";
 }

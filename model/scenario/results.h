@@ -52,6 +52,18 @@ struct InterruptStepResult {
   bool recorded = false;
 };
 
+// The outcome of a `queue` step: the queue registers after the IQT write.
+struct QueueStepResult {
+  uint64_t iqh = 0;
+  uint64_t iqt = 0;
+  uint64_t written = 0;    // descriptors this step wrote
+  uint64_t processed = 0;  // descriptors the head moved over during the step
+  // "" when the queue took everything; else "IQE", "ICE" or "ITE" (FSTS bits set after the
+  // step that were clear before it), and for IQE the IQERCD.IQEI name.
+  std::string error;
+  std::string iqei;
+};
+
 struct StepResult {
   uint64_t index = 0;  // 0-based, repeats unrolled
   ActionKind action = ActionKind::kMmioWrite;
@@ -60,6 +72,7 @@ struct StepResult {
   std::optional<uint64_t> value;  // mmio_read, mem_read
   std::optional<DmaStepResult> dma;
   std::optional<InterruptStepResult> interrupt;
+  std::optional<QueueStepResult> queue;
   std::optional<uint64_t> cycles;  // from the timing hook, when one is attached
   bool ok = true;
   std::vector<std::string> failures;     // each expectation that did not hold, in words

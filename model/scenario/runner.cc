@@ -1,11 +1,13 @@
 #include "model/scenario/runner.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +15,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "model/common/hex.h"
+#include "model/interrupt/irte.h"
+#include "model/invalidation/descriptors.h"
 #include "model/platform/platform.h"
 #include "model/regs/global_command.h"
 #include "model/regs/register_map.h"
@@ -73,6 +77,8 @@ class ScenarioRunner::Impl {
   void InterruptStep(const Interrupt& irq, StepResult& r);
   absl::Status MapStepRun(const MapStep& m, const Offsets& o, StepResult& r);
   absl::Status EnableStepRun(const EnableStep& e, StepResult& r);
+  absl::Status QueueStepRun(const QueueStep& q, StepResult& r);
+  absl::Status IrteStepRun(const IrteStep& i, StepResult& r);
   void CheckExpectations(const Step& step, const Offsets& o, StepResult& r);
   void TakeDiagnostics(int unit, StepResult& r);
   std::string UnitName(int unit) const { return std::string(units_[unit]->name()); }
@@ -508,6 +514,133 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
   return absl::OkStatus();
 }
 
+// Software submitting invalidation descriptors (S §6.5.2): the queue's geometry comes from the
+// unit's registers as they are now -- IQA base (63:12), DW (11: 256-bit descriptors), QS (2:0:
+// 2^QS 4 KiB pages) -- and the next free slot from IQT.QT (18:4). Each descriptor is written
+// at the tail, which wraps to the base at the end of the queue; then one IQT write moves the
+// tail, and the unit processes the queue during that write (the contract's IQT semantics).
+absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& r) {
+  const int index = q.unit.index;
+  RemappingUnit& unit = *units_[index];
+  const RegisterFile& regs = unit.registers();
+  const uint32_t iqa_reg = regs.OffsetOf(RegId::kIqa);
+  const uint32_t iqh_reg = regs.OffsetOf(RegId::kIqh);
+  const uint32_t iqt_reg = regs.OffsetOf(RegId::kIqt);
+  const uint32_t fsts_reg = regs.OffsetOf(RegId::kFsts);
+  const uint32_t iqercd_reg = regs.OffsetOf(RegId::kIqercd);
+  constexpr uint64_t kQueueOffsetMask = 0x7fff0;  // IQH.QH / IQT.QT, bits 18:4
+  const uint64_t iqa = unit.ReadRegister64(iqa_reg);
+  const uint64_t base = iqa & ~uint64_t{0xfff};
+  const bool wide = ((iqa >> 11) & 1) != 0;
+  const uint64_t size = uint64_t{4096} << (iqa & 7);
+  const uint64_t slot = wide ? 32 : 16;
+  const uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
+  const uint64_t head = unit.ReadRegister64(iqh_reg) & kQueueOffsetMask;
+  r.what =
+      absl::StrFormat("queue %s: %d descriptor%s at %s (%s-bit queue %s, %d slots)",
+                      UnitName(index), q.descriptors.size(), q.descriptors.size() == 1 ? "" : "s",
+                      Hex(base + tail), wide ? "256" : "128", Hex(base), size / slot);
+  const SourceMark mark = q.unit.mark;
+  if (tail >= size || (wide && (tail & 0x10) != 0)) {
+    return Fail(mark, absl::StrFormat("queue: IQT %s is not a slot of the queue (IQA %s: %d "
+                                      "bytes of %d-byte descriptors); write IQT with mmio_write "
+                                      "to test that error",
+                                      Hex(tail), Hex(iqa), size, slot));
+  }
+  // A queue is full when one more descriptor would make the tail reach the head (S §6.5.2).
+  const uint64_t pending = (tail + size - head) % size;
+  const uint64_t adding = q.descriptors.size() * slot;
+  if (pending + adding >= size) {
+    return Fail(mark, absl::StrFormat("queue: %d descriptors do not fit (%d of %d slots are "
+                                      "pending between IQH %s and IQT %s; at most %d free)",
+                                      q.descriptors.size(), pending / slot, size / slot, Hex(head),
+                                      Hex(tail), (size - pending) / slot - 1));
+  }
+  uint64_t at = tail;
+  for (const QueueDescriptor& d : q.descriptors) {
+    std::vector<uint64_t> words;
+    if (d.typed) {
+      absl::StatusOr<std::vector<uint64_t>> encoded = EncodeDescriptor(*d.typed, wide ? 256 : 128);
+      if (!encoded.ok()) return Fail(d.mark, encoded.status().message());
+      words = std::move(*encoded);
+    } else {
+      words = d.raw;
+      if (words.size() == 4 && !wide) {
+        return Fail(d.mark,
+                    "queue: a 256-bit raw descriptor (4 qwords) in a 128-bit queue "
+                    "(IQA.DW=0; expected 2 qwords)");
+      }
+      // A 128-bit descriptor in a 256-bit queue is zero-padded (S §6.5.2).
+      words.resize(wide ? 4 : 2, 0);
+    }
+    for (size_t w = 0; w < words.size(); ++w) {
+      absl::Status st = memory_->Write64(base + at + 8 * w, words[w]);
+      if (!st.ok()) return Fail(d.mark, absl::StrCat("queue: ", st.message()));
+    }
+    at = (at + slot) % size;
+  }
+  const uint32_t fsts_before = unit.ReadRegister32(fsts_reg);
+  unit.WriteRegister64(iqt_reg, at);
+  TakeDiagnostics(index, r);
+  QueueStepResult result;
+  result.iqh = unit.ReadRegister64(iqh_reg);
+  result.iqt = unit.ReadRegister64(iqt_reg);
+  result.written = q.descriptors.size();
+  result.processed = ((result.iqh & kQueueOffsetMask) + size - head) % size / slot;
+  const uint32_t fsts = unit.ReadRegister32(fsts_reg);
+  constexpr uint32_t kIqe = 1u << 4, kIce = 1u << 5, kIte = 1u << 6;  // FSTS, S §11.4.7.1
+  const uint32_t raised = fsts & ~fsts_before;
+  if (raised & kIqe) {
+    result.error = "IQE";
+    result.iqei = std::string(
+        QueueErrorCodeName(static_cast<QueueErrorCode>(unit.ReadRegister64(iqercd_reg) & 0xf)));
+  } else if (raised & kIte) {
+    result.error = "ITE";
+  } else if (raised & kIce) {
+    result.error = "ICE";
+  }
+  if ((fsts_before & kIqe) != 0) {
+    r.notes.push_back("FSTS.IQE was already set: the queue stays stopped until software clears it");
+  }
+  if (!regs.global_command().queued_invalidation_enabled()) {
+    r.notes.push_back(absl::StrCat(UnitName(index),
+                                   ": queued invalidation is off (GSTS.QIES=0): nothing is "
+                                   "processed"));
+  }
+  r.queue = std::move(result);
+  return absl::OkStatus();
+}
+
+// Writes one IRTE (S §9.9/§9.10) as software does: a plain memory write, no invalidation.
+absl::Status ScenarioRunner::Impl::IrteStepRun(const IrteStep& i, StepResult& r) {
+  const int index = i.unit.index;
+  RemappingUnit& unit = *units_[index];
+  const uint64_t irta = unit.ReadRegister64(unit.registers().OffsetOf(RegId::kIrta));
+  const uint64_t table = i.table ? i.table->value : irta & ~uint64_t{0xfff};
+  const uint64_t address = table + uint64_t{i.index.value} * IrteCommon::kSizeBytes;
+  absl::StatusOr<std::array<uint64_t, 2>> words =
+      std::visit([](const auto& entry) { return entry.Encode(); }, i.entry);
+  if (!words.ok()) return Fail(i.index.mark, absl::StrCat("irte: ", words.status().message()));
+  const bool posted = std::holds_alternative<PostedIrte>(i.entry);
+  r.what = absl::StrFormat("irte %s %s[%d] at %s = %s %s (%s)", UnitName(index),
+                           i.table ? "table" : "IRTA", i.index.value, Hex(address),
+                           Hex((*words)[0]), Hex((*words)[1]), posted ? "posted" : "remapped");
+  for (int w = 0; w < 2; ++w) {
+    absl::Status st = memory_->Write64(address + 8 * w, (*words)[w]);
+    if (!st.ok()) return Fail(i.index.mark, absl::StrCat("irte: ", st.message()));
+  }
+  if (!i.table) {
+    // IRTA.S (3:0): the table holds 2^(S+1) entries (S §11.4.10.1).
+    const uint64_t entries = uint64_t{2} << (irta & 0xf);
+    if (i.index.value >= entries) {
+      r.notes.push_back(absl::StrFormat(
+          "index %d is beyond the %d entries IRTA.S gives: hardware reports fault 21h for it",
+          i.index.value, entries));
+    }
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 std::string FaultWords(FaultReason reason) {
@@ -563,6 +696,8 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
             c->name, d.condition, FaultReasonJson(d.reason)));
       }
     }
+  }
+  if (r.dma || r.interrupt) {
     if (x.stale) {
       const std::string& want = x.stale->value;
       if (want == "none") {
@@ -579,15 +714,11 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
         }
       }
     } else if (checker_on && !r.stale.empty()) {
-      fail(
-          "no stale cache hit (the invalidation checker found one: software changed a "
-          "structure and did not invalidate, S §6.5)");
+      fail(r.dma ? "no stale cache hit (the invalidation checker found one: software changed a "
+                   "structure and did not invalidate, S §6.5)"
+                 : "no stale cache hit (the invalidation checker found one: software changed an "
+                   "interrupt-remapping table entry and did not invalidate, S §6.5)");
     }
-  }
-  if (r.interrupt && checker_on && !r.stale.empty()) {
-    fail(
-        "no stale cache hit (the invalidation checker found one: software changed an "
-        "interrupt-remapping table entry and did not invalidate, S §6.5)");
   }
   if (r.interrupt) {
     const InterruptStepResult& irq = *r.interrupt;
@@ -689,12 +820,19 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
       break;
     case ActionKind::kRepeat:
       return absl::InternalError("repeat is unrolled by RunSteps");
+    case ActionKind::kQueue:
+      status = QueueStepRun(std::get<QueueStep>(step.action), r);
+      break;
+    case ActionKind::kIrte:
+      status = IrteStepRun(std::get<IrteStep>(step.action), r);
+      break;
   }
   if (timer_) {
     const std::optional<uint64_t> cycles = timer_->EndStep();
     // Software memory accesses and the map builder involve no unit: no hardware cycles.
     const ActionKind k = step.kind();
-    if (k != ActionKind::kMemRead && k != ActionKind::kMemWrite && k != ActionKind::kMap) {
+    if (k != ActionKind::kMemRead && k != ActionKind::kMemWrite && k != ActionKind::kMap &&
+        k != ActionKind::kIrte) {
       r.cycles = cycles;
     }
   }

@@ -26,7 +26,11 @@
 //  * `sid` also takes a raw 16-bit requester id (a number); `interrupt` takes `segment`.
 //  * `expect: {fault: R}` is short for `expect: {fault: {reason: R}}`.
 //  * `check_invalidation:` (platform or unit) turns on the unit's invalidation checker, and
-//    `expect: {stale: iotlb}` on a dma says the checker must report a stale hit there.
+//    `expect: {stale: iotlb}` on a dma or interrupt says the checker must report a stale hit
+//    there.
+//  * `queue` steps (QueueStep): invalidation descriptors, raw or typed, written at the unit's
+//    queue tail (IQA/IQT) and submitted by an IQT write; `irte` steps (IrteStep): a remapped or
+//    posted IRTE written into an interrupt-remapping table.
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 
@@ -39,6 +43,8 @@
 #include "absl/strings/string_view.h"
 #include "model/acpi/dmar.h"
 #include "model/fault/fault_reason.h"
+#include "model/interrupt/irte.h"
+#include "model/invalidation/descriptors.h"
 #include "model/structs/ids.h"
 
 namespace vtd::scenario {
@@ -264,6 +270,34 @@ struct EnableStep {
   std::optional<Located<uint64_t>> root;
 };
 
+// One descriptor of a `queue` step: raw qwords (2 for a 128-bit descriptor, 4 for 256-bit), or
+// a typed descriptor encoded with the queue's width when the step runs (EncodeDescriptor).
+struct QueueDescriptor {
+  std::vector<uint64_t> raw;                    // when !typed
+  std::optional<InvalidationDescriptor> typed;  // from context/iotlb/dev_tlb/iec/wait
+  std::string kind;                             // the key as written ("raw", "iotlb", ...)
+  SourceMark mark;
+};
+
+// `queue` (extension): software submitting descriptors to the invalidation queue (S §6.5.2):
+// each descriptor is written at the queue's tail (IQA base, IQA.DW width, IQA.QS size; the tail
+// wraps to the base), then IQT is written once with the new tail, so the unit processes them
+// during the step exactly as for an `mmio_write` of IQT.
+struct QueueStep {
+  UnitRef unit;
+  std::vector<QueueDescriptor> descriptors;
+};
+
+// `irte` (extension): writes one interrupt-remapping table entry (S §9.9 remapped, §9.10
+// posted) at `index` of `table` (default: the table the unit's IRTA register names when the
+// step runs). Software memory write: no cache is invalidated.
+struct IrteStep {
+  UnitRef unit;
+  std::optional<Located<uint64_t>> table;  // 4 KiB aligned
+  Located<uint32_t> index;                 // 0..65535
+  std::variant<RemappedIrte, PostedIrte> entry;
+};
+
 struct Step;
 
 // `repeat` (extension): `steps` run `count` times; on iteration i (from 0) every address field
@@ -309,8 +343,9 @@ struct Expect {
   std::optional<FaultExpectation> fault;   // dma, interrupt
   std::optional<InterruptExpectation> interrupt;
   std::optional<PostedExpectation> posted;
-  // dma (extension): what the invalidation checker reports for this request: "any" (some
-  // stale cache hit), "none", or a cache name ("iotlb", "context", "psc_pde", ...).
+  // dma and interrupt (extension): what the invalidation checker reports for this request:
+  // "any" (some stale cache hit), "none", or a cache name ("iotlb", "context", "psc_pde",
+  // "interrupt_entry", ...).
   std::optional<Located<std::string>> stale;
   std::optional<Located<uint64_t>> cycles;  // any step
   std::optional<Located<uint64_t>> cycles_max;
@@ -329,12 +364,15 @@ enum class ActionKind : uint8_t {
   kMap,
   kEnable,
   kRepeat,
+  kQueue,
+  kIrte,
 };
 // Alternatives in ActionKind order.
 using Action = std::variant<MmioWrite, MmioRead, MemWrite, MemRead, Dma, Interrupt, MapStep,
-                            EnableStep, RepeatStep>;
+                            EnableStep, RepeatStep, QueueStep, IrteStep>;
 
-// The action's key in the file and in JSON output: "mmio_write", ..., "repeat".
+// The action's key in the file and in JSON output: "mmio_write", ..., "repeat", "queue",
+// "irte".
 absl::string_view ActionKindName(ActionKind kind);
 
 struct Step {

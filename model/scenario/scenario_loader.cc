@@ -65,9 +65,9 @@ absl::string_view AddressTypeName(AddressType at) {
 
 namespace {
 
-constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write",
-                                              "mem_read",   "dma",       "interrupt",
-                                              "map",        "enable",    "repeat"};
+constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write", "mem_read",
+                                              "dma",        "interrupt", "map",       "enable",
+                                              "repeat",     "queue",     "irte"};
 static_assert(std::size(kActionNames) == std::variant_size_v<Action>);
 
 }  // namespace
@@ -464,6 +464,10 @@ class Loader {
   std::optional<MapStep> ParseMap(const Entry& e);
   std::optional<EnableStep> ParseEnable(const Entry& e);
   std::optional<RepeatStep> ParseRepeat(const Entry& e);
+  std::optional<QueueStep> ParseQueue(const Entry& e);
+  std::optional<QueueDescriptor> ParseQueueDescriptor(const YAML::Node& node,
+                                                      const std::string& path);
+  std::optional<IrteStep> ParseIrte(const Entry& e);
   std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits);
 
   // ---- checks that need the platform ----
@@ -1642,6 +1646,12 @@ std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string&
     case ActionKind::kRepeat:
       take(ParseRepeat(*action));
       break;
+    case ActionKind::kQueue:
+      take(ParseQueue(*action));
+      break;
+    case ActionKind::kIrte:
+      take(ParseIrte(*action));
+      break;
   }
   if (const Entry* e = f.Find("expect")) {
     if (static_cast<ActionKind>(kind) == ActionKind::kRepeat) {
@@ -2192,6 +2202,313 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
   return r;
 }
 
+// ---- queue and irte (extensions) ----
+
+constexpr absl::string_view kQueueKeys[] = {"unit", "descriptors"};
+constexpr absl::string_view kDescriptorKinds[] = {"raw",     "context", "iotlb",
+                                                  "dev_tlb", "iec",     "wait"};
+
+std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
+  Fields f(*this, e.value, e.path, kQueueKeys, "a map {unit, descriptors}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  QueueStep q;
+  if (auto unit = Unit(f.Find("unit"), f.mark())) q.unit = *unit;
+  if (const Entry* d = f.Require("descriptors", "a list of descriptors")) {
+    if (!d->value.IsSequence() || d->value.size() == 0) {
+      Error(d->mark(), d->path,
+            absl::StrCat("expected a non-empty list of descriptors (each one of: ",
+                         JoinKeys(kDescriptorKinds), "), got ", Describe(d->value)));
+    } else {
+      int i = 0;
+      for (const YAML::Node& node : d->value) {
+        if (auto desc = ParseQueueDescriptor(node, absl::StrFormat("%s[%d]", d->path, i))) {
+          q.descriptors.push_back(std::move(*desc));
+        }
+        ++i;
+      }
+    }
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return q;
+}
+
+std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& node,
+                                                            const std::string& path) {
+  Fields outer(*this, node, path, kDescriptorKinds,
+               "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec or wait)");
+  if (!outer.ok()) return std::nullopt;
+  if (outer.entries().size() != 1) {
+    if (outer.entries().size() > 1) {
+      Error(outer.entries()[1].key_mark, path,
+            absl::StrFormat("descriptor has two kinds, '%s' and '%s' (expected exactly one of: %s)",
+                            outer.entries()[0].key, outer.entries()[1].key,
+                            JoinKeys(kDescriptorKinds)));
+    } else if (node.size() == 0) {
+      Error(
+          outer.mark(), path,
+          absl::StrCat("descriptor is empty (expected one of: ", JoinKeys(kDescriptorKinds), ")"));
+    }
+    return std::nullopt;
+  }
+  const Entry& e = outer.entries()[0];
+  const size_t errors_before = errors_.size();
+  QueueDescriptor q;
+  q.kind = e.key;
+  q.mark = e.key_mark;
+  if (e.key == "raw") {
+    if (!e.value.IsSequence() || (e.value.size() != 2 && e.value.size() != 4)) {
+      Error(e.mark(), e.path,
+            absl::StrCat("expected a list of 2 qwords (128-bit descriptor) or 4 (256-bit), got ",
+                         e.value.IsSequence() ? absl::StrCat(e.value.size(), " qwords")
+                                              : Describe(e.value)));
+      return std::nullopt;
+    }
+    int i = 0;
+    for (const YAML::Node& w : e.value) {
+      Entry word{e.key, MarkOf(w), w, absl::StrFormat("%s[%d]", e.path, i++)};
+      if (auto n = Number(word, ~uint64_t{0})) q.raw.push_back(n->value);
+    }
+    if (errors_.size() != errors_before) return std::nullopt;
+    return q;
+  }
+  // Typed: `granularity` words and numbers checked against the descriptor's field widths.
+  auto number = [&](const Fields& f, absl::string_view key, uint64_t max, uint64_t fallback = 0) {
+    if (const Entry* x = f.Find(key)) {
+      if (auto n = Number(*x, max)) return n->value;
+    }
+    return fallback;
+  };
+  auto flag = [&](const Fields& f, absl::string_view key) {
+    if (const Entry* x = f.Find(key)) {
+      if (auto b = Bool(*x)) return b->value;
+    }
+    return false;
+  };
+  auto granularity = [&](const Fields& f, absl::Span<const std::pair<absl::string_view, int>> g,
+                         int fallback) {
+    if (const Entry* x = f.Find("granularity")) {
+      if (auto c = Choice(*x, g)) return c->value;
+    }
+    return fallback;
+  };
+  auto address = [&](const Fields& f, absl::string_view key, uint64_t align,
+                     absl::string_view why) {
+    if (const Entry* x = f.Find(key)) {
+      if (auto n = Number(*x, ~uint64_t{0})) {
+        if (n->value % align != 0) {
+          Error(n->mark, x->path,
+                absl::StrFormat("%s is not %d-byte aligned (expected %s)", Hex(n->value), align,
+                                why));
+        }
+        return n->value;
+      }
+    }
+    return uint64_t{0};
+  };
+  if (e.key == "context") {
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "sid", "fm"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {
+        {"global", 1}, {"domain", 2}, {"device", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, sid, fm}");
+    if (!f.ok()) return std::nullopt;
+    ContextCacheInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 1));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    if (const Entry* x = f.Find("sid")) {
+      if (auto sid = Requester(x->value, x->path)) d.sid = sid->value.value();
+    }
+    d.function_mask = static_cast<uint8_t>(number(f, "fm", 3));
+    q.typed = d;
+  } else if (e.key == "iotlb") {
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "addr", "am",
+                                                  "ih",          "dr",  "dw"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {
+        {"global", 1}, {"domain", 2}, {"page", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, addr, am, ih, dr, dw}");
+    if (!f.ok()) return std::nullopt;
+    IotlbInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 1));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned page address");
+    d.address_mask = static_cast<uint8_t>(number(f, "am", 63));
+    d.invalidation_hint = flag(f, "ih");
+    d.drain_reads = flag(f, "dr");
+    d.drain_writes = flag(f, "dw");
+    q.typed = d;
+  } else if (e.key == "dev_tlb") {
+    static constexpr absl::string_view kKeys[] = {"sid", "addr", "size", "mip", "pfsid"};
+    Fields f(*this, e.value, e.path, kKeys, "a map {sid, addr, size, mip, pfsid}");
+    if (!f.ok()) return std::nullopt;
+    DeviceTlbInvalidateDescriptor d;
+    if (const Entry* x = f.Require("sid", "the endpoint's requester \"bb:dd.f\"")) {
+      if (auto sid = Requester(x->value, x->path)) d.sid = sid->value.value();
+    }
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned address");
+    d.size = flag(f, "size");
+    d.max_invs_pending = static_cast<uint8_t>(number(f, "mip", 31));
+    if (const Entry* x = f.Find("pfsid")) {
+      if (auto sid = Requester(x->value, x->path)) d.pfsid = sid->value.value();
+    }
+    q.typed = d;
+  } else if (e.key == "iec") {
+    static constexpr absl::string_view kKeys[] = {"granularity", "index", "im"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {{"global", 0}, {"index", 1}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, index, im}");
+    if (!f.ok()) return std::nullopt;
+    InterruptEntryCacheInvalidateDescriptor d;
+    d.index_selective = granularity(f, kG, 0) == 1;
+    d.index = static_cast<uint16_t>(number(f, "index", 0xffff));
+    d.index_mask = static_cast<uint8_t>(number(f, "im", 31));
+    q.typed = d;
+  } else {  // wait
+    static constexpr absl::string_view kKeys[] = {"status_addr", "status_data", "if",
+                                                  "sw",          "fn",          "pd"};
+    Fields f(*this, e.value, e.path, kKeys, "a map {status_addr, status_data, if, sw, fn, pd}");
+    if (!f.ok()) return std::nullopt;
+    InvalidationWaitDescriptor d;
+    d.status_address = address(f, "status_addr", 4, "a dword-aligned status address");
+    d.status_data = static_cast<uint32_t>(number(f, "status_data", 0xffffffff));
+    d.interrupt_flag = flag(f, "if");
+    d.status_write = flag(f, "sw");
+    d.fence = flag(f, "fn");
+    d.page_request_drain = flag(f, "pd");
+    if (d.status_write && !f.Has("status_addr")) {
+      Error(f.mark(), e.path, "'sw: true' needs a 'status_addr' to write the status data to");
+    }
+    q.typed = d;
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  // Encode now once, so a value the encoder refuses is reported here, with its place.
+  absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, 128);
+  if (!words.ok()) {
+    Error(e.mark(), e.path, words.status().message());
+    return std::nullopt;
+  }
+  return q;
+}
+
+constexpr absl::string_view kIrteKeys[] = {"unit",  "table", "index", "present", "fpd",   "vector",
+                                           "dest",  "xapic", "dm",    "rh",      "tm",    "dlm",
+                                           "avail", "svt",   "sq",    "sid",     "posted"};
+
+std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
+  Fields f(*this, e.value, e.path, kIrteKeys, "a map {index, vector, dest, sid, ...}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  IrteStep irte;
+  if (auto unit = Unit(f.Find("unit"), f.mark())) irte.unit = *unit;
+  if (const Entry* t = f.Find("table")) {
+    if (auto n = Number(*t, ~uint64_t{0})) {
+      if (n->value % 4096 != 0) {
+        Error(n->mark, t->path,
+              absl::StrFormat("%s is not 4 KiB aligned (expected an interrupt-remapping table "
+                              "address, S §11.4.10.1)",
+                              Hex(n->value)));
+      }
+      irte.table = *n;
+    }
+  }
+  if (const Entry* i = f.Require("index", "the interrupt index, 0 to 65535")) {
+    if (auto n = Number(*i, 0xffff)) irte.index = {static_cast<uint32_t>(n->value), n->mark};
+  }
+  auto flag = [&](absl::string_view key, bool fallback) {
+    if (const Entry* x = f.Find(key)) {
+      if (auto b = Bool(*x)) return b->value;
+    }
+    return fallback;
+  };
+  SourceValidation source;
+  static constexpr std::pair<absl::string_view, int> kSvt[] = {
+      {"none", 0}, {"rid", 1}, {"requester", 1}, {"bus", 2}};
+  if (const Entry* x = f.Find("svt")) {
+    if (auto c = Choice(*x, kSvt, /*numbers_too=*/true, 3)) source.svt = c->value;
+  }
+  if (const Entry* x = f.Find("sq")) {
+    if (auto n = Number(*x, 3)) source.sq = static_cast<uint8_t>(n->value);
+  }
+  if (const Entry* x = f.Find("sid")) {
+    if (auto sid = Requester(x->value, x->path)) source.sid = sid->value.value();
+    if (!f.Has("svt")) source.svt = 1;  // a sid alone means "only this requester"
+  }
+  const bool present = flag("present", true);
+  const bool fpd = flag("fpd", false);
+  uint8_t avail = 0;
+  if (const Entry* x = f.Find("avail")) {
+    if (auto n = Number(*x, 15)) avail = static_cast<uint8_t>(n->value);
+  }
+  if (const Entry* p = f.Find("posted")) {
+    for (absl::string_view k : {"vector", "dest", "xapic", "dm", "rh", "tm", "dlm"}) {
+      if (const Entry* x = f.Find(k)) {
+        Error(x->key_mark, e.path,
+              absl::StrFormat("'%s' does not apply to a posted IRTE (expected the posted "
+                              "format's fields in 'posted: {pda, vector, urg}', S §9.10)",
+                              k));
+      }
+    }
+    static constexpr absl::string_view kPostedKeys[] = {"pda", "vector", "urg"};
+    Fields pf(*this, p->value, p->path, kPostedKeys, "a map {pda, vector, urg}");
+    PostedIrte posted;
+    posted.present = present;
+    posted.fpd = fpd;
+    posted.avail = avail;
+    posted.source = source;
+    if (pf.ok()) {
+      if (const Entry* a = pf.Require("pda", "the posted-interrupt descriptor address")) {
+        if (auto n = Number(*a, ~uint64_t{0})) {
+          if (n->value % 64 != 0) {
+            Error(n->mark, a->path,
+                  absl::StrCat(Hex(n->value),
+                               " is not 64-byte aligned (expected a posted-interrupt descriptor "
+                               "address)"));
+          }
+          posted.descriptor_address = n->value;
+        }
+      }
+      if (const Entry* v = pf.Require("vector", "the virtual vector, 0 to 255")) {
+        if (auto n = Number(*v, 0xff)) posted.virtual_vector = static_cast<uint8_t>(n->value);
+      }
+      if (const Entry* u = pf.Find("urg")) {
+        if (auto b = Bool(*u)) posted.urgent = b->value;
+      }
+    }
+    irte.entry = posted;
+  } else {
+    RemappedIrte r;
+    r.present = present;
+    r.fpd = fpd;
+    r.avail = avail;
+    r.source = source;
+    if (const Entry* v = f.Require("vector", "the vector, 0 to 255 (or 'posted: {...}')")) {
+      if (auto n = Number(*v, 0xff)) r.vector = static_cast<uint8_t>(n->value);
+    }
+    const bool xapic = flag("xapic", false);
+    if (const Entry* d = f.Find("dest")) {
+      if (auto n = Number(*d, xapic ? 0xff : 0xffffffff)) {
+        r.destination = RemappedIrte::DestinationField(static_cast<uint32_t>(n->value), !xapic);
+      }
+    }
+    static constexpr std::pair<absl::string_view, int> kDm[] = {{"physical", 0}, {"logical", 1}};
+    static constexpr std::pair<absl::string_view, int> kTm[] = {{"edge", 0}, {"level", 1}};
+    static constexpr std::pair<absl::string_view, int> kDlm[] = {
+        {"fixed", 0}, {"lowest", 1}, {"lowest_priority", 1}, {"smi", 2},
+        {"nmi", 4},   {"init", 5},   {"extint", 7}};
+    if (const Entry* x = f.Find("dm")) {
+      if (auto c = Choice(*x, kDm, true, 1)) r.logical_destination = c->value == 1;
+    }
+    if (const Entry* x = f.Find("tm")) {
+      if (auto c = Choice(*x, kTm, true, 1)) r.level_triggered = c->value == 1;
+    }
+    if (const Entry* x = f.Find("dlm")) {
+      if (auto c = Choice(*x, kDlm, true, 7)) r.delivery_mode = static_cast<uint8_t>(c->value);
+    }
+    r.redirection_hint = flag("rh", false);
+    irte.entry = r;
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return irte;
+}
+
 constexpr absl::string_view kExpectKeys[] = {
     "value",         "mask",      "hpa",    "fault",  "vector",     "dest", "trigger",
     "delivery_mode", "dest_mode", "posted", "cycles", "cycles_max", "stale"};
@@ -2210,7 +2527,8 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       applicable = {"hpa", "fault", "stale"};
       break;
     case ActionKind::kInterrupt:
-      applicable = {"vector", "dest", "trigger", "delivery_mode", "dest_mode", "posted", "fault"};
+      applicable = {"vector",    "dest",   "trigger", "delivery_mode",
+                    "dest_mode", "posted", "fault",   "stale"};
       break;
     default:
       break;

@@ -82,6 +82,8 @@ struct Setup {
   }
 };
 
+// The by-value form (`DmaOutcome out = unit->Dma(request)`): one outcome constructed and
+// destroyed per request.
 void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
   Setup s(caches, pages);
   size_t i = 0;
@@ -93,6 +95,26 @@ void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The out-parameter form (`unit->Dma(request, &out)`): one outcome reused for every request.
+void RunOutParam(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
+  Setup s(caches, pages);
+  DmaOutcome out;
+  size_t i = 0;
+  for (auto _ : state) {
+    s.unit->Dma(s.requests[i], &out);
+    benchmark::DoNotOptimize(out.result.translation->hpa);
+    if (++i == s.requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+UnitCacheConfig NoCaches() {
+  UnitCacheConfig none;
+  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
+      CacheGeometry{};
+  return none;
+}
+
 void BM_UnitIotlbHit(benchmark::State& state) { Run(state, UnitCacheConfig{}, 1); }
 BENCHMARK(BM_UnitIotlbHit);
 
@@ -100,13 +122,22 @@ BENCHMARK(BM_UnitIotlbHit);
 void BM_UnitIotlbHit64Pages(benchmark::State& state) { Run(state, UnitCacheConfig{}, 64); }
 BENCHMARK(BM_UnitIotlbHit64Pages);
 
-void BM_UnitColdWalkNoCaches(benchmark::State& state) {
-  UnitCacheConfig none;
-  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
-      CacheGeometry{};
-  Run(state, none, 256);
-}
+void BM_UnitColdWalkNoCaches(benchmark::State& state) { Run(state, NoCaches(), 256); }
 BENCHMARK(BM_UnitColdWalkNoCaches);
+
+// The same three with the out-parameter Dma.
+void BM_UnitIotlbHitOutParam(benchmark::State& state) { RunOutParam(state, UnitCacheConfig{}, 1); }
+BENCHMARK(BM_UnitIotlbHitOutParam);
+
+void BM_UnitIotlbHit64PagesOutParam(benchmark::State& state) {
+  RunOutParam(state, UnitCacheConfig{}, 64);
+}
+BENCHMARK(BM_UnitIotlbHit64PagesOutParam);
+
+void BM_UnitColdWalkNoCachesOutParam(benchmark::State& state) {
+  RunOutParam(state, NoCaches(), 256);
+}
+BENCHMARK(BM_UnitColdWalkNoCachesOutParam);
 
 void BM_UnitWalk4LevelContextCached(benchmark::State& state) {
   UnitCacheConfig caches;

@@ -111,6 +111,24 @@ class SetAssociativeCache {
     return &*slots_[slot].entry;
   }
 
+  // Looks for `key` and, only if it is present, counts the lookup as a hit and updates
+  // recency (the caller counts a miss with CountMiss once every candidate key missed): one
+  // counted lookup over several candidate keys, searching each set once.
+  const Entry* LookupIfPresent(const Key& key, uint64_t set_index) {
+    if (sets_ == 0) return nullptr;
+    const int slot = FindSlot(key, set_index);
+    if (slot < 0) return nullptr;
+    ++counters_.lookups;
+    ++counters_.hits;
+    slots_[slot].last_use = ++clock_;
+    return &*slots_[slot].entry;
+  }
+  // Counts one lookup that missed (the counterpart of LookupIfPresent).
+  void CountMiss() {
+    ++counters_.lookups;
+    ++counters_.misses;
+  }
+
   // Inserts or replaces `key`. Returns the entry it evicted, if a valid different one was.
   std::optional<Entry> Fill(const Key& key, uint64_t set_index, Value value, uint64_t fill_stamp) {
     if (sets_ == 0) return std::nullopt;

@@ -50,15 +50,17 @@ const Iotlb::Entry* Iotlb::Probe(uint16_t did, uint64_t address, uint32_t leaf_l
 
 const Iotlb::Entry* Iotlb::Lookup(uint16_t did, uint64_t address, uint32_t leaf_levels,
                                   IotlbKey* key) {
-  // Find the size without counting, then count exactly one lookup (hardware looks all
-  // sizes up in parallel).
-  IotlbKey found;
-  if (Probe(did, address, leaf_levels, &found) != nullptr) {
-    if (key != nullptr) *key = found;
-    return cache_.Lookup(found, found.page);
+  // Exactly one counted lookup (hardware looks all sizes up in parallel): the first size
+  // present counts as the hit, and a miss is counted once after every size missed.
+  for (int level = 1; level <= 3; ++level) {
+    if ((leaf_levels & (1u << level)) == 0) continue;
+    const IotlbKey k = KeyFor(did, address, level);
+    if (const Entry* e = cache_.LookupIfPresent(k, k.page)) {
+      if (key != nullptr) *key = k;
+      return e;
+    }
   }
-  const IotlbKey k = KeyFor(did, address, 1);
-  cache_.Lookup(k, k.page);  // counts the miss
+  cache_.CountMiss();
   return nullptr;
 }
 

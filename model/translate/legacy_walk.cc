@@ -222,35 +222,46 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
     const bool ok =
         FetchEntry(memory, config.haw, address, 1,
                    {MemoryAccessKind::kSecondStageEntry, static_cast<int8_t>(level)}, &raw);
-    const SecondStagePte pte = SecondStagePte::Decode(raw);
     if (trace != nullptr) {
       const int shift = LevelShift(level);
       AddStep(trace, kSsLevelNames[level], level, index, "iova", {shift + 8, shift}, address,
-              ok ? &raw : nullptr, 1, ok ? pte.ToJson(level) : Json::MakeObject());
+              ok ? &raw : nullptr, 1,
+              ok ? SecondStagePte::Decode(raw).ToJson(level) : Json::MakeObject());
     }
     if (!ok) return MakeFault(level == top_level ? "LCT.4.3" : "LSS.1", request, fpd);
     result.records[result.record_count++] = {level, index, address, raw};
     result.level = level;
-    result.leaf = pte;
-    if (!pte.present()) {  // R=W=0: not present, the walk cannot continue
+    // Only the fields the walk needs are extracted per level; the full decode is made once,
+    // for the last entry read (result.leaf), where the walk stops.
+    const bool pte_read = SecondStagePte::kRead.Get(raw) != 0;
+    const bool pte_write = SecondStagePte::kWrite.Get(raw) != 0;
+    if (!pte_read && !pte_write) {  // R=W=0: not present, the walk cannot continue
+      result.leaf = SecondStagePte::Decode(raw);
       result.read = result.write = false;
       return result;
     }
     if (SecondStagePte::ReservedBits(raw, level, format) != 0) {
       return MakeFault("LSS.2", request, fpd);
     }
-    read = read && pte.read;
-    write = write && pte.write;
+    read = read && pte_read;
+    write = write && pte_write;
     result.read = read;
     result.write = write;
-    if ((needs.read && !read) || (needs.write && !write)) return result;
-    if (pte.IsLeaf(level)) {
-      result.complete = true;
-      result.page_size = LevelPageSize(level);
-      result.page_base = pte.address & ~(result.page_size - 1);
+    if ((needs.read && !read) || (needs.write && !write)) {
+      result.leaf = SecondStagePte::Decode(raw);
       return result;
     }
-    table = pte.address;
+    const uint64_t pte_address = SecondStagePte::kAddress.InPlace(raw);
+    const bool leaf =
+        level == 1 || ((level == 2 || level == 3) && SecondStagePte::kPageSize.Get(raw) != 0);
+    if (leaf) {  // SecondStagePte::IsLeaf
+      result.leaf = SecondStagePte::Decode(raw);
+      result.complete = true;
+      result.page_size = LevelPageSize(level);
+      result.page_base = pte_address & ~(result.page_size - 1);
+      return result;
+    }
+    table = pte_address;
   }
   return result;  // start.level < 1: nothing walked
 }
@@ -332,12 +343,28 @@ std::optional<TranslateResult> PrepareSecondStage(const WalkConfig& config, cons
 }
 
 void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
-                           const DmaRequest& request, const SsPlan& plan, const SsWalkResult& w,
+                           const DmaRequest& request, const SsPlan& plan, const SsWalkResult& walk,
                            TranslateResult* out) {
+  FinishSecondStageInto(config, ce, request, plan,
+                        SsLeafView{walk.complete, walk.read, walk.level, walk.write, walk.page_base,
+                                   walk.page_size, &walk.leaf},
+                        out);
+}
+
+void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
+                           const DmaRequest& request, const SsPlan& plan, const SsLeafView& w,
+                           TranslateResult* out) {
+  const SecondStagePte& leaf = *w.leaf;
   const bool fpd = ce.fpd;
   const bool ats = request.type == RequestType::kTranslation;
-  const SsNeeds needs = plan.needs;
-  Translation t = BaseTranslation(ce);
+  const bool needs_read = plan.needs.read;
+  const bool needs_write = plan.needs.write;
+  // Built in place in `*out` (field by field, no temporary Translation copied in: on the
+  // IOTLB-hit path a whole-struct copy of freshly written bytes stalls store forwarding).
+  Translation& t = out->translation.emplace();
+  t.did = ce.did;  // BaseTranslation(ce)
+  t.fpd = ce.fpd;
+  t.tt = ce.translation_type();
   t.levels = plan.levels;
   t.leaf_level = w.level;
   t.read = w.read;
@@ -346,17 +373,17 @@ void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
     t.page_size = w.page_size;
     t.page_base = w.page_base;
     t.hpa = w.page_base | (request.address & (w.page_size - 1));
-    t.snoop = config.snoop_control && w.leaf.snoop;
-    t.emt = w.leaf.emt;
-    t.ipat = w.leaf.ipat;
-    t.transient_mapping = config.bit62 == SsBit62::kTransientMapping && w.leaf.bit62;
+    t.snoop = config.snoop_control && leaf.snoop;
+    t.emt = leaf.emt;
+    t.ipat = leaf.ipat;
+    t.transient_mapping = config.bit62 == SsBit62::kTransientMapping && leaf.bit62;
   }
 
   if (!ats) {
     // Missing permission somewhere on the path (or R=W=0). A complete walk result from an
     // IOTLB entry carries the page's permissions, which may lack what this request needs.
-    const bool lacks_read = needs.read && !w.read;
-    const bool lacks_write = needs.write && !w.write;
+    const bool lacks_read = needs_read && !w.read;
+    const bool lacks_write = needs_write && !w.write;
     if (!w.complete || lacks_read || lacks_write) {
       // Atomics check read first.
       *out = FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd));
@@ -367,7 +394,6 @@ void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
       return;
     }
     out->completion = Completion::kSuccess;
-    out->translation = t;
     return;
   }
 
@@ -381,19 +407,17 @@ void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& ce,
   const bool lacks_read = !t.read;
   const bool lacks_write = !plan.honour_nw && !t.write;
   if (lacks_read || lacks_write) {
-    *out = FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd), t);
+    const Translation effective = t;  // *out is overwritten below
+    *out = FaultResult(MakeFault(lacks_read ? "LGN.3" : "LGN.2", request, fpd), effective);
     return;
   }
-  TranslateResult& result = *out;
-  result.completion = Completion::kSuccess;
-  result.translation = t;
-  AtsCompletion c;
+  out->completion = Completion::kSuccess;
+  AtsCompletion& c = out->ats.emplace();
   c.address = t.page_base;
   c.size = t.page_size;
   c.read = t.read;
   c.write = t.write;
   c.no_snoop = t.snoop;
-  result.ats = c;
 }
 
 TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& ce,

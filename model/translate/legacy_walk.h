@@ -206,6 +206,22 @@ TranslateResult FinishSecondStage(const WalkConfig& config, const ContextEntry& 
 void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& context,
                            const DmaRequest& request, const SsPlan& plan, const SsWalkResult& walk,
                            TranslateResult* out);
+// What FinishSecondStage reads of a walk result: an IOTLB hit supplies it from its entry
+// without filling a whole SsWalkResult.
+// (R and W are kept apart on purpose: GCC merges stores to adjacent bools built from
+// separate loads into a 16-bit value assembled on the stack, a store-forwarding stall.)
+struct SsLeafView {
+  bool complete = false;
+  bool read = false;
+  int level = 0;
+  bool write = false;
+  uint64_t page_base = 0;
+  uint64_t page_size = 0;
+  const SecondStagePte* leaf = nullptr;  // the last entry read, decoded (non-null)
+};
+void FinishSecondStageInto(const WalkConfig& config, const ContextEntry& context,
+                           const DmaRequest& request, const SsPlan& plan, const SsLeafView& walk,
+                           TranslateResult* out);
 
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
                                      const LegacyContext& context, const DmaRequest& request,

@@ -102,6 +102,7 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
         PagingStructureCache::Create(level, *psc_geometry[level]);
     if (!psc.ok()) return wrap(psc.status());
     unit->psc_[level] = *std::move(psc);
+    unit->any_psc_enabled_ |= psc_geometry[level]->entries > 0;
   }
   if (absl::Status s = unit->InitInterruptRemapping(); !s.ok()) return wrap(s);
   return unit;
@@ -409,16 +410,37 @@ void RemappingUnit::InvalidateAllCaches() {
 // ---------------------------------------------------------------------------------------
 // DMA.
 
+void DmaOutcome::Clear() {
+  result.completion = Completion::kUnsupportedRequest;
+  result.translation.reset();
+  result.ats.reset();
+  result.fault.reset();
+  blocked = false;
+  recorded = false;
+  fault_record.reset();
+  blocked_by = {};
+  if (!trace.empty()) trace.clear();
+  if (!cache_lookups.empty()) cache_lookups.clear();
+  if (!stale.empty()) stale.clear();
+  interrupt_message.reset();
+  if (!status.ok()) status = absl::OkStatus();
+}
+
 DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& options) {
   DmaOutcome out;
-  ++request_count_;
-  for (UnitObserver* o : observers_) o->OnRequestBegin();
-  DmaTranslate(request, options, out);
-  for (UnitObserver* o : observers_) o->OnRequestEnd();
+  Dma(request, &out, options);
   return out;
 }
 
-void RemappingUnit::NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
+void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options) {
+  out->Clear();
+  ++request_count_;
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
+  DmaTranslate(request, options, *out);
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
+}
+
+void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
                                DmaOutcome& out) {
   CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
   if (record) out.cache_lookups.push_back(event);
@@ -456,10 +478,8 @@ void RemappingUnit::AfterResult(DmaOutcome& out) {
   }
 }
 
-void RemappingUnit::CheckProtectedMemory(const DmaRequest& request, bool remapped,
-                                         DmaOutcome& out) {
+void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, DmaOutcome& out) {
   if (out.blocked || !out.result.translation.has_value()) return;
-  if (remapped && !config_.pmr_blocks_remapped_requests) return;
   if (request.type == RequestType::kTranslation) return;  // no data access
   const uint64_t pmen = registers_->Get(RegId::kPmen);
   if (kPmenEpm.Get(pmen) == 0) return;
@@ -524,12 +544,11 @@ void RemappingUnit::FillPagingStructureCaches(uint16_t did, uint64_t address,
   // Every record but the last is a present non-leaf entry the walk went through.
   for (int i = 0; i + 1 < walk.record_count; ++i) {
     const SsLevelRecord& rec = walk.records[i];
-    const SecondStagePte pte = SecondStagePte::Decode(rec.raw);
-    read = read && pte.read;
-    write = write && pte.write;
+    read = read && SecondStagePte::kRead.Get(rec.raw) != 0;
+    write = write && SecondStagePte::kWrite.Get(rec.raw) != 0;
     if (rec.level < 2 || rec.level > 5) continue;
     PscEntry entry;
-    entry.next_table = pte.address;
+    entry.next_table = SecondStagePte::kAddress.InPlace(rec.raw);
     entry.read = read;
     entry.write = write;
     entry.entry = CachedEntryRef{rec.level, rec.entry_address, rec.raw};
@@ -570,21 +589,27 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     out.blocked_by = "invalid_request";
     return;
   }
-  if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
-    Complete(FaultResult(*std::move(fault)), out);
-    return;
+  // The common case (legacy root table, no PASID, SSIRWE clear) passes CheckRootTableMode
+  // without a call.
+  if (walk_config_.ttm() != 0 || request.pasid.has_value() || walk_config_.ssirwe()) {
+    if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
+      Complete(FaultResult(*std::move(fault)), out);
+      return;
+    }
   }
 
   // Context cache (S §6.2.1), then the root and context tables.
   const SourceId sid = request.source_id;
-  ContextEntry ce;
+  // The governing context entry: the cached one on a hit (no copy), else the walked one.
+  std::optional<ContextEntry> walked_entry;
+  const ContextEntry* ce_ptr = nullptr;
   const ContextCache::Entry* context_hit = context_cache_.Lookup(sid);
   NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
   if (context_hit != nullptr) {
     if (check) CheckContextEntry(sid, *context_hit, out);
-    ce = context_hit->value.entry;
-    if (!ce.present) {  // a caching-mode not-present entry
-      Complete(FaultResult(MakeFault("LCT.2", request, ce.fpd)), out);
+    ce_ptr = &context_hit->value.entry;
+    if (!ce_ptr->present) {  // a caching-mode not-present entry
+      Complete(FaultResult(MakeFault("LCT.2", request, ce_ptr->fpd)), out);
       return;
     }
   } else {
@@ -608,8 +633,9 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
                         ContextCacheEntry{lc.entry, lc.root_entry_address, lc.context_entry_address,
                                           lc.root_raw, lc.context_raw},
                         request_count_);
-    ce = lc.entry;
+    ce_ptr = &walked_entry.emplace(lc.entry);
   }
+  const ContextEntry& ce = *ce_ptr;
 
   SsPlan plan;
   if (std::optional<TranslateResult> early = PrepareSecondStage(walk_config_, ce, request, &plan)) {
@@ -639,16 +665,10 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers (model choice).
     const bool lacks = (plan.needs.read && !v.read) || (plan.needs.write && !v.write);
     if (caching_mode || (v.present && !lacks)) {
-      // A reused scratch result: SsWalkResult is large, and only these fields matter to
-      // FinishSecondStage.
-      SsWalkResult& w = iotlb_hit_walk_;
-      w.complete = v.present;
-      w.level = key.leaf_level;
-      w.read = v.read;
-      w.write = v.write;
-      w.leaf = v.leaf;
-      w.page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
-      w.page_base = v.page_base;
+      // The cached leaf as the walk's result would be (complete, full path permissions).
+      const SsLeafView w{v.present, v.read,      key.leaf_level,
+                         v.write,   v.page_base, uint64_t{1} << Iotlb::PageShift(key.leaf_level),
+                         &v.leaf};
       FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);
       AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
@@ -681,9 +701,10 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     return;
   }
   const SsWalkResult& w = walk.value();
-  FillPagingStructureCaches(did, request.address, start, w);
-  const bool not_present = !w.complete && w.record_count > 0 &&
-                           !SecondStagePte::Decode(w.records[w.record_count - 1].raw).present();
+  // With every paging-structure cache disabled a fill would do nothing.
+  if (any_psc_enabled_) FillPagingStructureCaches(did, request.address, start, w);
+  // w.leaf is the last entry read, decoded.
+  const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
   if (w.complete || (caching_mode && not_present)) {
     IotlbEntry entry;
     entry.present = w.complete;
@@ -691,7 +712,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     entry.read = w.read;
     entry.write = w.write;
     entry.leaf_raw = w.complete ? w.records[w.record_count - 1].raw : 0;
-    entry.leaf = SecondStagePte::Decode(entry.leaf_raw);
+    entry.leaf = w.complete ? w.leaf : SecondStagePte::Decode(0);  // w.leaf: leaf_raw decoded
     entry.top_level = plan.levels;
     entry.path_length = w.record_count;
     for (int i = 0; i < w.record_count; ++i) {

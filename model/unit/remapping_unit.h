@@ -171,6 +171,10 @@ struct DmaOutcome {
   // Not OK only for bad input (ValidateRequest: size, 4 KiB crossing, PASID width) or a
   // mode the model does not implement; the request is then blocked ("invalid_request").
   absl::Status status;
+
+  // Back to the state of a default-constructed outcome, keeping the vectors' capacity and
+  // touching only what was set (the out-parameter Dma reuses one outcome per caller).
+  void Clear();
 };
 
 // What an interrupt request did (S §5.1.4, §5.2.3); implemented in unit_interrupt.cc.
@@ -210,6 +214,9 @@ class RemappingUnit : public CacheInvalidator {
 
   // A DMA request from a device this unit remaps.
   DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
+  // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue
+  // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
+  void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {});
 
   // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
   // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
@@ -271,13 +278,22 @@ class RemappingUnit : public CacheInvalidator {
 
   // Dma pieces.
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
-  void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
+  // A lookup event, built only if someone sees it (a record or an observer).
+  void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out) {
+    if (record || !observers_.empty()) EmitLookup(cache, hit, tag, record, out);
+  }
+  void EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   void Complete(TranslateResult result, DmaOutcome& out);
   // Blocking and fault recording for out.result, once it holds the walk's answer.
   void AfterResult(DmaOutcome& out);
   void RecordFault(const Fault& fault, DmaOutcome& out);
   // `remapped`: the output address came from the page tables (IOTLB or walk).
-  void CheckProtectedMemory(const DmaRequest& request, bool remapped, DmaOutcome& out);
+  void CheckProtectedMemory(const DmaRequest& request, bool remapped, DmaOutcome& out) {
+    // Remapped requests are exempt unless configured otherwise (the common case, inline).
+    if (remapped && !config_.pmr_blocks_remapped_requests) return;
+    CheckProtectedMemoryRegions(request, out);
+  }
+  void CheckProtectedMemoryRegions(const DmaRequest& request, DmaOutcome& out);
   void FillPagingStructureCaches(uint16_t did, uint64_t address, const SsWalkStart& start,
                                  const SsWalkResult& walk);
   // The invalidation checker: compares cached raw entries with memory.
@@ -294,7 +310,7 @@ class RemappingUnit : public CacheInvalidator {
   Iotlb iotlb_;
   PagingStructureCache psc_[6];        // indexed by level; 2..5 used
   uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)
-  SsWalkResult iotlb_hit_walk_;
+  bool any_psc_enabled_ = false;       // some paging-structure cache has entries
   std::vector<UnitObserver*> observers_;
   uint64_t request_count_ = 0;
   InterruptEntryCache iec_;

@@ -174,7 +174,7 @@ TEST(ScenarioErrorsTest, StepWithoutActionOrWithTwo) {
               HasErrorAt(6, 5,
                          "steps[0]: step has no action (expected exactly one of: "
                          "mmio_write, mmio_read, mem_write, mem_read, dma, interrupt, map, "
-                         "enable, repeat)"));
+                         "enable, repeat, queue, irte)"));
   EXPECT_THAT(
       LoadInline(WithSteps("  - mem_read: {addr: 0, width: 8}\n    dma: {sid: 1, addr: 0}\n")),
       HasErrorAt(7, 5, "step has two actions, 'mem_read' and 'dma' (expected exactly one"));

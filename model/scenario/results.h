@@ -58,8 +58,8 @@ struct QueueStepResult {
   uint64_t iqt = 0;
   uint64_t written = 0;    // descriptors this step wrote
   uint64_t processed = 0;  // descriptors the head moved over during the step
-  // "" when the queue took everything; else "IQE", "ICE" or "ITE" (FSTS bits set after the
-  // step that were clear before it), and for IQE the IQERCD.IQEI name.
+  // "" when the queue is not in error after the step; else "IQE", "ICE" or "ITE" (the FSTS
+  // bit set after it: the queue is stopped), and for IQE the IQERCD.IQEI name.
   std::string error;
   std::string iqei;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -589,14 +590,15 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
   result.processed = ((result.iqh & kQueueOffsetMask) + size - head) % size / slot;
   const uint32_t fsts = unit.ReadRegister32(fsts_reg);
   constexpr uint32_t kIqe = 1u << 4, kIce = 1u << 5, kIte = 1u << 6;  // FSTS, S §11.4.7.1
-  const uint32_t raised = fsts & ~fsts_before;
-  if (raised & kIqe) {
+  // The queue's error state after the step (a stopped queue stays in error until software
+  // clears the bit, whichever step stopped it).
+  if (fsts & kIqe) {
     result.error = "IQE";
     result.iqei = std::string(
         QueueErrorCodeName(static_cast<QueueErrorCode>(unit.ReadRegister64(iqercd_reg) & 0xf)));
-  } else if (raised & kIte) {
+  } else if (fsts & kIte) {
     result.error = "ITE";
-  } else if (raised & kIce) {
+  } else if (fsts & kIce) {
     result.error = "ICE";
   }
   if ((fsts_before & kIqe) != 0) {
@@ -768,6 +770,20 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
           fail(absl::StrFormat("dest_mode %s, got %s", e.dest_mode->value ? "logical" : "physical",
                                irq.dest_mode ? "logical" : "physical"));
         }
+      }
+    }
+  }
+  if (r.queue) {
+    if (x.processed && r.queue->processed != x.processed->value) {
+      fail(absl::StrFormat("%d descriptors processed, got %d", x.processed->value,
+                           r.queue->processed));
+    }
+    if (x.queue_error) {
+      const std::string got =
+          r.queue->error.empty() ? "none" : absl::AsciiStrToLower(r.queue->error);
+      if (got != x.queue_error->value) {
+        fail(absl::StrFormat("queue error %s, got %s%s", x.queue_error->value, got,
+                             r.queue->iqei.empty() ? "" : absl::StrCat(" (", r.queue->iqei, ")")));
       }
     }
   }

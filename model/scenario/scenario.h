@@ -347,6 +347,10 @@ struct Expect {
   // "any" (some stale cache hit), "none", or a cache name ("iotlb", "context", "psc_pde",
   // "interrupt_entry", ...).
   std::optional<Located<std::string>> stale;
+  // queue (extension): descriptors the head moved over, and the queue error the step raised
+  // ("none", "iqe", "ice", "ite").
+  std::optional<Located<uint64_t>> processed;
+  std::optional<Located<std::string>> queue_error;
   std::optional<Located<uint64_t>> cycles;  // any step
   std::optional<Located<uint64_t>> cycles_max;
   SourceMark mark;

@@ -2509,9 +2509,10 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
   return irte;
 }
 
-constexpr absl::string_view kExpectKeys[] = {
-    "value",         "mask",      "hpa",    "fault",  "vector",     "dest", "trigger",
-    "delivery_mode", "dest_mode", "posted", "cycles", "cycles_max", "stale"};
+constexpr absl::string_view kExpectKeys[] = {"value",     "mask",      "hpa",     "fault",
+                                             "vector",    "dest",      "trigger", "delivery_mode",
+                                             "dest_mode", "posted",    "cycles",  "cycles_max",
+                                             "stale",     "processed", "error"};
 
 std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits) {
   Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
@@ -2529,6 +2530,9 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
     case ActionKind::kInterrupt:
       applicable = {"vector",    "dest",   "trigger", "delivery_mode",
                     "dest_mode", "posted", "fault",   "stale"};
+      break;
+    case ActionKind::kQueue:
+      applicable = {"processed", "error"};
       break;
     default:
       break;
@@ -2668,6 +2672,17 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       } else {
         x.stale = Located<std::string>{t, st->mark()};
       }
+    }
+  }
+  if (const Entry* p = f.Find("processed")) {
+    if (auto n = Number(*p, ~uint64_t{0})) x.processed = *n;
+  }
+  if (const Entry* q = f.Find("error")) {
+    static constexpr std::pair<absl::string_view, int> kQueueErrors[] = {
+        {"none", 0}, {"iqe", 1}, {"ice", 2}, {"ite", 3}};
+    if (auto c = Choice(*q, kQueueErrors)) {
+      static constexpr absl::string_view kNames[] = {"none", "iqe", "ice", "ite"};
+      x.queue_error = Located<std::string>{std::string(kNames[c->value]), c->mark};
     }
   }
   if (const Entry* c = f.Find("cycles")) {

@@ -255,6 +255,31 @@ TEST(QueueStepRunnerSec6_5_2, TailWrapsAndErrorsAreReported) {
   EXPECT_EQ(bad.queue->iqt, 0x20u);
 }
 
+// The queue step's expectations: `processed` and `error` hold or fail with the difference.
+TEST(QueueStepRunnerSec6_5_2, ProcessedAndErrorExpectations) {
+  Ran r = RunText(absl::StrCat(kQiPlatform,
+                               "  - queue: {descriptors: [{iec: {}}, {wait: {}}]}\n"
+                               "    expect: {processed: 2, error: none}\n"
+                               "  - queue: {descriptors: [{raw: [0x112, 0]}]}\n"
+                               "    expect: {processed: 0, error: iqe}\n"
+                               "  - mmio_write: {reg: FSTS, value: 0x10}\n"
+                               "  - queue: {descriptors: [{raw: [0x112, 0]}]}\n"
+                               "    expect: {processed: 1, error: none}\n"));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.steps.size(), 7u);
+  EXPECT_TRUE(r.steps[3].ok);
+  EXPECT_TRUE(r.steps[4].ok);
+  EXPECT_FALSE(r.steps[6].ok);
+  // Clearing IQE restarted the queue on the same bad descriptor (step 5): still stopped.
+  EXPECT_THAT(r.steps[6].failures,
+              ElementsAre(HasSubstr("1 descriptors processed, got 0"),
+                          HasSubstr("queue error none, got iqe (reserved_field)")));
+  EXPECT_THAT(r.steps[6].notes, ElementsAre(HasSubstr("FSTS.IQE was already set")));
+  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iec: {granularity: global}}]}\n"
+                                   "    expect: {error: iqr}\n")),
+              HasErrorAt(7, 21, "'iqr' is not valid (did you mean 'iqe'?)"));
+}
+
 // A full queue (S §6.5.2: the tail may not reach the head) and a 256-bit raw descriptor in a
 // 128-bit queue are input errors naming the step.
 TEST(QueueStepRunnerSec6_5_2, FullQueueAndWrongWidthAreInputErrors) {

@@ -30,7 +30,8 @@
 //    there.
 //  * `queue` steps (QueueStep): invalidation descriptors, raw or typed, written at the unit's
 //    queue tail (IQA/IQT) and submitted by an IQT write; `irte` steps (IrteStep): a remapped or
-//    posted IRTE written into an interrupt-remapping table.
+//    posted IRTE written into an interrupt-remapping table. A queue step takes
+//    `expect: {processed: N, error: none|iqe|ice|ite}`.
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 

@@ -280,7 +280,12 @@ class RemappingUnit : public CacheInvalidator {
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // A lookup event, built only if someone sees it (a record or an observer).
   void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out) {
-    if (record || !observers_.empty()) EmitLookup(cache, hit, tag, record, out);
+    if (record) {
+      EmitLookup(cache, hit, tag, record, out);
+    } else if (!observers_.empty()) {
+      const CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
+      for (UnitObserver* o : observers_) o->OnCacheLookup(event);
+    }
   }
   void EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   void Complete(TranslateResult result, DmaOutcome& out);

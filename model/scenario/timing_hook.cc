@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,7 +27,11 @@ absl::StatusOr<timing::CostModel> CostModelFor(const Scenario& scenario) {
 // Forwards every event to the TimingObserver (which is final, hence the wrapper).
 class TimingModelStepTimer final : public StepTimer {
  public:
-  explicit TimingModelStepTimer(const timing::CostModel& model) : observer_(model) {}
+  TimingModelStepTimer(const timing::CostModel& model, std::shared_ptr<std::string> table)
+      : observer_(model), table_(std::move(table)) {}
+  ~TimingModelStepTimer() override {
+    if (table_ != nullptr) *table_ = observer_.stats().ToTable();
+  }
 
   MemoryObserver* memory_observer() override { return &observer_; }
   void BeginStep() override { observer_.BeginStep(); }
@@ -47,6 +53,7 @@ class TimingModelStepTimer final : public StepTimer {
 
  private:
   timing::TimingObserver observer_;
+  std::shared_ptr<std::string> table_;
 };
 
 }  // namespace
@@ -55,11 +62,11 @@ absl::Status CheckTimingOverrides(const Scenario& scenario) {
   return CostModelFor(scenario).status();
 }
 
-StepTimerFactory TimingModelTimer() {
-  return [](const Scenario& scenario) -> absl::StatusOr<std::unique_ptr<StepTimer>> {
+StepTimerFactory TimingModelTimer(std::shared_ptr<std::string> stats_table) {
+  return [stats_table](const Scenario& scenario) -> absl::StatusOr<std::unique_ptr<StepTimer>> {
     absl::StatusOr<timing::CostModel> model = CostModelFor(scenario);
     if (!model.ok()) return model.status();
-    return std::make_unique<TimingModelStepTimer>(*model);
+    return std::make_unique<TimingModelStepTimer>(*model, stats_table);
   };
 }
 

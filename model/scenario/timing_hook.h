@@ -6,6 +6,9 @@
 #ifndef VTDSIM_MODEL_SCENARIO_TIMING_HOOK_H_
 #define VTDSIM_MODEL_SCENARIO_TIMING_HOOK_H_
 
+#include <memory>
+#include <string>
+
 #include "absl/status/status.h"
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
@@ -15,8 +18,10 @@ namespace vtd::scenario {
 // InvalidArgument naming FILE:LINE:COL of a `timing:` key the cost model rejects.
 absl::Status CheckTimingOverrides(const Scenario& scenario);
 
-// A factory for RunOptions::timer that attaches the timing model.
-StepTimerFactory TimingModelTimer();
+// A factory for RunOptions::timer that attaches the timing model. With `stats_table`, each
+// timer the factory builds writes its statistics as a text table (timing::Stats::ToTable,
+// for `vtdsim run --stats`) there when the run ends (when the runner releases the timer).
+StepTimerFactory TimingModelTimer(std::shared_ptr<std::string> stats_table = nullptr);
 
 }  // namespace vtd::scenario
 

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "model/scenario/results.h"
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
@@ -31,7 +32,7 @@ constexpr int kExitFailed = 1;
 constexpr int kExitInvalid = 2;
 
 constexpr char kRunUsage[] =
-    "usage: vtdsim run PATH... [--json] [--explain] [--step N] [--no-timing]\n"
+    "usage: vtdsim run PATH... [--json] [--explain] [--step N] [--no-timing] [--stats]\n"
     "Run scenarios (YAML, format: shared/scenario-format.md; extensions: scenarios/README.md)\n"
     "and check their expectations. PATH is a scenario file or a directory, whose *.yaml files\n"
     "are run recursively in sorted order.\n\n"
@@ -40,7 +41,10 @@ constexpr char kRunUsage[] =
     "  --explain    explain every DMA: routing, root-table pointer, cache lookups, each entry\n"
     "               the walk read, the result or fault (see 'vtdsim explain')\n"
     "  --step N     with --explain: only step N (0-based, repeats unrolled)\n"
-    "  --no-timing  run without the timing model: no \"cycles\", empty \"stats\"\n\n"
+    "  --no-timing  run without the timing model: no \"cycles\", empty \"stats\"\n"
+    "  --stats      after each scenario, the timing statistics as a table: latency\n"
+    "               percentiles, hit rate per cache, walk lengths, memory accesses by kind\n"
+    "               (the same as \"stats\" in --json)\n\n"
     "Steps that reach a unit (MMIO, DMA, interrupt, enable) report the cycles the timing\n"
     "model (model/timing, with the scenario's `timing:` overrides) charged for them.\n"
     "Every file is loaded and validated before anything runs.\n"
@@ -64,6 +68,7 @@ struct Options {
   bool explain = false;
   std::optional<uint64_t> step;
   bool timing = true;
+  bool stats = false;
   bool help = false;
 };
 
@@ -77,6 +82,8 @@ absl::StatusOr<Options> ParseOptions(const Args& args, bool allow_explain_flag) 
       o.json = true;
     } else if (a == "--no-timing") {
       o.timing = false;
+    } else if (a == "--stats") {
+      o.stats = true;
     } else if (a == "--explain" && allow_explain_flag) {
       o.explain = true;
     } else if (a == "--step" || absl::StartsWith(a, "--step=")) {
@@ -186,7 +193,9 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
   scenario::RunOptions run_options;
   run_options.explain = o.explain;
   run_options.explain_step = o.step;
-  if (o.timing) run_options.timer = scenario::TimingModelTimer();
+  // --stats: each scenario's timer leaves its table here when the runner releases it.
+  auto stats_table = std::make_shared<std::string>();
+  if (o.timing) run_options.timer = scenario::TimingModelTimer(o.stats ? stats_table : nullptr);
   const bool json_array = o.json && several;
   if (json_array) Print("[\n");
   int passed_files = 0;
@@ -229,6 +238,12 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
       Print(json_array && i + 1 < scenarios.size() ? ",\n" : "\n");
     } else {
       Print(absl::StrCat("  ", scenario::FormatSummaryText(*summary)));
+      if (o.stats && o.timing) {
+        runner->reset();  // the timer writes its table as it goes
+        for (absl::string_view line : absl::StrSplit(*stats_table, '\n', absl::SkipEmpty())) {
+          Print(absl::StrCat("  ", line, "\n"));
+        }
+      }
       if (i + 1 < scenarios.size()) Print("\n");
     }
   }
@@ -254,6 +269,9 @@ int RunCommand(const Args& args) {
   if (o->paths.empty())
     return UsageError("run", "expected a scenario file or directory", kRunUsage);
   if (o->step && !o->explain) return UsageError("run", "--step needs --explain", kRunUsage);
+  if (o->stats && !o->timing) {
+    return UsageError("run", "--stats needs the timing model (drop --no-timing)", kRunUsage);
+  }
   return RunScenarios("run", *o, /*explain_only_dma=*/false);
 }
 

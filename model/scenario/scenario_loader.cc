@@ -1497,6 +1497,12 @@ void Loader::ParseTiming(const YAML::Node& node, const std::string& key, const s
                        ", got ", Describe(node)));
     return;
   }
+  // `preset: broadwell` is the readable spelling of `preset.broadwell: 1`.
+  if (key == "preset" && node.IsScalar() && !node.Scalar().empty() &&
+      !absl::ascii_isdigit(static_cast<unsigned char>(node.Scalar()[0]))) {
+    out.push_back({absl::StrCat("preset.", node.Scalar()), 1, MarkOf(node)});
+    return;
+  }
   if (std::optional<Located<uint64_t>> n =
           Number(Entry{key, MarkOf(node), node, path}, ~uint64_t{0})) {
     out.push_back({key, n->value, n->mark});

@@ -178,6 +178,58 @@ std::string Closest(std::string_view word, const std::vector<std::string_view>& 
   return std::string(best_word);
 }
 
+// A key as a scenario author may spell it: case, '.', '_' and '-' do not matter, and a
+// trailing "cycles" or "latency" is noise ("iotlb_hit", "IOTLB.hit", "iotlb_hit_cycles" all
+// name "iotlb.hit").
+std::string SquashKey(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '.' || c == '_' || c == '-') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (std::string_view noise : {"cycles", "latency"}) {
+    if (out.size() > noise.size() &&
+        out.compare(out.size() - noise.size(), noise.size(), noise.data(), noise.size()) == 0) {
+      out.resize(out.size() - noise.size());
+      break;
+    }
+  }
+  return out;
+}
+
+// Common names for a parameter that are not a spelling of its key.
+constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+    {"memory", "memory.dram"},
+    {"memoryaccess", "memory.dram"},
+    {"memoryread", "memory.dram"},
+    {"dram", "memory.dram"},
+    {"llc", "memory.llc"},
+    {"clock", "clock_mhz"},
+    {"frequencymhz", "clock_mhz"},
+    {"freqmhz", "clock_mhz"},
+    {"contextcachehit", "context.hit"},
+    {"contextcachemiss", "context.miss"},
+};
+
+// The parameter `key` names: exactly, by a tolerant spelling, or by an alias; nullptr if none.
+const CostParameter* FindParameter(std::string_view key) {
+  for (const CostParameter& p : kParameters) {
+    if (p.key == key) return &p;
+  }
+  const std::string squashed = SquashKey(key);
+  for (const CostParameter& p : kParameters) {
+    if (SquashKey(p.key) == squashed) return &p;
+  }
+  for (const auto& [alias, target] : kAliases) {
+    if (alias == squashed) {
+      for (const CostParameter& p : kParameters) {
+        if (p.key == target) return &p;
+      }
+    }
+  }
+  return nullptr;
+}
+
 std::string Prefix(std::string_view where) {
   return where.empty() ? "timing: " : absl::StrCat(Sv(where), ": timing: ");
 }
@@ -248,18 +300,21 @@ absl::Status ApplyOverrides(absl::Span<const CostOverride> overrides, CostModel&
     }
     model = *std::move(base);
   }
+  std::set<std::string_view> set_parameters;
   for (const CostOverride& o : overrides) {
     if (&o == preset) continue;
-    const CostParameter* found = nullptr;
-    for (const CostParameter& p : kParameters) {
-      if (p.key == o.key) found = &p;
-    }
+    const CostParameter* found = FindParameter(o.key);
     if (found == nullptr) {
       const std::string suggestion = Closest(o.key, keys);
       return absl::InvalidArgumentError(
           absl::StrCat(Prefix(o.where), "unknown key '", o.key, "'",
                        suggestion.empty() ? absl::StrCat(" (keys: ", Join(keys), ")")
                                           : absl::StrCat("; did you mean '", suggestion, "'?")));
+    }
+    if (!set_parameters.insert(found->key).second) {
+      return absl::InvalidArgumentError(absl::StrCat(Prefix(o.where), "key '", o.key, "' sets '",
+                                                     Sv(found->key),
+                                                     "', which another key already set"));
     }
     model.*(found->field) = o.value;
     if (absl::Status s = model.Validate(); !s.ok()) {

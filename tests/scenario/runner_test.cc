@@ -250,6 +250,17 @@ TEST(ScenarioRunnerTiming, TimingModelCyclesAndOverrides) {
   absl::Status checked = CheckTimingOverrides(*bad);
   EXPECT_FALSE(checked.ok());
   EXPECT_THAT(std::string(checked.message()), HasSubstr("inline.yaml:7:"));
+
+  // The data file's `iotlb_hit` and `preset: unit` (for `preset.unit: 1`) are accepted.
+  absl::StatusOr<Scenario> spelled =
+      LoadInline(absl::StrCat(kPlatform,
+                              "timing: {preset: unit, iotlb_hit: 3}\n"
+                              "steps:\n"
+                              "  - mmio_read: {reg: GSTS}\n"));
+  ASSERT_TRUE(spelled.ok()) << spelled.status();
+  ASSERT_EQ(spelled->timing.size(), 2u);
+  EXPECT_EQ(spelled->timing[0].key, "preset.unit");
+  EXPECT_TRUE(CheckTimingOverrides(*spelled).ok());
 }
 
 // S §6.5: with the checker on, a stale IOTLB hit fails the step unless expected.

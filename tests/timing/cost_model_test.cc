@@ -98,6 +98,26 @@ TEST(CostModelOverrides, SetDottedKeys) {
   EXPECT_EQ(m.iotlb_miss, CostModel::Default().iotlb_miss);
 }
 
+TEST(CostModelOverrides, TolerantSpellingsAndAliases) {
+  CostModel m = CostModel::Default();
+  ASSERT_THAT(ApplyOverrides({{"iotlb_hit", 5, ""},
+                              {"IOTLB-miss-cycles", 300, ""},
+                              {"memory_latency", 200, ""},
+                              {"frequency_mhz", 3000, ""},
+                              {"psc_pde_hit", 3, ""}},
+                             m),
+              IsOk());
+  EXPECT_EQ(m.iotlb_hit, 5u);
+  EXPECT_EQ(m.iotlb_miss, 300u);
+  EXPECT_EQ(m.memory_dram, 200u);
+  EXPECT_EQ(m.clock_mhz, 3000u);
+  EXPECT_EQ(m.psc_pde_hit, 3u);
+  EXPECT_THAT(ApplyOverrides({{"iotlb.hit", 1, ""}, {"iotlb_hit", 2, "x:4:3"}}, m),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "x:4:3: timing: key 'iotlb_hit' sets 'iotlb.hit', which another key "
+                       "already set"));
+}
+
 TEST(CostModelOverrides, UnknownKeySuggestsTheClosest) {
   CostModel m = CostModel::Default();
   EXPECT_THAT(ApplyOverrides({{"iotlb.hti", 9, "a.yaml:3:5"}}, m),

@@ -55,26 +55,11 @@ Json LatencyJson(const LatencySummary& s, const Stats& stats) {
 }  // namespace
 
 std::string_view CacheSlotName(int slot) {
-  if (slot < 0 || slot >= kCacheSlots) return "";
-  switch (static_cast<CacheKind>(slot)) {
-    case CacheKind::kContext:
-      return "context";
-    case CacheKind::kIotlb:
-      return "iotlb";
-    case CacheKind::kPscPml5:
-      return "psc_pml5";
-    case CacheKind::kPscPml4:
-      return "psc_pml4";
-    case CacheKind::kPscPdpte:
-      return "psc_pdpte";
-    case CacheKind::kPscPde:
-      return "psc_pde";
-    case CacheKind::kPasid:
-      return "pasid";
-    case CacheKind::kInterruptEntry:
-      return "interrupt_entry";
+  // Slots beyond the last CacheKind are spare (kCacheSlots leaves room for new caches).
+  if (slot < 0 || slot >= kCacheSlots || slot > static_cast<int>(CacheKind::kInterruptEntry)) {
+    return "";
   }
-  return "";
+  return CacheKindName(static_cast<CacheKind>(slot));
 }
 
 LatencySummary Summarize(std::vector<uint64_t> latencies) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "model/common/suggest.h"
 
 namespace vtd::timing {
 namespace {
@@ -145,37 +146,12 @@ CostModel Uniform(std::string_view name, uint64_t cost) {
   return m;
 }
 
-// Edit distance with swaps of neighbours, case-insensitive.
-int EditDistance(std::string_view a, std::string_view b) {
-  const size_t n = a.size(), m = b.size();
-  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
-  for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
-  for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
-  auto low = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  for (size_t i = 1; i <= n; ++i) {
-    for (size_t j = 1; j <= m; ++j) {
-      const int cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1])) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[n][m];
-}
-
+// The closest key to a misspelled one (model/common/suggest.h), over std::string_view keys.
 std::string Closest(std::string_view word, const std::vector<std::string_view>& candidates) {
-  const int limit = std::max(2, static_cast<int>(word.size()) / 3);
-  int best = limit + 1;
-  std::string_view best_word;
-  for (std::string_view c : candidates) {
-    const int d = EditDistance(word, c);
-    if (d < best) {
-      best = d;
-      best_word = c;
-    }
-  }
-  return std::string(best_word);
+  std::vector<absl::string_view> converted;
+  converted.reserve(candidates.size());
+  for (std::string_view c : candidates) converted.push_back(Sv(c));
+  return ::vtd::Closest(Sv(word), converted);
 }
 
 // A key as a scenario author may spell it: case, '.', '_' and '-' do not matter, and a

@@ -1,5 +1,5 @@
-// "Did you mean" suggestions for scenario messages: the candidate closest to a misspelled
-// word by edit distance, when it is close enough to be a likely typo.
+// "Did you mean" suggestions for scenario messages (model/common/suggest.h), and the crossing
+// between Abseil's and the standard string_view.
 #ifndef VTDSIM_MODEL_SCENARIO_INTERNAL_SUGGEST_H_
 #define VTDSIM_MODEL_SCENARIO_INTERNAL_SUGGEST_H_
 
@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "model/common/suggest.h"
 
 namespace vtd::scenario::internal {
 
@@ -15,14 +16,9 @@ namespace vtd::scenario::internal {
 // register and fault tables use; this crosses between them.
 inline absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// Edit distance (insertions, deletions, substitutions and swaps of neighbours),
-// case-insensitive.
-int EditDistance(absl::string_view a, absl::string_view b);
-
-// The candidate nearest to `word` if it is a likely typo: at most 1 edit for words of up to 3
-// letters, else max(2, size/3) ("adr" finds "addr", "stpes" finds "steps"); ties go to the
-// earlier candidate. "" otherwise.
-std::string Closest(absl::string_view word, absl::Span<const absl::string_view> candidates);
+// The shared suggestion helpers (model/common/suggest.h), under the names this folder uses.
+using ::vtd::Closest;
+using ::vtd::EditDistance;
 
 }  // namespace vtd::scenario::internal
 

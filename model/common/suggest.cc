@@ -1,4 +1,4 @@
-#include "model/scenario/internal/suggest.h"
+#include "model/common/suggest.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
-namespace vtd::scenario::internal {
+namespace vtd {
 
 int EditDistance(absl::string_view a, absl::string_view b) {
   // Optimal string alignment: a swap of two neighbours ("stpes") counts as one edit.
@@ -50,4 +50,4 @@ std::string Closest(absl::string_view word, absl::Span<const absl::string_view> 
   return std::string(found);
 }
 
-}  // namespace vtd::scenario::internal
+}  // namespace vtd

@@ -42,6 +42,13 @@ struct IotlbEntry {
   int top_level = 4;      // paging levels of the walk that filled it
   std::array<CachedEntryRef, 5> path{};
   int path_length = 0;
+  // The request-independent part of the translation, computed when the entry is filled so
+  // that a hit copies it instead of re-deriving it (a host-side speed-up: the unit fills
+  // these from the same leaf and unit capabilities, so they never disagree with `leaf`).
+  uint64_t page_size = 4096;       // 4 KiB, 2 MiB or 1 GiB (the key's leaf level)
+  int leaf_level = 1;              // 1, 2, 3
+  bool snoop = false;              // leaf SNP, when ECAP.SC honours it
+  bool transient_mapping = false;  // leaf bit 62, when it is TM (SsBit62::kTransientMapping)
 };
 
 class Iotlb {
@@ -60,8 +67,22 @@ class Iotlb {
   // One counted lookup for `address` in domain `did`, over the page sizes with a bit in
   // `leaf_levels` (bit n: level n may be a leaf), smallest first. On a hit, the entry's
   // recency is updated; `*key` (if given) receives the key that hit.
+  // Inline: it is most of an IOTLB hit's work.
   const Entry* Lookup(uint16_t did, uint64_t address, uint32_t leaf_levels,
-                      IotlbKey* key = nullptr);
+                      IotlbKey* key = nullptr) {
+    // Exactly one counted lookup (hardware looks all sizes up in parallel): the first size
+    // present counts as the hit, and a miss is counted once after every size missed.
+    for (int level = 1; level <= 3; ++level) {
+      if ((leaf_levels & (1u << level)) == 0) continue;
+      const IotlbKey k = KeyFor(did, address, level);
+      if (const Entry* e = cache_.LookupIfPresent(k, k.page)) {
+        if (key != nullptr) *key = k;
+        return e;
+      }
+    }
+    cache_.CountMiss();
+    return nullptr;
+  }
   // The same search without counting or touching recency.
   const Entry* Probe(uint16_t did, uint64_t address, uint32_t leaf_levels,
                      IotlbKey* key = nullptr) const;

@@ -48,22 +48,6 @@ const Iotlb::Entry* Iotlb::Probe(uint16_t did, uint64_t address, uint32_t leaf_l
   return nullptr;
 }
 
-const Iotlb::Entry* Iotlb::Lookup(uint16_t did, uint64_t address, uint32_t leaf_levels,
-                                  IotlbKey* key) {
-  // Exactly one counted lookup (hardware looks all sizes up in parallel): the first size
-  // present counts as the hit, and a miss is counted once after every size missed.
-  for (int level = 1; level <= 3; ++level) {
-    if ((leaf_levels & (1u << level)) == 0) continue;
-    const IotlbKey k = KeyFor(did, address, level);
-    if (const Entry* e = cache_.LookupIfPresent(k, k.page)) {
-      if (key != nullptr) *key = k;
-      return e;
-    }
-  }
-  cache_.CountMiss();
-  return nullptr;
-}
-
 int Iotlb::InvalidateDomain(uint16_t did) {
   return cache_.InvalidateIf([did](const Entry& e) { return e.key.did == did; });
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
 #include "model/common/status_macros.h"
+#include "model/structs/address_width.h"
 #include "model/structs/second_stage_pte.h"
 #include "model/unit/register_invalidation.h"
 
@@ -18,6 +19,30 @@ constexpr BitRange kPmenEpm = Bit(31);
 constexpr uint64_t kPmrLimitLowBits = (uint64_t{1} << 21) - 1;
 
 const CacheCounters kNoCounters;
+
+// PrepareSecondStage's common case without a call: an untranslated request through a
+// second-stage context (TT 00b/01b) inside the input width X = min(MGAW, AGAW(AW)) (S §3.7).
+// Returns false, leaving `plan` alone, whenever PrepareSecondStage must decide (translated
+// and translation requests, pass-through, LGN.1.1); where it returns true the plan is the
+// one PrepareSecondStage would compute.
+bool PlanUntranslatedSecondStage(const WalkConfig& config, const ContextEntry& ce,
+                                 const DmaRequest& request, SsPlan* plan) {
+  if (request.type != RequestType::kUntranslated ||
+      ce.translation_type() == TranslationType::kPassThrough) {
+    return false;
+  }
+  const int width = std::min(config.mgaw, AgawBits(ce.aw));
+  const uint64_t last_byte = request.address + (request.size > 0 ? request.size - 1 : 0);
+  if (width < 64 && (last_byte >> width) != 0) return false;  // LGN.1.1
+  // Reads need R (a zero-length read with ZLR accepts W alone), writes W, atomics both.
+  const bool zero_length_read =
+      request.size == 0 && request.access == AccessKind::kRead && config.zlr;
+  plan->needs.read = request.access != AccessKind::kWrite && !zero_length_read;
+  plan->needs.write = request.access != AccessKind::kRead;
+  plan->levels = PagingLevels(ce.aw);
+  plan->honour_nw = false;  // NW applies to translation requests only
+  return true;
+}
 
 }  // namespace
 
@@ -558,11 +583,18 @@ void RemappingUnit::FillPagingStructureCaches(uint16_t did, uint64_t address,
 
 void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options,
                                  DmaOutcome& out) {
-  if (absl::Status s = ValidateRequest(request); !s.ok()) {
-    out.status = std::move(s);
-    out.blocked = true;
-    out.blocked_by = "invalid_request";
-    return;
+  // The common request (no PASID, an untranslated access of 1..4096 bytes within one 4 KiB
+  // page) passes every ValidateRequest check: no call for it.
+  const bool plainly_valid =
+      !request.pasid.has_value() && request.type == RequestType::kUntranslated &&
+      request.size > 0 && (request.address & 0xfff) + static_cast<uint64_t>(request.size) <= 4096;
+  if (!plainly_valid) {
+    if (absl::Status s = ValidateRequest(request); !s.ok()) {
+      out.status = std::move(s);
+      out.blocked = true;
+      out.blocked_by = "invalid_request";
+      return;
+    }
   }
   WalkTrace* trace = options.trace ? &out.trace : nullptr;
   const bool record = options.trace || options.record_cache_lookups;
@@ -638,10 +670,13 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   const ContextEntry& ce = *ce_ptr;
 
   SsPlan plan;
-  if (std::optional<TranslateResult> early = PrepareSecondStage(walk_config_, ce, request, &plan)) {
-    Complete(*std::move(early), out);
-    CheckProtectedMemory(request, /*remapped=*/false, out);
-    return;
+  if (!PlanUntranslatedSecondStage(walk_config_, ce, request, &plan)) {
+    if (std::optional<TranslateResult> early =
+            PrepareSecondStage(walk_config_, ce, request, &plan)) {
+      Complete(*std::move(early), out);
+      CheckProtectedMemory(request, /*remapped=*/false, out);
+      return;
+    }
   }
 
   // IOTLB (S §6.2.3), tagged by domain, page and page size.
@@ -664,6 +699,33 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     // unit walks again, so software that only added permissions (or made an entry present,
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers (model choice).
     const bool lacks = (plan.needs.read && !v.read) || (plan.needs.write && !v.write);
+    // The common hit: an untranslated request the cached page permits. The result is what
+    // FinishSecondStageInto computes (no NW for untranslated requests, so W is the entry's),
+    // written from the fields the fill precomputed; an output in the interrupt range (LGN.4)
+    // takes the general path below.
+    if (v.present && !lacks && request.type == RequestType::kUntranslated) {
+      const uint64_t hpa = v.page_base | (request.address & (v.page_size - 1));
+      if (!OverlapsInterruptRange(hpa, std::max(request.size, 1))) {
+        Translation& t = out.result.translation.emplace();
+        t.hpa = hpa;
+        t.page_base = v.page_base;
+        t.page_size = v.page_size;
+        t.read = v.read;
+        t.write = v.write;
+        t.snoop = v.snoop;
+        t.emt = v.leaf.emt;
+        t.ipat = v.leaf.ipat;
+        t.transient_mapping = v.transient_mapping;
+        t.did = ce.did;
+        t.fpd = ce.fpd;
+        t.tt = ce.translation_type();
+        t.levels = plan.levels;
+        t.leaf_level = v.leaf_level;
+        out.result.completion = Completion::kSuccess;
+        CheckProtectedMemory(request, /*remapped=*/true, out);
+        return;
+      }
+    }
     if (caching_mode || (v.present && !lacks)) {
       // The cached leaf as the walk's result would be (complete, full path permissions).
       const SsLeafView w{v.present, v.read,      key.leaf_level,
@@ -721,6 +783,10 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     }
     // Not-present translations are cached per 4 KiB page.
     const int leaf_level = w.complete ? w.level : 1;
+    entry.leaf_level = leaf_level;
+    entry.page_size = uint64_t{1} << Iotlb::PageShift(leaf_level);
+    entry.snoop = walk_config_.snoop_control && entry.leaf.snoop;
+    entry.transient_mapping = walk_config_.bit62 == SsBit62::kTransientMapping && entry.leaf.bit62;
     iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);
   }
   FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);

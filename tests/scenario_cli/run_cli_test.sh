@@ -152,10 +152,11 @@ assert "explanation" not in d["steps"][0]'
     run 2 run scenarios/quickstart.yaml --step 3
     has "--step needs --explain" err
     # A timing key the cost model does not know is invalid input, with its location.
-    printf 'name: t\nplatform:\n  units:\n    - base: 0xfed90000\ntiming: {iotlb_hit: 3}\nsteps:\n  - mmio_read: {reg: GSTS}\n' >"$tmp/t.yaml"
+    printf 'name: t\nplatform:\n  units:\n    - base: 0xfed90000\ntiming: {iotlb_hti: 3}\nsteps:\n  - mmio_read: {reg: GSTS}\n' >"$tmp/t.yaml"
     run 2 run "$tmp/t.yaml"
     has "t.yaml:5:" err
-    has "iotlb_hit" err
+    has "iotlb_hti" err
+    has "did you mean 'iotlb.hit'" err
     run 0 run "$tmp/t.yaml" --no-timing
     ;;
   *)

@@ -358,13 +358,16 @@ std::string_view DeviceScopeTypeName(uint8_t type) {
 
 namespace internal {
 
-absl::StatusOr<DmarTable> ParseDmarWithFailure(absl::Span<const uint8_t> b, ParseFailure* failure) {
-  FailureSink sink(failure);
+namespace {
+
+// The parse proper, into `t`; `*header_decoded` tells whether the header was sound (the
+// failure, if any, is then inside the structure list and `t` holds what came before it).
+absl::Status ParseInto(absl::Span<const uint8_t> b, FailureSink& sink, DmarTable& t,
+                       bool* header_decoded) {
   if (b.size() < kAcpiHeaderSize) {
     return sink.Fail(absl::StatusCode::kOutOfRange, "truncated-header", 0,
                      "%d bytes cannot hold the 36-byte ACPI table header", b.size());
   }
-  DmarTable t;
   DmarHeader& h = t.header;
   h.signature = Bytes<4>(b, 0);
   if (std::memcmp(h.signature.data(), "DMAR", 4) != 0) {
@@ -397,6 +400,7 @@ absl::StatusOr<DmarTable> ParseDmarWithFailure(absl::Span<const uint8_t> b, Pars
   uint8_t sum = 0;
   for (uint8_t byte : b) sum += byte;
   t.checksum_ok = sum == 0;
+  *header_decoded = true;
 
   size_t off = kDmarHeaderSize;
   while (off < h.length) {
@@ -429,13 +433,32 @@ absl::StatusOr<DmarTable> ParseDmarWithFailure(absl::Span<const uint8_t> b, Pars
     off += s.length;
     t.structures.push_back(std::move(s));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DmarTable> ParseDmarWithFailure(absl::Span<const uint8_t> b, ParseFailure* failure,
+                                               std::optional<DmarTable>* sound_part) {
+  FailureSink sink(failure);
+  DmarTable t;
+  bool header_decoded = false;
+  if (absl::Status s = ParseInto(b, sink, t, &header_decoded); !s.ok()) {
+    if (sound_part != nullptr && header_decoded) *sound_part = std::move(t);
+    return s;
+  }
   return t;
 }
 
 }  // namespace internal
 
 absl::StatusOr<DmarTable> ParseDmar(absl::Span<const uint8_t> bytes) {
-  return internal::ParseDmarWithFailure(bytes, nullptr);
+  return internal::ParseDmarWithFailure(bytes, nullptr, nullptr);
+}
+
+absl::StatusOr<DmarTable> ParseDmar(absl::Span<const uint8_t> bytes,
+                                    std::optional<DmarTable>* sound_part) {
+  return internal::ParseDmarWithFailure(bytes, nullptr, sound_part);
 }
 
 std::vector<uint8_t> SerializeDmar(const DmarTable& table) {

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -187,6 +188,12 @@ struct DmarTable {
 // OutOfRange status whose message names the byte offset ("offset 0x48: ..."). Semantic
 // problems (checksum, alignment, order, reserved bits) are not errors here: see CheckDmar.
 absl::StatusOr<DmarTable> ParseDmar(absl::Span<const uint8_t> bytes);
+// The same; when the table's header is sound but a structure is not (it overruns the table,
+// is shorter than its fixed part, holds a scope that overruns it, ...), `*sound_part` (if not
+// null) receives the header and every structure before the bad one: as much as decodes
+// soundly. Left alone when the header itself is bad or the parse succeeds.
+absl::StatusOr<DmarTable> ParseDmar(absl::Span<const uint8_t> bytes,
+                                    std::optional<DmarTable>* sound_part);
 
 // Serializes a table back to bytes: exactly header.length bytes for a parsed table, byte
 // identical to the input. Length fields are written as stored (not recomputed), so a

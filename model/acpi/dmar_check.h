@@ -20,8 +20,8 @@ std::string_view SeverityName(Severity s);  // "info", "warning", "error"
 
 struct Finding {
   Severity severity = Severity::kInfo;
-  std::string id;  // stable, kebab-case, e.g. "bad-checksum", "rmrr-unaligned"
-  size_t offset = 0;  // byte offset in the table the finding concerns
+  std::string id;       // stable, kebab-case, e.g. "bad-checksum", "rmrr-unaligned"
+  size_t offset = 0;    // byte offset in the table the finding concerns
   std::string message;  // one line, human readable
 };
 

@@ -55,8 +55,7 @@ class Json {
  private:
   void DumpTo(std::string& out, int indent, int depth) const;
 
-  std::variant<std::nullptr_t, bool, int64_t, uint64_t, double, std::string, Array, Object>
-      value_;
+  std::variant<std::nullptr_t, bool, int64_t, uint64_t, double, std::string, Array, Object> value_;
 };
 
 // Escapes a string for JSON (quotes included).

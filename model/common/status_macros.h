@@ -9,9 +9,9 @@
 #include "absl/status/statusor.h"
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing function if not OK.
-#define VTD_RETURN_IF_ERROR(expr)                          \
-  do {                                                     \
-    ::absl::Status vtd_status_internal_ = (expr);          \
+#define VTD_RETURN_IF_ERROR(expr)                                \
+  do {                                                           \
+    ::absl::Status vtd_status_internal_ = (expr);                \
     if (!vtd_status_internal_.ok()) return vtd_status_internal_; \
   } while (0)
 
@@ -23,8 +23,8 @@
 #define VTD_ASSIGN_OR_RETURN(lhs, expr) \
   VTD_ASSIGN_OR_RETURN_IMPL(VTD_STATUS_MACROS_CONCAT(vtd_statusor_, __LINE__), lhs, expr)
 
-#define VTD_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
-  auto statusor = (expr);                              \
+#define VTD_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

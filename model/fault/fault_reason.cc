@@ -633,8 +633,7 @@ absl::StatusOr<FaultReason> ParseFaultReason(std::string_view text) {
   const FaultConditionInfo* first = nullptr;
   bool same = true;
   for (const FaultConditionInfo& c : kConditions) {
-    if (c.name.size() > group.size() &&
-        EqualsIgnoreCase(c.name.substr(0, group.size()), group)) {
+    if (c.name.size() > group.size() && EqualsIgnoreCase(c.name.substr(0, group.size()), group)) {
       if (first == nullptr) {
         first = &c;
       } else if (c.reason != first->reason) {

@@ -19,9 +19,9 @@ namespace vtd {
 struct ContextInvalidation {
   enum class Granularity : uint8_t { kGlobal = 1, kDomain = 2, kDevice = 3 };
   Granularity granularity = Granularity::kGlobal;
-  uint16_t domain_id = 0;      // kDomain, kDevice
-  uint16_t source_id = 0;      // kDevice
-  uint8_t function_mask = 0;   // kDevice: FM, 0..3 low bits of the function masked
+  uint16_t domain_id = 0;     // kDomain, kDevice
+  uint16_t source_id = 0;     // kDevice
+  uint8_t function_mask = 0;  // kDevice: FM, 0..3 low bits of the function masked
 };
 
 // IOTLB invalidation (IOTLB_REG.IIRG / iotlb_inv_dsc.G): S §6.5.1.2, §6.5.2.3. Also drops
@@ -30,12 +30,12 @@ struct ContextInvalidation {
 struct IotlbInvalidation {
   enum class Granularity : uint8_t { kGlobal = 1, kDomain = 2, kPage = 3 };
   Granularity granularity = Granularity::kGlobal;
-  uint16_t domain_id = 0;     // kDomain, kPage
-  uint64_t address = 0;       // kPage: 4 KiB-aligned IOVA
-  uint8_t address_mask = 0;   // kPage: AM, invalidates 2^AM pages aligned to that size
+  uint16_t domain_id = 0;          // kDomain, kPage
+  uint64_t address = 0;            // kPage: 4 KiB-aligned IOVA
+  uint8_t address_mask = 0;        // kPage: AM, invalidates 2^AM pages aligned to that size
   bool invalidation_hint = false;  // IH: leaf-only, paging-structure caches may be kept
-  bool drain_reads = false;   // DR
-  bool drain_writes = false;  // DW
+  bool drain_reads = false;        // DR
+  bool drain_writes = false;       // DW
 };
 
 // Device-TLB invalidation (dev_tlb_inv_dsc): S §6.5.2.5. The model has no device TLBs of its
@@ -52,8 +52,8 @@ struct DeviceTlbInvalidation {
 struct InterruptEntryInvalidation {
   enum class Granularity : uint8_t { kGlobal = 0, kIndex = 1 };
   Granularity granularity = Granularity::kGlobal;
-  uint16_t index = 0;       // kIndex: IIDX
-  uint8_t index_mask = 0;   // kIndex: IM, 2^IM entries aligned
+  uint16_t index = 0;      // kIndex: IIDX
+  uint8_t index_mask = 0;  // kIndex: IM, 2^IM entries aligned
 };
 
 // What was actually done: the actual granularity (CCMD.CAIG / IOTLB.IAIG encoding) and how

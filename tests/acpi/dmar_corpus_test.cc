@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -459,6 +460,31 @@ TEST(DmarMalformedTest, Sec8_1_TruncatedTableNamesTheCutStructure) {
       CheckDmarBytes(ReadBytes(kCorpusDir / "malformed" / "truncated-mid-structure.bin"));
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_THAT(findings[0].message, HasSubstr("structure at 0xe0"));
+}
+
+// "Decodes as much as is sound": a structure that overruns the table (S §8.2) leaves the
+// header and every structure before it in the sound part, each ending before the bad one's
+// offset; a bad header (S §8.1) leaves nothing.
+TEST(DmarMalformedTest, Sec8_2_SoundPartStopsBeforeTheBadStructure) {
+  std::optional<DmarTable> sound;
+  const absl::StatusOr<DmarTable> t =
+      ParseDmar(ReadBytes(kCorpusDir / "malformed" / "structure-overruns-table.bin"), &sound);
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr("offset 0x148"));
+  ASSERT_TRUE(sound.has_value());
+  EXPECT_EQ(std::string(sound->header.signature.begin(), sound->header.signature.end()), "DMAR");
+  ASSERT_FALSE(sound->structures.empty());
+  for (const DmarStructure& s : sound->structures) EXPECT_LE(s.offset + s.length, 0x148u);
+  EXPECT_EQ(sound->structures.back().offset + sound->structures.back().length, 0x148u);
+
+  std::optional<DmarTable> none;
+  EXPECT_FALSE(
+      ParseDmar(ReadBytes(kCorpusDir / "malformed" / "truncated-acpi-header.bin"), &none).ok());
+  EXPECT_FALSE(none.has_value());
+  // A sound table: the parse succeeds and the sound part is left alone.
+  std::optional<DmarTable> untouched;
+  EXPECT_TRUE(ParseDmar(ReadBytes(kCorpusDir / "malformed" / "bad-checksum.bin"), &untouched).ok());
+  EXPECT_FALSE(untouched.has_value());
 }
 
 }  // namespace

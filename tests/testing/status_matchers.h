@@ -43,13 +43,13 @@ MATCHER_P2(StatusIs, code, message_matcher,
 }  // namespace vtd::testing
 
 // Asserts that a StatusOr holds a value and moves it into `lhs`.
-#define VTD_ASSERT_OK_AND_ASSIGN(lhs, expr)                                      \
+#define VTD_ASSERT_OK_AND_ASSIGN(lhs, expr) \
   VTD_ASSERT_OK_AND_ASSIGN_IMPL(VTD_TEST_CONCAT(vtd_test_statusor_, __LINE__), lhs, expr)
 #define VTD_TEST_CONCAT_INNER(x, y) x##y
 #define VTD_TEST_CONCAT(x, y) VTD_TEST_CONCAT_INNER(x, y)
-#define VTD_ASSERT_OK_AND_ASSIGN_IMPL(statusor, lhs, expr)        \
-  auto statusor = (expr);                                         \
-  ASSERT_TRUE(statusor.ok()) << statusor.status().ToString();     \
+#define VTD_ASSERT_OK_AND_ASSIGN_IMPL(statusor, lhs, expr)    \
+  auto statusor = (expr);                                     \
+  ASSERT_TRUE(statusor.ok()) << statusor.status().ToString(); \
   lhs = std::move(statusor).value()
 
 #endif  // VTDSIM_TESTS_TESTING_STATUS_MATCHERS_H_

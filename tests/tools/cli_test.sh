@@ -87,6 +87,15 @@ WANT
     has "vtdsim: $corpus/malformed/structure-overruns-table.bin: offset 0x148: " err
     lines 1 err
     lines 0 out
+    # --partial: the header and the structures before the bad one, the same error, exit 2.
+    run 2 dmar decode "$corpus/malformed/structure-overruns-table.bin" --partial
+    has "vtdsim: $corpus/malformed/structure-overruns-table.bin: offset 0x148: " err
+    lines 1 err
+    has "DRHD" out
+    run 2 dmar decode "$corpus/malformed/structure-overruns-table.bin" --partial --json
+    has '"structures"' out
+    run 2 dmar decode "$corpus/malformed/truncated-acpi-header.bin" --partial
+    lines 0 out
     run 2 dmar decode "$tmp/missing.bin"
     has "missing.bin: cannot open" err
     lines 1 err

@@ -44,13 +44,15 @@ constexpr char kDmarUsage[] =
     "Run 'vtdsim dmar SUBCOMMAND --help' for its options.\n";
 
 constexpr char kDecodeUsage[] =
-    "usage: vtdsim dmar decode FILE [--json | --format text|json|linux]\n"
+    "usage: vtdsim dmar decode FILE [--json | --format text|json|linux] [--partial]\n"
     "Print the DMAR table in FILE.\n"
     "  --format text   every field named, flags spelled out, scopes as bb:dd.f paths (default)\n"
     "  --format json   a JSON document (same as --json; schema in README.md)\n"
     "  --format linux  the lines Linux logs while parsing this table at boot, in its wording\n"
     "                  (compare with 'dmesg | grep DMAR'); lines that need the hardware or\n"
     "                  other ACPI tables are not printed\n"
+    "  --partial       for a table whose header is sound but a structure is not, still print\n"
+    "                  the header and every structure before the bad one (exit status 2)\n"
     "Exit status: 0 decoded, 2 unreadable or malformed input (one line on stderr).\n";
 
 constexpr char kCheckUsage[] =
@@ -84,7 +86,8 @@ struct Options {
   std::vector<std::string> positional;
   bool help = false;
   bool json = false;
-  std::string format;  // decode only
+  std::string format;    // decode only
+  bool partial = false;  // decode only
   std::optional<std::string> topology_file;
   std::vector<std::string> bridges;
 };
@@ -109,6 +112,8 @@ std::string ParseOptions(const Args& args, bool accepts_format, bool accepts_top
       o.help = true;
     } else if (a == "--json") {
       o.json = true;
+    } else if (accepts_format && a == "--partial") {
+      o.partial = true;
     } else if (accepts_format && is("--format")) {
       if (std::string e = value("--format", o.format); !e.empty()) return e;
       if (o.format != "text" && o.format != "json" && o.format != "linux") {
@@ -147,14 +152,16 @@ std::string Source(const acpi::LoadedDmar& loaded) {
   return absl::StrCat(loaded.path, " (acpidump DMAR table at line ", loaded.acpidump_line, ")");
 }
 
-// Loads and parses FILE; prints the one-line error and returns nullopt on failure.
-std::optional<acpi::DmarTable> LoadTable(const std::string& path) {
+// Loads and parses FILE; prints the one-line error and returns nullopt on failure. With
+// `sound_part`, a table whose structure list is malformed leaves its sound part there.
+std::optional<acpi::DmarTable> LoadTable(const std::string& path,
+                                         std::optional<acpi::DmarTable>* sound_part = nullptr) {
   absl::StatusOr<acpi::LoadedDmar> loaded = acpi::LoadDmarFile(path);
   if (!loaded.ok()) {
     Fail(loaded.status().message());
     return std::nullopt;
   }
-  absl::StatusOr<acpi::DmarTable> table = acpi::ParseDmar(loaded->bytes);
+  absl::StatusOr<acpi::DmarTable> table = acpi::ParseDmar(loaded->bytes, sound_part);
   if (!table.ok()) {
     Fail(absl::StrCat(Source(*loaded), ": ", table.status().message()));
     return std::nullopt;
@@ -205,8 +212,13 @@ int Decode(const Args& args) {
   if (o.positional.size() != 1) return UsageError("decode takes one FILE", kDecodeUsage);
   std::string format = o.format.empty() ? (o.json ? "json" : "text") : o.format;
   if (o.json && format != "json") return UsageError("--json conflicts with --format", kDecodeUsage);
-  std::optional<acpi::DmarTable> table = LoadTable(o.positional[0]);
-  if (!table) return kExitBadInput;
+  std::optional<acpi::DmarTable> sound_part;
+  std::optional<acpi::DmarTable> table = LoadTable(o.positional[0], &sound_part);
+  const bool complete = table.has_value();
+  if (!complete) {
+    if (!o.partial || !sound_part.has_value()) return kExitBadInput;
+    table = std::move(sound_part);  // the error line is on stderr already
+  }
   if (format == "json") {
     Print(acpi::DmarToJson(*table).Dump(2) + "\n");
   } else if (format == "linux") {
@@ -214,7 +226,7 @@ int Decode(const Args& args) {
   } else {
     Print(acpi::FormatDmarText(*table));
   }
-  return kExitOk;
+  return complete ? kExitOk : kExitBadInput;
 }
 
 int Check(const Args& args) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -20,9 +21,11 @@ struct ParseFailure {
   std::string detail;  // the message without the "offset 0x..: " prefix
 };
 
-// ParseDmar, filling `failure` (when not null) if the result is an error.
+// ParseDmar, filling `failure` (when not null) if the result is an error, and `sound_part`
+// (when not null) as ParseDmar(bytes, sound_part) does.
 absl::StatusOr<DmarTable> ParseDmarWithFailure(absl::Span<const uint8_t> bytes,
-                                               ParseFailure* failure);
+                                               ParseFailure* failure,
+                                               std::optional<DmarTable>* sound_part = nullptr);
 
 }  // namespace vtd::acpi::internal
 

@@ -50,10 +50,6 @@ class TimingModelStepTimer final : public StepTimer {
   void OnStaleEntry(const StaleEntryReport& r) override { observer_.OnStaleEntry(r); }
   void OnRequestBegin() override { observer_.OnRequestBegin(); }
   void OnRequestEnd() override { observer_.OnRequestEnd(); }
-  bool batches_lookups() const override { return observer_.batches_lookups(); }
-  void OnRequestEndWithLookups(const RequestLookups& lookups) override {
-    observer_.OnRequestEndWithLookups(lookups);
-  }
 
  private:
   timing::TimingObserver observer_;

@@ -68,11 +68,6 @@ void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) {
   Charge(cost);
 }
 
-void TimingObserver::OnRequestEndWithLookups(const RequestLookups& lookups) {
-  for (int i = 0; i < lookups.count; ++i) OnCacheLookup(lookups.events[i]);
-  OnRequestEnd();
-}
-
 void TimingObserver::OnFaultRecorded(const FaultRecordEvent& event) {
   if (event.overflow) {
     ++stats_.fault_overflows;

@@ -54,10 +54,6 @@ class TimingObserver final : public UnitObserver, public MemoryObserver {
   void OnInvalidation(const InvalidationEvent& event) override;
   void OnRequestBegin() override;
   void OnRequestEnd() override;
-  // The unit hands a request's lookups over at its end (one call per request on the hit
-  // path); charged exactly as the same OnCacheLookup calls would be.
-  bool batches_lookups() const override { return true; }
-  void OnRequestEndWithLookups(const RequestLookups& lookups) override;
 
   // ---- MemoryObserver.
   void OnRead(uint64_t address, int size, MemoryAccessTag tag) override;

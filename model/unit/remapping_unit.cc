@@ -160,23 +160,11 @@ void RemappingUnit::AddObserver(UnitObserver* observer) {
   if (observer != nullptr &&
       std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
     observers_.push_back(observer);
-    if (observer->batches_lookups()) {
-      batching_observers_.push_back(observer);
-      any_batching_observer_ = true;
-    } else {
-      lookup_observers_.push_back(observer);
-    }
   }
 }
 
 void RemappingUnit::RemoveObserver(UnitObserver* observer) {
   observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
-  lookup_observers_.erase(std::remove(lookup_observers_.begin(), lookup_observers_.end(), observer),
-                          lookup_observers_.end());
-  batching_observers_.erase(
-      std::remove(batching_observers_.begin(), batching_observers_.end(), observer),
-      batching_observers_.end());
-  any_batching_observer_ = !batching_observers_.empty();
 }
 
 const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
@@ -472,16 +460,16 @@ DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& optio
 void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options) {
   out->Clear();
   ++request_count_;
-  if (!observers_.empty()) BeginRequestEvents();
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
   DmaTranslate(request, options, *out);
-  if (!observers_.empty()) EndRequestEvents();
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
 }
 
 void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
                                DmaOutcome& out) {
   CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
   if (record) out.cache_lookups.push_back(event);
-  DispatchLookup(event);
+  for (UnitObserver* o : observers_) o->OnCacheLookup(event);
 }
 
 void RemappingUnit::RecordFault(const Fault& fault, DmaOutcome& out) {

@@ -19,7 +19,6 @@
 #ifndef VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
 #define VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -99,21 +98,6 @@ struct CacheLookupEvent {
   int trace_position = 0;
 };
 
-// The cache lookups one request made, in order: what a lookup-batching observer receives
-// at the request's end instead of one OnCacheLookup call per lookup.
-struct RequestLookups {
-  // A legacy DMA makes at most 6 lookups (context, IOTLB, 4 paging-structure caches), an
-  // interrupt 1; scalable mode will add PASID and first-stage caches: 12 leaves room.
-  static constexpr int kCapacity = 12;
-  int count = 0;
-  std::array<CacheLookupEvent, kCapacity> events{};
-  void Add(const CacheLookupEvent& event) {
-    // A request cannot make more lookups than the unit has caches on its path; the check
-    // only keeps a future bug from writing past the array.
-    if (count < kCapacity) events[count++] = event;
-  }
-};
-
 // A cache hit whose entry no longer matches the memory it was read from (the invalidation
 // checker): the classic "edited a table, forgot to invalidate" bug.
 struct StaleEntryReport {
@@ -164,14 +148,6 @@ class UnitObserver {
   // A request (DMA or interrupt) begins / ends; lets timing attribute events to it.
   virtual void OnRequestBegin() {}
   virtual void OnRequestEnd() {}
-  // Lookup batching, for observers on the hot path (timing): an observer whose
-  // batches_lookups() is true when it is added gets no OnCacheLookup for the lookups a
-  // request makes; OnRequestEndWithLookups hands them over, in order, when the request
-  // ends (in place of OnRequestEnd). One virtual call per request instead of one per
-  // lookup. Lookups are the only events batched: memory accesses, faults and messages
-  // still arrive as they happen.
-  virtual bool batches_lookups() const { return false; }
-  virtual void OnRequestEndWithLookups(const RequestLookups& /*lookups*/) { OnRequestEnd(); }
 };
 
 struct DmaOptions {
@@ -307,22 +283,9 @@ class RemappingUnit : public CacheInvalidator {
     if (record) {
       EmitLookup(cache, hit, tag, record, out);
     } else if (!observers_.empty()) {
-      DispatchLookup(CacheLookupEvent{cache, hit, tag, static_cast<int>(out.trace.size())});
+      const CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
+      for (UnitObserver* o : observers_) o->OnCacheLookup(event);
     }
-  }
-  // To per-lookup observers now, into the request's batch for batching ones.
-  void DispatchLookup(const CacheLookupEvent& event) {
-    if (any_batching_observer_) request_lookups_.Add(event);
-    for (UnitObserver* o : lookup_observers_) o->OnCacheLookup(event);
-  }
-  // The request's Begin/End events, to every observer (End with the batch where wanted).
-  void BeginRequestEvents() {
-    request_lookups_.count = 0;
-    for (UnitObserver* o : observers_) o->OnRequestBegin();
-  }
-  void EndRequestEvents() {
-    for (UnitObserver* o : lookup_observers_) o->OnRequestEnd();
-    for (UnitObserver* o : batching_observers_) o->OnRequestEndWithLookups(request_lookups_);
   }
   void EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   void Complete(TranslateResult result, DmaOutcome& out);
@@ -354,10 +317,6 @@ class RemappingUnit : public CacheInvalidator {
   uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)
   bool any_psc_enabled_ = false;       // some paging-structure cache has entries
   std::vector<UnitObserver*> observers_;
-  std::vector<UnitObserver*> lookup_observers_;    // the observers that do not batch lookups
-  std::vector<UnitObserver*> batching_observers_;  // and those that do
-  bool any_batching_observer_ = false;
-  RequestLookups request_lookups_;  // the current request's, for batching observers
   uint64_t request_count_ = 0;
   InterruptEntryCache iec_;
   std::unique_ptr<InvalidationQueue> queue_;

@@ -144,7 +144,7 @@ void RemappingUnit::RecordInterruptFault(const Fault& fault, InterruptOutcome& o
 InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
   InterruptOutcome out;
   ++request_count_;
-  BeginRequestEvents();
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
   const InterruptRemappingState state = interrupt_remapping_state();
   [&] {
     FaultOr<InterruptRoute> route = RouteInterrupt(state, request);
@@ -165,7 +165,7 @@ InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
     IrteFetch fetch;
     const InterruptEntryCache::Entry* hit = iec_.Lookup(index);
     const CacheLookupEvent lookup{CacheKind::kInterruptEntry, hit != nullptr, index, 0};
-    DispatchLookup(lookup);
+    for (UnitObserver* o : observers_) o->OnCacheLookup(lookup);
     if (hit != nullptr) {
       out.cache_hit = true;
       fetch.address = hit->value.address;
@@ -213,7 +213,7 @@ InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
     result.posted = *std::move(posted);
     out.result = std::move(result);
   }();
-  EndRequestEvents();
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
   return out;
 }
 

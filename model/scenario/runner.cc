@@ -140,6 +140,12 @@ absl::Status ScenarioRunner::Impl::Build() {
           s_.platform.mark,
           absl::StrCat("unit ", c.name, ": the model cannot build it: ", unit.status().message()));
     }
+    if (i < s_.platform.unit_device_tlb.size() &&
+        s_.platform.unit_device_tlb[i] != DeviceTlbResponse::kCompleted) {
+      const DeviceTlbResponse response = s_.platform.unit_device_tlb[i];
+      (*unit)->set_device_tlb_responder(
+          [response](const DeviceTlbInvalidation&) { return response; });
+    }
     units_.push_back(std::move(*unit));
   }
   builder_ = std::make_unique<TableBuilder>(memory_.get(), s_.tables.pool_base.value,

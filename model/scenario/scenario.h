@@ -46,6 +46,7 @@
 #include "model/fault/fault_reason.h"
 #include "model/interrupt/irte.h"
 #include "model/invalidation/descriptors.h"
+#include "model/invalidation/invalidation_queue.h"
 #include "model/structs/ids.h"
 
 namespace vtd::scenario {
@@ -111,6 +112,10 @@ struct UnitConfig {
   // memory holds now; a stale hit fails the step unless `expect: {stale: ...}` says so).
   // Unset: the platform's `check_invalidation`.
   std::optional<Located<bool>> check_invalidation;
+  // Extension: `device_tlb: completed | timeout | invalid_completion`, how every device
+  // behind the unit answers a device-TLB invalidation (S §6.5.2.5; timeout sets FSTS.ITE,
+  // invalid_completion FSTS.ICE, S §6.5.2.10). Default completed.
+  DeviceTlbResponse device_tlb = DeviceTlbResponse::kCompleted;
   SourceMark mark;
 };
 
@@ -139,6 +144,8 @@ struct Platform {
   // unit; resolved per unit in unit order.
   Located<bool> check_invalidation;
   std::vector<bool> unit_check_invalidation;
+  // Each unit's device-TLB responder (UnitConfig::device_tlb), in unit order.
+  std::vector<DeviceTlbResponse> unit_device_tlb;
   SourceMark mark;
 };
 

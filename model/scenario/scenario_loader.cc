@@ -927,8 +927,8 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
 
 constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units",
                                                "cap",  "ecap",        "check_invalidation"};
-constexpr absl::string_view kUnitKeys[] = {"name", "base",  "segment",           "cap",
-                                           "ecap", "scope", "check_invalidation"};
+constexpr absl::string_view kUnitKeys[] = {
+    "name", "base", "segment", "cap", "ecap", "scope", "check_invalidation", "device_tlb"};
 
 std::filesystem::path Loader::Resolve(const std::string& path) const {
   std::filesystem::path p(path);
@@ -1070,6 +1070,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
       s.platform.unit_ecaps.push_back(u.ecap.value);
       s.platform.unit_check_invalidation.push_back(
           u.check_invalidation ? u.check_invalidation->value : s.platform.check_invalidation.value);
+      s.platform.unit_device_tlb.push_back(u.device_tlb);
     }
     units_ = up.units;
     s.platform.source = std::move(up);
@@ -1273,6 +1274,23 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
   capability("ecap", CapRegister::kEcap, default_ecap, u.ecap);
   if (const Entry* e = f.Find("check_invalidation")) {
     if (auto b = Bool(*e)) u.check_invalidation = *b;
+  }
+  if (const Entry* e = f.Find("device_tlb")) {
+    const std::string text = e->value.IsScalar() ? e->value.Scalar() : "";
+    bool known = false;
+    for (DeviceTlbResponse r : {DeviceTlbResponse::kCompleted, DeviceTlbResponse::kTimeout,
+                                DeviceTlbResponse::kInvalidCompletion}) {
+      if (text == DeviceTlbResponseName(r)) {
+        u.device_tlb = r;
+        known = true;
+      }
+    }
+    if (!known) {
+      Error(e->mark(), e->path,
+            absl::StrCat(e->value.IsScalar() ? Shown(text) : std::string("this value"),
+                         " is not a device-TLB response (expected completed, timeout or "
+                         "invalid_completion)"));
+    }
   }
   if (const Entry* e = f.Find("scope")) {
     if (e->value.IsScalar()) {

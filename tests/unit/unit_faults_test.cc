@@ -172,5 +172,48 @@ INSTANTIATE_TEST_SUITE_P(AllLegacyConditions, UnitFaultTableTest, ::testing::Val
                            return n;
                          });
 
+// S §3.4.4, Table 30 (33h): with ECAP.ADMS, RTADDR.TTM = 11b is abort-DMA mode: every DMA
+// request is blocked and recorded with reason 33h; without ADMS, TTM = 11b is reserved and
+// faults with 30h (RTA.1.1). Both through the unit's registers, FRCD and FSTS checked.
+class AbortDmaModeTest : public UnitTest {
+ protected:
+  FaultRecord RunWithTtm3(bool adms, DmaOutcome* out) {
+    if (adms) config_.ecap = ExtendedCapability::kAdms.Set(kR630Ecap, 1);
+    CreateUnit();
+    SetRoot(kSid.bus(), kContextTable | 1);
+    SetContext();
+    Map(0x40000000, 0x500000);
+    unit_->WriteRegister64(kRtaddrOffset, kRootTable | (uint64_t{3} << 10));
+    GlobalCommand(1u << 30, true);
+    EnableTranslation();
+    *out = unit_->Dma(Req(0x40000000));
+    return ReadFrcd(0);
+  }
+};
+
+TEST_F(AbortDmaModeTest, Sec3_4_4_AbortDmaModeRecords33h) {
+  DmaOutcome out;
+  const FaultRecord rec = RunWithTtm3(/*adms=*/true, &out);
+  ASSERT_TRUE(out.result.fault.has_value());
+  EXPECT_EQ(out.result.fault->condition, "RTA.4");
+  EXPECT_TRUE(out.blocked);
+  EXPECT_TRUE(out.recorded);
+  EXPECT_EQ(Fsts::kPpf.Get(Fsts()), 1u);
+  EXPECT_TRUE(rec.fault);
+  EXPECT_EQ(rec.reason, 0x33);
+  EXPECT_EQ(rec.source_id, kSid.value());
+  EXPECT_EQ(rec.fault_info, 0x40000000u);
+}
+
+TEST_F(AbortDmaModeTest, Sec11_4_5_Ttm3WithoutAdmsIsReserved30h) {
+  DmaOutcome out;
+  const FaultRecord rec = RunWithTtm3(/*adms=*/false, &out);
+  ASSERT_TRUE(out.result.fault.has_value());
+  EXPECT_EQ(out.result.fault->condition, "RTA.1.1");
+  EXPECT_TRUE(out.recorded);
+  EXPECT_EQ(rec.reason, 0x30);
+  EXPECT_EQ(rec.source_id, kSid.value());
+}
+
 }  // namespace
 }  // namespace vtd

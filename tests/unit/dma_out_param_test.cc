@@ -16,16 +16,7 @@ constexpr uint64_t kIova = 0x40000000;
 
 // Everything a caller can read from an outcome, in words.
 std::string Describe(const DmaOutcome& o) {
-  std::string s = absl::StrCat("completion ", std::string(CompletionName(o.result.completion)));
-  if (o.result.translation.has_value()) {
-    const Translation& t = *o.result.translation;
-    absl::StrAppend(&s, " hpa ", t.hpa, " page ", t.page_base, "/", t.page_size, " r", t.read, " w",
-                    t.write, " leaf ", t.leaf_level, " levels ", t.levels);
-  }
-  if (o.result.ats.has_value()) absl::StrAppend(&s, " ats ", o.result.ats->address);
-  if (o.result.fault.has_value()) absl::StrAppend(&s, " fault ", o.result.fault->ToString());
-  absl::StrAppend(&s, " blocked ", o.blocked, " by '", std::string(o.blocked_by), "' recorded ",
-                  o.recorded);
+  std::string s = absl::StrCat(DescribeResult(o), " recorded ", o.recorded);
   if (o.fault_record.has_value()) absl::StrAppend(&s, " frcd ", o.fault_record->frcd_index);
   if (o.interrupt_message.has_value()) {
     absl::StrAppend(&s, " message ", std::string(o.interrupt_message->source), " sent ",

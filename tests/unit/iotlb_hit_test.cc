@@ -14,21 +14,6 @@ namespace {
 
 constexpr uint64_t kIova = 0x40000000;
 
-// Every field of the outcome's translation and result, in words.
-std::string Describe(const DmaOutcome& o) {
-  std::string s = absl::StrCat("completion ", std::string(CompletionName(o.result.completion)));
-  if (o.result.translation.has_value()) {
-    const Translation& t = *o.result.translation;
-    absl::StrAppend(&s, " hpa ", t.hpa, " page ", t.page_base, "/", t.page_size, " r", t.read, " w",
-                    t.write, " snp", t.snoop, " emt", t.emt, " ipat", t.ipat, " tm",
-                    t.transient_mapping, " did ", t.did.value(), " fpd", t.fpd, " tt ",
-                    static_cast<int>(t.tt), " levels ", t.levels, " leaf ", t.leaf_level);
-  }
-  if (o.result.fault.has_value()) absl::StrAppend(&s, " fault ", o.result.fault->ToString());
-  absl::StrAppend(&s, " blocked ", o.blocked, " by '", std::string(o.blocked_by), "'");
-  return s;
-}
-
 class IotlbHitTest : public UnitTest {
  protected:
   // A request to the same page at another offset: what the walk's answer would be for it.
@@ -61,11 +46,11 @@ TEST_F(IotlbHitTest, HitTranslationEqualsTheWalks) {
                         Case{kIova + 0x400000, 0x900000, AccessKind::kRead}}) {
     const uint64_t hits = IotlbHits();
     const DmaOutcome walked = unit_->Dma(Req(c.iova + 0x10, c.access));
-    ASSERT_TRUE(walked.result.ok()) << Describe(walked);
+    ASSERT_TRUE(walked.result.ok()) << DescribeResult(walked);
     ASSERT_EQ(IotlbHits(), hits);
     const DmaOutcome hit = unit_->Dma(Req(c.iova + 0x123, c.access));
     EXPECT_EQ(IotlbHits(), hits + 1);
-    EXPECT_EQ(Describe(hit), Shifted(Describe(walked), c.hpa + 0x10, c.hpa + 0x123));
+    EXPECT_EQ(DescribeResult(hit), Shifted(DescribeResult(walked), c.hpa + 0x10, c.hpa + 0x123));
   }
   // The SNP/EMT/IPAT fields made it through (ECAP.SC honours SNP).
   const DmaOutcome hit = unit_->Dma(Req(kIova + 0x200000 + 0x5000));
@@ -94,12 +79,12 @@ TEST_F(IotlbHitTest, HitTakesDomainFieldsFromTheHittingContext) {
   root_table_ = first_root;
   Enable();
   const DmaOutcome walked = unit_->Dma(Req(kIova));
-  ASSERT_TRUE(walked.result.ok()) << Describe(walked);
+  ASSERT_TRUE(walked.result.ok()) << DescribeResult(walked);
   const uint64_t hits = IotlbHits();
   const DmaOutcome hit =
       unit_->Dma(Req(kIova + 8, AccessKind::kRead, 4, RequestType::kUntranslated, other));
   EXPECT_EQ(IotlbHits(), hits + 1);
-  ASSERT_TRUE(hit.result.ok()) << Describe(hit);
+  ASSERT_TRUE(hit.result.ok()) << DescribeResult(hit);
   const Translation& t = *hit.result.translation;
   EXPECT_EQ(t.hpa, 0x500008u);
   EXPECT_EQ(t.did.value(), 9);
@@ -117,12 +102,12 @@ TEST_F(IotlbHitTest, HitIntoInterruptRangeFaultsLikeTheWalk) {
   Map(kIova, 0xfee00000);
   Enable();
   const DmaOutcome walked = unit_->Dma(Req(kIova, AccessKind::kWrite));
-  ASSERT_TRUE(walked.result.fault.has_value()) << Describe(walked);
+  ASSERT_TRUE(walked.result.fault.has_value()) << DescribeResult(walked);
   EXPECT_EQ(walked.result.fault->condition, "LGN.4");
   const uint64_t hits = IotlbHits();
   const DmaOutcome hit = unit_->Dma(Req(kIova, AccessKind::kWrite));
   EXPECT_EQ(IotlbHits(), hits + 1);
-  EXPECT_EQ(Describe(hit), Describe(walked));
+  EXPECT_EQ(DescribeResult(hit), DescribeResult(walked));
 }
 
 }  // namespace

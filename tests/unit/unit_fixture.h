@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "model/regs/cap_ecap.h"
 #include "model/regs/register_map.h"
@@ -73,6 +74,22 @@ class RecordingObserver : public UnitObserver {
 // The R630's CAP/ECAP with fields replaced, for tests that need another capability.
 inline uint64_t WithField(uint64_t value, BitRange field, uint64_t v) {
   return field.Set(value, v);
+}
+
+// The result of a DMA in words: completion, every Translation field, the fault, blocking.
+inline std::string DescribeResult(const DmaOutcome& o) {
+  std::string s = absl::StrCat("completion ", std::string(CompletionName(o.result.completion)));
+  if (o.result.translation.has_value()) {
+    const Translation& t = *o.result.translation;
+    absl::StrAppend(&s, " hpa ", t.hpa, " page ", t.page_base, "/", t.page_size, " r", t.read, " w",
+                    t.write, " snp", t.snoop, " emt", t.emt, " ipat", t.ipat, " tm",
+                    t.transient_mapping, " did ", t.did.value(), " fpd", t.fpd, " tt ",
+                    static_cast<int>(t.tt), " levels ", t.levels, " leaf ", t.leaf_level);
+  }
+  if (o.result.ats.has_value()) absl::StrAppend(&s, " ats ", o.result.ats->address);
+  if (o.result.fault.has_value()) absl::StrAppend(&s, " fault ", o.result.fault->ToString());
+  absl::StrAppend(&s, " blocked ", o.blocked, " by '", std::string(o.blocked_by), "'");
+  return s;
 }
 
 class UnitTest : public ::testing::Test {

@@ -62,6 +62,9 @@ test_compiler_args() {
     fi
     rm -rf "$probe"
   fi
+  # Said on stderr (stdout is the cmake arguments): the suite runs without the fuzzer.
+  echo "dev.sh: no clang++ that links -fsanitize=fuzzer,address,undefined: the DMAR fuzzer" \
+    "(ctest dmar_fuzz) is not built; install clang to run it" >&2
   echo ""
 }
 

@@ -42,11 +42,10 @@ struct IotlbEntry {
   int top_level = 4;      // paging levels of the walk that filled it
   std::array<CachedEntryRef, 5> path{};
   int path_length = 0;
-  // The request-independent part of the translation, computed when the entry is filled so
-  // that a hit copies it instead of re-deriving it (a host-side speed-up: the unit fills
-  // these from the same leaf and unit capabilities, so they never disagree with `leaf`).
-  uint64_t page_size = 4096;       // 4 KiB, 2 MiB or 1 GiB (the key's leaf level)
-  int leaf_level = 1;              // 1, 2, 3
+  // The request-independent part of the translation that depends on unit capabilities,
+  // computed when the entry is filled so that a hit copies it (a host-side speed-up: the
+  // unit fills these from the same leaf and capabilities, so they never disagree with
+  // `leaf`). Page size and leaf level come from the key.
   bool snoop = false;              // leaf SNP, when ECAP.SC honours it
   bool transient_mapping = false;  // leaf bit 62, when it is TM (SsBit62::kTransientMapping)
 };

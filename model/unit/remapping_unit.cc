@@ -704,12 +704,13 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     // written from the fields the fill precomputed; an output in the interrupt range (LGN.4)
     // takes the general path below.
     if (v.present && !lacks && request.type == RequestType::kUntranslated) {
-      const uint64_t hpa = v.page_base | (request.address & (v.page_size - 1));
+      const uint64_t page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
+      const uint64_t hpa = v.page_base | (request.address & (page_size - 1));
       if (!OverlapsInterruptRange(hpa, std::max(request.size, 1))) {
         Translation& t = out.result.translation.emplace();
         t.hpa = hpa;
         t.page_base = v.page_base;
-        t.page_size = v.page_size;
+        t.page_size = page_size;
         t.read = v.read;
         t.write = v.write;
         t.snoop = v.snoop;
@@ -720,7 +721,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
         t.fpd = ce.fpd;
         t.tt = ce.translation_type();
         t.levels = plan.levels;
-        t.leaf_level = v.leaf_level;
+        t.leaf_level = key.leaf_level;
         out.result.completion = Completion::kSuccess;
         CheckProtectedMemory(request, /*remapped=*/true, out);
         return;
@@ -783,8 +784,6 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     }
     // Not-present translations are cached per 4 KiB page.
     const int leaf_level = w.complete ? w.level : 1;
-    entry.leaf_level = leaf_level;
-    entry.page_size = uint64_t{1} << Iotlb::PageShift(leaf_level);
     entry.snoop = walk_config_.snoop_control && entry.leaf.snoop;
     entry.transient_mapping = walk_config_.bit62 == SsBit62::kTransientMapping && entry.leaf.bit62;
     iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);

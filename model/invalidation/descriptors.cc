@@ -1,5 +1,6 @@
 #include "model/invalidation/descriptors.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -616,59 +617,21 @@ absl::StatusOr<std::vector<uint64_t>> EncodeDescriptor(const InvalidationDescrip
 
 namespace {
 
-std::string_view ContextGranularityName(uint8_t g) {
-  switch (g) {
-    case 1:
-      return "global";
-    case 2:
-      return "domain";
-    case 3:
-      return "device";
-    default:
-      return "reserved";
-  }
-}
+// Names of the 2-bit G values of each descriptor type ("reserved" for invalid values).
+using GranularityNames = std::array<std::string_view, 4>;
+constexpr GranularityNames kContextGranularities = {"reserved", "global", "domain", "device"};
+constexpr GranularityNames kIotlbGranularities = {"reserved", "global", "domain", "page"};
+constexpr GranularityNames kPasidIotlbGranularities = {"reserved", "reserved", "pasid", "page"};
+constexpr GranularityNames kPasidCacheGranularities = {"domain", "pasid", "reserved", "global"};
 
-std::string_view PasidIotlbGranularityName(uint8_t g) {
-  switch (g) {
-    case 2:
-      return "pasid";
-    case 3:
-      return "page";
-    default:
-      return "reserved";
-  }
-}
-
-std::string_view PasidCacheGranularityName(uint8_t g) {
-  switch (g) {
-    case 0:
-      return "domain";
-    case 1:
-      return "pasid";
-    case 3:
-      return "global";
-    default:
-      return "reserved";
-  }
-}
-
-std::string_view IotlbGranularityName(uint8_t g) {
-  switch (g) {
-    case 1:
-      return "global";
-    case 2:
-      return "domain";
-    case 3:
-      return "page";
-    default:
-      return "reserved";
-  }
+std::string_view GranularityName(const GranularityNames& names, uint8_t g) {
+  return g < names.size() ? names[g] : "reserved";
 }
 
 struct Describer {
   std::string operator()(const ContextCacheInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s", kCc, ContextGranularityName(d.granularity));
+    std::string s =
+        absl::StrFormat("%s %s", kCc, GranularityName(kContextGranularities, d.granularity));
     if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
     if (d.granularity == 3) {
       absl::StrAppendFormat(&s, " sid %02x:%02x.%x fm %d", d.sid >> 8, (d.sid >> 3) & 0x1F,
@@ -677,7 +640,8 @@ struct Describer {
     return s;
   }
   std::string operator()(const IotlbInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s", kIotlb, IotlbGranularityName(d.granularity));
+    std::string s =
+        absl::StrFormat("%s %s", kIotlb, GranularityName(kIotlbGranularities, d.granularity));
     if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
     if (d.granularity == 3) {
       absl::StrAppendFormat(&s, " addr %#x am %d ih %d", d.address, d.address_mask,
@@ -706,8 +670,9 @@ struct Describer {
     return s;
   }
   std::string operator()(const PasidIotlbInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s did %#x pasid %#x", kPasidIotlb,
-                                    PasidIotlbGranularityName(d.granularity), d.did, d.pasid);
+    std::string s =
+        absl::StrFormat("%s %s did %#x pasid %#x", kPasidIotlb,
+                        GranularityName(kPasidIotlbGranularities, d.granularity), d.did, d.pasid);
     if (d.granularity == 3) {
       absl::StrAppendFormat(&s, " addr %#x am %d ih %d", d.address, d.address_mask,
                             d.invalidation_hint);
@@ -715,7 +680,8 @@ struct Describer {
     return s;
   }
   std::string operator()(const PasidCacheInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s", kPasidCache, PasidCacheGranularityName(d.granularity));
+    std::string s = absl::StrFormat("%s %s", kPasidCache,
+                                    GranularityName(kPasidCacheGranularities, d.granularity));
     if (d.granularity != 3) absl::StrAppendFormat(&s, " did %#x", d.did);
     if (d.granularity == 1) absl::StrAppendFormat(&s, " pasid %#x", d.pasid);
     return s;

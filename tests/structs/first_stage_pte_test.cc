@@ -175,5 +175,13 @@ TEST(FirstStagePteTest, PteBit7IsPatNotReserved) {
   EXPECT_EQ(FirstStagePte::ReservedBits(B(7) | 1, 1, Haw48()), 0u);
 }
 
+TEST(FirstStagePteTest, ToJsonNamesTheLevelsFields) {
+  VTD_ASSERT_OK_AND_ASSIGN(FirstStagePte pde, FirstStagePte::Decode(0x3000 | 0x23, 2));
+  EXPECT_EQ(pde.ToJson().Dump(-1), R"({"p":1,"rw":1,"us":0,"a":1,"ps":0,"addr":"0x3000"})");
+  VTD_ASSERT_OK_AND_ASSIGN(FirstStagePte pte, FirstStagePte::Decode(0x4000 | 0x67, 1));
+  EXPECT_EQ(pte.ToJson().Dump(-1),
+            R"({"p":1,"rw":1,"us":1,"a":1,"d":1,"pwt":0,"pcd":0,"pat":0,"addr":"0x4000"})");
+}
+
 }  // namespace
 }  // namespace vtd

@@ -58,5 +58,10 @@ TEST(PasidDirectoryEntryTest, PasidSplitsIntoDirectoryAndTableIndex) {
   EXPECT_EQ(PasidTableIndex(0x12345), 0x05);
 }
 
+TEST(PasidDirectoryEntryTest, ToJson) {
+  EXPECT_EQ(PasidDirectoryEntry::Decode(0x9000 | 1).ToJson().Dump(-1),
+            R"({"p":1,"fpd":0,"smptblptr":"0x9000"})");
+}
+
 }  // namespace
 }  // namespace vtd

@@ -271,5 +271,16 @@ TEST(PasidEntryTest, Qwords6And7AreReserved) {
   EXPECT_EQ(Reserved(Words{kSsPresent, 0, 0, 0, 0, 0, 0, B(63)})[7], B(63));
 }
 
+TEST(PasidEntryTest, ToJsonShowsTheFieldsOfItsTranslationType) {
+  VTD_ASSERT_OK_AND_ASSIGN(PasidEntry ss,
+                           PasidEntry::Decode(Words{kSsPresent | 0x7000 | (2 << 2), 3}));
+  EXPECT_EQ(ss.ToJson().Dump(-1),
+            R"({"p":1,"fpd":0,"pgtt":"second_stage","did":"0x3","aw":2,"ssade":0,)"
+            R"("ssptptr":"0x7000","pwsnp":0,"pgsnp":0})");
+  VTD_ASSERT_OK_AND_ASSIGN(PasidEntry pt, PasidEntry::Decode(Words{(4 << 6) | 1, 1}));
+  EXPECT_EQ(pt.ToJson().Dump(-1),
+            R"({"p":1,"fpd":0,"pgtt":"pass_through","did":"0x1","pwsnp":0,"pgsnp":0})");
+}
+
 }  // namespace
 }  // namespace vtd

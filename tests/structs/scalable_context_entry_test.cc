@@ -178,5 +178,13 @@ TEST(ScalableContextEntryTest, InvalidProgrammingConditions) {
   EXPECT_TRUE(eptr.InvalidProgramming().has_value());
 }
 
+TEST(ScalableContextEntryTest, ToJson) {
+  const std::array<uint64_t, 4> w = {0x4000 | (2 << 9) | 8 | 1, 0x1, 0, 0};
+  VTD_ASSERT_OK_AND_ASSIGN(ScalableContextEntry e, ScalableContextEntry::Decode(w));
+  EXPECT_EQ(e.ToJson().Dump(-1),
+            R"({"p":1,"fpd":0,"dte":0,"paside":1,"pre":0,"pdts":2,"pasiddirptr":"0x4000",)"
+            R"("rid_pasid":"0x1","rid_priv":0})");
+}
+
 }  // namespace
 }  // namespace vtd

@@ -95,5 +95,10 @@ TEST(ScalableRootEntryTest, HalfWithPresentClearIsNotChecked) {
   EXPECT_NE(ScalableRootEntry::ReservedBits(junk | 1, junk, 48)[0], 0u);
 }
 
+TEST(ScalableRootEntryTest, ToJsonNamesBothHalves) {
+  const ScalableRootEntry e = ScalableRootEntry::Decode(0x5000 | 1, 0x6000);
+  EXPECT_EQ(e.ToJson().Dump(-1), R"({"lp":1,"lctp":"0x5000","up":0,"uctp":"0x6000"})");
+}
+
 }  // namespace
 }  // namespace vtd

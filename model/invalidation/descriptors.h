@@ -1,8 +1,9 @@
 // Invalidation-queue descriptors (VT-d spec §6.5.2, Table 26): one typed struct per
-// descriptor type of legacy mode, with Decode from raw qwords, Encode back, and the reserved
-// fields each defines. Descriptors are 128 bits (IQA.DW=0) or 256 bits (IQA.DW=1, where a
-// 128-bit type is zero-padded: S §6.5.2 "128-bit descriptors ... in a 256-bit queue"), so
-// every Decode/Validate takes 2 or 4 qwords and every Encode can give either form.
+// descriptor type, with Decode from raw qwords, Encode back, and the reserved fields each
+// defines. Descriptors are 128 bits (IQA.DW=0) or 256 bits (IQA.DW=1, where a 128-bit type
+// is zero-padded: S §6.5.2 "128-bit descriptors ... in a 256-bit queue"), so every
+// Decode/Validate of types 1..5 takes 2 or 4 qwords and their Encode gives either form; the
+// 256-bit types take and give 4.
 //
 // The descriptor type is 7 bits: Type[3:0] in bits 3:0 and Type[6:4] in bits 11:9.
 // Types 6..8 (PASID-based IOTLB, PASID cache, PASID-based device-TLB) are 256-bit types,

@@ -56,6 +56,36 @@ struct InterruptEntryInvalidation {
   uint8_t index_mask = 0;  // kIndex: IM, 2^IM entries aligned
 };
 
+// PASID-based IOTLB invalidation (p_iotlb_inv_dsc, scalable mode): S §6.5.2.4, Table 24.
+struct PasidIotlbInvalidation {
+  enum class Granularity : uint8_t { kPasid = 2, kPage = 3 };
+  Granularity granularity = Granularity::kPasid;
+  uint16_t domain_id = 0;
+  uint32_t pasid = 0;
+  uint64_t address = 0;            // kPage: 4 KiB-aligned input address
+  uint8_t address_mask = 0;        // kPage: AM, 2^AM pages aligned to that size
+  bool invalidation_hint = false;  // IH: first-stage paging-structure caches may be kept
+};
+
+// PASID-cache invalidation (pc_inv_dsc, scalable mode): S §6.5.2.2.
+struct PasidCacheInvalidation {
+  enum class Granularity : uint8_t { kDomain = 0, kPasid = 1, kGlobal = 3 };
+  Granularity granularity = Granularity::kGlobal;
+  uint16_t domain_id = 0;  // kDomain, kPasid
+  uint32_t pasid = 0;      // kPasid
+};
+
+// PASID-based device-TLB invalidation (p_dev_tlb_inv_dsc, scalable mode): S §6.5.2.6.
+struct PasidDeviceTlbInvalidation {
+  uint16_t source_id = 0;
+  uint16_t pfsid = 0;
+  uint8_t max_invs_pending = 0;
+  uint32_t pasid = 0;   // ignored when global
+  bool global = false;  // GI: every PASID of the device
+  uint64_t address = 0;
+  bool size = false;  // S bit
+};
+
 // What was actually done: the actual granularity (CCMD.CAIG / IOTLB.IAIG encoding) and how
 // many cache entries were dropped.
 struct InvalidationOutcome {

@@ -1,5 +1,6 @@
 #include "model/invalidation/descriptors.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,11 +26,12 @@ std::optional<DescriptorProblem> Reserved(std::string_view what, std::string_vie
       absl::StrFormat("%s: reserved bits %s set in %s", what, Hex(bits), field)};
 }
 
-// Reserved bits common to every 128-bit type: QW1 fields given by `reserved_hi`, and in a
-// 256-bit queue the zero padding (QW2, QW3).
+// Reserved bits: QW0/QW1 fields given by `reserved_lo`/`reserved_hi`, and QW2, QW3 (the zero
+// padding of a 128-bit type in a 256-bit queue, or the reserved upper half of a 256-bit type).
 std::optional<DescriptorProblem> CheckReserved(std::string_view what,
                                                absl::Span<const uint64_t> words,
-                                               uint64_t reserved_lo, uint64_t reserved_hi) {
+                                               uint64_t reserved_lo, uint64_t reserved_hi,
+                                               bool wide_type = false) {
   if (const uint64_t bits = Word(words, 0) & reserved_lo; bits != 0) {
     return Reserved(what, "bits 63:0", bits);
   }
@@ -38,6 +40,7 @@ std::optional<DescriptorProblem> CheckReserved(std::string_view what,
   }
   for (size_t i = 2; i < words.size(); ++i) {
     if (words[i] != 0) {
+      if (wide_type) return Reserved(what, i == 2 ? "bits 191:128" : "bits 255:192", words[i]);
       return Reserved(what,
                       i == 2 ? "bits 191:128 (256-bit padding)" : "bits 255:192 (256-bit padding)",
                       words[i]);
@@ -63,6 +66,15 @@ absl::Status FieldTooWide(std::string_view what, std::string_view field, uint64_
       absl::StrFormat("%s: %s %s does not fit its field", what, field, Hex(value)));
 }
 
+// The 256-bit types (6..0xA) have no 128-bit form.
+absl::Status CheckWideWidth(std::string_view what, int width_bits) {
+  if (width_bits != 256) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s is a 256-bit descriptor: width %d is not valid", what, width_bits));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<uint64_t> Words(uint64_t lo, uint64_t hi, int width_bits) {
   std::vector<uint64_t> w = {lo, hi};
   if (width_bits == 256) w.resize(4, 0);
@@ -79,6 +91,9 @@ constexpr std::string_view kIotlb = "iotlb_inv_dsc";
 constexpr std::string_view kDevTlb = "dev_tlb_inv_dsc";
 constexpr std::string_view kIec = "iec_inv_dsc";
 constexpr std::string_view kWait = "inv_wait_dsc";
+constexpr std::string_view kPasidIotlb = "p_iotlb_inv_dsc";
+constexpr std::string_view kPasidCache = "pc_inv_dsc";
+constexpr std::string_view kPasidDevTlb = "p_dev_tlb_inv_dsc";
 
 }  // namespace
 
@@ -95,11 +110,11 @@ std::string_view DescriptorTypeName(int type) {
     case 0x5:
       return kWait;
     case 0x6:
-      return "p_iotlb_inv_dsc";
+      return kPasidIotlb;
     case 0x7:
-      return "pc_inv_dsc";
+      return kPasidCache;
     case 0x8:
-      return "p_dev_tlb_inv_dsc";
+      return kPasidDevTlb;
     case 0x9:
       return "page_grp_resp_dsc";
     case 0xA:
@@ -171,6 +186,15 @@ ContextInvalidation ContextCacheInvalidateDescriptor::ToRequest() const {
   r.domain_id = did;
   r.source_id = sid;
   r.function_mask = function_mask;
+  return r;
+}
+
+ContextInvalidation ContextCacheInvalidateDescriptor::ToScalableRequest() const {
+  ContextInvalidation r = ToRequest();
+  if (r.granularity == ContextInvalidation::Granularity::kDomain) {
+    r.granularity = ContextInvalidation::Granularity::kGlobal;
+  }
+  r.domain_id = 0;
   return r;
 }
 
@@ -366,6 +390,160 @@ absl::StatusOr<std::vector<uint64_t>> InvalidationWaitDescriptor::Encode(int wid
   return Words(lo, status_address, width_bits);
 }
 
+// ---- PASID-based IOTLB invalidate (type 6) -------------------------------------------------
+
+PasidIotlbInvalidateDescriptor PasidIotlbInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  const uint64_t hi = Word(words, 1);
+  PasidIotlbInvalidateDescriptor d;
+  d.granularity = static_cast<uint8_t>(kG.Get(lo));
+  d.did = static_cast<uint16_t>(kDid.Get(lo));
+  d.pasid = static_cast<uint32_t>(kPasid.Get(lo));
+  d.address_mask = static_cast<uint8_t>(kAm.Get(hi));
+  d.invalidation_hint = kIh.Get(hi) != 0;
+  d.address = kAddr.InPlace(hi);
+  return d;
+}
+
+std::optional<DescriptorProblem> PasidIotlbInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits&) {
+  if (kG.Get(Word(words, 0)) < 2) {
+    return InvalidValue(kPasidIotlb, absl::StrFormat("granularity %02db is reserved (S §6.5.2.4)",
+                                                     kG.Get(Word(words, 0))));
+  }
+  return CheckReserved(kPasidIotlb, words, kReservedLo, kReservedHi, /*wide_type=*/true);
+}
+
+absl::StatusOr<std::vector<uint64_t>> PasidIotlbInvalidateDescriptor::Encode(int width_bits) const {
+  if (absl::Status s = CheckWideWidth(kPasidIotlb, width_bits); !s.ok()) return s;
+  if (!kG.Fits(granularity)) return FieldTooWide(kPasidIotlb, "G", granularity);
+  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidIotlb, "PASID", pasid);
+  if (!kAm.Fits(address_mask)) return FieldTooWide(kPasidIotlb, "AM", address_mask);
+  if (!IsAligned(address, 4096)) {
+    return FieldTooWide(kPasidIotlb, "ADDR (not 4 KiB aligned)", address);
+  }
+  uint64_t lo = TypeBits(kType);
+  lo = kG.Set(lo, granularity);
+  lo = kDid.Set(lo, did);
+  lo = kPasid.Set(lo, pasid);
+  uint64_t hi = kAm.Set(0, address_mask);
+  hi = kIh.Set(hi, invalidation_hint ? 1 : 0);
+  hi |= address;
+  return Words(lo, hi, width_bits);
+}
+
+PasidIotlbInvalidation PasidIotlbInvalidateDescriptor::ToRequest() const {
+  PasidIotlbInvalidation r;
+  r.granularity = static_cast<PasidIotlbInvalidation::Granularity>(granularity);
+  r.domain_id = did;
+  r.pasid = pasid;
+  r.address_mask = address_mask;
+  // The request names 2^AM pages, naturally aligned: low address bits are ignored.
+  r.address = address & ~LowMask(12 + address_mask);
+  r.invalidation_hint = invalidation_hint;
+  return r;
+}
+
+// ---- PASID-cache invalidate (type 7) -------------------------------------------------------
+
+PasidCacheInvalidateDescriptor PasidCacheInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  PasidCacheInvalidateDescriptor d;
+  d.granularity = static_cast<uint8_t>(kG.Get(lo));
+  d.did = static_cast<uint16_t>(kDid.Get(lo));
+  d.pasid = static_cast<uint32_t>(kPasid.Get(lo));
+  return d;
+}
+
+std::optional<DescriptorProblem> PasidCacheInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits&) {
+  if (kG.Get(Word(words, 0)) == 2) {
+    return InvalidValue(kPasidCache, "granularity 10b is reserved (S §6.5.2.2)");
+  }
+  return CheckReserved(kPasidCache, words, kReservedLo, kReservedHi, /*wide_type=*/true);
+}
+
+absl::StatusOr<std::vector<uint64_t>> PasidCacheInvalidateDescriptor::Encode(int width_bits) const {
+  if (absl::Status s = CheckWideWidth(kPasidCache, width_bits); !s.ok()) return s;
+  if (!kG.Fits(granularity)) return FieldTooWide(kPasidCache, "G", granularity);
+  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidCache, "PASID", pasid);
+  uint64_t lo = TypeBits(kType);
+  lo = kG.Set(lo, granularity);
+  lo = kDid.Set(lo, did);
+  lo = kPasid.Set(lo, pasid);
+  return Words(lo, 0, width_bits);
+}
+
+PasidCacheInvalidation PasidCacheInvalidateDescriptor::ToRequest() const {
+  PasidCacheInvalidation r;
+  r.granularity = static_cast<PasidCacheInvalidation::Granularity>(granularity);
+  r.domain_id = did;
+  r.pasid = pasid;
+  return r;
+}
+
+// ---- PASID-based device-TLB invalidate (type 8) --------------------------------------------
+
+PasidDeviceTlbInvalidateDescriptor PasidDeviceTlbInvalidateDescriptor::Decode(
+    absl::Span<const uint64_t> words) {
+  const uint64_t lo = Word(words, 0);
+  const uint64_t hi = Word(words, 1);
+  PasidDeviceTlbInvalidateDescriptor d;
+  d.max_invs_pending = static_cast<uint8_t>(kMip.Get(lo));
+  d.pfsid = static_cast<uint16_t>(kPfsidLow.Get(lo) | (kPfsidHigh.Get(lo) << 4));
+  d.sid = static_cast<uint16_t>(kSid.Get(lo));
+  d.pasid = static_cast<uint32_t>(kPasid.Get(lo));
+  d.global = kGlobal.Get(hi) != 0;
+  d.size = kSize.Get(hi) != 0;
+  d.address = kAddr.InPlace(hi);
+  return d;
+}
+
+std::optional<DescriptorProblem> PasidDeviceTlbInvalidateDescriptor::Validate(
+    absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
+  if (!limits.device_tlb) {
+    return InvalidValue(kPasidDevTlb,
+                        "PASID-based device-TLB invalidation without ECAP.DT (S Table 26)");
+  }
+  uint64_t reserved_lo = kReservedLo;
+  if (!limits.device_tlb_throttling) reserved_lo |= kPfsidLow.mask() | kPfsidHigh.mask();
+  return CheckReserved(kPasidDevTlb, words, reserved_lo, kReservedHi, /*wide_type=*/true);
+}
+
+absl::StatusOr<std::vector<uint64_t>> PasidDeviceTlbInvalidateDescriptor::Encode(
+    int width_bits) const {
+  if (absl::Status s = CheckWideWidth(kPasidDevTlb, width_bits); !s.ok()) return s;
+  if (!kMip.Fits(max_invs_pending)) return FieldTooWide(kPasidDevTlb, "MIP", max_invs_pending);
+  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidDevTlb, "PASID", pasid);
+  if (!IsAligned(address, 4096)) {
+    return FieldTooWide(kPasidDevTlb, "ADDR (not 4 KiB aligned)", address);
+  }
+  uint64_t lo = TypeBits(kType);
+  lo = kMip.Set(lo, max_invs_pending);
+  lo = kPfsidLow.Set(lo, pfsid & 0xF);
+  lo = kSid.Set(lo, sid);
+  lo = kPasid.Set(lo, pasid);
+  lo = kPfsidHigh.Set(lo, pfsid >> 4);
+  uint64_t hi = kGlobal.Set(0, global ? 1 : 0);
+  hi = kSize.Set(hi, size ? 1 : 0);
+  hi |= address;
+  return Words(lo, hi, width_bits);
+}
+
+PasidDeviceTlbInvalidation PasidDeviceTlbInvalidateDescriptor::ToRequest() const {
+  PasidDeviceTlbInvalidation r;
+  r.source_id = sid;
+  r.pfsid = pfsid;
+  r.max_invs_pending = max_invs_pending;
+  r.pasid = pasid;
+  r.global = global;
+  r.address = address;
+  r.size = size;
+  return r;
+}
+
 // ---- Any descriptor ------------------------------------------------------------------------
 
 namespace {
@@ -400,13 +578,31 @@ std::variant<InvalidationDescriptor, DescriptorProblem> DecodeDescriptor(
       return DecodeAs<InvalidationWaitDescriptor>(words, limits);
     case 0x6:
     case 0x7:
-    case 0x8:
+    case 0x8: {
+      // S Table 26: the PASID-granular types exist with TTM 01b (scalable) and 11b (abort-DMA).
+      if (limits.ttm != 1 && limits.ttm != 3) {
+        return DescriptorProblem{
+            QueueErrorCode::kInvalidType,
+            absl::StrFormat("descriptor type %#x (%s) is not valid in legacy mode (S Table 26)",
+                            type, DescriptorTypeName(type))};
+      }
+      if (words.size() != 4) {
+        return DescriptorProblem{
+            QueueErrorCode::kInvalidWidth,
+            absl::StrFormat("descriptor type %#x (%s) is 256-bit: not valid with IQA.DW=0", type,
+                            DescriptorTypeName(type))};
+      }
+      if (type == 0x6) return DecodeAs<PasidIotlbInvalidateDescriptor>(words, limits);
+      if (type == 0x7) return DecodeAs<PasidCacheInvalidateDescriptor>(words, limits);
+      return DecodeAs<PasidDeviceTlbInvalidateDescriptor>(words, limits);
+    }
     case 0x9:
-    case 0xA:
       return DescriptorProblem{
           QueueErrorCode::kInvalidType,
-          absl::StrFormat("descriptor type %#x (%s) is not valid in legacy mode (S Table 26)", type,
-                          DescriptorTypeName(type))};
+          "descriptor type 0x9 (page_grp_resp_dsc) without ECAP.PRS (S Table 26)"};
+    case 0xA:
+      return DescriptorProblem{QueueErrorCode::kInvalidType,
+                               "descriptor type 0xa (hpt_inv_desc) without ECAP.HPTS (S Table 26)"};
     default:
       return DescriptorProblem{
           QueueErrorCode::kInvalidType,
@@ -421,35 +617,21 @@ absl::StatusOr<std::vector<uint64_t>> EncodeDescriptor(const InvalidationDescrip
 
 namespace {
 
-std::string_view ContextGranularityName(uint8_t g) {
-  switch (g) {
-    case 1:
-      return "global";
-    case 2:
-      return "domain";
-    case 3:
-      return "device";
-    default:
-      return "reserved";
-  }
-}
+// Names of the 2-bit G values of each descriptor type ("reserved" for invalid values).
+using GranularityNames = std::array<std::string_view, 4>;
+constexpr GranularityNames kContextGranularities = {"reserved", "global", "domain", "device"};
+constexpr GranularityNames kIotlbGranularities = {"reserved", "global", "domain", "page"};
+constexpr GranularityNames kPasidIotlbGranularities = {"reserved", "reserved", "pasid", "page"};
+constexpr GranularityNames kPasidCacheGranularities = {"domain", "pasid", "reserved", "global"};
 
-std::string_view IotlbGranularityName(uint8_t g) {
-  switch (g) {
-    case 1:
-      return "global";
-    case 2:
-      return "domain";
-    case 3:
-      return "page";
-    default:
-      return "reserved";
-  }
+std::string_view GranularityName(const GranularityNames& names, uint8_t g) {
+  return g < names.size() ? names[g] : "reserved";
 }
 
 struct Describer {
   std::string operator()(const ContextCacheInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s", kCc, ContextGranularityName(d.granularity));
+    std::string s =
+        absl::StrFormat("%s %s", kCc, GranularityName(kContextGranularities, d.granularity));
     if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
     if (d.granularity == 3) {
       absl::StrAppendFormat(&s, " sid %02x:%02x.%x fm %d", d.sid >> 8, (d.sid >> 3) & 0x1F,
@@ -458,7 +640,8 @@ struct Describer {
     return s;
   }
   std::string operator()(const IotlbInvalidateDescriptor& d) const {
-    std::string s = absl::StrFormat("%s %s", kIotlb, IotlbGranularityName(d.granularity));
+    std::string s =
+        absl::StrFormat("%s %s", kIotlb, GranularityName(kIotlbGranularities, d.granularity));
     if (d.granularity >= 2) absl::StrAppendFormat(&s, " did %#x", d.did);
     if (d.granularity == 3) {
       absl::StrAppendFormat(&s, " addr %#x am %d ih %d", d.address, d.address_mask,
@@ -484,6 +667,34 @@ struct Describer {
     if (d.interrupt_flag) s += " if";
     if (d.fence) s += " fn";
     if (d.page_request_drain) s += " pd";
+    return s;
+  }
+  std::string operator()(const PasidIotlbInvalidateDescriptor& d) const {
+    std::string s =
+        absl::StrFormat("%s %s did %#x pasid %#x", kPasidIotlb,
+                        GranularityName(kPasidIotlbGranularities, d.granularity), d.did, d.pasid);
+    if (d.granularity == 3) {
+      absl::StrAppendFormat(&s, " addr %#x am %d ih %d", d.address, d.address_mask,
+                            d.invalidation_hint);
+    }
+    return s;
+  }
+  std::string operator()(const PasidCacheInvalidateDescriptor& d) const {
+    std::string s = absl::StrFormat("%s %s", kPasidCache,
+                                    GranularityName(kPasidCacheGranularities, d.granularity));
+    if (d.granularity != 3) absl::StrAppendFormat(&s, " did %#x", d.did);
+    if (d.granularity == 1) absl::StrAppendFormat(&s, " pasid %#x", d.pasid);
+    return s;
+  }
+  std::string operator()(const PasidDeviceTlbInvalidateDescriptor& d) const {
+    std::string s = absl::StrFormat("%s sid %02x:%02x.%x", kPasidDevTlb, d.sid >> 8,
+                                    (d.sid >> 3) & 0x1F, d.sid & 7);
+    if (d.global) {
+      s += " gi";
+    } else {
+      absl::StrAppendFormat(&s, " pasid %#x", d.pasid);
+    }
+    absl::StrAppendFormat(&s, " addr %#x s %d mip %d", d.address, d.size, d.max_invs_pending);
     return s;
   }
 };

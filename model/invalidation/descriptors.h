@@ -1,14 +1,15 @@
 // Invalidation-queue descriptors (VT-d spec §6.5.2, Table 26): one typed struct per
-// descriptor type of legacy mode, with Decode from raw qwords, Encode back, and the reserved
-// fields each defines. Descriptors are 128 bits (IQA.DW=0) or 256 bits (IQA.DW=1, where a
-// 128-bit type is zero-padded: S §6.5.2 "128-bit descriptors ... in a 256-bit queue"), so
-// every Decode/Validate takes 2 or 4 qwords and every Encode can give either form.
+// descriptor type, with Decode from raw qwords, Encode back, and the reserved fields each
+// defines. Descriptors are 128 bits (IQA.DW=0) or 256 bits (IQA.DW=1, where a 128-bit type
+// is zero-padded: S §6.5.2 "128-bit descriptors ... in a 256-bit queue"), so every
+// Decode/Validate of types 1..5 takes 2 or 4 qwords and their Encode gives either form; the
+// 256-bit types take and give 4.
 //
 // The descriptor type is 7 bits: Type[3:0] in bits 3:0 and Type[6:4] in bits 11:9.
-// Types 6..0xA (PASID-based IOTLB, PASID cache, PASID-based device-TLB, page-group response,
-// HPT cache) belong to scalable mode and to capabilities the model rejects (ECAP.SMTS, PRS,
-// HPTS); a queue meeting one reports an invalid descriptor type, as the spec requires for a
-// type that is not valid in the current mode.
+// Types 6..8 (PASID-based IOTLB, PASID cache, PASID-based device-TLB) are 256-bit types,
+// valid only with RTADDR.TTM 01b (scalable) or 11b (abort-DMA); in legacy mode they are
+// invalid types (Table 26). Types 9 (page-group response) and 0xA (HPT cache) need ECAP.PRS
+// and ECAP.HPTS, which the model does not offer, so they are always invalid types.
 #ifndef VTDSIM_MODEL_INVALIDATION_DESCRIPTORS_H_
 #define VTDSIM_MODEL_INVALIDATION_DESCRIPTORS_H_
 
@@ -77,6 +78,9 @@ struct DescriptorLimits {
   int max_handle_mask = 0;             // ECAP.MHMV: largest iec_inv_dsc IM
   bool device_tlb_throttling = false;  // ECAP.DIT: PFSID fields defined
   bool page_request_drain = false;     // ECAP.PDS: inv_wait_dsc PD defined
+  // RTADDR.TTM as latched (00b legacy, 01b scalable, 11b abort-DMA): types 6..8 are valid
+  // only with 01b or 11b (S Table 26). The queue checks the TTM and width pairing first.
+  int ttm = 0;
 };
 
 // Context-cache invalidate descriptor, type 1 (S §6.5.2.1).
@@ -102,6 +106,9 @@ struct ContextCacheInvalidateDescriptor {
   // 2 qwords (128-bit) or 4 (256-bit, zero-padded). InvalidArgument if a value does not fit.
   absl::StatusOr<std::vector<uint64_t>> Encode(int width_bits = 128) const;
   ContextInvalidation ToRequest() const;
+  // The same descriptor in scalable mode, where the context cache is not tagged by DID
+  // (S §6.5.2.1): domain-selective acts as global, and DID is ignored for device-selective.
+  ContextInvalidation ToScalableRequest() const;
   bool operator==(const ContextCacheInvalidateDescriptor&) const = default;
 };
 
@@ -213,15 +220,103 @@ struct InvalidationWaitDescriptor {
   bool operator==(const InvalidationWaitDescriptor&) const = default;
 };
 
+// PASID-based IOTLB invalidate descriptor, type 6, 256-bit (S §6.5.2.4).
+struct PasidIotlbInvalidateDescriptor {
+  static constexpr DescriptorType kType = DescriptorType::kPasidIotlb;
+  static constexpr BitRange kG{5, 4};        // Bits 5:4: 10b PASID, 11b page (00b, 01b invalid)
+  static constexpr BitRange kDid{31, 16};    // Bits 31:16: DID
+  static constexpr BitRange kPasid{51, 32};  // Bits 51:32: PASID
+  // Qword 1, positions relative to bit 64.
+  static constexpr BitRange kAm{5, 0};      // Bits 69:64: address mask
+  static constexpr BitRange kIh = Bit(6);   // Bit 70: invalidation hint
+  static constexpr BitRange kAddr{63, 12};  // Bits 127:76: ADDR
+  // Bits 8:6, 15:12, 63:52, 75:71 and all of 255:128 are reserved.
+  static constexpr uint64_t kReservedLo = BitMask(8, 6) | BitMask(15, 12) | BitMask(63, 52);
+  static constexpr uint64_t kReservedHi = BitMask(11, 7);
+
+  uint8_t granularity = 2;
+  uint16_t did = 0;
+  uint32_t pasid = 0;
+  uint8_t address_mask = 0;
+  bool invalidation_hint = false;
+  uint64_t address = 0;  // 4 KiB aligned, in place
+
+  static PasidIotlbInvalidateDescriptor Decode(absl::Span<const uint64_t> words);
+  // Any AM is valid: with SMTS=1 hardware supports every mask regardless of CAP.PSI/MAMV.
+  static std::optional<DescriptorProblem> Validate(absl::Span<const uint64_t> words,
+                                                   const DescriptorLimits& limits);
+  // 4 qwords; InvalidArgument for width_bits 128 (a 256-bit type) or a value that does not fit.
+  absl::StatusOr<std::vector<uint64_t>> Encode(int width_bits = 256) const;
+  // The page-selective address is aligned down to the 2^AM-page region it names.
+  PasidIotlbInvalidation ToRequest() const;
+  bool operator==(const PasidIotlbInvalidateDescriptor&) const = default;
+};
+
+// PASID-cache invalidate descriptor, type 7, 256-bit (S §6.5.2.2).
+struct PasidCacheInvalidateDescriptor {
+  static constexpr DescriptorType kType = DescriptorType::kPasidCache;
+  static constexpr BitRange kG{5, 4};      // Bits 5:4: 00b domain, 01b PASID, 11b global (10b inv.)
+  static constexpr BitRange kDid{31, 16};  // Bits 31:16: DID
+  static constexpr BitRange kPasid{51, 32};  // Bits 51:32: PASID (ignored unless G=01b)
+  // Bits 8:6, 15:12, 63:52 and all of 255:64 are reserved.
+  static constexpr uint64_t kReservedLo = BitMask(8, 6) | BitMask(15, 12) | BitMask(63, 52);
+  static constexpr uint64_t kReservedHi = ~uint64_t{0};
+
+  uint8_t granularity = 3;
+  uint16_t did = 0;
+  uint32_t pasid = 0;
+
+  static PasidCacheInvalidateDescriptor Decode(absl::Span<const uint64_t> words);
+  static std::optional<DescriptorProblem> Validate(absl::Span<const uint64_t> words,
+                                                   const DescriptorLimits& limits);
+  absl::StatusOr<std::vector<uint64_t>> Encode(int width_bits = 256) const;
+  PasidCacheInvalidation ToRequest() const;
+  bool operator==(const PasidCacheInvalidateDescriptor&) const = default;
+};
+
+// PASID-based device-TLB invalidate descriptor, type 8, 256-bit (S §6.5.2.6).
+struct PasidDeviceTlbInvalidateDescriptor {
+  static constexpr DescriptorType kType = DescriptorType::kPasidDeviceTlb;
+  static constexpr BitRange kMip{8, 4};          // Bits 8:4: max invalidations pending
+  static constexpr BitRange kPfsidLow{15, 12};   // Bits 15:12: PFSID[3:0] (ECAP.DIT)
+  static constexpr BitRange kSid{31, 16};        // Bits 31:16: SID of the endpoint
+  static constexpr BitRange kPasid{51, 32};      // Bits 51:32: PASID (ignored when GI=1)
+  static constexpr BitRange kPfsidHigh{63, 52};  // Bits 63:52: PFSID[15:4] (ECAP.DIT)
+  // Qword 1, positions relative to bit 64.
+  static constexpr BitRange kGlobal = Bit(0);  // Bit 64: GI, every PASID
+  static constexpr BitRange kSize = Bit(11);   // Bit 75: S
+  static constexpr BitRange kAddr{63, 12};     // Bits 127:76: ADDR
+  // Bits 74:65 and all of 255:128 are reserved; PFSID too when ECAP.DIT=0.
+  static constexpr uint64_t kReservedLo = 0;
+  static constexpr uint64_t kReservedHi = BitMask(10, 1);
+
+  uint8_t max_invs_pending = 0;
+  uint16_t pfsid = 0;
+  uint16_t sid = 0;
+  uint32_t pasid = 0;
+  bool global = false;
+  bool size = false;
+  uint64_t address = 0;  // in place
+
+  static PasidDeviceTlbInvalidateDescriptor Decode(absl::Span<const uint64_t> words);
+  static std::optional<DescriptorProblem> Validate(absl::Span<const uint64_t> words,
+                                                   const DescriptorLimits& limits);
+  absl::StatusOr<std::vector<uint64_t>> Encode(int width_bits = 256) const;
+  PasidDeviceTlbInvalidation ToRequest() const;
+  bool operator==(const PasidDeviceTlbInvalidateDescriptor&) const = default;
+};
+
 using InvalidationDescriptor =
     std::variant<ContextCacheInvalidateDescriptor, IotlbInvalidateDescriptor,
                  DeviceTlbInvalidateDescriptor, InterruptEntryCacheInvalidateDescriptor,
-                 InvalidationWaitDescriptor>;
+                 InvalidationWaitDescriptor, PasidIotlbInvalidateDescriptor,
+                 PasidCacheInvalidateDescriptor, PasidDeviceTlbInvalidateDescriptor>;
 
-// Decodes and validates one descriptor of a legacy-mode queue: `words` is 2 qwords
-// (DW=0) or 4 (DW=1). A problem (IQEI 3 or 4) if the type is not one of 1..5, a type the
-// capabilities exclude (device-TLB without ECAP.DT), an invalid granularity, or a reserved
-// field is set. Checks the type first, then the fields.
+// Decodes and validates one descriptor: `words` is 2 qwords (DW=0) or 4 (DW=1). A problem
+// (IQEI 3 or 4) if the type is not valid in the mode limits.ttm names (1..5 in legacy mode,
+// 1..8 in scalable and abort-DMA mode), a type the capabilities exclude (device-TLB types
+// without ECAP.DT), an invalid granularity, or a reserved field is set; IQEI 5 for a 256-bit
+// type in 2 qwords. Checks the type first, then the fields.
 std::variant<InvalidationDescriptor, DescriptorProblem> DecodeDescriptor(
     absl::Span<const uint64_t> words, const DescriptorLimits& limits);
 

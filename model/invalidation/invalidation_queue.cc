@@ -75,6 +75,8 @@ DescriptorLimits InvalidationQueue::Limits() const {
   l.max_handle_mask = ecap.mhmv;
   l.device_tlb_throttling = ecap.dit;
   l.page_request_drain = ecap.pds;
+  const auto& root = registers_->global_command().active_root_table();
+  l.ttm = root.has_value() ? root->ttm() : kTtmLegacy;
   return l;
 }
 

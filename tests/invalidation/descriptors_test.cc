@@ -312,6 +312,265 @@ TEST(WaitDescriptorTest, EveryReservedField) {
   EXPECT_EQ(ProblemOf({0x5, 2}, AllLimits()).code, QueueErrorCode::kReservedField);
 }
 
+// ---- Scalable-mode (TTM=01b) and abort-DMA (TTM=11b) queues, S Table 26 ------------------
+
+DescriptorLimits ScalableLimits(int ttm = 1) {
+  DescriptorLimits l = AllLimits();
+  l.ttm = ttm;
+  return l;
+}
+
+TEST(ScalableDescriptorTest, PasidTypesValidOnlyWithTtm01Or11) {
+  const std::vector<uint64_t> p_iotlb = {0x6 | (2 << 4), 0, 0, 0};
+  const std::vector<uint64_t> pc = {0x7 | (3 << 4), 0, 0, 0};
+  const std::vector<uint64_t> p_dev = {0x8, 0, 0, 0};
+  for (const auto& w : {p_iotlb, pc, p_dev}) {
+    EXPECT_EQ(ProblemOf(w, ScalableLimits(0)).code, QueueErrorCode::kInvalidType) << w[0];
+    for (int ttm : {1, 3}) {
+      auto r = DecodeDescriptor(w, ScalableLimits(ttm));
+      EXPECT_TRUE(std::holds_alternative<InvalidationDescriptor>(r)) << w[0] << " ttm " << ttm;
+    }
+  }
+}
+
+TEST(ScalableDescriptorTest, LegacyTypesStayValidInScalableMode) {
+  const ContextCacheInvalidateDescriptor global{1, 0, 0, 0};
+  EXPECT_EQ(DecodeOk<ContextCacheInvalidateDescriptor>({0x11, 0, 0, 0}, ScalableLimits()), global);
+  EXPECT_TRUE(
+      DecodeOk<InvalidationWaitDescriptor>({0x25, 0x1000, 0, 0}, ScalableLimits(3)).status_write);
+}
+
+TEST(ScalableDescriptorTest, PasidTypesNeed256Bits) {
+  EXPECT_EQ(ProblemOf({0x6 | (2 << 4), 0}, ScalableLimits()).code, QueueErrorCode::kInvalidWidth);
+  PasidCacheInvalidateDescriptor d;
+  EXPECT_THAT(d.Encode(128), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EncodeDescriptor(d, 128), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ScalableDescriptorTest, PageGroupResponseAndHptTypesNeedCapabilities) {
+  EXPECT_THAT(ProblemOf({0x9, 0, 0, 0}, ScalableLimits()).message, HasSubstr("ECAP.PRS"));
+  EXPECT_EQ(ProblemOf({0x9, 0, 0, 0}, ScalableLimits()).code, QueueErrorCode::kInvalidType);
+  EXPECT_THAT(ProblemOf({0xA, 0, 0, 0}, ScalableLimits()).message, HasSubstr("ECAP.HPTS"));
+  EXPECT_EQ(ProblemOf({0xB, 0, 0, 0}, ScalableLimits()).code, QueueErrorCode::kInvalidType);
+}
+
+TEST(ScalableDescriptorTest, ContextCacheInScalableModeIgnoresDid) {
+  // S §6.5.2.1: the scalable-mode context cache is not tagged by DID.
+  const ContextCacheInvalidateDescriptor domain{2, 0x42, 0, 0};
+  const ContextInvalidation r = domain.ToScalableRequest();
+  EXPECT_EQ(r.granularity, ContextInvalidation::Granularity::kGlobal);
+  EXPECT_EQ(r.domain_id, 0);
+  const ContextCacheInvalidateDescriptor device{3, 0x42, 0x0208, 1};
+  const ContextInvalidation dr = device.ToScalableRequest();
+  EXPECT_EQ(dr.granularity, ContextInvalidation::Granularity::kDevice);
+  EXPECT_EQ(dr.domain_id, 0);
+  EXPECT_EQ(dr.source_id, 0x0208);
+  EXPECT_EQ(dr.function_mask, 1);
+  EXPECT_EQ(ContextCacheInvalidateDescriptor{1}.ToScalableRequest().granularity,
+            ContextInvalidation::Granularity::kGlobal);
+}
+
+// ---- S §6.5.2.4 p_iotlb_inv_dsc ----------------------------------------------------------
+
+TEST(PasidIotlbDescriptorTest, FieldPositions) {
+  PasidIotlbInvalidateDescriptor d;
+  d.granularity = 3;
+  d.did = 0xBEEF;
+  d.pasid = 0xABCDE;
+  d.address_mask = 9;
+  d.invalidation_hint = true;
+  d.address = 0x7654321000;
+  VTD_ASSERT_OK_AND_ASSIGN(std::vector<uint64_t> w, d.Encode());
+  ASSERT_EQ(w.size(), 4u);
+  // Type 6 in 3:0, G 5:4, DID 31:16, PASID 51:32; AM 69:64, IH 70, ADDR 127:76.
+  EXPECT_EQ(w[0], 0x6ull | (3ull << 4) | (0xBEEFull << 16) | (0xABCDEull << 32));
+  EXPECT_EQ(w[1], 9ull | (1ull << 6) | 0x7654321000ull);
+  EXPECT_EQ(w[2], 0u);
+  EXPECT_EQ(w[3], 0u);
+  EXPECT_EQ(DecodeOk<PasidIotlbInvalidateDescriptor>(w, ScalableLimits()), d);
+  const PasidIotlbInvalidation r = d.ToRequest();
+  EXPECT_EQ(r.granularity, PasidIotlbInvalidation::Granularity::kPage);
+  EXPECT_EQ(r.domain_id, 0xBEEF);
+  EXPECT_EQ(r.pasid, 0xABCDEu);
+  EXPECT_EQ(r.address, 0x7654200000u);  // aligned down to 2^9 pages (2 MiB)
+  EXPECT_EQ(r.address_mask, 9);
+  EXPECT_TRUE(r.invalidation_hint);
+}
+
+TEST(PasidIotlbDescriptorTest, Granularities) {
+  EXPECT_EQ(ProblemOf({0x6, 0, 0, 0}, ScalableLimits()).code, QueueErrorCode::kInvalidType);
+  EXPECT_EQ(ProblemOf({0x16, 0, 0, 0}, ScalableLimits()).code, QueueErrorCode::kInvalidType);
+  EXPECT_EQ(DecodeOk<PasidIotlbInvalidateDescriptor>({0x26, 0, 0, 0}, ScalableLimits())
+                .ToRequest()
+                .granularity,
+            PasidIotlbInvalidation::Granularity::kPasid);
+  EXPECT_EQ(DecodeOk<PasidIotlbInvalidateDescriptor>({0x36, 0, 0, 0}, ScalableLimits())
+                .ToRequest()
+                .granularity,
+            PasidIotlbInvalidation::Granularity::kPage);
+}
+
+TEST(PasidIotlbDescriptorTest, AnyAddressMaskRegardlessOfPsiAndMamv) {
+  DescriptorLimits l = ScalableLimits();
+  l.page_selective = false;
+  l.max_address_mask = 0;
+  EXPECT_EQ(DecodeOk<PasidIotlbInvalidateDescriptor>({0x36, 30, 0, 0}, l).address_mask, 30);
+}
+
+TEST(PasidIotlbDescriptorTest, EveryReservedField) {
+  const uint64_t base = 0x26;
+  for (uint64_t bit : {6, 7, 8, 12, 15, 52, 63}) {
+    EXPECT_EQ(ProblemOf({base | (1ull << bit), 0, 0, 0}, ScalableLimits()).code,
+              QueueErrorCode::kReservedField)
+        << bit;
+  }
+  for (uint64_t bit : {7, 11}) {  // bits 71, 75
+    EXPECT_EQ(ProblemOf({base, 1ull << bit, 0, 0}, ScalableLimits()).code,
+              QueueErrorCode::kReservedField)
+        << bit;
+  }
+  EXPECT_THAT(ProblemOf({base, 0, 1, 0}, ScalableLimits()).message, HasSubstr("191:128"));
+  EXPECT_THAT(ProblemOf({base, 0, 0, 1ull << 63}, ScalableLimits()).message, HasSubstr("255:192"));
+}
+
+// ---- S §6.5.2.2 pc_inv_dsc -----------------------------------------------------------------
+
+TEST(PasidCacheDescriptorTest, FieldPositions) {
+  PasidCacheInvalidateDescriptor d;
+  d.granularity = 1;
+  d.did = 0x1234;
+  d.pasid = 0xFFFFF;
+  VTD_ASSERT_OK_AND_ASSIGN(std::vector<uint64_t> w, d.Encode());
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_EQ(w[0], 0x7ull | (1ull << 4) | (0x1234ull << 16) | (0xFFFFFull << 32));
+  EXPECT_EQ(w[1], 0u);
+  EXPECT_EQ(DecodeOk<PasidCacheInvalidateDescriptor>(w, ScalableLimits()), d);
+  const PasidCacheInvalidation r = d.ToRequest();
+  EXPECT_EQ(r.granularity, PasidCacheInvalidation::Granularity::kPasid);
+  EXPECT_EQ(r.domain_id, 0x1234);
+  EXPECT_EQ(r.pasid, 0xFFFFFu);
+}
+
+TEST(PasidCacheDescriptorTest, EachGranularity) {
+  // 00b domain-selective, 01b PASID-selective-within-domain, 11b global; 10b invalid.
+  using G = PasidCacheInvalidation::Granularity;
+  EXPECT_EQ(DecodeOk<PasidCacheInvalidateDescriptor>({0x07, 0, 0, 0}, ScalableLimits())
+                .ToRequest()
+                .granularity,
+            G::kDomain);
+  EXPECT_EQ(DecodeOk<PasidCacheInvalidateDescriptor>({0x17, 0, 0, 0}, ScalableLimits())
+                .ToRequest()
+                .granularity,
+            G::kPasid);
+  EXPECT_EQ(DecodeOk<PasidCacheInvalidateDescriptor>({0x37, 0, 0, 0}, ScalableLimits())
+                .ToRequest()
+                .granularity,
+            G::kGlobal);
+  EXPECT_EQ(ProblemOf({0x27, 0, 0, 0}, ScalableLimits()).code, QueueErrorCode::kInvalidType);
+}
+
+TEST(PasidCacheDescriptorTest, EveryReservedField) {
+  const uint64_t base = 0x37;
+  for (uint64_t bit : {6, 7, 8, 12, 15, 52, 63}) {
+    EXPECT_EQ(ProblemOf({base | (1ull << bit), 0, 0, 0}, ScalableLimits()).code,
+              QueueErrorCode::kReservedField)
+        << bit;
+  }
+  EXPECT_EQ(ProblemOf({base, 1, 0, 0}, ScalableLimits()).code, QueueErrorCode::kReservedField);
+  EXPECT_EQ(ProblemOf({base, 1ull << 63, 0, 0}, ScalableLimits()).code,
+            QueueErrorCode::kReservedField);
+  EXPECT_EQ(ProblemOf({base, 0, 1, 0}, ScalableLimits()).code, QueueErrorCode::kReservedField);
+  EXPECT_EQ(ProblemOf({base, 0, 0, 1}, ScalableLimits()).code, QueueErrorCode::kReservedField);
+}
+
+// ---- S §6.5.2.6 p_dev_tlb_inv_dsc --------------------------------------------------------
+
+TEST(PasidDeviceTlbDescriptorTest, FieldPositions) {
+  PasidDeviceTlbInvalidateDescriptor d;
+  d.max_invs_pending = 0x1F;
+  d.pfsid = 0xABC5;
+  d.sid = 0x0310;
+  d.pasid = 0x12345;
+  d.global = true;
+  d.size = true;
+  d.address = 0x7fff000;
+  VTD_ASSERT_OK_AND_ASSIGN(std::vector<uint64_t> w, d.Encode());
+  ASSERT_EQ(w.size(), 4u);
+  // MIP 8:4, PFSID[3:0] 15:12, SID 31:16, PASID 51:32, PFSID[15:4] 63:52; GI 64, S 75,
+  // ADDR 127:76.
+  EXPECT_EQ(w[0], 0x8ull | (0x1Full << 4) | (0x5ull << 12) | (0x0310ull << 16) |
+                      (0x12345ull << 32) | (0xABCull << 52));
+  EXPECT_EQ(w[1], 1ull | (1ull << 11) | 0x7fff000ull);
+  DescriptorLimits l = ScalableLimits();
+  l.device_tlb_throttling = true;
+  EXPECT_EQ(DecodeOk<PasidDeviceTlbInvalidateDescriptor>(w, l), d);
+  const PasidDeviceTlbInvalidation r = d.ToRequest();
+  EXPECT_EQ(r.source_id, 0x0310);
+  EXPECT_EQ(r.pfsid, 0xABC5);
+  EXPECT_EQ(r.pasid, 0x12345u);
+  EXPECT_TRUE(r.global);
+  EXPECT_TRUE(r.size);
+  EXPECT_EQ(r.address, 0x7fff000u);
+  EXPECT_EQ(r.max_invs_pending, 0x1F);
+}
+
+TEST(PasidDeviceTlbDescriptorTest, InvalidWithoutDeviceTlbs) {
+  DescriptorLimits l = ScalableLimits();
+  l.device_tlb = false;
+  EXPECT_EQ(ProblemOf({0x8, 0, 0, 0}, l).code, QueueErrorCode::kInvalidType);
+}
+
+TEST(PasidDeviceTlbDescriptorTest, PfsidIsReservedUnlessThrottling) {
+  EXPECT_EQ(ProblemOf({0x8 | (1ull << 12), 0, 0, 0}, ScalableLimits()).code,
+            QueueErrorCode::kReservedField);
+  EXPECT_EQ(ProblemOf({0x8 | (1ull << 63), 0, 0, 0}, ScalableLimits()).code,
+            QueueErrorCode::kReservedField);
+  DescriptorLimits l = ScalableLimits();
+  l.device_tlb_throttling = true;
+  EXPECT_EQ(DecodeOk<PasidDeviceTlbInvalidateDescriptor>({0x8 | (1ull << 63), 0, 0, 0}, l).pfsid,
+            0x8000);  // bit 63 is PFSID[15]
+}
+
+TEST(PasidDeviceTlbDescriptorTest, EveryReservedField) {
+  for (uint64_t bit : {1, 5, 10}) {  // bits 65, 69, 74
+    EXPECT_EQ(ProblemOf({0x8, 1ull << bit, 0, 0}, ScalableLimits()).code,
+              QueueErrorCode::kReservedField)
+        << bit;
+  }
+  EXPECT_EQ(ProblemOf({0x8, 0, 1ull << 40, 0}, ScalableLimits()).code,
+            QueueErrorCode::kReservedField);
+  EXPECT_EQ(ProblemOf({0x8, 0, 0, 1}, ScalableLimits()).code, QueueErrorCode::kReservedField);
+}
+
+TEST(ScalableDescriptorTest, RoundTripEveryPasidType) {
+  std::vector<InvalidationDescriptor> all = {
+      PasidIotlbInvalidateDescriptor{2, 3, 0x40, 0, false, 0},
+      PasidIotlbInvalidateDescriptor{3, 3, 0x41, 4, true, 0x10000},
+      PasidCacheInvalidateDescriptor{0, 9, 0},
+      PasidCacheInvalidateDescriptor{1, 9, 0x77},
+      PasidCacheInvalidateDescriptor{3, 0, 0},
+      PasidDeviceTlbInvalidateDescriptor{3, 0, 0x100, 0x5, false, false, 0x3000},
+      PasidDeviceTlbInvalidateDescriptor{0, 0, 0x100, 0, true, true, 0x7000},
+  };
+  for (const InvalidationDescriptor& d : all) {
+    VTD_ASSERT_OK_AND_ASSIGN(std::vector<uint64_t> w, EncodeDescriptor(d, 256));
+    auto back = DecodeDescriptor(w, ScalableLimits());
+    ASSERT_TRUE(std::holds_alternative<InvalidationDescriptor>(back)) << DescribeDescriptor(d);
+    EXPECT_EQ(std::get<InvalidationDescriptor>(back), d);
+  }
+}
+
+TEST(ScalableDescriptorTest, Describe) {
+  EXPECT_EQ(DescribeDescriptor(PasidIotlbInvalidateDescriptor{3, 1, 5, 2, true, 0x8000}),
+            "p_iotlb_inv_dsc page did 0x1 pasid 0x5 addr 0x8000 am 2 ih 1");
+  EXPECT_EQ(DescribeDescriptor(PasidCacheInvalidateDescriptor{1, 2, 0x10}),
+            "pc_inv_dsc pasid did 0x2 pasid 0x10");
+  EXPECT_EQ(DescribeDescriptor(PasidCacheInvalidateDescriptor{3, 0, 0}), "pc_inv_dsc global");
+  EXPECT_EQ(
+      DescribeDescriptor(PasidDeviceTlbInvalidateDescriptor{2, 0, 0x0108, 7, false, false, 0x1000}),
+      "p_dev_tlb_inv_dsc sid 01:01.0 pasid 0x7 addr 0x1000 s 0 mip 2");
+}
+
 TEST(DescriptorTest, RoundTripEveryTypeInBothWidths) {
   std::vector<InvalidationDescriptor> all = {
       ContextCacheInvalidateDescriptor{2, 5, 0x10, 1},

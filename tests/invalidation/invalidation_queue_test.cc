@@ -417,6 +417,23 @@ TEST_F(QueueTest, InvalidTtmIqei7) {
   EXPECT_EQ(Iqercd() & 0xF, 7u);
 }
 
+TEST_F(QueueTest, AbortDmaModeAcceptsPasidGranularTypes) {
+  // S Table 26: with TTM=11b and 256-bit descriptors, types 0x1-0xA are valid.
+  Make(kR630Ecap | ExtendedCapability::kAdms.mask());
+  registers_->Write64(0x20, 0x100000 | (3ull << 10));  // TTM = 11b, abort-DMA
+  registers_->Write32(0x18, 0x40000000);               // SRTP
+  Program(0, true);
+  Put(0, PasidCacheInvalidateDescriptor{3, 0, 0}, 256);
+  Put(1, PasidIotlbInvalidateDescriptor{2, 1, 5, 0, false, 0}, 256);
+  Put(2, StatusWait(1, 0x2000), 256);
+  QueueRun run = MoveTail(0x60);
+  EXPECT_THAT(run.errors, IsEmpty());
+  ASSERT_EQ(run.processed.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<PasidCacheInvalidateDescriptor>(run.processed[0].descriptor));
+  EXPECT_TRUE(std::holds_alternative<PasidIotlbInvalidateDescriptor>(run.processed[1].descriptor));
+  EXPECT_EQ(memory_->Read(0x2000, 4).value(), 1u);
+}
+
 TEST_F(QueueTest, DeviceTlbDescriptorWithoutDtIsInvalid) {
   Make(kR630Ecap & ~ExtendedCapability::kDt.mask());
   Program();

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
@@ -779,6 +780,34 @@ std::optional<std::pair<SourceMark, std::string>> CheckNesting(absl::string_view
   return std::nullopt;
 }
 
+// A hint for the common causes of a YAML syntax error at `mark` (" (hint: ...)"), or "".
+std::string YamlSyntaxHint(absl::string_view text, SourceMark mark, absl::string_view message) {
+  // The error line and the two before it: yaml-cpp often reports a tab's trouble later.
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  const int last = std::min<int>(mark.line, static_cast<int>(lines.size()));
+  for (int l = std::max(1, last - 2); l <= last; ++l) {
+    const absl::string_view line = lines[l - 1];
+    const size_t indent_end = line.find_first_not_of(" \t");
+    if (line.substr(0, indent_end).find('\t') != absl::string_view::npos) {
+      return absl::StrFormat(
+          " (hint: line %d is indented with a tab; YAML indents with spaces only)", l);
+    }
+  }
+  if (absl::StrContains(message, "illegal map value")) {
+    return " (hint: a value that contains ': ' must be quoted, e.g. description: \"a: b\")";
+  }
+  if (absl::StrContains(message, "flow")) {
+    return " (hint: a '[' or '{' is not closed, or a ',' is missing between its items)";
+  }
+  if (absl::StrContains(message, "end of map not found") ||
+      absl::StrContains(message, "end of sequence not found") ||
+      absl::StrContains(message, "indentation")) {
+    return " (hint: check the indentation: the keys of one map start in the same column, and "
+           "the '- ' items of one list line up)";
+  }
+  return "";
+}
+
 absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
   Scenario s;
   s.file = file_;
@@ -873,7 +902,9 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
     } catch (const Done&) {
     } catch (const YAML::ParserException& ex) {
       // yaml-cpp's DeepRecursion is a ParserException too.
-      errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML syntax error: ", ex.msg)});
+      const SourceMark mark = MarkOf(ex.mark);
+      errors_.push_back(
+          {mark, absl::StrCat("YAML syntax error: ", ex.msg, YamlSyntaxHint(text, mark, ex.msg))});
     } catch (const YAML::Exception& ex) {
       errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML error: ", ex.msg)});
     } catch (const std::bad_alloc&) {

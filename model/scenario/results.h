@@ -89,7 +89,7 @@ struct StepResult {
   std::optional<DmaStepResult> dma;
   std::optional<InterruptStepResult> interrupt;
   std::optional<QueueStepResult> queue;
-  std::optional<uint64_t> cycles;  // from the timing hook, when one is attached
+  std::optional<uint64_t> cycles;     // from the timing hook, when one is attached
   std::vector<SentMessage> messages;  // interrupt messages the unit sent, in order
   // Set when the step could not run (a run-time input error such as a full table pool): the
   // step failed and the run stopped after it.

@@ -271,8 +271,8 @@ void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, const Offsets& o, Ste
   const uint32_t offset = m.reg.offset + static_cast<uint32_t>(o.offset);
   r.what = absl::StrFormat("mmio_read %s %s (%d-bit)", UnitName(m.unit.index),
                            RegisterText(m.reg, o.offset), m.width.value);
-  r.value = m.width.value == 64 ? unit.ReadRegister64(offset)
-                                : uint64_t{unit.ReadRegister32(offset)};
+  r.value =
+      m.width.value == 64 ? unit.ReadRegister64(offset) : uint64_t{unit.ReadRegister32(offset)};
   if (!m.reg.modeled) {
     r.notes.push_back(absl::StrCat(m.reg.name, " is not modeled: it reads 0"));
   }
@@ -497,9 +497,8 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
       if (!s.ok()) return Fail(m.sid.mark, s.message());
       ranges.push_back(absl::StrFormat("%s-%s", Hex(range.base), Hex(range.base + range.size - 1)));
     }
-    r.what = absl::StrFormat("map %s domain %d: RMRR identity map %s, %d levels (%s)",
-                             m.sid.value, req.domain, absl::StrJoin(ranges, ", "), req.levels,
-                             UnitName(*unit));
+    r.what = absl::StrFormat("map %s domain %d: RMRR identity map %s, %d levels (%s)", m.sid.value,
+                             req.domain, absl::StrJoin(ranges, ", "), req.levels, UnitName(*unit));
     return absl::OkStatus();
   }
   const char* perm = req.read ? (req.write ? "rw" : "r") : (req.write ? "w" : "none");
@@ -803,8 +802,8 @@ void ScenarioRunner::Impl::CheckMessages(const std::vector<MessageExpectation>& 
       wrong.push_back(absl::StrCat("dest ", Hex(w.dest->value)));
     }
     if (!wrong.empty()) {
-      failures.push_back(absl::StrFormat("message %d with %s, got %s", i,
-                                         absl::StrJoin(wrong, ", "), got[i]));
+      failures.push_back(
+          absl::StrFormat("message %d with %s, got %s", i, absl::StrJoin(wrong, ", "), got[i]));
     }
   }
 }
@@ -955,10 +954,9 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
       recorded = fault && r.interrupt->recorded;
     }
     if (x.recorded->value != recorded) {
-      fail(x.recorded->value
-               ? absl::StrFormat("a recorded fault, got %s",
-                                 fault ? "a fault that was not recorded" : "no fault")
-               : "no fault record, got a recorded fault");
+      fail(x.recorded->value ? absl::StrFormat("a recorded fault, got %s",
+                                               fault ? "a fault that was not recorded" : "no fault")
+                             : "no fault record, got a recorded fault");
     }
   }
   if (x.messages) CheckMessages(*x.messages, r, failures);

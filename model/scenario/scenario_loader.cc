@@ -68,8 +68,7 @@ namespace {
 
 constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write", "mem_read",
                                               "dma",        "interrupt", "map",       "enable",
-                                              "repeat",     "queue",     "irte",
-                                              "reset"};
+                                              "repeat",     "queue",     "irte",      "reset"};
 static_assert(std::size(kActionNames) == std::variant_size_v<Action>);
 
 }  // namespace
@@ -1742,7 +1741,7 @@ constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
                                           "pasid", "exec",    "priv", "at"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
-constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment", "domain",    "iova",  "hpa",
+constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment",   "domain", "iova", "hpa",
                                           "size", "perm", "page_size", "levels", "rmrr"};
 constexpr absl::string_view kEnableKeys[] = {"unit", "root"};
 constexpr absl::string_view kRepeatKeys[] = {"count", "stride", "steps"};
@@ -2692,11 +2691,10 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
   return irte;
 }
 
-constexpr absl::string_view kExpectKeys[] = {"value",     "mask",      "hpa",     "fault",
-                                             "vector",    "dest",      "trigger", "delivery_mode",
-                                             "dest_mode", "posted",    "cycles",  "cycles_max",
-                                             "stale",     "processed", "error",   "recorded",
-                                             "messages",  "any_of"};
+constexpr absl::string_view kExpectKeys[] = {
+    "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
+    "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
+    "stale",   "processed",     "error",     "recorded", "messages", "any_of"};
 
 std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry& e) {
   std::vector<MessageExpectation> list;
@@ -2711,8 +2709,8 @@ std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry
   static constexpr absl::string_view kMessageKeys[] = {"event", "address", "data", "vector",
                                                        "dest"};
   static constexpr std::pair<absl::string_view, int> kEvents[] = {
-      {"fault_event", 0},         {"fault", 0},         {"invalidation_event", 1},
-      {"invalidation", 1},        {"posted_notification", 2}, {"posted", 2}};
+      {"fault_event", 0},         {"fault", 0}, {"invalidation_event", 1}, {"invalidation", 1},
+      {"posted_notification", 2}, {"posted", 2}};
   static constexpr absl::string_view kEventNames[] = {"fault_event", "invalidation_event",
                                                       "posted_notification"};
   const size_t errors_before = errors_.size();

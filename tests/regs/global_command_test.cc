@@ -276,8 +276,7 @@ TEST(GlobalCommandTest, ReissuedOneShotStillCountsWhenItChangesSomething) {
   Command(*f, kSrtp, true);
   f->Write64(0x20, 0x200000);  // a new root table: SRTP latches something new
   f->TakeDiagnostics();
-  GlobalCommandResult r =
-      *f->Write32(kGcmdOffset, f->Read32(kGstsOffset) | kTe).global_command;
+  GlobalCommandResult r = *f->Write32(kGcmdOffset, f->Read32(kGstsOffset) | kTe).global_command;
   EXPECT_TRUE(r.multiple_commands);
   EXPECT_THAT(f->TakeDiagnostics(),
               ElementsAre(::testing::Field(&MmioDiagnostic::message, HasSubstr("carries 2"))));

@@ -149,11 +149,11 @@ TEST(ScenarioMessagesSec6_5_2_10, InvalidationCompletionEvent) {
 
 // `any_of`: the step holds when one alternative holds, and the result says which.
 TEST(ScenarioAnyOf, ReportsTheAlternativeThatHeld) {
-  Ran r = RunText(WithSteps(
-      "  - mmio_read: {reg: VER}\n"
-      "    expect: {any_of: [{value: 0x20}, {value: 0x10}, {value: 0x10, mask: 0xf0}]}\n"
-      "  - mmio_read: {reg: VER}\n"
-      "    expect: {any_of: [{value: 0x20}, {value: 0x30}]}\n"));
+  Ran r = RunText(
+      WithSteps("  - mmio_read: {reg: VER}\n"
+                "    expect: {any_of: [{value: 0x20}, {value: 0x10}, {value: 0x10, mask: 0xf0}]}\n"
+                "  - mmio_read: {reg: VER}\n"
+                "    expect: {any_of: [{value: 0x20}, {value: 0x30}]}\n"));
   ASSERT_EQ(r.steps.size(), 2u);
   EXPECT_TRUE(r.steps[0].ok);
   EXPECT_EQ(r.steps[0].alternative, 1);
@@ -261,21 +261,22 @@ std::string DemoTable() { return std::string(VTD_SOURCE_DIR) + "/scenarios/platf
 // bytes of scenarios/platforms/demo.bin, as `vtdsim dmar units` decodes them): that range
 // translates to itself, the pages next to it are not mapped (LGN.3, read not permitted).
 TEST(ScenarioMapRmrrSec8_4, IdentityMapsTheRmrrRanges) {
-  Ran r = RunText(absl::StrCat("name: t\n"
-                               "platform: {dmar: ",
-                               DemoTable(),
-                               "}\n"
-                               "steps:\n"
-                               "  - map: {rmrr: true, sid: \"00:14.0\", domain: 3}\n"
-                               "  - enable: {unit: 1}\n"
-                               "  - dma: {sid: \"00:14.0\", addr: 0x6f1e6010, access: read}\n"
-                               "    expect: {hpa: 0x6f1e6010}\n"
-                               "  - dma: {sid: \"00:14.0\", addr: 0x6f1f4ff0, access: write}\n"
-                               "    expect: {hpa: 0x6f1f4ff0}\n"
-                               "  - dma: {sid: \"00:14.0\", addr: 0x6f1f5000, access: read}\n"
-                               "    expect: {fault: 0x6}\n"
-                               "  - dma: {sid: \"00:14.0\", addr: 0x6f1e5ff0, access: read}\n"
-                               "    expect: {fault: 0x6}\n"));
+  Ran r =
+      RunText(absl::StrCat("name: t\n"
+                           "platform: {dmar: ",
+                           DemoTable(),
+                           "}\n"
+                           "steps:\n"
+                           "  - map: {rmrr: true, sid: \"00:14.0\", domain: 3}\n"
+                           "  - enable: {unit: 1}\n"
+                           "  - dma: {sid: \"00:14.0\", addr: 0x6f1e6010, access: read}\n"
+                           "    expect: {hpa: 0x6f1e6010}\n"
+                           "  - dma: {sid: \"00:14.0\", addr: 0x6f1f4ff0, access: write}\n"
+                           "    expect: {hpa: 0x6f1f4ff0}\n"
+                           "  - dma: {sid: \"00:14.0\", addr: 0x6f1f5000, access: read}\n"
+                           "    expect: {fault: 0x6}\n"
+                           "  - dma: {sid: \"00:14.0\", addr: 0x6f1e5ff0, access: read}\n"
+                           "    expect: {fault: 0x6}\n"));
   ASSERT_EQ(r.steps.size(), 6u);
   for (const StepResult& s : r.steps) EXPECT_TRUE(s.ok) << s.index << ": " << s.what;
   EXPECT_THAT(r.steps[0].what, HasSubstr("RMRR identity map 0x6f1e6000-0x6f1f4fff"));
@@ -333,9 +334,10 @@ TEST(JsonReportWriterSpill, LargeDocumentsAreTheSameText) {
   EXPECT_EQ(lines[2], "    \"passed\": true,");
   EXPECT_EQ(lines[3], "    \"steps\": [");
   for (int i = 0; i < n; ++i) {
-    const std::string want = absl::StrFormat("      {\"index\":%d,\"action\":\"mmio_write\","
-                                             "\"ok\":true}%s",
-                                             i, i + 1 < n ? "," : "");
+    const std::string want = absl::StrFormat(
+        "      {\"index\":%d,\"action\":\"mmio_write\","
+        "\"ok\":true}%s",
+        i, i + 1 < n ? "," : "");
     ASSERT_EQ(lines[4 + i], want) << i;
   }
   EXPECT_EQ(lines[4 + n], "    ],");

@@ -305,7 +305,8 @@ TEST(QueueStepRunnerSec6_5_2, FullQueueAndWrongWidthFailTheStep) {
   EXPECT_THAT(r.steps[1].notes, ElementsAre(HasSubstr("queued invalidation is off")));
   EXPECT_EQ(r.steps[1].queue->processed, 0u);
 
-  Ran wide = RunText(absl::StrCat(kQiPlatform, "  - queue: {descriptors: [{raw: [1, 0, 0, 0]}]}\n"));
+  Ran wide =
+      RunText(absl::StrCat(kQiPlatform, "  - queue: {descriptors: [{raw: [1, 0, 0, 0]}]}\n"));
   ASSERT_FALSE(wide.steps.empty());
   EXPECT_FALSE(wide.steps.back().ok);
   EXPECT_THAT(wide.steps.back().error, HasSubstr("256-bit raw descriptor"));

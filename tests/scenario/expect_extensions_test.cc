@@ -27,29 +27,8 @@ using ::vtd::scenario::testing::HasErrorAt;
 using ::vtd::scenario::testing::LoadInline;
 using ::vtd::scenario::testing::WithSteps;
 
-struct Ran {
-  std::unique_ptr<Scenario> scenario;
-  std::unique_ptr<ScenarioRunner> runner;
-  std::vector<StepResult> steps;
-  RunSummary summary;
-};
-
-Ran RunText(const std::string& text) {
-  Ran r;
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return r;
-  r.scenario = std::make_unique<Scenario>(std::move(*s));
-  absl::StatusOr<std::unique_ptr<ScenarioRunner>> runner = ScenarioRunner::Create(*r.scenario);
-  EXPECT_TRUE(runner.ok()) << runner.status();
-  if (!runner.ok()) return r;
-  r.runner = std::move(*runner);
-  absl::StatusOr<RunSummary> summary =
-      r.runner->Run([&](const StepResult& step) { r.steps.push_back(step); });
-  EXPECT_TRUE(summary.ok()) << summary.status();
-  if (summary.ok()) r.summary = *summary;
-  return r;
-}
+using ::vtd::scenario::testing::Ran;
+using ::vtd::scenario::testing::RunText;
 
 // One unit (default CAP: one fault-recording register), tables in the builder's pool, the
 // fault event programmed as a driver does (FEDATA, FEADDR, then FECTL.IM cleared).

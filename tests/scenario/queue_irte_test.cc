@@ -40,28 +40,8 @@ constexpr char kQiPlatform[] =
     "  - mmio_write: {reg: IQA, value: 0x300000}\n"
     "  - mmio_write: {reg: GCMD, value: 0x04000000}\n";
 
-struct Ran {
-  std::unique_ptr<Scenario> scenario;
-  std::unique_ptr<ScenarioRunner> runner;
-  std::vector<StepResult> steps;
-  absl::Status status;
-};
-
-Ran RunText(const std::string& text) {
-  Ran r;
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return r;
-  r.scenario = std::make_unique<Scenario>(std::move(*s));
-  absl::StatusOr<std::unique_ptr<ScenarioRunner>> runner = ScenarioRunner::Create(*r.scenario);
-  EXPECT_TRUE(runner.ok()) << runner.status();
-  if (!runner.ok()) return r;
-  r.runner = std::move(*runner);
-  absl::StatusOr<RunSummary> summary =
-      r.runner->Run([&](const StepResult& step) { r.steps.push_back(step); });
-  r.status = summary.status();
-  return r;
-}
+using ::vtd::scenario::testing::Ran;
+using ::vtd::scenario::testing::RunText;
 
 std::vector<uint64_t> Qwords(ScenarioRunner& runner, uint64_t address, int count) {
   std::vector<uint64_t> words;

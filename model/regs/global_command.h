@@ -13,6 +13,10 @@
 //    WBF, QIE, TE, IRE, CFI. Pointers are latched before enables, so "SRTP|TE" in one write
 //    behaves like the two writes software should have made. The result flags it (multiple_commands)
 //    and the register file reports a diagnostic, so a scenario can catch the driver bug.
+//    A one-shot SRTP/SIRTP whose status is already set and whose pointer register still
+//    holds the latched value re-latches the same pointer: it is performed, but beside one
+//    other command it does not make the write a multiple-command one (software writing
+//    "GSTS | command" re-issues SRTP that way).
 //  * QIE, IRE, SIRTP and CFI act only when ECAP.QI (QIE) or ECAP.IR (IRE, SIRTP, CFI) is set;
 //    otherwise they never change GSTS, never count as commands and are returned in
 //    `ignored_bits` (the spec makes them reserved on such hardware). What enabling means

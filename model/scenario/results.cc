@@ -72,6 +72,23 @@ Json QueueResultJson(const QueueStepResult& r) {
   return j;
 }
 
+Json MessagesJson(const std::vector<SentMessage>& messages) {
+  Json a = Json::MakeArray();
+  for (const SentMessage& m : messages) {
+    Json j = Json::MakeObject();
+    j.Set("event", std::string(SentMessageEventName(m.event)));
+    if (m.event == SentMessage::Event::kPostedNotification) {
+      j.Set("vector", Hex(m.vector));
+      j.Set("dest", Hex(m.dest));
+    } else {
+      j.Set("address", Hex(m.address));
+      j.Set("data", Hex(m.data));
+    }
+    a.Push(std::move(j));
+  }
+  return a;
+}
+
 Json Strings(const std::vector<std::string>& lines) {
   Json a = Json::MakeArray();
   for (const std::string& l : lines) a.Push(l);
@@ -79,6 +96,18 @@ Json Strings(const std::vector<std::string>& lines) {
 }
 
 }  // namespace
+
+absl::string_view SentMessageEventName(SentMessage::Event event) {
+  switch (event) {
+    case SentMessage::Event::kFaultEvent:
+      return "fault_event";
+    case SentMessage::Event::kInvalidationEvent:
+      return "invalidation_event";
+    case SentMessage::Event::kPostedNotification:
+      return "posted_notification";
+  }
+  return "?";
+}
 
 std::string FaultReasonJson(FaultReason reason) { return Hex(static_cast<uint8_t>(reason)); }
 
@@ -98,8 +127,11 @@ Json StepResultToJson(const StepResult& step) {
   } else if (step.queue) {
     j.Set("result", QueueResultJson(*step.queue));
   }
+  if (!step.messages.empty()) j.Set("messages", MessagesJson(step.messages));
   if (step.cycles) j.Set("cycles", *step.cycles);
   j.Set("ok", step.ok);
+  if (!step.error.empty()) j.Set("error", step.error);
+  if (step.alternative) j.Set("alternative", *step.alternative);
   if (!step.ok) j.Set("message", absl::StrJoin(step.failures, "; "));
   if (!step.notes.empty()) j.Set("notes", Strings(step.notes));
   if (!step.stale.empty()) j.Set("stale", Strings(step.stale));
@@ -147,6 +179,15 @@ std::string FormatOutcome(const StepResult& step) {
   return "";
 }
 
+std::string FormatSentMessage(const SentMessage& m) {
+  if (m.event == SentMessage::Event::kPostedNotification) {
+    return absl::StrFormat("%s vector %s dest %s", SentMessageEventName(m.event), Hex(m.vector),
+                           Hex(m.dest));
+  }
+  return absl::StrFormat("%s address %s data %s", SentMessageEventName(m.event), Hex(m.address),
+                         Hex(m.data));
+}
+
 std::string FormatStepText(const StepResult& step) {
   std::string head = absl::StrFormat("[%d] %s", step.index, step.what);
   const std::string outcome = FormatOutcome(step);
@@ -155,6 +196,13 @@ std::string FormatStepText(const StepResult& step) {
   std::string out = absl::StrFormat("  %-72s %s\n", head, step.ok ? "ok" : "FAIL");
   if (step.step != nullptr && !step.step->label.empty()) {
     absl::StrAppend(&out, "      label: ", step.step->label, "\n");
+  }
+  if (!step.error.empty()) absl::StrAppend(&out, "      error: ", step.error, "\n");
+  for (const SentMessage& m : step.messages) {
+    absl::StrAppend(&out, "      message: ", FormatSentMessage(m), "\n");
+  }
+  if (step.alternative) {
+    absl::StrAppend(&out, "      any_of: alternative ", *step.alternative, " held\n");
   }
   for (const std::string& f : step.failures) absl::StrAppend(&out, "      expected: ", f, "\n");
   for (const std::string& n : step.notes) absl::StrAppend(&out, "      note: ", n, "\n");
@@ -171,21 +219,37 @@ std::string FormatSummaryText(const RunSummary& s) {
       s.passed ? "PASS" : "FAIL");
 }
 
+JsonReportWriter::~JsonReportWriter() {
+  if (spill_ != nullptr) std::fclose(spill_);
+}
+
 void JsonReportWriter::AddStep(const StepResult& step) {
   if (count_++ > 0) steps_ += ",\n";
   steps_ += "    ";
   steps_ += StepResultToJson(step).Dump(-1);
+  if (steps_.size() >= kSpillBytes) Spill();
 }
 
-std::string JsonReportWriter::Finish(const RunSummary& summary, int indent) const {
+void JsonReportWriter::Spill() {
+  if (spill_ == nullptr) spill_ = std::tmpfile();
+  // Without a temporary file (none can be created) the text stays in memory.
+  if (spill_ == nullptr) return;
+  if (std::fwrite(steps_.data(), 1, steps_.size(), spill_) != steps_.size()) {
+    std::fclose(spill_);
+    spill_ = nullptr;
+    return;
+  }
+  steps_.clear();
+}
+
+std::string JsonReportWriter::Finish(const RunSummary& summary, int indent) {
   std::string out;
-  out.reserve(steps_.size() + 256);
   Emit(summary, indent, [&](absl::string_view piece) { out.append(piece.data(), piece.size()); });
   return out;
 }
 
 void JsonReportWriter::Emit(const RunSummary& summary, int indent,
-                            const std::function<void(absl::string_view)>& out) const {
+                            const std::function<void(absl::string_view)>& out) {
   const std::string pad(static_cast<size_t>(indent), ' ');
   out(absl::StrCat(pad, "{\n", pad, "  \"scenario\": ", JsonQuote(summary.scenario), ",\n", pad,
                    "  \"passed\": ", summary.passed ? "true" : "false", ",\n"));
@@ -193,19 +257,33 @@ void JsonReportWriter::Emit(const RunSummary& summary, int indent,
     out(absl::StrCat(pad, "  \"steps\": [],\n"));
   } else {
     out(absl::StrCat(pad, "  \"steps\": [\n"));
-    if (indent == 0) {
-      out(steps_);
-    } else {
-      // Indent every step line too.
-      size_t start = 0;
-      while (start < steps_.size()) {
-        size_t end = steps_.find('\n', start);
-        if (end == std::string::npos) end = steps_.size();
-        out(pad);
-        out(absl::string_view(steps_).substr(start, end - start + (end < steps_.size() ? 1 : 0)));
-        start = end + 1;
+    // Every step line gets `pad` in front (documents inside an array).
+    bool line_start = true;
+    auto write = [&](absl::string_view text) {
+      if (indent == 0) {
+        out(text);
+        return;
       }
+      size_t start = 0;
+      while (start < text.size()) {
+        if (line_start) out(pad);
+        const size_t nl = text.find('\n', start);
+        const size_t end = nl == absl::string_view::npos ? text.size() : nl + 1;
+        out(text.substr(start, end - start));
+        line_start = nl != absl::string_view::npos;
+        start = end;
+      }
+    };
+    if (spill_ != nullptr) {
+      std::rewind(spill_);
+      std::string chunk(size_t{64} << 10, '\0');
+      size_t n;
+      while ((n = std::fread(chunk.data(), 1, chunk.size(), spill_)) > 0) {
+        write(absl::string_view(chunk.data(), n));
+      }
+      std::fseek(spill_, 0, SEEK_END);
     }
+    write(steps_);
     out(absl::StrCat("\n", pad, "  ],\n"));
   }
   out(absl::StrCat(pad, "  \"stats\": ", summary.stats.Dump(-1), "\n", pad, "}"));

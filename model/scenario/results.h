@@ -8,6 +8,7 @@
 #define VTDSIM_MODEL_SCENARIO_RESULTS_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -64,6 +65,21 @@ struct QueueStepResult {
   std::string iqei;
 };
 
+// An interrupt message the unit sent during a step (extension): the fault event (FEDATA to
+// FEUADDR:FEADDR, S §7.3), the invalidation completion event (IEDATA to IEUADDR:IEADDR,
+// S §6.5.2.10), or the notification event of a posted interrupt (vector NV to the APIC NDST,
+// S §5.2.3). Events left pending (the control register's IM set) send nothing.
+struct SentMessage {
+  enum class Event : uint8_t { kFaultEvent, kInvalidationEvent, kPostedNotification };
+  Event event = Event::kFaultEvent;
+  uint64_t address = 0;  // fault and invalidation events
+  uint32_t data = 0;
+  uint32_t vector = 0;  // posted notification
+  uint32_t dest = 0;
+};
+// "fault_event", "invalidation_event", "posted_notification".
+absl::string_view SentMessageEventName(SentMessage::Event event);
+
 struct StepResult {
   uint64_t index = 0;  // 0-based, repeats unrolled
   ActionKind action = ActionKind::kMmioWrite;
@@ -73,7 +89,13 @@ struct StepResult {
   std::optional<DmaStepResult> dma;
   std::optional<InterruptStepResult> interrupt;
   std::optional<QueueStepResult> queue;
-  std::optional<uint64_t> cycles;  // from the timing hook, when one is attached
+  std::optional<uint64_t> cycles;     // from the timing hook, when one is attached
+  std::vector<SentMessage> messages;  // interrupt messages the unit sent, in order
+  // Set when the step could not run (a run-time input error such as a full table pool): the
+  // step failed and the run stopped after it.
+  std::string error;
+  // With `expect: {any_of: [...]}`: the 0-based alternative that held.
+  std::optional<int> alternative;
   bool ok = true;
   std::vector<std::string> failures;     // each expectation that did not hold, in words
   std::vector<std::string> notes;        // what the reader should know (no unit, diagnostics)
@@ -100,7 +122,8 @@ struct RunSummary {
 std::string FaultReasonJson(FaultReason reason);
 
 // One element of the "steps" array: index, action, label (if any), result (when the action
-// has one), cycles (when timed), ok; then message (when !ok), notes, stale, explanation.
+// has one), messages (when any were sent), cycles (when timed), ok; then error (a step that
+// could not run), alternative (any_of), message (when !ok), notes, stale, explanation.
 Json StepResultToJson(const StepResult& step);
 
 // The readable form of one step: "[3] dma 00:02.0 read 0x1010 (4 bytes) -> hpa 0x200010  ok",
@@ -110,24 +133,39 @@ std::string FormatStepText(const StepResult& step);
 // The result of an action in words ("hpa 0x200010", "fault 0x6 LGN.3 (recorded)").
 std::string FormatOutcome(const StepResult& step);
 
+// "fault_event address 0xfee00000 data 0x30".
+std::string FormatSentMessage(const SentMessage& message);
+
 // "summary: 12 steps, 12 passed (3 DMAs, 1 fault) -- PASS".
 std::string FormatSummaryText(const RunSummary& summary);
 
 // Writes one scenario's JSON document incrementally: Begin, one AddStep per step, then
 // Finish. The steps are kept as text (one compact line each), so the document's key order is
-// the contract's ("scenario", "passed", "steps", "stats") without keeping step objects.
+// the contract's ("scenario", "passed", "steps", "stats": "passed" is known only at the end)
+// without keeping step objects. Past kSpillBytes the text goes to an anonymous temporary
+// file, so memory stays flat however many steps run.
 class JsonReportWriter {
  public:
+  static constexpr size_t kSpillBytes = size_t{1} << 20;
+
+  JsonReportWriter() = default;
+  JsonReportWriter(const JsonReportWriter&) = delete;
+  JsonReportWriter& operator=(const JsonReportWriter&) = delete;
+  ~JsonReportWriter();
+
   void AddStep(const StepResult& step);
   // The whole document, pretty at the top level with one step per line; `indent` spaces
   // before every line (documents inside an array).
-  std::string Finish(const RunSummary& summary, int indent = 0) const;
+  std::string Finish(const RunSummary& summary, int indent = 0);
   // The same text in pieces, without building it in one string (a million steps).
   void Emit(const RunSummary& summary, int indent,
-            const std::function<void(absl::string_view)>& out) const;
+            const std::function<void(absl::string_view)>& out);
 
  private:
+  void Spill();
+
   std::string steps_;
+  std::FILE* spill_ = nullptr;  // steps written before `steps_`, when they grew past the limit
   uint64_t count_ = 0;
 };
 

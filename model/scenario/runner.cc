@@ -32,6 +32,26 @@ struct Offsets {
   uint64_t addr = 0;
   uint64_t hpa = 0;
   uint64_t iova = 0;
+  uint64_t offset = 0;  // register offset of mmio_read/mmio_write
+};
+
+// Collects the interrupt messages a unit sends (fault and invalidation completion events) into
+// the current step's result. Events left pending (IM=1) send nothing and are not listed.
+class MessageCollector : public UnitObserver {
+ public:
+  void set_step(StepResult* step) { step_ = step; }
+  void OnInterruptMessage(const InterruptMessageEvent& event) override {
+    if (step_ == nullptr || !event.sent) return;
+    SentMessage m;
+    m.event = event.source == "invalidation_event" ? SentMessage::Event::kInvalidationEvent
+                                                   : SentMessage::Event::kFaultEvent;
+    m.address = event.address;
+    m.data = event.data;
+    step_->messages.push_back(m);
+  }
+
+ private:
+  StepResult* step_ = nullptr;
 };
 
 // Bounded polling, as a driver's timeout loop: the model completes commands within the
@@ -70,8 +90,8 @@ class ScenarioRunner::Impl {
   Route ComputeRoute(uint16_t segment, SourceId sid) const;
   absl::Status RunSteps(const std::vector<Step>& steps, const Offsets& offsets);
   absl::Status RunStep(const Step& step, const Offsets& offsets);
-  void MmioWriteStep(const MmioWrite& w, StepResult& r);
-  void MmioReadStep(const MmioRead& m, StepResult& r);
+  void MmioWriteStep(const MmioWrite& w, const Offsets& o, StepResult& r);
+  void MmioReadStep(const MmioRead& m, const Offsets& o, StepResult& r);
   absl::Status MemWriteStep(const MemWrite& w, const Offsets& o, StepResult& r);
   absl::Status MemReadStep(const MemRead& m, const Offsets& o, StepResult& r);
   void DmaStep(const Dma& d, const Offsets& o, StepResult& r);
@@ -81,6 +101,11 @@ class ScenarioRunner::Impl {
   absl::Status QueueStepRun(const QueueStep& q, StepResult& r);
   absl::Status IrteStepRun(const IrteStep& i, StepResult& r);
   void CheckExpectations(const Step& step, const Offsets& o, StepResult& r);
+  void CheckOne(const Expect& x, const Offsets& o, const StepResult& r,
+                std::vector<std::string>& failures, std::vector<std::string>& notes) const;
+  void CheckMessages(const std::vector<MessageExpectation>& want, const StepResult& r,
+                     std::vector<std::string>& failures) const;
+  void ResetStepRun(const ResetStep& reset, StepResult& r);
   void TakeDiagnostics(int unit, StepResult& r);
   std::string UnitName(int unit) const { return std::string(units_[unit]->name()); }
 
@@ -96,6 +121,8 @@ class ScenarioRunner::Impl {
   uint64_t next_index_ = 0;
   bool step_checks_invalidation_ = false;  // the current dma step's unit has the checker on
   std::map<uint32_t, Route> route_cache_;  // (segment << 16 | sid) -> route
+  MessageCollector messages_;
+  bool stopped_ = false;  // a step could not run: the rest of the scenario does not run
 };
 
 absl::Status ScenarioRunner::Impl::Build() {
@@ -146,6 +173,7 @@ absl::Status ScenarioRunner::Impl::Build() {
       (*unit)->set_device_tlb_responder(
           [response](const DeviceTlbInvalidation&) { return response; });
     }
+    (*unit)->AddObserver(&messages_);
     units_.push_back(std::move(*unit));
   }
   builder_ = std::make_unique<TableBuilder>(memory_.get(), s_.tables.pool_base.value,
@@ -214,19 +242,23 @@ void ScenarioRunner::Impl::TakeDiagnostics(int unit, StepResult& r) {
   }
 }
 
-std::string RegisterText(const RegisterRef& reg) {
+// The register as written, or at a repeat's strided offset (named by offset only: the name
+// belongs to the first iteration's register).
+std::string RegisterText(const RegisterRef& reg, uint64_t advance) {
+  if (advance != 0) return Hex(reg.offset + advance);
   if (reg.name.empty()) return Hex(reg.offset);
   return absl::StrFormat("%s (%s)", reg.name, Hex(reg.offset));
 }
 
-void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, StepResult& r) {
+void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, const Offsets& o, StepResult& r) {
   RemappingUnit& unit = *units_[w.unit.index];
+  const uint32_t offset = w.reg.offset + static_cast<uint32_t>(o.offset);
   r.what = absl::StrFormat("mmio_write %s %s = %s (%d-bit)", UnitName(w.unit.index),
-                           RegisterText(w.reg), Hex(w.value.value), w.width.value);
+                           RegisterText(w.reg, o.offset), Hex(w.value.value), w.width.value);
   if (w.width.value == 64) {
-    unit.WriteRegister64(w.reg.offset, w.value.value);
+    unit.WriteRegister64(offset, w.value.value);
   } else {
-    unit.WriteRegister32(w.reg.offset, static_cast<uint32_t>(w.value.value));
+    unit.WriteRegister32(offset, static_cast<uint32_t>(w.value.value));
   }
   if (!w.reg.modeled) {
     r.notes.push_back(absl::StrCat(w.reg.name, " is not modeled: the write is ignored"));
@@ -234,12 +266,13 @@ void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, StepResult& r) {
   TakeDiagnostics(w.unit.index, r);
 }
 
-void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, StepResult& r) {
+void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, const Offsets& o, StepResult& r) {
   RemappingUnit& unit = *units_[m.unit.index];
-  r.what = absl::StrFormat("mmio_read %s %s (%d-bit)", UnitName(m.unit.index), RegisterText(m.reg),
-                           m.width.value);
-  r.value = m.width.value == 64 ? unit.ReadRegister64(m.reg.offset)
-                                : uint64_t{unit.ReadRegister32(m.reg.offset)};
+  const uint32_t offset = m.reg.offset + static_cast<uint32_t>(o.offset);
+  r.what = absl::StrFormat("mmio_read %s %s (%d-bit)", UnitName(m.unit.index),
+                           RegisterText(m.reg, o.offset), m.width.value);
+  r.value =
+      m.width.value == 64 ? unit.ReadRegister64(offset) : uint64_t{unit.ReadRegister32(offset)};
   if (!m.reg.modeled) {
     r.notes.push_back(absl::StrCat(m.reg.name, " is not modeled: it reads 0"));
   }
@@ -401,6 +434,13 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
       result.status = InterruptStepResult::Status::kPosted;
       result.pda = out.result->posted->target.descriptor_address;
       result.vector = out.result->posted->target.vector;
+      if (const std::optional<InterruptMessage>& n = out.result->posted->notification) {
+        SentMessage note;
+        note.event = SentMessage::Event::kPostedNotification;
+        note.vector = n->vector;
+        note.dest = n->destination;
+        r.messages.push_back(note);
+      }
     } else {
       result.status = InterruptStepResult::Status::kOk;
       result.vector = m.vector;
@@ -446,6 +486,21 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
   req.write = m.write.value;
   req.levels = m.levels.value;
   req.haw = units_[*unit]->config().host_address_width;
+  if (m.rmrr) {
+    // The identity maps the RMRRs require (S §8.4), one range at a time, 4 KiB pages.
+    std::vector<std::string> ranges;
+    for (const MapStep::Range& range : m.rmrr_ranges) {
+      req.iova = req.hpa = range.base;
+      req.size = range.size;
+      req.page_size = 4096;
+      absl::Status s = builder_->Map(*unit, req);
+      if (!s.ok()) return Fail(m.sid.mark, s.message());
+      ranges.push_back(absl::StrFormat("%s-%s", Hex(range.base), Hex(range.base + range.size - 1)));
+    }
+    r.what = absl::StrFormat("map %s domain %d: RMRR identity map %s, %d levels (%s)", m.sid.value,
+                             req.domain, absl::StrJoin(ranges, ", "), req.levels, UnitName(*unit));
+    return absl::OkStatus();
+  }
   const char* perm = req.read ? (req.write ? "rw" : "r") : (req.write ? "w" : "none");
   r.what = absl::StrFormat("map %s domain %d: iova %s-%s -> hpa %s %s, %s pages, %d levels (%s)",
                            m.sid.value, req.domain, Hex(req.iova), Hex(req.iova + req.size - 1),
@@ -619,6 +674,18 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
   return absl::OkStatus();
 }
 
+// Units back to reset (RemappingUnit::Reset); host memory, which the units share, keeps what
+// software wrote.
+void ScenarioRunner::Impl::ResetStepRun(const ResetStep& reset, StepResult& r) {
+  if (reset.unit) {
+    r.what = absl::StrCat("reset ", UnitName(reset.unit->index));
+    units_[reset.unit->index]->Reset();
+    return;
+  }
+  r.what = "reset every unit";
+  for (auto& unit : units_) unit->Reset();
+}
+
 // Writes one IRTE (S §9.9/§9.10) as software does: a plain memory write, no invalidation.
 absl::Status ScenarioRunner::Impl::IrteStepRun(const IrteStep& i, StepResult& r) {
   const int index = i.unit.index;
@@ -658,20 +725,96 @@ std::string FaultWords(FaultReason reason) {
 }  // namespace
 
 void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o, StepResult& r) {
-  auto fail = [&](std::string text) {
-    r.ok = false;
-    r.failures.push_back(std::move(text));
-  };
-  const bool checker_on = step_checks_invalidation_;
-  if (!step.expect) {
-    if (checker_on && !r.stale.empty()) {
-      fail(
-          "no stale cache hit (the invalidation checker found one: software changed a "
-          "structure and did not invalidate, S §6.5)");
+  auto has_stale = [](const Expect& x) {
+    if (x.stale) return true;
+    for (const Expect& alt : x.any_of) {
+      if (alt.stale) return true;
     }
+    return false;
+  };
+  std::vector<std::string> failures;
+  if (step.expect) {
+    const Expect& x = *step.expect;
+    CheckOne(x, o, r, failures, r.notes);
+    if (!x.any_of.empty()) {
+      std::vector<std::string> missed;
+      for (size_t i = 0; i < x.any_of.size(); ++i) {
+        std::vector<std::string> alt_failures;
+        std::vector<std::string> alt_notes;
+        CheckOne(x.any_of[i], o, r, alt_failures, alt_notes);
+        if (alt_failures.empty()) {
+          r.alternative = static_cast<int>(i);
+          r.notes.insert(r.notes.end(), alt_notes.begin(), alt_notes.end());
+          break;
+        }
+        missed.push_back(absl::StrFormat("[%d] %s", i, absl::StrJoin(alt_failures, ", ")));
+      }
+      if (!r.alternative) {
+        failures.push_back(
+            absl::StrCat("one of the any_of alternatives: ", absl::StrJoin(missed, " | ")));
+      }
+    }
+  }
+  // The invalidation checker's findings fail a step that does not expect them.
+  if (step_checks_invalidation_ && !r.stale.empty() && !(step.expect && has_stale(*step.expect))) {
+    failures.push_back(r.interrupt ? "no stale cache hit (the invalidation checker found one: "
+                                     "software changed an interrupt-remapping table entry and "
+                                     "did not invalidate, S §6.5)"
+                                   : "no stale cache hit (the invalidation checker found one: "
+                                     "software changed a structure and did not invalidate, "
+                                     "S §6.5)");
+  }
+  for (std::string& f : failures) {
+    r.ok = false;
+    r.failures.push_back(std::move(f));
+  }
+}
+
+void ScenarioRunner::Impl::CheckMessages(const std::vector<MessageExpectation>& want,
+                                         const StepResult& r,
+                                         std::vector<std::string>& failures) const {
+  std::vector<std::string> got;
+  for (const SentMessage& m : r.messages) got.push_back(FormatSentMessage(m));
+  const std::string got_text = got.empty() ? "none" : absl::StrJoin(got, "; ");
+  if (want.size() != r.messages.size()) {
+    failures.push_back(absl::StrFormat("%d interrupt message%s, got %s", want.size(),
+                                       want.size() == 1 ? "" : "s", got_text));
     return;
   }
-  const Expect& x = *step.expect;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const MessageExpectation& w = want[i];
+    const SentMessage& m = r.messages[i];
+    std::vector<std::string> wrong;
+    if (w.event && w.event->value != SentMessageEventName(m.event)) {
+      wrong.push_back(absl::StrCat("event ", w.event->value));
+    }
+    const bool posted = m.event == SentMessage::Event::kPostedNotification;
+    if (w.address && (posted || w.address->value != m.address)) {
+      wrong.push_back(absl::StrCat("address ", Hex(w.address->value)));
+    }
+    if (w.data && (posted || w.data->value != m.data)) {
+      wrong.push_back(absl::StrCat("data ", Hex(w.data->value)));
+    }
+    if (w.vector && (!posted || w.vector->value != m.vector)) {
+      wrong.push_back(absl::StrCat("vector ", Hex(w.vector->value)));
+    }
+    if (w.dest && (!posted || w.dest->value != m.dest)) {
+      wrong.push_back(absl::StrCat("dest ", Hex(w.dest->value)));
+    }
+    if (!wrong.empty()) {
+      failures.push_back(
+          absl::StrFormat("message %d with %s, got %s", i, absl::StrJoin(wrong, ", "), got[i]));
+    }
+  }
+}
+
+// One expectation map (without its any_of) against the step's result: what did not hold goes
+// to `failures`, what the reader should know to `notes`.
+void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const StepResult& r,
+                                    std::vector<std::string>& failures,
+                                    std::vector<std::string>& notes) const {
+  auto fail = [&](std::string text) { failures.push_back(std::move(text)); };
+  const bool checker_on = step_checks_invalidation_;
   if (x.value && r.value) {
     const uint64_t mask = x.mask ? x.mask->value : ~uint64_t{0};
     if ((*r.value & mask) != (x.value->value & mask)) {
@@ -699,7 +842,7 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
                              FaultWords(x.fault->reason), FaultWords(d.reason), d.condition));
       } else if (const FaultConditionInfo* c = FindFaultCondition(x.fault->reason_text.value);
                  c != nullptr && c->name != d.condition) {
-        r.notes.push_back(absl::StrFormat(
+        notes.push_back(absl::StrFormat(
             "expected condition %s, the model raised %s: the same reason code %s, so it holds",
             c->name, d.condition, FaultReasonJson(d.reason)));
       }
@@ -721,11 +864,6 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
                                checker_on ? "" : " (the checker is off: set check_invalidation)"));
         }
       }
-    } else if (checker_on && !r.stale.empty()) {
-      fail(r.dma ? "no stale cache hit (the invalidation checker found one: software changed a "
-                   "structure and did not invalidate, S §6.5)"
-                 : "no stale cache hit (the invalidation checker found one: software changed an "
-                   "interrupt-remapping table entry and did not invalidate, S §6.5)");
     }
   }
   if (r.interrupt) {
@@ -805,6 +943,23 @@ void ScenarioRunner::Impl::CheckExpectations(const Step& step, const Offsets& o,
       fail(absl::StrFormat("at most %d cycles, got %d", x.cycles_max->value, *r.cycles));
     }
   }
+  if (x.recorded) {
+    bool recorded = false;
+    bool fault = false;
+    if (r.dma) {
+      fault = r.dma->status == DmaStepResult::Status::kFault;
+      recorded = fault && r.dma->recorded;
+    } else if (r.interrupt) {
+      fault = r.interrupt->status == InterruptStepResult::Status::kFault;
+      recorded = fault && r.interrupt->recorded;
+    }
+    if (x.recorded->value != recorded) {
+      fail(x.recorded->value ? absl::StrFormat("a recorded fault, got %s",
+                                               fault ? "a fault that was not recorded" : "no fault")
+                             : "no fault record, got a recorded fault");
+    }
+  }
+  if (x.messages) CheckMessages(*x.messages, r, failures);
 }
 
 absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
@@ -813,14 +968,15 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
   r.action = step.kind();
   r.step = &step;
   step_checks_invalidation_ = false;
+  messages_.set_step(&r);
   if (timer_) timer_->BeginStep();
   absl::Status status;
   switch (step.kind()) {
     case ActionKind::kMmioWrite:
-      MmioWriteStep(std::get<MmioWrite>(step.action), r);
+      MmioWriteStep(std::get<MmioWrite>(step.action), o, r);
       break;
     case ActionKind::kMmioRead:
-      MmioReadStep(std::get<MmioRead>(step.action), r);
+      MmioReadStep(std::get<MmioRead>(step.action), o, r);
       break;
     case ActionKind::kMemWrite:
       status = MemWriteStep(std::get<MemWrite>(step.action), o, r);
@@ -848,17 +1004,35 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
     case ActionKind::kIrte:
       status = IrteStepRun(std::get<IrteStep>(step.action), r);
       break;
+    case ActionKind::kReset:
+      ResetStepRun(std::get<ResetStep>(step.action), r);
+      break;
   }
+  messages_.set_step(nullptr);
   if (timer_) {
     const std::optional<uint64_t> cycles = timer_->EndStep();
     // Software memory accesses and the map builder involve no unit: no hardware cycles.
     const ActionKind k = step.kind();
     if (k != ActionKind::kMemRead && k != ActionKind::kMemWrite && k != ActionKind::kMap &&
-        k != ActionKind::kIrte) {
+        k != ActionKind::kIrte && k != ActionKind::kReset) {
       r.cycles = cycles;
     }
   }
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    // An input error only running could find (the table pool full, a map that conflicts
+    // with an existing context entry, a queue without room): the step fails with the error
+    // and nothing after it runs, so the report stays complete.
+    r.error = std::string(status.message());
+    r.ok = false;
+    r.failures.push_back(absl::StrCat("the step could not run: ", status.message()));
+    r.notes.push_back("the scenario stopped here: later steps did not run");
+    stopped_ = true;
+    ++summary_.steps;
+    ++summary_.failed;
+    summary_.passed = false;
+    (*sink_)(r);
+    return absl::OkStatus();
+  }
   CheckExpectations(step, o, r);
   ++summary_.steps;
   if (!r.ok) {
@@ -871,6 +1045,7 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
 
 absl::Status ScenarioRunner::Impl::RunSteps(const std::vector<Step>& steps, const Offsets& o) {
   for (const Step& step : steps) {
+    if (stopped_) return absl::OkStatus();
     if (step.kind() != ActionKind::kRepeat) {
       absl::Status s = RunStep(step, o);
       if (!s.ok()) return s;
@@ -878,12 +1053,13 @@ absl::Status ScenarioRunner::Impl::RunSteps(const std::vector<Step>& steps, cons
     }
     const RepeatStep& rep = std::get<RepeatStep>(step.action);
     Offsets inner = o;
-    for (uint64_t i = 0; i < rep.count.value; ++i) {
+    for (uint64_t i = 0; i < rep.count.value && !stopped_; ++i) {
       absl::Status s = RunSteps(rep.steps, inner);
       if (!s.ok()) return s;
       inner.addr += rep.stride.addr;
       inner.hpa += rep.stride.hpa;
       inner.iova += rep.stride.iova;
+      inner.offset += rep.stride.offset;
     }
   }
   return absl::OkStatus();
@@ -895,6 +1071,7 @@ absl::StatusOr<RunSummary> ScenarioRunner::Impl::Run(const StepSink& sink) {
   summary_.scenario = s_.name.value;
   summary_.file = s_.file;
   next_index_ = 0;
+  stopped_ = false;
   for (const MemoryEntry& m : s_.memory) {
     absl::Status st = memory_->WriteBytes(m.addr.value, m.bytes);
     if (!st.ok()) return Fail(m.addr.mark, st.message());

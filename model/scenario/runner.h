@@ -16,6 +16,10 @@
 //    so.
 //  * map / enable: the builders (table_builder.h) write the bytes a driver writes and run
 //    the enable sequence through MMIO, polling status as a driver does.
+//  * reset: RemappingUnit::Reset on one unit or all; memory untouched.
+//
+// Every interrupt message a unit sends during a step (fault event, invalidation completion
+// event) and every posted-interrupt notification is listed in StepResult::messages.
 //
 // Timing (issue 6) plugs in through StepTimer: an observer attached to every unit (and,
 // if it wants, to memory) that the runner asks for each step's cycles.
@@ -74,9 +78,11 @@ class ScenarioRunner {
                                                                 RunOptions options = {});
   ~ScenarioRunner();
 
-  // Runs every step once, calling `sink` after each. Status only for input errors found
-  // while running (the builders' table pool exhausted, a `map` that conflicts with existing
-  // entries), with FILE:LINE:COL of the step.
+  // Runs every step once, calling `sink` after each. An input error only running can find
+  // (the builders' table pool exhausted, a `map` that conflicts with existing entries, a
+  // queue without room) fails its step: StepResult::error names it with FILE:LINE:COL, the
+  // summary does not pass, and no later step runs. Status only if the initial memory cannot
+  // be written (the loader rules that out).
   absl::StatusOr<RunSummary> Run(const StepSink& sink);
 
   HostMemory& memory();

@@ -32,6 +32,13 @@
 //    queue tail (IQA/IQT) and submitted by an IQT write; `irte` steps (IrteStep): a remapped or
 //    posted IRTE written into an interrupt-remapping table. A queue step takes
 //    `expect: {processed: N, error: none|iqe|ice|ite}`.
+//  * `expect: {messages: [...] | none}` on any step: the interrupt messages the unit sent
+//    (fault event, invalidation completion event, posted-interrupt notification);
+//    `expect: {recorded: bool}` on dma and interrupt steps; `expect: {any_of: [...]}`, where
+//    the step holds if one alternative expectation holds (spec-allowed choices).
+//  * `reset` steps (ResetStep): one unit or all back to their reset state, memory untouched.
+//  * `map: {rmrr: true, sid: ...}`: the identity mappings the DMAR table's RMRRs require.
+//  * `repeat` strides `offset` of mmio_read/mmio_write (RepeatStride::offset).
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 
@@ -268,6 +275,20 @@ struct MapStep {
   Located<bool> write;
   Located<uint64_t> page_size{4096, {}};  // 4K, 2M or 1G
   Located<int> levels{4, {}};             // 3 (39-bit), 4 (48-bit) or 5 (57-bit)
+  // `rmrr: true`: instead of iova/hpa/size, every RMRR range the DMAR table reports for the
+  // requester (S §8.4) is identity-mapped (iova = hpa), read and write, in 4 KiB pages.
+  bool rmrr = false;
+  struct Range {
+    uint64_t base = 0;
+    uint64_t size = 0;
+  };
+  std::vector<Range> rmrr_ranges;  // resolved at load from the table, in table order
+};
+
+// `reset` (extension): units back to their reset state (RemappingUnit::Reset: registers to
+// their reset values, caches emptied); memory is untouched. `unit` unset: every unit.
+struct ResetStep {
+  std::optional<UnitRef> unit;
 };
 
 // `enable` (extension): the standard enable sequence a driver runs on `unit`: RTADDR (the
@@ -315,6 +336,7 @@ struct RepeatStride {
   uint64_t addr = 0;
   uint64_t hpa = 0;
   uint64_t iova = 0;
+  uint64_t offset = 0;  // register offset of mmio_read/mmio_write (only when written as a map)
   SourceMark mark;
 };
 struct RepeatStep {
@@ -343,6 +365,17 @@ struct PostedExpectation {
   std::optional<Located<uint32_t>> vector;
 };
 
+// One interrupt message of `expect: {messages: [...]}`: any subset of its fields.
+struct MessageExpectation {
+  std::optional<Located<std::string>> event;  // fault_event, invalidation_event,
+                                              // posted_notification
+  std::optional<Located<uint64_t>> address;
+  std::optional<Located<uint32_t>> data;
+  std::optional<Located<uint32_t>> vector;
+  std::optional<Located<uint32_t>> dest;
+  SourceMark mark;
+};
+
 // One `expect:`; the loader allows only the forms that fit the step's action.
 struct Expect {
   std::optional<Located<uint64_t>> value;  // mmio_read, mem_read
@@ -361,6 +394,13 @@ struct Expect {
   std::optional<Located<std::string>> queue_error;
   std::optional<Located<uint64_t>> cycles;  // any step
   std::optional<Located<uint64_t>> cycles_max;
+  // dma and interrupt (extension): whether the fault was recorded (FRCD written).
+  std::optional<Located<bool>> recorded;
+  // Any step (extension): exactly these interrupt messages, in order (empty: `none`).
+  std::optional<std::vector<MessageExpectation>> messages;
+  // Any step (extension): the step holds when one of these holds (together with the other
+  // expectations of this map).
+  std::vector<Expect> any_of;
   SourceMark mark;
 };
 
@@ -378,10 +418,11 @@ enum class ActionKind : uint8_t {
   kRepeat,
   kQueue,
   kIrte,
+  kReset,
 };
 // Alternatives in ActionKind order.
 using Action = std::variant<MmioWrite, MmioRead, MemWrite, MemRead, Dma, Interrupt, MapStep,
-                            EnableStep, RepeatStep, QueueStep, IrteStep>;
+                            EnableStep, RepeatStep, QueueStep, IrteStep, ResetStep>;
 
 // The action's key in the file and in JSON output: "mmio_write", ..., "repeat", "queue",
 // "irte".

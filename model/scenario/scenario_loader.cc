@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
@@ -67,7 +68,7 @@ namespace {
 
 constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write", "mem_read",
                                               "dma",        "interrupt", "map",       "enable",
-                                              "repeat",     "queue",     "irte"};
+                                              "repeat",     "queue",     "irte",      "reset"};
 static_assert(std::size(kActionNames) == std::variant_size_v<Action>);
 
 }  // namespace
@@ -468,7 +469,17 @@ class Loader {
   std::optional<QueueDescriptor> ParseQueueDescriptor(const YAML::Node& node,
                                                       const std::string& path);
   std::optional<IrteStep> ParseIrte(const Entry& e);
+  std::optional<ResetStep> ParseReset(const Entry& e);
+  // `map: {rmrr: true}`: the requester's RMRR ranges (S §8.4) from the DMAR table, into
+  // m.rmrr_ranges; iova/hpa/size are set to the one that ends highest, for the checks that
+  // follow.
+  bool ResolveRmrrRanges(const Fields& f, const std::string& path, MapStep& m);
+  // `repeat` strides of `offset` keep mmio_read/mmio_write inside the register space and
+  // aligned on every iteration.
+  void CheckOffsetStride(const RegisterRef& reg, int width, int unit, const std::string& path);
   std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits);
+  // `messages: none` (or []) or a list of {event, address, data, vector, dest} maps.
+  std::optional<std::vector<MessageExpectation>> ParseMessages(const Entry& e);
 
   // ---- checks that need the platform ----
   // Largest advance repeats add to an address field (sum of (count - 1) × stride), or nullopt
@@ -768,6 +779,34 @@ std::optional<std::pair<SourceMark, std::string>> CheckNesting(absl::string_view
   return std::nullopt;
 }
 
+// A hint for the common causes of a YAML syntax error at `mark` (" (hint: ...)"), or "".
+std::string YamlSyntaxHint(absl::string_view text, SourceMark mark, absl::string_view message) {
+  // The error line and the two before it: yaml-cpp often reports a tab's trouble later.
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  const int last = std::min<int>(mark.line, static_cast<int>(lines.size()));
+  for (int l = std::max(1, last - 2); l <= last; ++l) {
+    const absl::string_view line = lines[l - 1];
+    const size_t indent_end = line.find_first_not_of(" \t");
+    if (line.substr(0, indent_end).find('\t') != absl::string_view::npos) {
+      return absl::StrFormat(
+          " (hint: line %d is indented with a tab; YAML indents with spaces only)", l);
+    }
+  }
+  if (absl::StrContains(message, "illegal map value")) {
+    return " (hint: a value that contains ': ' must be quoted, e.g. description: \"a: b\")";
+  }
+  if (absl::StrContains(message, "flow")) {
+    return " (hint: a '[' or '{' is not closed, or a ',' is missing between its items)";
+  }
+  if (absl::StrContains(message, "end of map not found") ||
+      absl::StrContains(message, "end of sequence not found") ||
+      absl::StrContains(message, "indentation")) {
+    return " (hint: check the indentation: the keys of one map start in the same column, and "
+           "the '- ' items of one list line up)";
+  }
+  return "";
+}
+
 absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
   Scenario s;
   s.file = file_;
@@ -862,7 +901,9 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
     } catch (const Done&) {
     } catch (const YAML::ParserException& ex) {
       // yaml-cpp's DeepRecursion is a ParserException too.
-      errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML syntax error: ", ex.msg)});
+      const SourceMark mark = MarkOf(ex.mark);
+      errors_.push_back(
+          {mark, absl::StrCat("YAML syntax error: ", ex.msg, YamlSyntaxHint(text, mark, ex.msg))});
     } catch (const YAML::Exception& ex) {
       errors_.push_back({MarkOf(ex.mark), absl::StrCat("YAML error: ", ex.msg)});
     } catch (const std::bad_alloc&) {
@@ -1676,6 +1717,9 @@ std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string&
     case ActionKind::kIrte:
       take(ParseIrte(*action));
       break;
+    case ActionKind::kReset:
+      take(ParseReset(*action));
+      break;
   }
   if (const Entry* e = f.Find("expect")) {
     if (static_cast<ActionKind>(kind) == ActionKind::kRepeat) {
@@ -1697,8 +1741,8 @@ constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
                                           "pasid", "exec",    "priv", "at"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
-constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment", "domain",    "iova",
-                                          "hpa",  "size", "perm",    "page_size", "levels"};
+constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment",   "domain", "iova", "hpa",
+                                          "size", "perm", "page_size", "levels", "rmrr"};
 constexpr absl::string_view kEnableKeys[] = {"unit", "root"};
 constexpr absl::string_view kRepeatKeys[] = {"count", "stride", "steps"};
 
@@ -1801,6 +1845,8 @@ std::optional<MmioWrite> Loader::ParseMmioWrite(const Entry& e) {
   w.value = *value;
   w.width = width ? *width : Located<int>{reg->natural_width, {}};
   if (!CheckMmioAlignment(*this, w.reg, w.width.value, e.path, &Loader::Error)) return std::nullopt;
+  CheckOffsetStride(w.reg, w.width.value, w.unit.index, e.path);
+  if (errors_.size() != errors_before) return std::nullopt;
   if (w.width.value == 32 && w.value.value > 0xffffffff) {
     Error(w.value.mark, e.path + ".value",
           absl::StrFormat("%s does not fit in a 32-bit write (expected at most 0xffffffff, or "
@@ -1822,6 +1868,8 @@ std::optional<MmioRead> Loader::ParseMmioRead(const Entry& e) {
   if (errors_.size() != errors_before || !unit || !reg) return std::nullopt;
   MmioRead r{*unit, *reg, width ? *width : Located<int>{reg->natural_width, {}}};
   if (!CheckMmioAlignment(*this, r.reg, r.width.value, e.path, &Loader::Error)) return std::nullopt;
+  CheckOffsetStride(r.reg, r.width.value, r.unit.index, e.path);
+  if (errors_.size() != errors_before) return std::nullopt;
   return r;
 }
 
@@ -1840,6 +1888,33 @@ std::optional<MemRead> Loader::ParseMemRead(const Entry& e) {
   CheckInMemory(r.addr, static_cast<uint64_t>(r.width.value / 8), e.path, "the read");
   if (errors_.size() != errors_before) return std::nullopt;
   return r;
+}
+
+void Loader::CheckOffsetStride(const RegisterRef& reg, int width, int unit,
+                               const std::string& path) {
+  bool strided = false;
+  for (const RepeatLevel& level : repeats_) {
+    if (level.stride.offset == 0) continue;
+    strided = true;
+    if (level.stride.offset % static_cast<uint64_t>(width / 8) != 0) {
+      Error(level.stride.mark, path,
+            absl::StrFormat("the repeat stride offset %s does not keep a %d-bit access aligned "
+                            "(expected a multiple of %d)",
+                            Hex(level.stride.offset), width, width / 8));
+      return;
+    }
+  }
+  if (!strided) return;
+  std::optional<uint64_t> advance = MaxAdvance(&RepeatStride::offset);
+  const bool placed = PlatformKnown() && unit >= 0 && unit < UnitCount();
+  const uint64_t space = placed ? RegisterSpaceSize(unit_caps_[unit], unit_ecaps_[unit]) : 0x10000;
+  if (!advance || *advance >= space || reg.offset + *advance + width / 8 > space) {
+    Error(reg.mark, path,
+          absl::StrFormat("with the repeat strides, the last access (offset %s) is outside the "
+                          "register space (expected offsets below %s)",
+                          advance ? Hex(reg.offset + *advance) : std::string("beyond 64 bits"),
+                          Hex(space)));
+  }
 }
 
 std::optional<uint64_t> Loader::MaxAdvance(uint64_t RepeatStride::*field) const {
@@ -2007,14 +2082,29 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   if (const Entry* d = f.Require("domain", "the domain id")) {
     if (auto n = Number(*d, 0xffff)) m.domain = {static_cast<uint16_t>(n->value), n->mark};
   }
-  if (const Entry* a = f.Require("iova", "the first input address")) {
-    if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.iova = *n;
+  if (const Entry* r = f.Find("rmrr")) {
+    if (auto b = Bool(*r)) m.rmrr = b->value;
   }
-  if (const Entry* a = f.Require("hpa", "the first host-physical address")) {
-    if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.hpa = *n;
-  }
-  if (const Entry* a = f.Require("size", "the size of the range")) {
-    if (auto n = Number(*a, 1, ~uint64_t{0}, /*size_units=*/true)) m.size = *n;
+  if (m.rmrr) {
+    // The ranges come from the table: iova, hpa and size would contradict them.
+    for (absl::string_view key : {"iova", "hpa", "size", "page_size"}) {
+      if (const Entry* x = f.Find(key)) {
+        Error(x->key_mark, e.path,
+              absl::StrFormat("'%s' does not go with 'rmrr: true' (the DMAR table's RMRRs give "
+                              "the identity-mapped ranges, in 4 KiB pages)",
+                              key));
+      }
+    }
+  } else {
+    if (const Entry* a = f.Require("iova", "the first input address")) {
+      if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.iova = *n;
+    }
+    if (const Entry* a = f.Require("hpa", "the first host-physical address")) {
+      if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.hpa = *n;
+    }
+    if (const Entry* a = f.Require("size", "the size of the range")) {
+      if (auto n = Number(*a, 1, ~uint64_t{0}, /*size_units=*/true)) m.size = *n;
+    }
   }
   m.read = {true, f.mark()};
   m.write = {true, f.mark()};
@@ -2042,6 +2132,7 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
     if (auto n = Number(*levels, 3, 5)) m.levels = {static_cast<int>(n->value), n->mark};
   }
   if (errors_.size() != errors_before) return std::nullopt;
+  if (m.rmrr && !ResolveRmrrRanges(f, e.path, m)) return std::nullopt;
 
   const uint64_t page = m.page_size.value;
   auto aligned = [&](const Located<uint64_t>& v, absl::string_view field) {
@@ -2142,6 +2233,69 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   return m;
 }
 
+bool Loader::ResolveRmrrRanges(const Fields& f, const std::string& path, MapStep& m) {
+  if (!dmar_platform_) {
+    Error(f.mark(), path,
+          "'rmrr: true' needs a platform from a DMAR table (expected 'platform: {dmar: FILE}'; "
+          "RMRRs are DMAR structures, S §8.4)");
+    return false;
+  }
+  for (const RepeatLevel& level : repeats_) {
+    if (level.stride.iova != 0 || level.stride.hpa != 0) {
+      Error(level.stride.mark, path,
+            "a repeat that strides iova or hpa cannot move RMRR ranges (expected 'rmrr: true' "
+            "outside such a repeat)");
+      return false;
+    }
+  }
+  const platform::PciAddress device{m.segment.value, static_cast<uint8_t>(m.sid.value.bus()),
+                                    static_cast<uint8_t>(m.sid.value.device()),
+                                    static_cast<uint8_t>(m.sid.value.function())};
+  for (const platform::RmrrRange& range : dmar_platform_->RmrrRangesFor(device)) {
+    m.rmrr_ranges.push_back({range.base, range.limit - range.base + 1});
+  }
+  if (m.rmrr_ranges.empty()) {
+    Error(m.sid.mark, path + ".sid",
+          absl::StrFormat("no RMRR of the DMAR table names %s in segment %d (expected a device "
+                          "in some RMRR's device scope)",
+                          m.sid.value, m.segment.value));
+    return false;
+  }
+  for (const MapStep::Range& r : m.rmrr_ranges) {
+    if (r.base % 4096 != 0 || r.size % 4096 != 0) {
+      Error(m.sid.mark, path + ".sid",
+            absl::StrFormat("the RMRR range %s-%s is not 4 KiB aligned (S §8.4 requires it)",
+                            Hex(r.base), Hex(r.base + r.size - 1)));
+      return false;
+    }
+  }
+  // The checks that follow (address widths) see the range that ends highest.
+  const MapStep::Range* top = &m.rmrr_ranges[0];
+  for (const MapStep::Range& r : m.rmrr_ranges) {
+    if (r.base + r.size > top->base + top->size) top = &r;
+  }
+  m.iova = {top->base, f.mark()};
+  m.hpa = {top->base, f.mark()};
+  m.size = {top->size, f.mark()};
+  return true;
+}
+
+std::optional<ResetStep> Loader::ParseReset(const Entry& e) {
+  ResetStep r;
+  // `reset:` alone or `reset: all`: every unit.
+  if (e.value.IsNull() || (e.value.IsScalar() && e.value.Scalar() == "all")) return r;
+  static constexpr absl::string_view kResetKeys[] = {"unit"};
+  Fields f(*this, e.value, e.path, kResetKeys, "'all' or a map {unit}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  if (const Entry* u = f.Find("unit")) {
+    if (u->value.IsScalar() && u->value.Scalar() == "all") return r;
+    r.unit = Unit(u, u->mark());
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return r;
+}
+
 std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
   EnableStep en;
   if (e.value.IsNull()) {  // `enable:` alone: unit 0
@@ -2189,8 +2343,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
         r.stride.addr = r.stride.hpa = r.stride.iova = n->value;
       }
     } else {
-      static constexpr absl::string_view kStrideKeys[] = {"addr", "hpa", "iova"};
-      Fields sf(*this, s->value, s->path, kStrideKeys, "a number or a map {addr, hpa, iova}");
+      static constexpr absl::string_view kStrideKeys[] = {"addr", "hpa", "iova", "offset"};
+      Fields sf(*this, s->value, s->path, kStrideKeys,
+                "a number or a map {addr, hpa, iova, offset}");
       if (sf.ok()) {
         if (const Entry* a = sf.Find("addr")) {
           if (auto n = Number(*a, ~uint64_t{0})) r.stride.addr = n->value;
@@ -2200,6 +2355,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
         }
         if (const Entry* a = sf.Find("iova")) {
           if (auto n = Number(*a, ~uint64_t{0})) r.stride.iova = n->value;
+        }
+        if (const Entry* a = sf.Find("offset")) {
+          if (auto n = Number(*a, 0xffff)) r.stride.offset = n->value;
         }
       }
     }
@@ -2533,10 +2691,65 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
   return irte;
 }
 
-constexpr absl::string_view kExpectKeys[] = {"value",     "mask",      "hpa",     "fault",
-                                             "vector",    "dest",      "trigger", "delivery_mode",
-                                             "dest_mode", "posted",    "cycles",  "cycles_max",
-                                             "stale",     "processed", "error"};
+constexpr absl::string_view kExpectKeys[] = {
+    "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
+    "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
+    "stale",   "processed",     "error",     "recorded", "messages", "any_of"};
+
+std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry& e) {
+  std::vector<MessageExpectation> list;
+  if (e.value.IsScalar() && absl::AsciiStrToLower(e.value.Scalar()) == "none") return list;
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected 'none' or a list of messages {event, address, data, vector, "
+                       "dest}, got ",
+                       Describe(e.value)));
+    return std::nullopt;
+  }
+  static constexpr absl::string_view kMessageKeys[] = {"event", "address", "data", "vector",
+                                                       "dest"};
+  static constexpr std::pair<absl::string_view, int> kEvents[] = {
+      {"fault_event", 0},         {"fault", 0}, {"invalidation_event", 1}, {"invalidation", 1},
+      {"posted_notification", 2}, {"posted", 2}};
+  static constexpr absl::string_view kEventNames[] = {"fault_event", "invalidation_event",
+                                                      "posted_notification"};
+  const size_t errors_before = errors_.size();
+  int i = 0;
+  for (const YAML::Node& node : e.value) {
+    const std::string path = absl::StrFormat("%s[%d]", e.path, i++);
+    Fields f(*this, node, path, kMessageKeys, "a message map {event, address, data, vector, dest}");
+    if (!f.ok()) continue;
+    MessageExpectation m;
+    m.mark = f.mark();
+    if (const Entry* v = f.Find("event")) {
+      if (auto c = Choice(*v, kEvents)) {
+        m.event = Located<std::string>{std::string(kEventNames[c->value]), c->mark};
+      }
+    }
+    if (const Entry* v = f.Find("address")) m.address = Number(*v, ~uint64_t{0});
+    if (const Entry* v = f.Find("data")) {
+      if (auto n = Number(*v, 0xffffffff)) {
+        m.data = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+      }
+    }
+    if (const Entry* v = f.Find("vector")) {
+      if (auto n = Number(*v, 0xff)) {
+        m.vector = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+      }
+    }
+    if (const Entry* v = f.Find("dest")) {
+      if (auto n = Number(*v, 0xffffffff)) {
+        m.dest = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+      }
+    }
+    if (f.entries().empty()) {
+      Error(f.mark(), path, "expected at least one of: event, address, data, vector, dest");
+    }
+    list.push_back(std::move(m));
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return list;
+}
 
 std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits) {
   Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
@@ -2549,11 +2762,11 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       applicable = {"value", "mask"};
       break;
     case ActionKind::kDma:
-      applicable = {"hpa", "fault", "stale"};
+      applicable = {"hpa", "fault", "stale", "recorded"};
       break;
     case ActionKind::kInterrupt:
-      applicable = {"vector",    "dest",   "trigger", "delivery_mode",
-                    "dest_mode", "posted", "fault",   "stale"};
+      applicable = {"vector", "dest",  "trigger", "delivery_mode", "dest_mode",
+                    "posted", "fault", "stale",   "recorded"};
       break;
     case ActionKind::kQueue:
       applicable = {"processed", "error"};
@@ -2563,6 +2776,8 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
   }
   applicable.push_back("cycles");
   applicable.push_back("cycles_max");
+  applicable.push_back("messages");
+  applicable.push_back("any_of");
   for (const Entry& entry : f.entries()) {
     if (std::find(applicable.begin(), applicable.end(), entry.key) == applicable.end()) {
       Error(entry.key_mark, e.path,
@@ -2711,6 +2926,24 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
   }
   if (const Entry* c = f.Find("cycles")) {
     if (auto n = Number(*c, ~uint64_t{0})) x.cycles = *n;
+  }
+  if (const Entry* r = f.Find("recorded")) {
+    if (auto b = Bool(*r)) x.recorded = *b;
+  }
+  if (const Entry* m = f.Find("messages")) x.messages = ParseMessages(*m);
+  if (const Entry* a = f.Find("any_of")) {
+    if (!a->value.IsSequence() || a->value.size() < 2) {
+      Error(a->mark(), a->path,
+            absl::StrCat("expected a list of at least two alternative expectation maps, got ",
+                         a->value.IsSequence() ? absl::StrCat(a->value.size(), " alternative")
+                                               : Describe(a->value)));
+    } else {
+      int i = 0;
+      for (const YAML::Node& alt : a->value) {
+        const Entry item{"", MarkOf(alt), alt, absl::StrFormat("%s[%d]", a->path, i++)};
+        if (auto parsed = ParseExpect(item, kind, value_bits)) x.any_of.push_back(*parsed);
+      }
+    }
   }
   if (const Entry* c = f.Find("cycles_max")) {
     if (f.Has("cycles")) {

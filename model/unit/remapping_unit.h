@@ -212,6 +212,12 @@ class RemappingUnit : public CacheInvalidator {
   // Accesses the model could not perform as written or protocol violations, since last taken.
   std::vector<MmioDiagnostic> TakeDiagnostics();
 
+  // Reset (unit_reset.cc): every register back to its reset value (S §11.4 "Default"; GSTS
+  // 0, so translation, queued invalidation and interrupt remapping are off and no root or
+  // interrupt-remapping table pointer is latched), every cache emptied, the fault-recording
+  // index and the invalidation queue's state restarted. Memory is not the unit's: untouched.
+  void Reset();
+
   // A DMA request from a device this unit remaps.
   DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
   // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue

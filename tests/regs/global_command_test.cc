@@ -244,6 +244,53 @@ TEST(GlobalCommandTest, LinuxShadowBitsAreNotCommands) {
   EXPECT_THAT(f->diagnostics(), IsEmpty());
 }
 
+// kvm-unit-tests and QEMU's qtests write "GSTS | command": SRTP, whose RTPS is already set,
+// comes again with RTADDR unchanged. Re-latching the same pointer changes nothing, so the
+// write carries one command and gets no protocol diagnostic; SRTP is still performed.
+TEST(GlobalCommandTest, ReissuedOneShotWithUnchangedPointerIsNotASecondCommand) {
+  auto f = MakeFile();
+  f->Write64(0x20, 0x100000);  // RTADDR
+  Command(*f, kSrtp, true);
+  f->TakeDiagnostics();
+  GlobalCommandResult r =
+      *f->Write32(kGcmdOffset, f->Read32(kGstsOffset) | kTe).global_command;  // SRTP | TE
+  EXPECT_THAT(r.performed, ElementsAre(GlobalCommandKind::kSetRootTablePointer,
+                                       GlobalCommandKind::kEnableTranslation));
+  EXPECT_FALSE(r.multiple_commands);
+  EXPECT_THAT(f->TakeDiagnostics(), IsEmpty());
+  EXPECT_EQ(f->Read32(kGstsOffset), kTe | kSrtp);
+
+  // SIRTP re-issued the same way beside one command: quiet too.
+  Command(*f, kSirtp, true);
+  f->TakeDiagnostics();
+  r = *f->Write32(kGcmdOffset, f->Read32(kGstsOffset) | kQie).global_command;
+  EXPECT_FALSE(r.multiple_commands);
+  EXPECT_THAT(f->TakeDiagnostics(), IsEmpty());
+}
+
+// The re-issue is a real command when the pointer changed, and two real commands keep the
+// note however many re-issued bits come with them.
+TEST(GlobalCommandTest, ReissuedOneShotStillCountsWhenItChangesSomething) {
+  auto f = MakeFile();
+  f->Write64(0x20, 0x100000);
+  Command(*f, kSrtp, true);
+  f->Write64(0x20, 0x200000);  // a new root table: SRTP latches something new
+  f->TakeDiagnostics();
+  GlobalCommandResult r = *f->Write32(kGcmdOffset, f->Read32(kGstsOffset) | kTe).global_command;
+  EXPECT_TRUE(r.multiple_commands);
+  EXPECT_THAT(f->TakeDiagnostics(),
+              ElementsAre(::testing::Field(&MmioDiagnostic::message, HasSubstr("carries 2"))));
+
+  auto g = MakeFile();
+  g->Write64(0x20, 0x100000);
+  Command(*g, kSrtp, true);
+  g->TakeDiagnostics();
+  r = *g->Write32(kGcmdOffset, g->Read32(kGstsOffset) | kTe | kQie).global_command;
+  EXPECT_TRUE(r.multiple_commands);
+  EXPECT_THAT(g->TakeDiagnostics(),
+              ElementsAre(::testing::Field(&MmioDiagnostic::message, HasSubstr("carries 3"))));
+}
+
 TEST(GlobalCommandTest, SeveralNewCommandsInOneWriteRunInOrder) {
   auto f = MakeFile();
   GlobalCommandResult r = *f->Write32(kGcmdOffset, kSirtp | kQie | kIre | kCfi).global_command;

@@ -349,7 +349,8 @@ TEST(ScenarioResultsJson, ContractShape) {
             "}");
 }
 
-// Input errors found while running carry FILE:LINE:COL (the builders' pool is full).
+// Input errors found while running fail the step, with FILE:LINE:COL (the builders' pool is
+// full), and stop the run.
 TEST(ScenarioRunnerErrors, TablePoolExhaustedNamesTheStep) {
   absl::StatusOr<Scenario> s = LoadInline(
       "name: t\n"
@@ -362,9 +363,14 @@ TEST(ScenarioRunnerErrors, TablePoolExhaustedNamesTheStep) {
       "  - map: {sid: \"00:02.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K}\n");
   ASSERT_TRUE(s.ok()) << s.status();
   absl::StatusOr<CollectedRun> run = RunAndCollect(*s);
-  ASSERT_FALSE(run.ok());
-  EXPECT_THAT(std::string(run.status().message()), HasSubstr("inline.yaml:8:"));
-  EXPECT_THAT(std::string(run.status().message()), HasSubstr("table pool"));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_FALSE(run->summary.passed);
+  ASSERT_EQ(run->steps.size(), 1u);
+  EXPECT_FALSE(run->steps[0].ok);
+  EXPECT_THAT(run->steps[0].error, HasSubstr("inline.yaml:8:"));
+  EXPECT_THAT(run->steps[0].error, HasSubstr("table pool"));
+  const Json j = StepResultToJson(run->steps[0]);
+  EXPECT_THAT(j.Dump(-1), HasSubstr("\"error\":"));
 }
 
 // Explanations only when asked (traces cost memory), and only for the step asked for.

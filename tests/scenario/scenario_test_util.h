@@ -3,13 +3,17 @@
 #ifndef VTDSIM_TESTS_SCENARIO_SCENARIO_TEST_UTIL_H_
 #define VTDSIM_TESTS_SCENARIO_SCENARIO_TEST_UTIL_H_
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "model/scenario/results.h"
+#include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
 #include "model/scenario/scenario_loader.h"
 
@@ -56,6 +60,33 @@ MATCHER_P3(HasErrorAt, line, column, text,
   }
   *result_listener << "errors are:\n" << status.message();
   return false;
+}
+
+// An inline scenario loaded and run (the scenario must load and its platform build): every
+// step's result, the summary, and the runner for inspecting units afterwards.
+struct Ran {
+  std::unique_ptr<Scenario> scenario;
+  std::unique_ptr<ScenarioRunner> runner;
+  std::vector<StepResult> steps;
+  RunSummary summary;
+  absl::Status status;  // of Run
+};
+
+inline Ran RunText(const std::string& text) {
+  Ran r;
+  absl::StatusOr<Scenario> s = LoadInline(text);
+  EXPECT_TRUE(s.ok()) << s.status();
+  if (!s.ok()) return r;
+  r.scenario = std::make_unique<Scenario>(std::move(*s));
+  absl::StatusOr<std::unique_ptr<ScenarioRunner>> runner = ScenarioRunner::Create(*r.scenario);
+  EXPECT_TRUE(runner.ok()) << runner.status();
+  if (!runner.ok()) return r;
+  r.runner = std::move(*runner);
+  absl::StatusOr<RunSummary> summary =
+      r.runner->Run([&](const StepResult& step) { r.steps.push_back(step); });
+  r.status = summary.status();
+  if (summary.ok()) r.summary = std::move(*summary);
+  return r;
 }
 
 }  // namespace vtd::scenario::testing

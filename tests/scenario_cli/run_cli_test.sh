@@ -19,9 +19,13 @@ run() {
 }
 has() { grep -qF -- "$1" "$tmp/$2" || fail "$2 lacks '$1'"; }
 empty() { [ ! -s "$tmp/$1" ] || fail "$1 is not empty: $(head -3 "$tmp/$1")"; }
-# json_check PYTHON-EXPRESSIONS: asserts over d = the parsed stdout (skipped without python3).
+# json_check PYTHON-EXPRESSIONS: asserts over d = the parsed stdout. Without python3 the
+# check cannot run: that is a failure, never a silent pass.
 json_check() {
-  command -v python3 >/dev/null 2>&1 || return 0
+  if ! command -v python3 >/dev/null 2>&1; then
+    fail "python3 is not installed: cannot check the JSON ($1)"
+    return 1
+  fi
   python3 - "$tmp/out" "$1" <<'PY' || fail "JSON check failed: $1"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -132,6 +136,41 @@ assert "0x80000000" in d["steps"][1]["message"]'
 e = d["steps"][3]["explanation"]
 assert any("SS-PML4E (level 4)" in l for l in e), e
 assert "explanation" not in d["steps"][0]'
+    ;;
+  runtime_error)
+    # An error only running can find (the table pool is full) fails its step: exit 1, the
+    # JSON complete and valid (an array over several files), nothing after it runs.
+    run 1 run "$data/runtime-pool-full.yaml"
+    has "error: " out
+    has "table pool" out
+    has "-- FAIL" out
+    empty err
+    run 1 run "$data/runtime-pool-full.yaml" scenarios/quickstart.yaml --json
+    empty err
+    json_check '
+assert isinstance(d, list) and len(d) == 2
+bad = d[0]
+assert bad["passed"] is False
+assert [s["ok"] for s in bad["steps"]] == [True, False], bad["steps"]
+assert "table pool" in bad["steps"][1]["error"], bad["steps"][1]
+assert d[1]["passed"] is True'
+    ;;
+  messages)
+    # Interrupt messages per step, and the expectations over them, in the JSON document.
+    run 0 run scenarios/conformance/fault-event-message.yaml --json --no-timing
+    json_check '
+m = [s for s in d["steps"] if "messages" in s]
+assert m and m[0]["messages"] == [{"event": "fault_event", "address": "0xfee00000", "data": "0x30"}], m'
+    ;;
+  python_required)
+    # json_check fails loudly when python3 is missing (PATH without it).
+    # A PATH with the tools this script uses, and no python3.
+    mkdir -p "$tmp/bin"
+    for t in mktemp rm grep head cmp ls wc cat; do ln -s "$(command -v "$t")" "$tmp/bin/$t"; done
+    out=$(PATH="$tmp/bin" "$BASH" "$0" "$vtdsim" "$src" json_shape 2>&1)
+    rc=$?
+    [ "$rc" -ne 0 ] || fail "json_shape passed without python3"
+    echo "$out" | grep -qF "python3 is not installed" || fail "no python3 message: $out"
     ;;
   deterministic)
     "$vtdsim" run scenarios/ --json >"$tmp/a" 2>&1

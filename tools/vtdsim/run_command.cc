@@ -196,26 +196,33 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
   // --stats: each scenario's timer leaves its table here when the runner releases it.
   auto stats_table = std::make_shared<std::string>();
   if (o.timing) run_options.timer = scenario::TimingModelTimer(o.stats ? stats_table : nullptr);
+  // Every model is built before anything is printed: a platform the model refuses is invalid
+  // input (exit 2, nothing on stdout), never found after earlier scenarios printed. Errors
+  // found while running fail their step instead (runner.h).
+  std::vector<std::unique_ptr<scenario::ScenarioRunner>> runners;
+  for (const scenario::Scenario& s : scenarios) {
+    absl::StatusOr<std::unique_ptr<scenario::ScenarioRunner>> runner =
+        scenario::ScenarioRunner::Create(s, run_options);
+    if (!runner.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(runner.status().message()).c_str());
+      return kExitInvalid;
+    }
+    runners.push_back(std::move(*runner));
+  }
   const bool json_array = o.json && several;
   if (json_array) Print("[\n");
   int passed_files = 0;
   bool any_failed = false;
   for (size_t i = 0; i < scenarios.size(); ++i) {
     const scenario::Scenario& s = scenarios[i];
-    absl::StatusOr<std::unique_ptr<scenario::ScenarioRunner>> runner =
-        scenario::ScenarioRunner::Create(s, run_options);
-    if (!runner.ok()) {
-      std::fflush(stdout);
-      std::fprintf(stderr, "%s\n", std::string(runner.status().message()).c_str());
-      return kExitInvalid;
-    }
+    std::unique_ptr<scenario::ScenarioRunner>& runner = runners[i];
     scenario::JsonReportWriter json;
     if (!o.json) {
       Print(absl::StrFormat("scenario %s (%s)\n", s.name.value, s.file));
       if (!s.description.empty()) Print(absl::StrCat("  ", s.description, "\n"));
     }
     absl::StatusOr<scenario::RunSummary> summary =
-        (*runner)->Run([&](const scenario::StepResult& step) {
+        runner->Run([&](const scenario::StepResult& step) {
           if (o.json) {
             json.AddStep(step);
             return;
@@ -225,9 +232,11 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
           Print(scenario::FormatStepText(step));
         });
     if (!summary.ok()) {
+      // Not reached for a scenario that loaded (initial memory is checked at load); said on
+      // stderr with the failing status, and the run counts as failed.
       std::fflush(stdout);
       std::fprintf(stderr, "%s\n", std::string(summary.status().message()).c_str());
-      return kExitInvalid;
+      return kExitFailed;
     }
     if (summary->passed) ++passed_files;
     any_failed |= !summary->passed;
@@ -239,7 +248,7 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
     } else {
       Print(absl::StrCat("  ", scenario::FormatSummaryText(*summary)));
       if (o.stats && o.timing) {
-        runner->reset();  // the timer writes its table as it goes
+        runner.reset();  // the timer writes its table as it goes
         for (absl::string_view line : absl::StrSplit(*stats_table, '\n', absl::SkipEmpty())) {
           Print(absl::StrCat("  ", line, "\n"));
         }

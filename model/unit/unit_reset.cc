@@ -1,0 +1,22 @@
+// RemappingUnit::Reset: the unit as it comes out of reset, with the memory it shares with
+// other units left alone.
+#include "model/unit/remapping_unit.h"
+
+namespace vtd {
+
+void RemappingUnit::Reset() {
+  registers_->Reset();
+  // The caches hold nothing at reset (S §6: software invalidates nothing before first use).
+  context_cache_.InvalidateAll();
+  iotlb_.InvalidateAll();
+  for (int level = 2; level <= 5; ++level) psc_[level].InvalidateAll();
+  iec_.InvalidateAll();
+  // FRI restarts at 0 with the fault-recording registers cleared (S §11.4.7.1).
+  recorder_.ResetIndex();
+  // IQH is 0 and no device-TLB time-out is pending: as after QIE 1->0 (S §6.5.2).
+  queue_->OnDisabled();
+  last_queue_run_ = QueueRun{};
+  (void)registers_->TakeDiagnostics();
+}
+
+}  // namespace vtd

@@ -35,8 +35,6 @@ constexpr int kDescriptorColor = 3;
 ExplainField F(std::string name, uint64_t value) { return {std::move(name), Hex(value)}; }
 ExplainField B(std::string name, bool value) { return {std::move(name), value ? "1" : "0"}; }
 
-std::string OnOff(bool b) { return b ? "1" : "0"; }
-
 // ---- registers -----------------------------------------------------------------------------
 
 struct BitName {

@@ -229,6 +229,12 @@ std::string_view Granularity(uint8_t g, bool iotlb) {
   }
 }
 
+// CAIG / IAIG: the granularity performed, 00b when the request was not performed.
+std::string Performed(uint8_t g, bool iotlb) {
+  if (g == 0) return "not performed (00b: e.g. ignored while queued invalidation is on, S §6.5.1)";
+  return absl::StrCat("done as ", std::string(Granularity(g, iotlb)));
+}
+
 std::vector<ExplainField> DescriptorFields(const InvalidationDescriptor& d) {
   struct Visitor {
     std::vector<ExplainField> operator()(const ContextCacheInvalidateDescriptor& c) const {
@@ -263,15 +269,14 @@ std::string DescriptorEffect(const ProcessedDescriptor& p) {
   const int n = p.outcome.entries_removed;
   const std::string entries = absl::StrFormat("%d entr%s dropped", n, n == 1 ? "y" : "ies");
   if (const auto* c = std::get_if<ContextCacheInvalidateDescriptor>(&d)) {
-    return absl::StrFormat("context-cache invalidated (%s, done as %s): %s",
+    return absl::StrFormat("context-cache invalidated (%s, %s): %s",
                            Granularity(c->granularity, false),
-                           Granularity(p.outcome.actual_granularity, false), entries);
+                           Performed(p.outcome.actual_granularity, false), entries);
   }
   if (const auto* i = std::get_if<IotlbInvalidateDescriptor>(&d)) {
-    std::string what = absl::StrFormat("IOTLB and paging-structure caches invalidated (%s, done "
-                                       "as %s",
+    std::string what = absl::StrFormat("IOTLB and paging-structure caches invalidated (%s, %s",
                                        Granularity(i->granularity, true),
-                                       Granularity(p.outcome.actual_granularity, true));
+                                       Performed(p.outcome.actual_granularity, true));
     if (i->granularity == 3) {
       absl::StrAppend(&what, absl::StrFormat("; %d page%s from %s", uint64_t{1} << i->address_mask,
                                              i->address_mask == 0 ? "" : "s", Hex(i->address)));
@@ -764,11 +769,11 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
         "command: ICC=%d asks for a %s context-cache invalidation (CIRG=%d%s) (S §6.5.1, §11.4.6)",
         static_cast<int>(in.value >> 63), Granularity(static_cast<uint8_t>(cirg), false),
         static_cast<int>(cirg), cirg >= 2 ? absl::StrCat(", DID ", Hex(in.value & 0xffff)) : ""));
-    x.AddLine(absl::StrFormat("status: CCMD now %s: ICC=%d (%s), CAIG=%d (done as %s)", Hex(a.ccmd),
+    x.AddLine(absl::StrFormat("status: CCMD now %s: ICC=%d (%s), CAIG=%d: %s", Hex(a.ccmd),
                               static_cast<int>(a.ccmd >> 63),
                               (a.ccmd >> 63) ? "still pending" : "complete",
                               static_cast<int>((a.ccmd >> 59) & 3),
-                              Granularity(static_cast<uint8_t>((a.ccmd >> 59) & 3), false)));
+                              Performed(static_cast<uint8_t>((a.ccmd >> 59) & 3), false)));
   } else if (is(RegId::kIotlb) || in.offset == regs.OffsetOf(RegId::kIotlb) + 4) {
     const uint64_t v = in.width == 64 ? in.value : in.value << 32;
     const uint64_t iirg = (v >> 60) & 3;
@@ -777,11 +782,11 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
         static_cast<int>(v >> 63), Granularity(static_cast<uint8_t>(iirg), true),
         static_cast<int>(iirg), iirg >= 2 ? absl::StrCat(", DID ", Hex((v >> 32) & 0xffff)) : "",
         (v >> 49) & 1 ? ", drain reads" : "", (v >> 48) & 1 ? ", drain writes" : ""));
-    x.AddLine(absl::StrFormat("status: IOTLB_REG now %s: IVT=%d (%s), IAIG=%d (done as %s)",
-                              Hex(a.iotlb), static_cast<int>(a.iotlb >> 63),
+    x.AddLine(absl::StrFormat("status: IOTLB_REG now %s: IVT=%d (%s), IAIG=%d: %s", Hex(a.iotlb),
+                              static_cast<int>(a.iotlb >> 63),
                               (a.iotlb >> 63) ? "still pending" : "complete",
                               static_cast<int>((a.iotlb >> 57) & 3),
-                              Granularity(static_cast<uint8_t>((a.iotlb >> 57) & 3), true)));
+                              Performed(static_cast<uint8_t>((a.iotlb >> 57) & 3), true)));
   } else if (is(RegId::kIqt)) {
     x.AddLine("IQT moved: hardware fetches the descriptors from IQH up to the new tail");
     ExplainQueueRun(x, b, a, in.run);

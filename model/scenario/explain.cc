@@ -84,8 +84,8 @@ ExplainSplit SourceIdSplit(SourceId sid, int bus_color, int devfn_color) {
   s.width_bits = 16;
   const uint16_t v = sid.value();
   s.fields.push_back(ExplainBits{15, 8, "bus", static_cast<uint64_t>(v >> 8), bus_color});
-  s.fields.push_back(ExplainBits{7, 3, "device", static_cast<uint64_t>((v >> 3) & 0x1f),
-                                 devfn_color});
+  s.fields.push_back(
+      ExplainBits{7, 3, "device", static_cast<uint64_t>((v >> 3) & 0x1f), devfn_color});
   s.fields.push_back(ExplainBits{2, 0, "function", static_cast<uint64_t>(v & 7), devfn_color});
   return s;
 }
@@ -169,10 +169,9 @@ std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out
   for (const WalkStep& step : out.trace) {
     if (step.index_source != "iova") continue;
     if (top < 0) top = step.index_bits.hi;
-    s.fields.push_back(ExplainBits{step.index_bits.hi, step.index_bits.lo,
-                                   absl::StrCat(LevelName(step.level), " index"),
-                                   BitRange{step.index_bits.hi, step.index_bits.lo}.Get(r.address),
-                                   LevelColor(step.level)});
+    s.fields.push_back(ExplainBits{
+        step.index_bits.hi, step.index_bits.lo, absl::StrCat(LevelName(step.level), " index"),
+        BitRange{step.index_bits.hi, step.index_bits.lo}.Get(r.address), LevelColor(step.level)});
     low = step.index_bits.lo;
   }
   const std::optional<Translation>& t = out.result.translation;
@@ -243,10 +242,9 @@ Explanation ExplainDma(const DmaExplainInput& in) {
       c.chosen_by = absl::StrCat("tag ", Hex(e.tag));
       c.mark = e.hit ? EntryMark::kCacheHit : EntryMark::kCacheMiss;
       c.note = e.hit ? "hit: no memory read needed for it" : "miss";
-      x.AddEntry(std::move(c), absl::StrFormat("%s lookup (tag %s): %s", CacheTitle(e.cache),
-                                               Hex(e.tag),
-                                               e.hit ? "hit, no memory read needed for it"
-                                                     : "miss"));
+      x.AddEntry(std::move(c),
+                 absl::StrFormat("%s lookup (tag %s): %s", CacheTitle(e.cache), Hex(e.tag),
+                                 e.hit ? "hit, no memory read needed for it" : "miss"));
     }
   };
   int last_read = -1;
@@ -266,11 +264,10 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     if (last_read >= 0) {
       ExplainEntry& e = x.chain[last_read];
       if (e.mark != EntryMark::kNotRead) e.mark = EntryMark::kFault;
-      e.note = absl::StrFormat("the walk stopped here: fault %s (%s)",
-                               FaultReasonHex(result.fault->reason),
-                               result.fault->condition.empty()
-                                   ? std::string(FaultReasonSymbol(result.fault->reason))
-                                   : std::string(result.fault->condition));
+      e.note = absl::StrFormat(
+          "the walk stopped here: fault %s (%s)", FaultReasonHex(result.fault->reason),
+          result.fault->condition.empty() ? std::string(FaultReasonSymbol(result.fault->reason))
+                                          : std::string(result.fault->condition));
     }
   } else if (out.blocked) {
     x.fault = true;
@@ -287,9 +284,8 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     } else {
       how = "not translated";
     }
-    x.outcome = absl::StrFormat("result: hpa %s (%s; domain %d, page permissions %s%s)",
-                                Hex(t.hpa), how, t.did.value(), t.read ? "R" : "-",
-                                t.write ? "W" : "-");
+    x.outcome = absl::StrFormat("result: hpa %s (%s; domain %d, page permissions %s%s)", Hex(t.hpa),
+                                how, t.did.value(), t.read ? "R" : "-", t.write ? "W" : "-");
   } else {
     x.outcome = absl::StrFormat("result: completion %s", CompletionName(result.completion));
   }

@@ -35,8 +35,8 @@ Explanation ExplainDma(const DmaExplainInput& input);
 struct InterruptExplainInput {
   InterruptRequest request;
   std::string routing;
-  std::string unit_name;                     // empty: no unit remaps the requester
-  InterruptRemappingState state;             // the unit's state when the request arrived
+  std::string unit_name;                      // empty: no unit remaps the requester
+  InterruptRemappingState state;              // the unit's state when the request arrived
   const InterruptOutcome* outcome = nullptr;  // null when no unit handled it
   const InterruptTrace* trace = nullptr;
 };

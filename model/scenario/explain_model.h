@@ -45,8 +45,8 @@ enum class EntryMark : uint8_t {
   kWritten,   // hardware wrote it (a wait status, the PID after posting)
   kCacheHit,  // a cache lookup that hit: no memory read needed for it
   kCacheMiss,
-  kNotRead,   // the read failed or never happened
-  kFault,     // the entry that made the request fault
+  kNotRead,  // the read failed or never happened
+  kFault,    // the entry that made the request fault
 };
 
 // One structure (or register, or cache lookup) on the step's path.

@@ -89,15 +89,16 @@ std::string StatusChange(uint32_t before, uint32_t after) {
   std::vector<std::string> changes;
   for (const BitName& b : kGstsBits) {
     const int was = (before >> b.bit) & 1, now = (after >> b.bit) & 1;
-    if (was != now) changes.push_back(absl::StrFormat("%s %d->%d (%s)", b.name, was, now, b.meaning));
+    if (was != now)
+      changes.push_back(absl::StrFormat("%s %d->%d (%s)", b.name, was, now, b.meaning));
   }
   return changes.empty() ? std::string("no GSTS bit changed") : absl::StrJoin(changes, ", ");
 }
 
 std::string RootPointerText(uint64_t rtaddr) {
   const int ttm = static_cast<int>(RootTablePointer::kTtm.Get(rtaddr));
-  return absl::StrFormat("root table at %s, TTM %d%d (%s)", Hex(RootTablePointer::kRta.InPlace(rtaddr)),
-                         ttm >> 1, ttm & 1,
+  return absl::StrFormat("root table at %s, TTM %d%d (%s)",
+                         Hex(RootTablePointer::kRta.InPlace(rtaddr)), ttm >> 1, ttm & 1,
                          ttm == 0   ? "legacy mode"
                          : ttm == 1 ? "scalable mode"
                          : ttm == 3 ? "abort-DMA mode"
@@ -116,13 +117,13 @@ std::string IqaText(uint64_t iqa) {
   const uint64_t qs = QueueRegisters::kIqaQs.Get(iqa);
   const uint64_t bytes = uint64_t{4096} << qs;
   return absl::StrFormat("queue at %s, DW=%d (%d-bit descriptors), QS=%d: %d KiB, %d slots",
-                         Hex(QueueRegisters::kIqaBase.InPlace(iqa)), wide ? 1 : 0,
-                         wide ? 256 : 128, qs, bytes / 1024, bytes / (wide ? 32 : 16));
+                         Hex(QueueRegisters::kIqaBase.InPlace(iqa)), wide ? 1 : 0, wide ? 256 : 128,
+                         qs, bytes / 1024, bytes / (wide ? 32 : 16));
 }
 
 // What each register field holds, for the registers explanations decode.
-std::vector<ExplainField> RegisterFields(const RemappingUnit& unit, uint32_t offset,
-                                         uint64_t value, std::string* section) {
+std::vector<ExplainField> RegisterFields(const RemappingUnit& unit, uint32_t offset, uint64_t value,
+                                         std::string* section) {
   const RegisterFile& regs = unit.registers();
   auto is = [&](RegId id) { return offset == regs.OffsetOf(id); };
   std::vector<ExplainField> f;
@@ -161,15 +162,15 @@ std::vector<ExplainField> RegisterFields(const RemappingUnit& unit, uint32_t off
   }
   if (is(RegId::kCcmd)) {
     *section = "§11.4.6";
-    return {B("ICC", (value >> 63) & 1), F("CIRG", (value >> 61) & 3), F("CAIG", (value >> 59) & 3),
-            F("FM", (value >> 32) & 3),  F("SID", (value >> 16) & 0xffff),
-            F("DID", value & 0xffff)};
+    return {B("ICC", (value >> 63) & 1),      F("CIRG", (value >> 61) & 3),
+            F("CAIG", (value >> 59) & 3),     F("FM", (value >> 32) & 3),
+            F("SID", (value >> 16) & 0xffff), F("DID", value & 0xffff)};
   }
   if (is(RegId::kIotlb)) {
     *section = "§11.4.8.1";
-    return {B("IVT", (value >> 63) & 1), F("IIRG", (value >> 60) & 3), F("IAIG", (value >> 57) & 3),
-            B("DR", (value >> 49) & 1),  B("DW", (value >> 48) & 1),
-            F("DID", (value >> 32) & 0xffff)};
+    return {B("IVT", (value >> 63) & 1),  F("IIRG", (value >> 60) & 3),
+            F("IAIG", (value >> 57) & 3), B("DR", (value >> 49) & 1),
+            B("DW", (value >> 48) & 1),   F("DID", (value >> 32) & 0xffff)};
   }
   if (is(RegId::kIcs)) {
     *section = "§11.4.9.4";
@@ -238,26 +239,36 @@ std::string Performed(uint8_t g, bool iotlb) {
 std::vector<ExplainField> DescriptorFields(const InvalidationDescriptor& d) {
   struct Visitor {
     std::vector<ExplainField> operator()(const ContextCacheInvalidateDescriptor& c) const {
-      return {{"type", "1 cc_inv_dsc"}, {"G", std::string(Granularity(c.granularity, false))},
-              F("DID", c.did), F("SID", c.sid), F("FM", c.function_mask)};
+      return {{"type", "1 cc_inv_dsc"},
+              {"G", std::string(Granularity(c.granularity, false))},
+              F("DID", c.did),
+              F("SID", c.sid),
+              F("FM", c.function_mask)};
     }
     std::vector<ExplainField> operator()(const IotlbInvalidateDescriptor& i) const {
-      return {{"type", "2 iotlb_inv_dsc"}, {"G", std::string(Granularity(i.granularity, true))},
-              B("DR", i.drain_reads), B("DW", i.drain_writes), F("DID", i.did),
-              F("ADDR", i.address), F("AM", i.address_mask), B("IH", i.invalidation_hint)};
+      return {{"type", "2 iotlb_inv_dsc"},
+              {"G", std::string(Granularity(i.granularity, true))},
+              B("DR", i.drain_reads),
+              B("DW", i.drain_writes),
+              F("DID", i.did),
+              F("ADDR", i.address),
+              F("AM", i.address_mask),
+              B("IH", i.invalidation_hint)};
     }
     std::vector<ExplainField> operator()(const DeviceTlbInvalidateDescriptor& t) const {
-      return {{"type", "3 dev_tlb_inv_dsc"}, F("SID", t.sid), F("PFSID", t.pfsid),
-              F("MIP", t.max_invs_pending), F("ADDR", t.address), B("S", t.size)};
+      return {{"type", "3 dev_tlb_inv_dsc"}, F("SID", t.sid),      F("PFSID", t.pfsid),
+              F("MIP", t.max_invs_pending),  F("ADDR", t.address), B("S", t.size)};
     }
     std::vector<ExplainField> operator()(const InterruptEntryCacheInvalidateDescriptor& e) const {
-      return {{"type", "4 iec_inv_dsc"}, {"G", e.index_selective ? "index" : "global"},
-              F("IIDX", e.index), F("IM", e.index_mask)};
+      return {{"type", "4 iec_inv_dsc"},
+              {"G", e.index_selective ? "index" : "global"},
+              F("IIDX", e.index),
+              F("IM", e.index_mask)};
     }
     std::vector<ExplainField> operator()(const InvalidationWaitDescriptor& w) const {
-      return {{"type", "5 inv_wait_dsc"}, B("IF", w.interrupt_flag), B("SW", w.status_write),
-              B("FN", w.fence), F("status_data", w.status_data),
-              F("status_addr", w.status_address)};
+      return {{"type", "5 inv_wait_dsc"},      B("IF", w.interrupt_flag),
+              B("SW", w.status_write),         B("FN", w.fence),
+              F("status_data", w.status_data), F("status_addr", w.status_address)};
     }
   };
   return std::visit(Visitor{}, d);
@@ -284,18 +295,18 @@ std::string DescriptorEffect(const ProcessedDescriptor& p) {
     return absl::StrCat(what, "): ", entries);
   }
   if (std::holds_alternative<DeviceTlbInvalidateDescriptor>(d)) {
-    return absl::StrFormat("invalidation request sent to the device's TLB (ATS); the device "
-                           "answered: %s",
-                           p.device_response ? DeviceTlbResponseName(*p.device_response)
-                                             : std::string_view("nothing"));
+    return absl::StrFormat(
+        "invalidation request sent to the device's TLB (ATS); the device "
+        "answered: %s",
+        p.device_response ? DeviceTlbResponseName(*p.device_response)
+                          : std::string_view("nothing"));
   }
   if (const auto* e = std::get_if<InterruptEntryCacheInvalidateDescriptor>(&d)) {
-    return absl::StrFormat(
-        "interrupt entry cache invalidated (%s): %s",
-        e->index_selective ? absl::StrFormat("indexes %d..%d", e->index,
-                                             e->index + (1 << e->index_mask) - 1)
-                           : std::string("every entry"),
-        entries);
+    return absl::StrFormat("interrupt entry cache invalidated (%s): %s",
+                           e->index_selective ? absl::StrFormat("indexes %d..%d", e->index,
+                                                                e->index + (1 << e->index_mask) - 1)
+                                              : std::string("every entry"),
+                           entries);
   }
   const auto& w = std::get<InvalidationWaitDescriptor>(d);
   if (p.wait_aborted) {
@@ -326,9 +337,10 @@ void ExplainQueueRun(Explanation& x, const RegisterSnapshot& before, const Regis
   const uint64_t head1 = QueueRegisters::kQueueOffset.InPlace(after.iqh);
   const uint64_t tail = QueueRegisters::kQueueOffset.InPlace(after.iqt);
   const int slot = QueueRegisters::kIqaDw.Get(after.iqa) ? 32 : 16;
-  x.AddLine(absl::StrFormat("queue: %s (S §6.5.2); head IQH %s, tail IQT %s: hardware fetches "
-                            "the descriptors between them, in order",
-                            IqaText(after.iqa), Hex(head0), Hex(tail)));
+  x.AddLine(
+      absl::StrFormat("queue: %s (S §6.5.2); head IQH %s, tail IQT %s: hardware fetches "
+                      "the descriptors between them, in order",
+                      IqaText(after.iqa), Hex(head0), Hex(tail)));
   if (!after.queue_enabled || run == nullptr) {
     x.AddLine("queued invalidation is off (GSTS.QIES=0): hardware fetches nothing");
     return;
@@ -365,11 +377,11 @@ void ExplainQueueRun(Explanation& x, const RegisterSnapshot& before, const Regis
       e.fields = {F(err.kind == QueueErrorKind::kTimeout ? "ITESID" : "ICESID", err.source_id)};
     }
     e.note = err.message;
-    x.AddEntry(std::move(e), absl::StrFormat("error: FSTS.%s %s; the head stopped at IQH %s "
-                                             "(the descriptor there is not processed) "
-                                             "(S §6.5.2.11)",
-                                             QueueErrorKindName(err.kind), err.message,
-                                             Hex(err.head)));
+    x.AddEntry(std::move(e),
+               absl::StrFormat("error: FSTS.%s %s; the head stopped at IQH %s "
+                               "(the descriptor there is not processed) "
+                               "(S §6.5.2.11)",
+                               QueueErrorKindName(err.kind), err.message, Hex(err.head)));
     x.fault = true;
   }
   for (const EventMessage& m : run->events) {
@@ -378,10 +390,10 @@ void ExplainQueueRun(Explanation& x, const RegisterSnapshot& before, const Regis
                               Hex(m.data)));
   }
   for (const std::string& d : run->diagnostics) x.AddLine(absl::StrCat("note: ", d));
-  x.outcome = absl::StrFormat(
-      "queue: %d descriptor%s processed; IQH %s -> %s, IQT %s%s", run->processed.size(),
-      run->processed.size() == 1 ? "" : "s", Hex(head0), Hex(head1), Hex(tail),
-      head1 == tail ? " (queue empty)" : " (stopped before the tail)");
+  x.outcome = absl::StrFormat("queue: %d descriptor%s processed; IQH %s -> %s, IQT %s%s",
+                              run->processed.size(), run->processed.size() == 1 ? "" : "s",
+                              Hex(head0), Hex(head1), Hex(tail),
+                              head1 == tail ? " (queue empty)" : " (stopped before the tail)");
 }
 
 // ---- interrupts ----------------------------------------------------------------------------
@@ -392,18 +404,24 @@ std::vector<ExplainField> IrteFields(uint64_t lo, uint64_t hi, std::string* titl
     const PostedIrte p = PostedIrte::Decode(lo, hi);
     *title = "IRTE (posted format, IM=1)";
     *section = "§9.10";
-    return {B("P", p.present),           B("FPD", p.fpd),  {"IM", "1"},
-            B("URG", p.urgent),          F("VV", p.virtual_vector),
-            F("PDA", p.descriptor_address), F("SVT", p.source.svt), F("SQ", p.source.sq),
-            F("SID", p.source.sid)};
+    return {B("P", p.present),      B("FPD", p.fpd),           {"IM", "1"},
+            B("URG", p.urgent),     F("VV", p.virtual_vector), F("PDA", p.descriptor_address),
+            F("SVT", p.source.svt), F("SQ", p.source.sq),      F("SID", p.source.sid)};
   }
   const RemappedIrte r = RemappedIrte::Decode(lo, hi);
   *title = "IRTE (remapped format, IM=0)";
   *section = "§9.9";
-  return {B("P", r.present),        B("FPD", r.fpd),       {"IM", "0"},
-          B("DM", r.logical_destination), B("RH", r.redirection_hint),
-          B("TM", r.level_triggered), F("DLM", r.delivery_mode), F("V", r.vector),
-          F("DST", r.destination),  F("SVT", r.source.svt), F("SQ", r.source.sq),
+  return {B("P", r.present),
+          B("FPD", r.fpd),
+          {"IM", "0"},
+          B("DM", r.logical_destination),
+          B("RH", r.redirection_hint),
+          B("TM", r.level_triggered),
+          F("DLM", r.delivery_mode),
+          F("V", r.vector),
+          F("DST", r.destination),
+          F("SVT", r.source.svt),
+          F("SQ", r.source.sq),
           F("SID", r.source.sid)};
 }
 
@@ -503,9 +521,10 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
   const InterruptRequest& r = in.request;
   x.title = absl::StrFormat("interrupt request from %s: write of %s to %s", r.source_id,
                             Hex(r.data), Hex(r.address));
-  x.AddLine(absl::StrFormat("request: DWORD write of data %s to address %s from %s (segment %d): "
-                            "an interrupt request, as the address lies in FEEx_xxxxh (S §5.1.2)",
-                            Hex(r.data), Hex(r.address), r.source_id, r.segment));
+  x.AddLine(
+      absl::StrFormat("request: DWORD write of data %s to address %s from %s (segment %d): "
+                      "an interrupt request, as the address lies in FEEx_xxxxh (S §5.1.2)",
+                      Hex(r.data), Hex(r.address), r.source_id, r.segment));
   x.AddLine(absl::StrCat("routing: ", in.routing));
   const bool remappable = InterruptAddress::IsRemappable(r.address);
   ExplainSplit address;
@@ -514,19 +533,17 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
   address.width_bits = 32;
   address.fields.push_back(ExplainBits{31, 20, "FEEh", InterruptAddress::kFee.Get(r.address), -1});
   if (remappable) {
-    address.fields.push_back(ExplainBits{19, 5, "handle[14:0]",
-                                         RemappableInterrupt::kHandleLow.Get(r.address),
-                                         kHandleColor});
+    address.fields.push_back(ExplainBits{
+        19, 5, "handle[14:0]", RemappableInterrupt::kHandleLow.Get(r.address), kHandleColor});
     address.fields.push_back(ExplainBits{4, 4, "format=1", 1, -1});
     address.fields.push_back(
         ExplainBits{3, 3, "SHV", RemappableInterrupt::kShv.Get(r.address), kSubhandleColor});
-    address.fields.push_back(ExplainBits{2, 2, "handle[15]",
-                                         RemappableInterrupt::kHandle15.Get(r.address),
-                                         kHandleColor});
+    address.fields.push_back(ExplainBits{
+        2, 2, "handle[15]", RemappableInterrupt::kHandle15.Get(r.address), kHandleColor});
     address.fields.push_back(ExplainBits{1, 0, "ignored", r.address & 3, -1});
   } else {
-    address.fields.push_back(ExplainBits{19, 12, "destination ID",
-                                         CompatibilityInterrupt::kDestinationId.Get(r.address), -1});
+    address.fields.push_back(ExplainBits{
+        19, 12, "destination ID", CompatibilityInterrupt::kDestinationId.Get(r.address), -1});
     address.fields.push_back(ExplainBits{11, 5, "reserved", (r.address >> 5) & 0x7f, -1});
     address.fields.push_back(ExplainBits{4, 4, "format=0", 0, -1});
     address.fields.push_back(ExplainBits{3, 3, "RH", (r.address >> 3) & 1, -1});
@@ -545,15 +562,15 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
   const InterruptRemappingState& st = in.state;
   const InterruptOutcome& out = *in.outcome;
   if (st.enabled) {
-    x.AddLine(absl::StrFormat("%s: interrupt remapping is on (GSTS.IRES=1); IRTA latched by the "
-                              "last SIRTP: %s (S §11.4.10)",
-                              in.unit_name, IrtaText(st.table.Encode())));
+    x.AddLine(
+        absl::StrFormat("%s: interrupt remapping is on (GSTS.IRES=1); IRTA latched by the "
+                        "last SIRTP: %s (S §11.4.10)",
+                        in.unit_name, IrtaText(st.table.Encode())));
   } else {
-    x.AddLine(absl::StrFormat("%s: interrupt remapping is off (GSTS.IRES=0)%s (S §5.1.4)",
-                              in.unit_name,
-                              st.block_when_disabled
-                                  ? ": with ECAP.IRREQ=1 every request is blocked"
-                                  : ": requests are processed as compatibility format"));
+    x.AddLine(absl::StrFormat(
+        "%s: interrupt remapping is off (GSTS.IRES=0)%s (S §5.1.4)", in.unit_name,
+        st.block_when_disabled ? ": with ECAP.IRREQ=1 every request is blocked"
+                               : ": requests are processed as compatibility format"));
   }
   std::optional<uint32_t> index;
   if (remappable) {
@@ -562,8 +579,8 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
     data.title = absl::StrFormat("MSI data %s", Hex(r.data));
     data.width_bits = 32;
     if (ri.subhandle_valid) {
-      data.fields.push_back(
-          ExplainBits{31, 16, "reserved (must be 0)", RemappableInterrupt::kDataReserved.Get(r.data), -1});
+      data.fields.push_back(ExplainBits{31, 16, "reserved (must be 0)",
+                                        RemappableInterrupt::kDataReserved.Get(r.data), -1});
       data.fields.push_back(ExplainBits{15, 0, "sub-handle", ri.subhandle, kSubhandleColor});
     } else {
       data.fields.push_back(ExplainBits{31, 0, "ignored (SHV=0)", r.data, -1});
@@ -630,9 +647,10 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
     e.title = "posted-interrupt descriptor (read)";
     e.section = "§9.11";
     e.chosen_by = "IRTE PDA";
-    e.address = trace->irte ? PostedIrte::Decode(trace->irte->words[0], trace->irte->words[1])
-                                  .descriptor_address
-                            : 0;
+    e.address =
+        trace->irte
+            ? PostedIrte::Decode(trace->irte->words[0], trace->irte->words[1]).descriptor_address
+            : 0;
     e.raw.assign(trace->pid_read->begin() + 4, trace->pid_read->begin() + 5);
     e.fields = PidFields(*trace->pid_read, vector);
     e.color = kPidColor;
@@ -644,10 +662,9 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
       w.raw.assign(trace->pid_written->begin() + 4, trace->pid_written->begin() + 5);
       w.fields = PidFields(*trace->pid_written, vector);
       w.mark = EntryMark::kWritten;
-      w.note = absl::StrFormat("PIR[%s] set%s", Hex(static_cast<uint64_t>(vector)),
-                               out.result && out.result->posted && out.result->posted->notification
-                                   ? ", ON set"
-                                   : "");
+      w.note = absl::StrFormat(
+          "PIR[%s] set%s", Hex(static_cast<uint64_t>(vector)),
+          out.result && out.result->posted && out.result->posted->notification ? ", ON set" : "");
       x.AddEntry(std::move(w));
     }
   }
@@ -662,7 +679,8 @@ Explanation ExplainInterrupt(const InterruptExplainInput& in) {
     if (reason == FaultReason::kPostedDescriptorAccessError ||
         reason == FaultReason::kPostedDescriptorReserved) {
       at = pid_entry;
-    } else if (reason == FaultReason::kIrteNotPresent || reason == FaultReason::kIrSourceIdCheckFailed ||
+    } else if (reason == FaultReason::kIrteNotPresent ||
+               reason == FaultReason::kIrSourceIdCheckFailed ||
                reason == FaultReason::kIrteReserved) {
       at = irte_entry;
     }
@@ -728,8 +746,7 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
   auto is = [&](RegId id) { return in.offset == regs.OffsetOf(id); };
   const std::string name = in.reg_name.empty() ? Hex(in.offset) : in.reg_name;
   x.title = absl::StrFormat("%s: software writes %s = %s", in.unit_name, name, Hex(in.value));
-  x.AddEntry(RegisterEntry(unit, absl::StrCat(name, " written"), in.offset, in.value),
-             "");
+  x.AddEntry(RegisterEntry(unit, absl::StrCat(name, " written"), in.offset, in.value), "");
   const RegisterSnapshot& b = in.before;
   const RegisterSnapshot& a = in.after;
   if (is(RegId::kGcmd)) {
@@ -744,7 +761,8 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
       }
     }
     x.AddLine(absl::StrFormat(
-        "command: GCMD is read as a difference from GSTS (software writes GSTS & 96FFFFFFh with one "
+        "command: GCMD is read as a difference from GSTS (software writes GSTS & 96FFFFFFh with "
+        "one "
         "bit changed, S §11.4.4.1): %s",
         commands.empty() ? std::string("no command (every persistent bit matches GSTS)")
                          : absl::StrJoin(commands, ", ")));
@@ -753,8 +771,9 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
                               StatusChange(b.gsts, a.gsts)));
     x.AddEntry(RegisterEntry(unit, "GSTS_REG after", regs.OffsetOf(RegId::kGsts), a.gsts));
     if (a.root_table && (Gcmd::kSrtp.Get(v) != 0)) {
-      x.AddLine(absl::StrFormat("latched: RTADDR_REG = %s: %s; walks use it from now on (S §11.4.5)",
-                                Hex(*a.root_table), RootPointerText(*a.root_table)));
+      x.AddLine(
+          absl::StrFormat("latched: RTADDR_REG = %s: %s; walks use it from now on (S §11.4.5)",
+                          Hex(*a.root_table), RootPointerText(*a.root_table)));
     }
     if (a.interrupt_table && (Gcmd::kSirtp.Get(v) != 0)) {
       x.AddLine(absl::StrFormat("latched: IRTA_REG = %s: %s (S §11.4.10)", Hex(*a.interrupt_table),
@@ -800,13 +819,15 @@ Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& in) {
       ExplainQueueRun(x, b, a, in.run);
     }
   } else if (is(RegId::kRtaddr)) {
-    x.AddLine(absl::StrFormat("RTADDR_REG = %s: %s; hardware uses it only after GCMD.SRTP "
-                              "latches it (S §11.4.5)",
-                              Hex(in.value), RootPointerText(in.value)));
+    x.AddLine(
+        absl::StrFormat("RTADDR_REG = %s: %s; hardware uses it only after GCMD.SRTP "
+                        "latches it (S §11.4.5)",
+                        Hex(in.value), RootPointerText(in.value)));
   } else if (is(RegId::kIrta)) {
-    x.AddLine(absl::StrFormat("IRTA_REG = %s: %s; hardware uses it only after GCMD.SIRTP latches "
-                              "it (S §11.4.10)",
-                              Hex(in.value), IrtaText(in.value)));
+    x.AddLine(
+        absl::StrFormat("IRTA_REG = %s: %s; hardware uses it only after GCMD.SIRTP latches "
+                        "it (S §11.4.10)",
+                        Hex(in.value), IrtaText(in.value)));
   } else if (is(RegId::kIqa)) {
     x.AddLine(absl::StrFormat("IQA_REG = %s: %s (S §6.5.2)", Hex(in.value), IqaText(in.value)));
   } else {
@@ -856,15 +877,17 @@ Explanation ExplainSoftwareStep(const Step& step, std::string_view what,
                                                                   : 1;
       for (int level = levels; level >= leaf; --level) {
         const int lo = 12 + 9 * (level - 1);
-        s.fields.push_back(ExplainBits{lo + 8, lo, absl::StrCat(internal::LevelName(level), " index"),
+        s.fields.push_back(ExplainBits{lo + 8, lo,
+                                       absl::StrCat(internal::LevelName(level), " index"),
                                        (iova >> lo) & 0x1ff, 2 + (5 - level)});
       }
       const int offset_bits = 12 + 9 * (leaf - 1);
       s.fields.push_back(ExplainBits{offset_bits - 1, 0, "offset in the page",
                                      iova & ((uint64_t{1} << offset_bits) - 1), -1});
       x.splits.push_back(std::move(s));
-      x.AddLine(absl::StrFormat("each page of %s: %d levels of 512-entry tables, the leaf at level %d",
-                                Hex(m.page_size.value), levels, leaf));
+      x.AddLine(
+          absl::StrFormat("each page of %s: %d levels of 512-entry tables, the leaf at level %d",
+                          Hex(m.page_size.value), levels, leaf));
       break;
     }
     case ActionKind::kEnable:
@@ -895,9 +918,10 @@ Explanation ExplainSoftwareStep(const Step& step, std::string_view what,
         e.title = absl::StrCat(e.title, " ", i.index.value);
         e.chosen_by = absl::StrFormat("index %d: table + 16 x %d", i.index.value, i.index.value);
         if (unit != nullptr) {
-          const uint64_t table = i.table ? i.table->value
-                                         : InterruptRemapTableAddress::kIrta.InPlace(
-                                               unit->registers().Get(RegId::kIrta));
+          const uint64_t table =
+              i.table
+                  ? i.table->value
+                  : InterruptRemapTableAddress::kIrta.InPlace(unit->registers().Get(RegId::kIrta));
           e.address = table + uint64_t{16} * i.index.value;
         }
         e.raw = {(*words)[0], (*words)[1]};

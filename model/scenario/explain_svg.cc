@@ -28,9 +28,8 @@ struct Colour {
 // Palette indexes of ExplainEntry::color / ExplainBits::color: root, context, then second-stage
 // levels 5..1 (IRTE, descriptors and registers reuse them).
 constexpr Colour kPalette[] = {
-    {"#fde2e4", "#c9184a"}, {"#dbe7fd", "#1d4ed8"}, {"#fff3bf", "#9c7a00"},
-    {"#d3f9d8", "#2b8a3e"}, {"#e5dbff", "#6741d9"}, {"#ffe8cc", "#d9480f"},
-    {"#c5f6fa", "#0b7285"},
+    {"#fde2e4", "#c9184a"}, {"#dbe7fd", "#1d4ed8"}, {"#fff3bf", "#9c7a00"}, {"#d3f9d8", "#2b8a3e"},
+    {"#e5dbff", "#6741d9"}, {"#ffe8cc", "#d9480f"}, {"#c5f6fa", "#0b7285"},
 };
 constexpr Colour kNeutral = {"#f1f3f5", "#868e96"};
 
@@ -110,7 +109,9 @@ class Canvas {
   void Text(int x, int y, std::string_view text, std::string_view cls,
             std::string_view anchor = "start") {
     absl::StrAppendFormat(&body_, "<text x=\"%d\" y=\"%d\" class=\"%s\"%s>%s</text>\n", x, y, cls,
-                          anchor == "start" ? std::string() : absl::StrCat(" text-anchor=\"", std::string(anchor), "\""),
+                          anchor == "start"
+                              ? std::string()
+                              : absl::StrCat(" text-anchor=\"", std::string(anchor), "\""),
                           Escape(text));
   }
   void Arrow(int x, int y1, int y2) {
@@ -154,7 +155,8 @@ int DrawSplit(Canvas& c, const ExplainSplit& split, int y) {
   int total = 0;
   for (const ExplainBits& f : split.fields) {
     const int bits = f.hi - f.lo + 1;
-    const int label = static_cast<int>(std::max(f.label.size(), Hex(f.value).size())) * kMonoChar + 12;
+    const int label =
+        static_cast<int>(std::max(f.label.size(), Hex(f.value).size())) * kMonoChar + 12;
     want.push_back(std::max(bits * 14, label));
     total += want.back();
   }
@@ -167,8 +169,8 @@ int DrawSplit(Canvas& c, const ExplainSplit& split, int y) {
     const Colour col = ColourOf(f.color);
     c.Rect(x, y, w, kHeight, col.fill, col.stroke, f.color >= 0 ? 2 : 1);
     const int mid = x + w / 2;
-    c.Text(mid, y + 15, f.hi == f.lo ? absl::StrCat("bit ", f.hi)
-                                     : absl::StrCat("bits ", f.hi, ":", f.lo),
+    c.Text(mid, y + 15,
+           f.hi == f.lo ? absl::StrCat("bit ", f.hi) : absl::StrCat("bits ", f.hi, ":", f.lo),
            "bits", "middle");
     c.Text(mid, y + 31, f.label, "", "middle");
     c.Text(mid, y + 46, Hex(f.value), "", "middle");

@@ -244,9 +244,9 @@ void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, StepResult& r) {
   }
   TakeDiagnostics(w.unit.index, r);
   if (before) {
-    RegisterWriteExplainInput in{UnitName(w.unit.index), &unit, w.reg.name, w.reg.offset,
-                                 w.value.value, w.width.value, *before,
-                                 TakeRegisterSnapshot(unit)};
+    RegisterWriteExplainInput in{
+        UnitName(w.unit.index), &unit,         w.reg.name, w.reg.offset,
+        w.value.value,          w.width.value, *before,    TakeRegisterSnapshot(unit)};
     if (in.after.queue_enabled) in.run = &unit.last_queue_run();
     SetExplanation(r, ExplainRegisterWrite(in));
   }

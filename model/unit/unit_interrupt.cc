@@ -141,8 +141,7 @@ void RemappingUnit::RecordInterruptFault(const Fault& fault, InterruptOutcome& o
   }
 }
 
-InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request,
-                                          InterruptTrace* trace) {
+InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request, InterruptTrace* trace) {
   InterruptOutcome out;
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();

@@ -2,6 +2,8 @@
 // the spec digest: the sections that define each structure (translation-structures.md,
 // interrupts.md, invalidation.md), the handle layout of a remappable MSI (interrupts.md §1.2),
 // and the GCMD/GSTS bits (registers.md §4).
+#include "model/scenario/explain.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,7 +11,6 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "model/scenario/explain.h"
 #include "model/scenario/explain_svg.h"
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario_loader.h"
@@ -52,12 +53,12 @@ const ExplainEntry* FindEntry(const Explanation& x, const std::string& title_pre
 
 // S §9.1 root entry, §9.3 context entry, §9.8 second-stage entries.
 TEST(ExplainDma, EveryStructureCitesItsSection) {
-  CollectedRun run = ExplainedInline(absl::StrCat(
-      kPlatform,
-      "steps:\n"
-      "  - map: {sid: \"00:02.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K}\n"
-      "  - enable:\n"
-      "  - dma: {sid: \"00:02.0\", addr: 0x1234, access: read}\n"));
+  CollectedRun run = ExplainedInline(
+      absl::StrCat(kPlatform,
+                   "steps:\n"
+                   "  - map: {sid: \"00:02.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K}\n"
+                   "  - enable:\n"
+                   "  - dma: {sid: \"00:02.0\", addr: 0x1234, access: read}\n"));
   ASSERT_EQ(run.steps.size(), 3u);
   ASSERT_TRUE(run.steps[2].explained);
   const Explanation& x = *run.steps[2].explained;
@@ -111,16 +112,18 @@ TEST(ExplainDma, TheFaultIsMarkedWhereTheWalkStopped) {
 // SHV=1 with sub-handle 0: interrupt_index 5; the IRTE at IRTA + 16 x 5, remapped format
 // (§9.9); requester 00:03.0 fails the SID check (26h).
 TEST(ExplainInterrupt, HandleIrteAndSourceCheck) {
-  absl::StatusOr<Scenario> s =
-      LoadScenarioFile(std::string(VTD_SOURCE_DIR) + "/scenarios/tutorial/07-interrupt-remapping.yaml");
+  absl::StatusOr<Scenario> s = LoadScenarioFile(std::string(VTD_SOURCE_DIR) +
+                                                "/scenarios/tutorial/07-interrupt-remapping.yaml");
   ASSERT_TRUE(s.ok()) << s.status();
   CollectedRun run = Explained(*s);
   const StepResult* remapped = nullptr;
   const StepResult* refused = nullptr;
   for (const StepResult& r : run.steps) {
     if (!r.interrupt) continue;
-    if (remapped == nullptr && r.interrupt->status == InterruptStepResult::Status::kOk) remapped = &r;
-    if (refused == nullptr && r.interrupt->status == InterruptStepResult::Status::kFault) refused = &r;
+    if (remapped == nullptr && r.interrupt->status == InterruptStepResult::Status::kOk)
+      remapped = &r;
+    if (refused == nullptr && r.interrupt->status == InterruptStepResult::Status::kFault)
+      refused = &r;
   }
   ASSERT_NE(remapped, nullptr);
   ASSERT_NE(refused, nullptr);
@@ -190,8 +193,8 @@ TEST(ExplainInterrupt, PostedReadModifyWrite) {
 // Queue steps: each descriptor cited by its §6.5.2 subsection with what it did; an error names
 // where the head stopped.
 TEST(ExplainQueue, DescriptorsAndErrors) {
-  absl::StatusOr<Scenario> s = LoadScenarioFile(
-      std::string(VTD_SOURCE_DIR) + "/scenarios/tutorial/08-queued-invalidation.yaml");
+  absl::StatusOr<Scenario> s = LoadScenarioFile(std::string(VTD_SOURCE_DIR) +
+                                                "/scenarios/tutorial/08-queued-invalidation.yaml");
   ASSERT_TRUE(s.ok()) << s.status();
   CollectedRun run = Explained(*s);
   bool wait_explained = false;
@@ -222,10 +225,10 @@ TEST(ExplainQueue, DescriptorsAndErrors) {
 
 // A GCMD write is a command read against GSTS (registers.md §4): QIE=1 moves QIES 0 -> 1.
 TEST(ExplainRegisterWrite, GcmdCommandAndStatus) {
-  CollectedRun run = ExplainedInline(testing::WithSteps(
-      "  - mmio_write: {reg: IQT, value: 0}\n"
-      "  - mmio_write: {reg: IQA, value: 0x300000}\n"
-      "  - mmio_write: {reg: GCMD, value: 0x04000000}\n"));
+  CollectedRun run =
+      ExplainedInline(testing::WithSteps("  - mmio_write: {reg: IQT, value: 0}\n"
+                                         "  - mmio_write: {reg: IQA, value: 0x300000}\n"
+                                         "  - mmio_write: {reg: GCMD, value: 0x04000000}\n"));
   ASSERT_EQ(run.steps.size(), 3u);
   const std::vector<std::string>& lines = run.steps[2].explanation;
   bool command = false, status = false;
@@ -265,7 +268,8 @@ Explanation Sample() {
   Explanation x;
   x.kind = "dma";
   x.title = "a <test> & \"quotes\"";
-  x.splits.push_back(ExplainSplit{"IOVA", 21, {{20, 12, "PT index", 1, 6}, {11, 0, "offset", 0x10, -1}}});
+  x.splits.push_back(
+      ExplainSplit{"IOVA", 21, {{20, 12, "PT index", 1, 6}, {11, 0, "offset", 0x10, -1}}});
   ExplainEntry e;
   e.title = "SS-PTE (level 1)";
   e.section = "§9.8";

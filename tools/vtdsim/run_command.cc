@@ -256,9 +256,8 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
         (*runner)->Run([&](const scenario::StepResult& step) {
           if (o.svg_dir && step.explained && svg_error.empty()) {
             const std::string name = absl::StrFormat("step-%03d.svg", step.index);
-            const std::string heading =
-                absl::StrFormat("%s, step %d: %s", s.name.value, step.index,
-                                scenario::ActionKindName(step.action));
+            const std::string heading = absl::StrFormat("%s, step %d: %s", s.name.value, step.index,
+                                                        scenario::ActionKindName(step.action));
             absl::Status written =
                 WriteFile(absl::StrCat(*o.svg_dir, "/", name),
                           scenario::RenderExplanationSvg(*step.explained, heading));

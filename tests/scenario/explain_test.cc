@@ -20,15 +20,8 @@ namespace vtd::scenario {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::kPlatform;
 using testing::LoadInline;
-
-constexpr char kPlatform[] =
-    "name: t\n"
-    "platform:\n"
-    "  memory_size: 64M\n"
-    "  units:\n"
-    "    - base: 0xfed90000\n"
-    "tables: {base: 0x100000, size: 1M}\n";
 
 CollectedRun Explained(const Scenario& s) {
   RunOptions options;

@@ -15,7 +15,7 @@ cd "$root"
 jobs=${VTD_JOBS:-2}
 
 packages=(cmake g++ ninja-build libabsl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-          libbenchmark-dev)
+          libbenchmark-dev librsvg2-bin)
 
 install_missing() {
   local missing=()

@@ -186,7 +186,8 @@ FaultOr<IrteResolution> ResolveIrte(const InterruptRemappingState& state,
 
 FaultOr<PostedDelivery> PostInterrupt(const InterruptRemappingState& state, HostMemory& memory,
                                       const InterruptRequest& request, uint32_t index,
-                                      const PostingTarget& target, bool fpd) {
+                                      const PostingTarget& target, bool fpd,
+                                      InterruptTrace* trace) {
   const MemoryAccessTag tag{MemoryAccessKind::kPostedDescriptor, 0};
   uint64_t words[8];
   uint8_t bytes[PostedInterruptDescriptor::kSizeBytes];
@@ -194,6 +195,7 @@ FaultOr<PostedDelivery> PostInterrupt(const InterruptRemappingState& state, Host
     return MakeInterruptFault(FaultReason::kPostedDescriptorAccessError, request, index, fpd);
   }
   std::memcpy(words, bytes, sizeof(bytes));
+  if (trace != nullptr) trace->pid_read = std::to_array(words);
   const bool x2apic = state.table.extended_mode;
   const std::array<uint64_t, 8> reserved =
       PostedInterruptDescriptor::ReservedBits(absl::MakeConstSpan(words, 8), x2apic);
@@ -224,6 +226,7 @@ FaultOr<PostedDelivery> PostInterrupt(const InterruptRemappingState& state, Host
     d.notification = n;
   }
   std::memcpy(bytes, words, sizeof(bytes));
+  if (trace != nullptr) trace->pid_written = std::to_array(words);
   // The locked read-modify-write completes: the write cannot fail where the read succeeded.
   (void)memory.HwWriteBytes(target.descriptor_address, absl::MakeConstSpan(bytes), tag);
   return d;

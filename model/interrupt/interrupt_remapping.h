@@ -115,6 +115,17 @@ struct IrteResolution {
   bool fpd = false;
 };
 
+// What the flow read and wrote, for explanations (`vtdsim explain`): filled only when a caller
+// passes one; it observes and decides nothing.
+struct InterruptTrace {
+  std::optional<IrteFetch> irte;  // the entry the flow used (from memory or a cache)
+  bool irte_cached = false;       // it came from the interrupt entry cache
+  // The posted-interrupt descriptor's locked read-modify-write (S §5.2.3): its 8 qwords as
+  // read and as written back (empty when it was not read, or not written after a fault).
+  std::optional<std::array<uint64_t, 8>> pid_read;
+  std::optional<std::array<uint64_t, 8>> pid_written;
+};
+
 struct InterruptResult {
   InterruptDisposition disposition = InterruptDisposition::kRemapped;
   std::optional<uint32_t> index;  // interrupt_index (remapped and posted)
@@ -150,7 +161,8 @@ FaultOr<IrteResolution> ResolveIrte(const InterruptRemappingState& state,
 // reserved field is set (both qualified by the IRTE's FPD).
 FaultOr<PostedDelivery> PostInterrupt(const InterruptRemappingState& state, HostMemory& memory,
                                       const InterruptRequest& request, uint32_t index,
-                                      const PostingTarget& target, bool fpd);
+                                      const PostingTarget& target, bool fpd,
+                                      InterruptTrace* trace = nullptr);
 
 // The whole flow without an interrupt entry cache.
 FaultOr<InterruptResult> RemapInterrupt(const InterruptRemappingState& state, HostMemory& memory,

@@ -1,71 +1,35 @@
 #include "model/scenario/explain.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "model/common/hex.h"
 #include "model/fault/fault_reason.h"
+#include "model/scenario/internal/explain_internal.h"
 #include "model/translate/legacy_walk.h"
 
 namespace vtd::scenario {
-namespace {
+namespace internal {
 
-// "p=1 ctp=0x3000" from a decoded entry (strings unquoted).
-std::string Fields(const Json& decoded) {
-  if (!decoded.is_object() || decoded.object().empty()) return "(not decoded)";
-  std::vector<std::string> parts;
+std::vector<ExplainField> FieldsOf(const Json& decoded) {
+  std::vector<ExplainField> fields;
+  if (!decoded.is_object()) return fields;
   for (const auto& [key, value] : decoded.object()) {
     std::string v = value.Dump(-1);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    parts.push_back(absl::StrCat(key, "=", v));
+    fields.push_back(ExplainField{key, std::move(v)});
   }
-  return absl::StrJoin(parts, " ");
+  return fields;
 }
 
-std::string SizeText(uint64_t bytes) {
-  if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) {
-    return absl::StrCat(bytes >> 30, " GiB");
-  }
-  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
-    return absl::StrCat(bytes >> 20, " MiB");
-  }
-  return absl::StrCat(bytes >> 10, " KiB");
-}
-
-std::string StepLine(const WalkStep& step, const DmaRequest& request) {
-  std::string title = StructureTitle(step.structure);
-  if (step.level > 0) absl::StrAppend(&title, " (level ", step.level, ")");
-  std::string chooser;
-  if (step.index_source == "iova") {
-    chooser = absl::StrFormat("IOVA bits %d:%d of %s", step.index_bits.hi, step.index_bits.lo,
-                              Hex(request.address));
-  } else if (step.structure == "root_entry") {
-    chooser = absl::StrFormat("bus 0x%02x = source-id bits %d:%d of %s", step.index,
-                              step.index_bits.hi, step.index_bits.lo, request.source_id);
-  } else {
-    chooser =
-        absl::StrFormat("devfn 0x%02x = source-id bits %d:%d: device %d function %d", step.index,
-                        step.index_bits.hi, step.index_bits.lo, step.index >> 3, step.index & 7);
-  }
-  std::string raw = step.raw_qwords == 2 ? absl::StrFormat("%s:%016x (bits 127:64 : 63:0)",
-                                                           Hex(step.raw[1]), step.raw[0])
-                                         : Hex(step.raw[0]);
-  const bool fetched = step.decoded.is_object() && !step.decoded.object().empty();
-  return absl::StrFormat("%s: index %d (%s) -> entry at %s %s", title, step.index, chooser,
-                         Hex(step.entry_address),
-                         fetched ? absl::StrCat("= ", raw, ": ", Fields(step.decoded))
-                                 : std::string("could not be read"));
-}
-
-std::string FaultLines(const Fault& fault, bool recorded,
-                       const std::optional<FaultRecordEvent>& record) {
+std::string FaultText(const Fault& fault, bool recorded,
+                      const std::optional<FaultRecordEvent>& record) {
   const FaultReasonInfo& info = GetFaultReasonInfo(fault.reason);
-  std::string where;
   const FaultConditionInfo* condition = FindFaultCondition(fault.condition);
   std::string text = absl::StrFormat(
       "fault: reason %s (%s, %s) %s", FaultReasonHex(fault.reason),
@@ -107,45 +71,149 @@ std::string CacheTitle(CacheKind cache) {
       return "PDPTE paging-structure-cache";
     case CacheKind::kPscPde:
       return "PDE paging-structure-cache";
+    case CacheKind::kInterruptEntry:
+      return "interrupt entry cache";
     default:
       return std::string(CacheKindName(cache));
   }
 }
 
-}  // namespace
-
-std::string StructureTitle(std::string_view structure) {
-  if (structure.substr(0, 3) == "ss_") {
-    std::string rest(structure.substr(3));
-    for (char& c : rest) c = absl::ascii_toupper(static_cast<unsigned char>(c));
-    return absl::StrCat("SS-", rest);
-  }
-  std::string t(structure);
-  for (char& c : t) {
-    if (c == '_') c = ' ';
-  }
-  return t;
+ExplainSplit SourceIdSplit(SourceId sid, int bus_color, int devfn_color) {
+  ExplainSplit s;
+  s.title = absl::StrFormat("source-id %s (requester id: bus, device, function)", sid);
+  s.width_bits = 16;
+  const uint16_t v = sid.value();
+  s.fields.push_back(ExplainBits{15, 8, "bus", static_cast<uint64_t>(v >> 8), bus_color});
+  s.fields.push_back(
+      ExplainBits{7, 3, "device", static_cast<uint64_t>((v >> 3) & 0x1f), devfn_color});
+  s.fields.push_back(ExplainBits{2, 0, "function", static_cast<uint64_t>(v & 7), devfn_color});
+  return s;
 }
 
-std::vector<std::string> ExplainDma(const DmaExplainInput& in) {
-  std::vector<std::string> lines;
+std::string LevelName(int level) {
+  switch (level) {
+    case 5:
+      return "PML5";
+    case 4:
+      return "PML4";
+    case 3:
+      return "PDPT";
+    case 2:
+      return "PD";
+    default:
+      return "PT";
+  }
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::CacheTitle;
+using internal::FieldsOf;
+using internal::LevelName;
+
+// Colours of the walk's entries (the SVG palette indexes): root, context, then one per
+// second-stage level 5..1.
+constexpr int kRootColor = 0;
+constexpr int kContextColor = 1;
+int LevelColor(int level) { return 2 + (5 - level); }
+
+std::string SizeText(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) {
+    return absl::StrCat(bytes >> 30, " GiB");
+  }
+  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) {
+    return absl::StrCat(bytes >> 20, " MiB");
+  }
+  return absl::StrCat(bytes >> 10, " KiB");
+}
+
+ExplainEntry WalkEntry(const WalkStep& step, const DmaRequest& request) {
+  ExplainEntry e;
+  e.title = StructureTitle(step.structure);
+  if (step.level > 0) absl::StrAppend(&e.title, " (level ", step.level, ")");
+  e.section = std::string(StructureSection(step.structure));
+  std::string chooser;
+  if (step.index_source == "iova") {
+    chooser = absl::StrFormat("IOVA bits %d:%d of %s", step.index_bits.hi, step.index_bits.lo,
+                              Hex(request.address));
+    e.color = LevelColor(step.level);
+  } else if (step.structure == "root_entry") {
+    chooser = absl::StrFormat("bus 0x%02x = source-id bits %d:%d of %s", step.index,
+                              step.index_bits.hi, step.index_bits.lo, request.source_id);
+    e.color = kRootColor;
+  } else {
+    chooser =
+        absl::StrFormat("devfn 0x%02x = source-id bits %d:%d: device %d function %d", step.index,
+                        step.index_bits.hi, step.index_bits.lo, step.index >> 3, step.index & 7);
+    e.color = kContextColor;
+  }
+  e.chosen_by = absl::StrFormat("index %d (%s)", step.index, chooser);
+  e.address = step.entry_address;
+  e.fields = FieldsOf(step.decoded);
+  if (e.fields.empty()) {
+    e.mark = EntryMark::kNotRead;
+  } else {
+    e.raw.assign(step.raw.begin(), step.raw.begin() + step.raw_qwords);
+  }
+  return e;
+}
+
+// The IOVA split into the index fields the walk used, and the offset below the last one.
+std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out) {
+  ExplainSplit s;
+  s.title = absl::StrCat("IOVA ", Hex(r.address), " (input address: one index per level)");
+  int top = -1;
+  int low = 12;
+  for (const WalkStep& step : out.trace) {
+    if (step.index_source != "iova") continue;
+    if (top < 0) top = step.index_bits.hi;
+    s.fields.push_back(ExplainBits{
+        step.index_bits.hi, step.index_bits.lo, absl::StrCat(LevelName(step.level), " index"),
+        BitRange{step.index_bits.hi, step.index_bits.lo}.Get(r.address), LevelColor(step.level)});
+    low = step.index_bits.lo;
+  }
+  const std::optional<Translation>& t = out.result.translation;
+  if (s.fields.empty()) {
+    if (!t || t->leaf_level == 0 || t->page_size == 0) return std::nullopt;
+    // An IOTLB hit: no index was read; the page number is the cached tag.
+    low = std::countr_zero(t->page_size);
+    top = 47;
+    s.fields.push_back(ExplainBits{top, low, "page number (IOTLB tag)", r.address >> low, -1});
+  } else if (t && t->leaf_level > 0 && t->page_size != 0) {
+    low = std::countr_zero(t->page_size);
+  }
+  s.width_bits = top + 1;
+  s.fields.push_back(
+      ExplainBits{low - 1, 0, "offset in the page", r.address & ((uint64_t{1} << low) - 1), -1});
+  return s;
+}
+
+}  // namespace
+
+Explanation ExplainDma(const DmaExplainInput& in) {
+  Explanation x;
+  x.kind = "dma";
   const DmaRequest& r = in.request;
   std::string what = r.type == RequestType::kTranslation
                          ? std::string("ATS translation request")
                          : absl::StrFormat("%s %s of %d bytes", RequestTypeName(r.type),
                                            AccessKindName(r.access), r.size);
-  lines.push_back(absl::StrFormat("request: %s at %s from %s (segment %d)%s", what, Hex(r.address),
-                                  r.source_id, r.segment,
-                                  r.pasid ? absl::StrCat(" with PASID ", Hex(*r.pasid)) : ""));
-  lines.push_back(absl::StrCat("routing: ", in.routing));
+  x.title = absl::StrFormat("%s at %s from %s", what, Hex(r.address), r.source_id);
+  x.AddLine(absl::StrFormat("request: %s at %s from %s (segment %d)%s", what, Hex(r.address),
+                            r.source_id, r.segment,
+                            r.pasid ? absl::StrCat(" with PASID ", Hex(*r.pasid)) : ""));
+  x.AddLine(absl::StrCat("routing: ", in.routing));
   if (in.unit_name.empty() || in.outcome == nullptr) {
-    lines.push_back(
-        "no remapping unit: the request reaches memory untranslated at its own address");
-    return lines;
+    x.outcome = "no remapping unit: the request reaches memory untranslated at its own address";
+    return x;
   }
   const DmaOutcome& out = *in.outcome;
+  x.splits.push_back(internal::SourceIdSplit(r.source_id, kRootColor, kContextColor));
+  if (std::optional<ExplainSplit> iova = IovaSplit(r, out)) x.splits.push_back(*std::move(iova));
   if (in.root_table_latched) {
-    lines.push_back(absl::StrFormat(
+    x.AddLine(absl::StrFormat(
         "%s: RTADDR_REG latched by the last GCMD.SRTP = %s: root table at %s, TTM %d%d (%s) "
         "(S §11.4.5)",
         in.unit_name, Hex(*in.root_table_latched), Hex(*in.root_table_latched & ~uint64_t{0xfff}),
@@ -153,11 +221,11 @@ std::vector<std::string> ExplainDma(const DmaExplainInput& in) {
         static_cast<int>((*in.root_table_latched >> 10) & 1),
         ((*in.root_table_latched >> 10) & 3) == 0 ? "legacy mode" : "not legacy mode"));
   } else {
-    lines.push_back(absl::StrFormat("%s: no root table latched yet (RTADDR_REG = %s, no SRTP)",
-                                    in.unit_name, Hex(in.rtaddr_register)));
+    x.AddLine(absl::StrFormat("%s: no root table latched yet (RTADDR_REG = %s, no SRTP)",
+                              in.unit_name, Hex(in.rtaddr_register)));
   }
   if (!in.translation_enabled) {
-    lines.push_back(absl::StrFormat(
+    x.AddLine(absl::StrFormat(
         "%s: translation is disabled (GSTS.TES=0): DMA is not remapped (S §11.4.4.2)",
         in.unit_name));
   }
@@ -169,27 +237,42 @@ std::vector<std::string> ExplainDma(const DmaExplainInput& in) {
            static_cast<size_t>(out.cache_lookups[next_lookup].trace_position) <= position;
          ++next_lookup) {
       const CacheLookupEvent& e = out.cache_lookups[next_lookup];
-      lines.push_back(absl::StrFormat("%s lookup (tag %s): %s", CacheTitle(e.cache), Hex(e.tag),
-                                      e.hit ? "hit, no memory read needed for it" : "miss"));
+      ExplainEntry c;
+      c.title = absl::StrCat(CacheTitle(e.cache), " lookup");
+      c.chosen_by = absl::StrCat("tag ", Hex(e.tag));
+      c.mark = e.hit ? EntryMark::kCacheHit : EntryMark::kCacheMiss;
+      c.note = e.hit ? "hit: no memory read needed for it" : "miss";
+      x.AddEntry(std::move(c),
+                 absl::StrFormat("%s lookup (tag %s): %s", CacheTitle(e.cache), Hex(e.tag),
+                                 e.hit ? "hit, no memory read needed for it" : "miss"));
     }
   };
+  int last_read = -1;
   for (size_t i = 0; i < out.trace.size(); ++i) {
     lookups_until(i);
-    lines.push_back(StepLine(out.trace[i], r));
+    last_read = x.AddEntry(WalkEntry(out.trace[i], r));
   }
   lookups_until(out.trace.size() + out.cache_lookups.size());
-  if (out.trace.empty()) {
-    lines.push_back("no structure was read from memory for this request");
-  }
+  if (out.trace.empty()) x.AddLine("no structure was read from memory for this request");
   for (const StaleEntryReport& s : out.stale) {
-    lines.push_back(absl::StrCat("invalidation checker: ", s.ToString()));
+    x.AddLine(absl::StrCat("invalidation checker: ", s.ToString()));
   }
   const TranslateResult& result = out.result;
   if (result.fault) {
-    lines.push_back(FaultLines(*result.fault, out.recorded, out.fault_record));
+    x.fault = true;
+    x.outcome = internal::FaultText(*result.fault, out.recorded, out.fault_record);
+    if (last_read >= 0) {
+      ExplainEntry& e = x.chain[last_read];
+      if (e.mark != EntryMark::kNotRead) e.mark = EntryMark::kFault;
+      e.note = absl::StrFormat(
+          "the walk stopped here: fault %s (%s)", FaultReasonHex(result.fault->reason),
+          result.fault->condition.empty() ? std::string(FaultReasonSymbol(result.fault->reason))
+                                          : std::string(result.fault->condition));
+    }
   } else if (out.blocked) {
-    lines.push_back(absl::StrFormat("blocked by %s (completion %s)", out.blocked_by,
-                                    CompletionName(result.completion)));
+    x.fault = true;
+    x.outcome = absl::StrFormat("blocked by %s (completion %s)", out.blocked_by,
+                                CompletionName(result.completion));
   } else if (result.translation) {
     const Translation& t = *result.translation;
     std::string how;
@@ -201,13 +284,12 @@ std::vector<std::string> ExplainDma(const DmaExplainInput& in) {
     } else {
       how = "not translated";
     }
-    lines.push_back(absl::StrFormat("result: hpa %s (%s; domain %d, page permissions %s%s)",
-                                    Hex(t.hpa), how, t.did.value(), t.read ? "R" : "-",
-                                    t.write ? "W" : "-"));
+    x.outcome = absl::StrFormat("result: hpa %s (%s; domain %d, page permissions %s%s)", Hex(t.hpa),
+                                how, t.did.value(), t.read ? "R" : "-", t.write ? "W" : "-");
   } else {
-    lines.push_back(absl::StrFormat("result: completion %s", CompletionName(result.completion)));
+    x.outcome = absl::StrFormat("result: completion %s", CompletionName(result.completion));
   }
-  return lines;
+  return x;
 }
 
 }  // namespace vtd::scenario

@@ -1,21 +1,25 @@
-// A DMA's path through a remapping unit, in words a student can follow (`vtdsim explain`,
-// `vtdsim run --explain`): which unit and why, the root-table pointer, each cache lookup,
-// each entry the walk read (which bits of the source-id or IOVA chose it, its address, raw
-// value and decoded fields), and the result or the fault with the spec's reason, condition
-// and section. Built from the walk's WalkTrace and the unit's DmaOutcome; explains only,
-// decides nothing.
+// The builders of step explanations (explain_model.h), one per kind of step: they read the
+// traces and outcomes the model produced (walk traces, interrupt traces, queue runs, register
+// values before and after) and explain only; nothing here decides what hardware does.
 #ifndef VTDSIM_MODEL_SCENARIO_EXPLAIN_H_
 #define VTDSIM_MODEL_SCENARIO_EXPLAIN_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "model/interrupt/interrupt_remapping.h"
+#include "model/invalidation/invalidation_queue.h"
+#include "model/scenario/explain_model.h"
+#include "model/scenario/scenario.h"
 #include "model/translate/request.h"
 #include "model/unit/remapping_unit.h"
 
 namespace vtd::scenario {
+
+// ---- builders, one per kind of step ---------------------------------------------------------
 
 struct DmaExplainInput {
   DmaRequest request;
@@ -26,11 +30,66 @@ struct DmaExplainInput {
   bool translation_enabled = false;            // GSTS.TES
   const DmaOutcome* outcome = nullptr;         // null when no unit handled it
 };
+Explanation ExplainDma(const DmaExplainInput& input);
 
-std::vector<std::string> ExplainDma(const DmaExplainInput& input);
+struct InterruptExplainInput {
+  InterruptRequest request;
+  std::string routing;
+  std::string unit_name;                      // empty: no unit remaps the requester
+  InterruptRemappingState state;              // the unit's state when the request arrived
+  const InterruptOutcome* outcome = nullptr;  // null when no unit handled it
+  const InterruptTrace* trace = nullptr;
+};
+Explanation ExplainInterrupt(const InterruptExplainInput& input);
 
-// "SS-PML4E" for "ss_pml4e", "root entry" for "root_entry".
-std::string StructureTitle(std::string_view structure);
+// The registers an explanation compares before and after a step.
+struct RegisterSnapshot {
+  uint32_t gsts = 0;
+  std::optional<uint64_t> root_table;       // latched by SRTP
+  std::optional<uint64_t> interrupt_table;  // latched by SIRTP
+  uint64_t ccmd = 0;
+  uint64_t iotlb = 0;
+  uint32_t fsts = 0;
+  uint64_t iqa = 0;
+  uint64_t iqh = 0;
+  uint64_t iqt = 0;
+  uint64_t iqercd = 0;
+  uint32_t ics = 0;
+  bool queue_enabled = false;  // GSTS.QIES
+};
+RegisterSnapshot TakeRegisterSnapshot(const RemappingUnit& unit);
+
+// An MMIO write: what the register means, the command it carried, the status change, what
+// was latched, and (IQT, FSTS) the queue run it started. `run` is the unit's queue run when
+// queued invalidation was on during the write.
+struct RegisterWriteExplainInput {
+  std::string unit_name;
+  const RemappingUnit* unit = nullptr;
+  std::string reg_name;  // as the scenario named it ("" for a bare offset)
+  uint32_t offset = 0;
+  uint64_t value = 0;
+  int width = 32;
+  RegisterSnapshot before;
+  RegisterSnapshot after;
+  const QueueRun* run = nullptr;
+};
+Explanation ExplainRegisterWrite(const RegisterWriteExplainInput& input);
+
+// A `queue` step: the descriptors software wrote and what the queue did with them.
+struct QueueExplainInput {
+  std::string unit_name;
+  RegisterSnapshot before;
+  RegisterSnapshot after;
+  const QueueRun* run = nullptr;  // null when queued invalidation was off
+};
+Explanation ExplainQueue(const QueueExplainInput& input);
+
+// Steps where only software acts, or whose work the result already holds: mmio_read,
+// mem_read, mem_write, map, enable, irte. Built from the step as loaded and its result.
+// `what` and `value` are the step's result (results.h); `unit` the unit the step ran on (null
+// for memory steps and the map builder).
+Explanation ExplainSoftwareStep(const Step& step, std::string_view what,
+                                std::optional<uint64_t> value, const RemappingUnit* unit);
 
 }  // namespace vtd::scenario
 

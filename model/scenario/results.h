@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "model/common/json.h"
 #include "model/fault/fault_reason.h"
+#include "model/scenario/explain_model.h"
 #include "model/scenario/scenario.h"
 
 namespace vtd::scenario {
@@ -100,7 +101,8 @@ struct StepResult {
   std::vector<std::string> failures;     // each expectation that did not hold, in words
   std::vector<std::string> notes;        // what the reader should know (no unit, diagnostics)
   std::vector<std::string> stale;        // stale cache hits the invalidation checker reported
-  std::vector<std::string> explanation;  // the walk in words (explain mode), one line each
+  std::vector<std::string> explanation;  // explain mode: ExplanationText(*explained)
+  std::optional<Explanation> explained;  // explain mode: the model both renderers draw from
 };
 
 // What a whole run produced.

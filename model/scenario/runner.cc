@@ -107,6 +107,10 @@ class ScenarioRunner::Impl {
                      std::vector<std::string>& failures) const;
   void ResetStepRun(const ResetStep& reset, StepResult& r);
   void TakeDiagnostics(int unit, StepResult& r);
+  // Explain mode, and this step is one to explain.
+  bool Explaining(const StepResult& r) const {
+    return options_.explain && (!options_.explain_step || *options_.explain_step == r.index);
+  }
   std::string UnitName(int unit) const { return std::string(units_[unit]->name()); }
 
   const Scenario& s_;
@@ -242,6 +246,11 @@ void ScenarioRunner::Impl::TakeDiagnostics(int unit, StepResult& r) {
   }
 }
 
+void SetExplanation(StepResult& r, Explanation x) {
+  r.explanation = ExplanationText(x);
+  r.explained = std::move(x);
+}
+
 // The register as written, or at a repeat's strided offset (named by offset only: the name
 // belongs to the first iteration's register).
 std::string RegisterText(const RegisterRef& reg, uint64_t advance) {
@@ -255,6 +264,8 @@ void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, const Offsets& o, S
   const uint32_t offset = w.reg.offset + static_cast<uint32_t>(o.offset);
   r.what = absl::StrFormat("mmio_write %s %s = %s (%d-bit)", UnitName(w.unit.index),
                            RegisterText(w.reg, o.offset), Hex(w.value.value), w.width.value);
+  std::optional<RegisterSnapshot> before;
+  if (Explaining(r)) before = TakeRegisterSnapshot(unit);
   if (w.width.value == 64) {
     unit.WriteRegister64(offset, w.value.value);
   } else {
@@ -264,6 +275,13 @@ void ScenarioRunner::Impl::MmioWriteStep(const MmioWrite& w, const Offsets& o, S
     r.notes.push_back(absl::StrCat(w.reg.name, " is not modeled: the write is ignored"));
   }
   TakeDiagnostics(w.unit.index, r);
+  if (before) {
+    RegisterWriteExplainInput in{
+        UnitName(w.unit.index), &unit,         w.reg.name, offset,
+        w.value.value,          w.width.value, *before,    TakeRegisterSnapshot(unit)};
+    if (in.after.queue_enabled) in.run = &unit.last_queue_run();
+    SetExplanation(r, ExplainRegisterWrite(in));
+  }
 }
 
 void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, const Offsets& o, StepResult& r) {
@@ -325,8 +343,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
                                : absl::StrCat(" ", AddressTypeName(d.at.value)),
                            req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid)) : "");
   ++summary_.dma;
-  const bool explain =
-      options_.explain && (!options_.explain_step || *options_.explain_step == r.index);
+  const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);
   DmaStepResult result;
   if (!route.unit) {
@@ -340,7 +357,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
       DmaExplainInput in;
       in.request = req;
       in.routing = route.why;
-      r.explanation = ExplainDma(in);
+      SetExplanation(r, ExplainDma(in));
     }
     r.dma = std::move(result);
     return;
@@ -385,7 +402,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
     in.rtaddr_register = regs.Get(RegId::kRtaddr);
     in.translation_enabled = regs.global_command().translation_enabled();
     in.outcome = &out;
-    r.explanation = ExplainDma(in);
+    SetExplanation(r, ExplainDma(in));
   }
   r.dma = std::move(result);
 }
@@ -402,6 +419,12 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
       absl::StrFormat("interrupt %s address %s data %s", irq.sid.value, Hex(address), Hex(data));
   const Route& route = RouteRequester(irq.segment.value, irq.sid.value);
   InterruptStepResult result;
+  InterruptExplainInput explain;
+  explain.request.source_id = irq.sid.value;
+  explain.request.segment = irq.segment.value;
+  explain.request.address = address;
+  explain.request.data = data;
+  explain.routing = route.why;
   if (!route.unit) {
     result.status = InterruptStepResult::Status::kOk;
     result.vector = data & 0xff;
@@ -413,6 +436,7 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
         "no remapping unit remaps %s in segment %d: the MSI is not remapped (decoded as "
         "compatibility format)",
         irq.sid.value, irq.segment.value));
+    if (Explaining(r)) SetExplanation(r, ExplainInterrupt(explain));
     r.interrupt = result;
     return;
   }
@@ -422,7 +446,15 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
   request.segment = irq.segment.value;
   request.address = address;
   request.data = data;
-  const InterruptOutcome out = unit.Interrupt(request);
+  InterruptTrace trace;
+  if (Explaining(r)) explain.state = unit.interrupt_remapping_state();
+  const InterruptOutcome out = unit.Interrupt(request, Explaining(r) ? &trace : nullptr);
+  if (Explaining(r)) {
+    explain.unit_name = UnitName(*route.unit);
+    explain.outcome = &out;
+    explain.trace = &trace;
+    SetExplanation(r, ExplainInterrupt(explain));
+  }
   if (out.fault) {
     result.status = InterruptStepResult::Status::kFault;
     result.reason = out.fault->reason;
@@ -598,6 +630,8 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
   const uint64_t slot = wide ? 32 : 16;
   const uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
   const uint64_t head = unit.ReadRegister64(iqh_reg) & kQueueOffsetMask;
+  std::optional<RegisterSnapshot> before;
+  if (Explaining(r)) before = TakeRegisterSnapshot(unit);
   r.what =
       absl::StrFormat("queue %s: %d descriptor%s at %s (%s-bit queue %s, %d slots)",
                       UnitName(index), q.descriptors.size(), q.descriptors.size() == 1 ? "" : "s",
@@ -671,6 +705,11 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
                                    "processed"));
   }
   r.queue = std::move(result);
+  if (before) {
+    QueueExplainInput in{UnitName(index), *before, TakeRegisterSnapshot(unit)};
+    if (in.after.queue_enabled) in.run = &unit.last_queue_run();
+    SetExplanation(r, ExplainQueue(in));
+  }
   return absl::OkStatus();
 }
 
@@ -1032,6 +1071,13 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
     summary_.passed = false;
     (*sink_)(r);
     return absl::OkStatus();
+  }
+  if (Explaining(r) && !r.explained) {
+    const RemappingUnit* unit = nullptr;
+    if (const auto* m = std::get_if<MmioRead>(&step.action)) unit = units_[m->unit.index].get();
+    if (const auto* e = std::get_if<EnableStep>(&step.action)) unit = units_[e->unit.index].get();
+    if (const auto* i = std::get_if<IrteStep>(&step.action)) unit = units_[i->unit.index].get();
+    SetExplanation(r, ExplainSoftwareStep(step, r.what, r.value, unit));
   }
   CheckExpectations(step, o, r);
   ++summary_.steps;

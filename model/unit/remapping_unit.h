@@ -226,7 +226,7 @@ class RemappingUnit : public CacheInvalidator {
 
   // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
   // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
-  InterruptOutcome Interrupt(const InterruptRequest& request);
+  InterruptOutcome Interrupt(const InterruptRequest& request, InterruptTrace* trace = nullptr);
   // The state the interrupt flow uses now: GSTS.IRES/CFIS, the IRTA latched by SIRTP, CAP.PI,
   // ECAP.EIMER/IRREQ, HAW.
   InterruptRemappingState interrupt_remapping_state() const;

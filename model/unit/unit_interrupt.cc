@@ -141,7 +141,7 @@ void RemappingUnit::RecordInterruptFault(const Fault& fault, InterruptOutcome& o
   }
 }
 
-InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
+InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request, InterruptTrace* trace) {
   InterruptOutcome out;
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
@@ -193,6 +193,10 @@ InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
       fetch = *fetched;
     }
     result.irte = fetch;
+    if (trace != nullptr) {
+      trace->irte = fetch;
+      trace->irte_cached = hit != nullptr;
+    }
     FaultOr<IrteResolution> resolved = ResolveIrte(state, request, index, fetch.words);
     const bool present = IrteCommon::kPresent.Get(fetch.words[0]) != 0;
     if (hit == nullptr && (resolved.ok() || (registers_->cap().cm && present))) {
@@ -206,7 +210,7 @@ InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request) {
       return;
     }
     FaultOr<PostedDelivery> posted =
-        PostInterrupt(state, *memory_, request, index, resolved->target, resolved->fpd);
+        PostInterrupt(state, *memory_, request, index, resolved->target, resolved->fpd, trace);
     if (!posted.ok()) return RecordInterruptFault(posted.fault(), out);
     result.disposition = InterruptDisposition::kPosted;
     if (posted->notification.has_value()) result.message = *posted->notification;

@@ -19,15 +19,8 @@ namespace vtd::scenario {
 namespace {
 
 using ::testing::HasSubstr;
+using ::vtd::scenario::testing::kPlatform;
 using ::vtd::scenario::testing::LoadInline;
-
-constexpr char kPlatform[] =
-    "name: t\n"
-    "platform:\n"
-    "  memory_size: 64M\n"
-    "  units:\n"
-    "    - base: 0xfed90000\n"
-    "tables: {base: 0x100000, size: 1M}\n";
 
 CollectedRun MustRun(const std::string& text, RunOptions options = {}) {
   absl::StatusOr<Scenario> s = LoadInline(text);

@@ -36,6 +36,15 @@ inline constexpr char kHeader[] =
     "  units:\n"
     "    - base: 0xfed90000\n";
 
+// One unit with 64 MiB of memory and a table pool for the `map` builder (no steps yet).
+inline constexpr char kPlatform[] =
+    "name: t\n"
+    "platform:\n"
+    "  memory_size: 64M\n"
+    "  units:\n"
+    "    - base: 0xfed90000\n"
+    "tables: {base: 0x100000, size: 1M}\n";
+
 // kHeader plus `steps:` and the given step lines (each already indented by two spaces).
 // The first step line is line 6 of the text.
 inline std::string WithSteps(const std::string& steps) {

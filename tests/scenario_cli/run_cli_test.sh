@@ -33,6 +33,51 @@ exec(sys.argv[2])
 PY
 }
 
+# rendered DIR: every *.svg below DIR renders with rsvg-convert (librsvg) to a PNG of the size
+# its root element declares, with drawn content (not one flat colour: the decoded pixel data
+# holds many distinct byte values). One python3 run checks all the PNGs.
+rendered() {
+  if ! command -v rsvg-convert >/dev/null 2>&1; then
+    fail "rsvg-convert is missing (Debian package librsvg2-bin; bash tools/dev.sh installs it)"
+    return
+  fi
+  local n=0 svg
+  rm -rf "$tmp/png" && mkdir -p "$tmp/png"
+  : >"$tmp/png/list"
+  while IFS= read -r svg; do
+    n=$((n + 1))
+    if rsvg-convert "$svg" -o "$tmp/png/$n.png" 2>"$tmp/r.err"; then
+      printf '%s\t%s\n' "$svg" "$tmp/png/$n.png" >>"$tmp/png/list"
+    else
+      fail "rsvg-convert $svg: $(head -2 "$tmp/r.err")"
+    fi
+  done < <(find "$1" -name '*.svg' | sort)
+  [ "$n" -gt 0 ] || fail "no drawings under $1"
+  command -v python3 >/dev/null 2>&1 || return 0
+  python3 - "$tmp/png/list" <<'PY' || fail "rendered drawings: see above"
+import re, sys, zlib
+bad = 0
+for line in open(sys.argv[1]):
+    svg, png = line.rstrip("\n").split("\t")
+    m = re.search(r'width="(\d+)" height="(\d+)"', open(svg).readline())
+    data = open(png, "rb").read()
+    size = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    pos, idat = 8, b""
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    if not m or size != (int(m.group(1)), int(m.group(2))):
+        print(f"{svg}: rendered {size}, declares {m.groups() if m else None}")
+        bad += 1
+    elif len(set(zlib.decompress(idat))) <= 16:
+        print(f"{svg}: the rendered image is blank")
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+
 cd "$src" || exit 1
 case "$case" in
   library_json)
@@ -135,6 +180,12 @@ assert "0x80000000" in d["steps"][1]["message"]'
     json_check '
 e = d["steps"][3]["explanation"]
 assert any("SS-PML4E (level 4)" in l for l in e), e
+assert any("root entry" in l and "(S §9.1)" in l for l in e), e
+assert all("explanation" in s for s in d["steps"])'
+    # Only the step asked for is explained.
+    run 0 run scenarios/quickstart.yaml --explain --step 3 --json
+    json_check '
+assert "explanation" in d["steps"][3]
 assert "explanation" not in d["steps"][0]'
     ;;
   runtime_error)
@@ -171,6 +222,33 @@ assert m and m[0]["messages"] == [{"event": "fault_event", "address": "0xfee0000
     rc=$?
     [ "$rc" -ne 0 ] || fail "json_shape passed without python3"
     echo "$out" | grep -qF "python3 is not installed" || fail "no python3 message: $out"
+    ;;
+  explain_svg)
+    # One drawing per explained step, and an index; bad directories are refused.
+    run 0 explain scenarios/quickstart.yaml --svg "$tmp/svg"
+    for i in 000 003 004; do
+      [ -s "$tmp/svg/step-$i.svg" ] || fail "step-$i.svg missing"
+    done
+    has "[step-003.svg](step-003.svg)" svg/README.md
+    rendered "$tmp/svg"
+    run 0 explain scenarios/quickstart.yaml --step 4 --svg "$tmp/one"
+    [ "$(ls "$tmp/one" | grep -c '\.svg$')" -eq 1 ] || fail "--step 4 --svg drew $(ls "$tmp/one")"
+    : >"$tmp/file"
+    run 2 explain scenarios/quickstart.yaml --svg "$tmp/file"
+    has "cannot create the directory" err
+    run 2 explain scenarios/quickstart.yaml --svg
+    has "--svg needs a directory" err
+    ;;
+  tutorial_drawings)
+    # The drawings the tutorial docs link are what `explain --svg` draws today, byte for byte,
+    # and every one renders.
+    for f in scenarios/tutorial/*.yaml; do
+      b=$(basename "$f" .yaml)
+      run 0 explain "$f" --svg "$tmp/drawings/$b"
+      diff -r "$tmp/drawings/$b" "scenarios/tutorial/drawings/$b" >"$tmp/diff" 2>&1 ||
+        fail "scenarios/tutorial/drawings/$b differs from what 'vtdsim explain $f --svg' draws (regenerate it): $(head -3 "$tmp/diff")"
+    done
+    rendered scenarios/tutorial/drawings
     ;;
   deterministic)
     "$vtdsim" run scenarios/ --json >"$tmp/a" 2>&1

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "model/scenario/explain_svg.h"
 #include "model/scenario/results.h"
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
@@ -52,14 +53,20 @@ constexpr char kRunUsage[] =
     "missing file or bad arguments (a message names FILE:LINE:COL; nothing runs).\n";
 
 constexpr char kExplainUsage[] =
-    "usage: vtdsim explain FILE [--step N] [--json]\n"
-    "Run a scenario and explain each DMA step in words: which unit handles the requester and\n"
-    "why, the latched root-table pointer (RTADDR), each cache lookup, each structure entry the\n"
-    "walk read (which source-id or IOVA bits index it, its address, raw value and decoded\n"
-    "fields), and the translated address or the fault with its reason, Table 30 condition and\n"
-    "spec section.\n\n"
+    "usage: vtdsim explain FILE [--step N] [--json] [--svg DIR]\n"
+    "Run a scenario and explain every step in words. A DMA: which unit handles the requester\n"
+    "and why, the latched root-table pointer (RTADDR), each cache lookup, each structure entry\n"
+    "the walk read (which source-id or IOVA bits index it, its address, raw value, decoded\n"
+    "fields and spec section), and the translated address or the fault with its reason, Table\n"
+    "30 condition and spec section. An interrupt: the handle and sub-handle, the IRTE and its\n"
+    "source-id check, the remapped or posted interrupt or the Table 15 fault. A queue step or\n"
+    "an IQT write: each descriptor decoded and what it invalidated, wait status writes, errors\n"
+    "and where the head stopped. A register write: the command, the status change, what was\n"
+    "latched. Software steps: what software did and what hardware was not told.\n\n"
     "  --step N   explain only step N (0-based, repeats unrolled), whatever its action\n"
-    "  --json     the run's JSON document, each explained step with an \"explanation\" array\n\n"
+    "  --json     the run's JSON document, each explained step with an \"explanation\" array\n"
+    "  --svg DIR  also draw each explained step: DIR/step-NNN.svg (NNN = step index), and\n"
+    "             DIR/README.md linking them (DIR is created if missing)\n\n"
     "Exit status as for 'vtdsim run'.\n";
 
 struct Options {
@@ -70,6 +77,7 @@ struct Options {
   bool timing = true;
   bool stats = false;
   bool help = false;
+  std::optional<std::string> svg_dir;  // explain --svg DIR
 };
 
 absl::StatusOr<Options> ParseOptions(const Args& args, bool allow_explain_flag) {
@@ -78,6 +86,14 @@ absl::StatusOr<Options> ParseOptions(const Args& args, bool allow_explain_flag) 
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
       o.help = true;
+    } else if ((a == "--svg" || absl::StartsWith(a, "--svg=")) && !allow_explain_flag) {
+      if (a == "--svg") {
+        if (i + 1 >= args.size()) return absl::InvalidArgumentError("--svg needs a directory");
+        o.svg_dir = args[++i];
+      } else {
+        o.svg_dir = a.substr(6);
+      }
+      if (o.svg_dir->empty()) return absl::InvalidArgumentError("--svg needs a directory");
     } else if (a == "--json") {
       o.json = true;
     } else if (a == "--no-timing") {
@@ -117,6 +133,16 @@ int UsageError(std::string_view command, std::string_view message, std::string_v
 }
 
 void Print(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+absl::Status WriteFile(const std::string& path, std::string_view content) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write"));
+  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  if (std::fclose(f) != 0 || !ok) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": write failed"));
+  }
+  return absl::OkStatus();
+}
 
 // The scenario files named by `paths`: files as given, directories expanded to their *.yaml
 // files (recursively, sorted). A path that does not exist is kept, so loading reports it.
@@ -190,6 +216,16 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
     }
   }
 
+  if (o.svg_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*o.svg_dir, ec);
+    if (ec || !std::filesystem::is_directory(*o.svg_dir)) {
+      std::fprintf(stderr, "vtdsim %.*s: --svg %s: cannot create the directory (%s)\n",
+                   static_cast<int>(command.size()), command.data(), o.svg_dir->c_str(),
+                   ec ? ec.message().c_str() : "a file of that name exists");
+      return kExitInvalid;
+    }
+  }
   scenario::RunOptions run_options;
   run_options.explain = o.explain;
   run_options.explain_step = o.step;
@@ -221,8 +257,21 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
       Print(absl::StrFormat("scenario %s (%s)\n", s.name.value, s.file));
       if (!s.description.empty()) Print(absl::StrCat("  ", s.description, "\n"));
     }
+    std::string svg_index;
+    std::string svg_error;
     absl::StatusOr<scenario::RunSummary> summary =
         runner->Run([&](const scenario::StepResult& step) {
+          if (o.svg_dir && step.explained && svg_error.empty()) {
+            const std::string name = absl::StrFormat("step-%03d.svg", step.index);
+            const std::string heading = absl::StrFormat("%s, step %d: %s", s.name.value, step.index,
+                                                        scenario::ActionKindName(step.action));
+            absl::Status written =
+                WriteFile(absl::StrCat(*o.svg_dir, "/", name),
+                          scenario::RenderExplanationSvg(*step.explained, heading));
+            if (!written.ok()) svg_error = std::string(written.message());
+            absl::StrAppend(&svg_index, absl::StrFormat("| %d | `%s` | [%s](%s) |\n", step.index,
+                                                        step.what, name, name));
+          }
           if (o.json) {
             json.AddStep(step);
             return;
@@ -237,6 +286,22 @@ int RunScenarios(std::string_view command, const Options& o, bool explain_only_d
       std::fflush(stdout);
       std::fprintf(stderr, "%s\n", std::string(summary.status().message()).c_str());
       return kExitFailed;
+    }
+    if (o.svg_dir && svg_error.empty()) {
+      absl::Status written = WriteFile(
+          absl::StrCat(*o.svg_dir, "/README.md"),
+          absl::StrCat("# Drawings of scenario ", s.name.value,
+                       "\n\nOne drawing per explained step, made by `vtdsim explain --svg` "
+                       "(scenarios/README.md, \"Drawings\"). Regenerate them rather than edit "
+                       "them.\n\n| step | what | drawing |\n|---|---|---|\n",
+                       svg_index));
+      if (!written.ok()) svg_error = std::string(written.message());
+    }
+    if (!svg_error.empty()) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "vtdsim %.*s: --svg: %s\n", static_cast<int>(command.size()),
+                   command.data(), svg_error.c_str());
+      return kExitInvalid;
     }
     if (summary->passed) ++passed_files;
     any_failed |= !summary->passed;

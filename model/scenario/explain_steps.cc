@@ -212,8 +212,14 @@ std::string_view DescriptorSection(const InvalidationDescriptor& d) {
       return "§6.5.2.5";
     case 3:
       return "§6.5.2.7";
-    default:
+    case 4:
       return "§6.5.2.8";
+    case 5:
+      return "§6.5.2.4";
+    case 6:
+      return "§6.5.2.2";
+    default:
+      return "§6.5.2.6";
   }
 }
 
@@ -270,6 +276,32 @@ std::vector<ExplainField> DescriptorFields(const InvalidationDescriptor& d) {
               B("SW", w.status_write),         B("FN", w.fence),
               F("status_data", w.status_data), F("status_addr", w.status_address)};
     }
+    std::vector<ExplainField> operator()(const PasidIotlbInvalidateDescriptor& p) const {
+      return {{"type", "6 p_iotlb_inv_dsc"},
+              {"G", p.granularity == 3 ? "page-selective-within-PASID" : "PASID-selective"},
+              F("DID", p.did),
+              F("PASID", p.pasid),
+              F("ADDR", p.address),
+              F("AM", p.address_mask),
+              B("IH", p.invalidation_hint)};
+    }
+    std::vector<ExplainField> operator()(const PasidCacheInvalidateDescriptor& p) const {
+      std::string g = "reserved";
+      if (p.granularity == 0) g = "domain-selective";
+      if (p.granularity == 1) g = "PASID-selective";
+      if (p.granularity == 3) g = "global";
+      return {{"type", "7 pc_inv_dsc"}, {"G", g}, F("DID", p.did), F("PASID", p.pasid)};
+    }
+    std::vector<ExplainField> operator()(const PasidDeviceTlbInvalidateDescriptor& t) const {
+      return {{"type", "8 p_dev_tlb_inv_dsc"},
+              F("SID", t.sid),
+              F("PFSID", t.pfsid),
+              F("MIP", t.max_invs_pending),
+              F("PASID", t.pasid),
+              B("G", t.global),
+              F("ADDR", t.address),
+              B("S", t.size)};
+    }
   };
   return std::visit(Visitor{}, d);
 }
@@ -307,6 +339,20 @@ std::string DescriptorEffect(const ProcessedDescriptor& p) {
                                                                 e->index + (1 << e->index_mask) - 1)
                                               : std::string("every entry"),
                            entries);
+  }
+  if (std::holds_alternative<PasidIotlbInvalidateDescriptor>(d)) {
+    return absl::StrCat("PASID-granular IOTLB and paging-structure cache entries invalidated: ",
+                        entries);
+  }
+  if (std::holds_alternative<PasidCacheInvalidateDescriptor>(d)) {
+    return absl::StrCat("PASID-cache entries invalidated: ", entries);
+  }
+  if (std::holds_alternative<PasidDeviceTlbInvalidateDescriptor>(d)) {
+    return absl::StrFormat(
+        "PASID-based invalidation request sent to the device's TLB (ATS); the device "
+        "answered: %s",
+        p.device_response ? DeviceTlbResponseName(*p.device_response)
+                          : std::string_view("nothing"));
   }
   const auto& w = std::get<InvalidationWaitDescriptor>(d);
   if (p.wait_aborted) {

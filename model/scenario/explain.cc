@@ -174,6 +174,18 @@ std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out
         BitRange{step.index_bits.hi, step.index_bits.lo}.Get(r.address), LevelColor(step.level)});
     low = step.index_bits.lo;
   }
+  // A paging-structure-cache hit skipped the upper levels: their indexes were the cache's tag.
+  bool psc_hit = false;
+  for (const CacheLookupEvent& e : out.cache_lookups) {
+    psc_hit |= e.hit && (e.cache == CacheKind::kPscPml5 || e.cache == CacheKind::kPscPml4 ||
+                         e.cache == CacheKind::kPscPdpte || e.cache == CacheKind::kPscPde);
+  }
+  if (psc_hit && top >= 0 && top < 47) {
+    s.fields.insert(s.fields.begin(),
+                    ExplainBits{47, top + 1, "upper indexes (paging-structure-cache tag)",
+                                BitRange{47, top + 1}.Get(r.address), -1});
+    top = 47;
+  }
   const std::optional<Translation>& t = out.result.translation;
   if (s.fields.empty()) {
     if (!t || t->leaf_level == 0 || t->page_size == 0) return std::nullopt;

@@ -49,8 +49,9 @@ constexpr char kRunUsage[] =
     "Steps that reach a unit (MMIO, DMA, interrupt, enable) report the cycles the timing\n"
     "model (model/timing, with the scenario's `timing:` overrides) charged for them.\n"
     "Every file is loaded and validated before anything runs.\n"
-    "Exit status: 0 every expectation held, 1 some expectation failed, 2 invalid scenario,\n"
-    "missing file or bad arguments (a message names FILE:LINE:COL; nothing runs).\n";
+    "Exit status: 0 every expectation held, 1 some expectation failed (or a step hit an\n"
+    "error only running can find: it fails with \"error\" and its scenario stops), 2 invalid\n"
+    "scenario, missing file or bad arguments (a message names FILE:LINE:COL; nothing runs).\n";
 
 constexpr char kExplainUsage[] =
     "usage: vtdsim explain FILE [--step N] [--json] [--svg DIR]\n"

@@ -17,7 +17,7 @@
 //  * map / enable: the builders (table_builder.h) write the bytes a driver writes and run
 //    the enable sequence through MMIO, polling status as a driver does.
 //
-// Timing (issue 6) plugs in through StepTimer: an observer attached to every unit (and,
+// Timing plugs in through StepTimer: an observer attached to every unit (and,
 // if it wants, to memory) that the runner asks for each step's cycles.
 #ifndef VTDSIM_MODEL_SCENARIO_RUNNER_H_
 #define VTDSIM_MODEL_SCENARIO_RUNNER_H_

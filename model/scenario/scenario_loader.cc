@@ -452,6 +452,12 @@ class Loader {
   // it does not exist or cannot be read.
   std::optional<std::vector<uint8_t>> ReadNamedFile(const Entry& e, const std::string& text,
                                                     uint64_t max_size);
+  // The size of a file a scenario names; reports and returns nullopt when it does not exist,
+  // is not a regular file or cannot be read.
+  std::optional<uintmax_t> NamedFileSize(const Entry& e, const std::string& text);
+  // Reads out.size() bytes of the file from `offset`; reports and returns false on failure.
+  bool ReadFileBytes(const Entry& e, const std::string& text, uint64_t offset,
+                     absl::Span<uint8_t> out);
   // The data of a `u64`/`u32`/`u16`/`u8`/`bytes` entry as little-endian bytes; false (and
   // reported) when malformed.
   bool ParseDataForm(const Entry& data, MemoryEntry::Form& form, std::vector<uint8_t>& bytes);
@@ -954,8 +960,7 @@ std::filesystem::path Loader::Resolve(const std::string& path) const {
   return p;
 }
 
-std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const std::string& text,
-                                                          uint64_t max_size) {
+std::optional<uintmax_t> Loader::NamedFileSize(const Entry& e, const std::string& text) {
   const std::filesystem::path path = Resolve(text);
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -970,51 +975,51 @@ std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const 
     return std::nullopt;
   }
   const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > max_size) {
-    Error(e.mark(), e.path,
-          ec ? absl::StrCat("cannot read ", Shown(text))
-             : absl::StrFormat("%s holds %d bytes (expected at most %s)", Shown(text), size,
-                               Hex(max_size)));
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0) in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (!in) {
+  if (ec) {
     Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
     return std::nullopt;
   }
-  return bytes;
+  return size;
+}
+
+std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const std::string& text,
+                                                          uint64_t max_size) {
+  const std::optional<uintmax_t> size = NamedFileSize(e, text);
+  if (!size) return std::nullopt;
+  if (*size > max_size) {
+    Error(e.mark(), e.path,
+          absl::StrFormat("%s holds %d bytes (expected at most %s)", Shown(text), *size,
+                          Hex(max_size)));
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(*size));
+  if (ReadFileBytes(e, text, 0, absl::MakeSpan(bytes))) return bytes;
+  return std::nullopt;
+}
+
+bool Loader::ReadFileBytes(const Entry& e, const std::string& text, uint64_t offset,
+                           absl::Span<uint8_t> out) {
+  std::ifstream in(Resolve(text), std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  if (!out.empty()) {
+    in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  }
+  if (!in) Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
+  return static_cast<bool>(in);
 }
 
 void Loader::ParseFileWindow(const Entry& e, const std::string& text, const Entry* offset,
                              const Entry* length, const std::optional<Located<uint64_t>>& addr,
                              MemoryEntry& m) {
-  const std::filesystem::path path = Resolve(text);
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    Error(e.mark(), e.path,
-          absl::StrCat("file ", Shown(text), " does not exist (looked for ", Shown(path.string()),
-                       ", relative to the scenario's directory)"));
-    return;
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    Error(e.mark(), e.path, absl::StrCat(Shown(text), " is not a regular file (expected a file)"));
-    return;
-  }
-  const uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
-    return;
-  }
-  m.file = path.string();
+  const std::optional<uintmax_t> file_size = NamedFileSize(e, text);
+  if (!file_size) return;
+  m.file = Resolve(text).string();
   if (offset != nullptr) {
-    std::optional<Located<uint64_t>> n = Number(*offset, 0, file_size, true);
+    std::optional<Located<uint64_t>> n = Number(*offset, 0, *file_size, true);
     if (!n) return;
     m.file_offset = n->value;
   }
-  const uint64_t rest = file_size - m.file_offset;
+  const uint64_t rest = *file_size - m.file_offset;
   m.file_length = rest;
   if (length != nullptr) {
     std::optional<Located<uint64_t>> n = Number(*length, 0, rest, true);
@@ -1027,11 +1032,8 @@ void Loader::ParseFileWindow(const Entry& e, const std::string& text, const Entr
                   m.file_offset % HostMemory::kPageSize == 0 && m.file_length > 0;
   if (m.file_mapped || m.file_length == 0) return;
   if (memory_size_ok_ && m.file_length > memory_size_) return;  // CheckInMemory reports it
-  std::ifstream in(path, std::ios::binary);
   m.bytes.resize(static_cast<size_t>(m.file_length));
-  in.seekg(static_cast<std::streamoff>(m.file_offset));
-  in.read(reinterpret_cast<char*>(m.bytes.data()), static_cast<std::streamsize>(m.file_length));
-  if (!in) Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
+  ReadFileBytes(e, text, m.file_offset, absl::MakeSpan(m.bytes));
 }
 
 void Loader::ParsePlatform(const Entry& e, Scenario& s) {

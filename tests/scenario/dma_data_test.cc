@@ -21,24 +21,9 @@ using ::testing::HasSubstr;
 using ::vtd::scenario::testing::HasErrorAt;
 using ::vtd::scenario::testing::LoadInline;
 
-constexpr char kPlatform[] =
-    "name: t\n"
-    "platform:\n"
-    "  memory_size: 64M\n"
-    "  units:\n"
-    "    - base: 0xfed90000\n"
-    "tables: {base: 0x100000, size: 1M}\n";
+using ::vtd::scenario::testing::MustRun;
 
-CollectedRun MustRun(const std::string& text) {
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return {};
-  static std::vector<std::unique_ptr<Scenario>>* keep = new std::vector<std::unique_ptr<Scenario>>;
-  keep->push_back(std::make_unique<Scenario>(std::move(*s)));
-  absl::StatusOr<CollectedRun> run = RunAndCollect(*keep->back());
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.ok() ? std::move(*run) : CollectedRun{};
-}
+constexpr const char* kPlatform = testing::kSmallPlatform;
 
 constexpr char kMapped[] =
     "steps:\n"

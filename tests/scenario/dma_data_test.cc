@@ -21,9 +21,25 @@ using ::testing::HasSubstr;
 using ::vtd::scenario::testing::HasErrorAt;
 using ::vtd::scenario::testing::LoadInline;
 
-using ::vtd::scenario::testing::MustRun;
+constexpr char kPlatform[] =
+    "name: t\n"
+    "platform:\n"
+    "  memory_size: 64M\n"
+    "  units:\n"
+    "    - base: 0xfed90000\n"
+    "tables: {base: 0x100000, size: 1M}\n";
 
-constexpr const char* kPlatform = testing::kSmallPlatform;
+// Loads and runs inline YAML; the scenario is kept alive for the steps that point into it.
+CollectedRun MustRun(const std::string& text) {
+  absl::StatusOr<Scenario> s = LoadInline(text);
+  EXPECT_TRUE(s.ok()) << s.status();
+  if (!s.ok()) return {};
+  static auto* keep = new std::vector<std::unique_ptr<Scenario>>;
+  keep->push_back(std::make_unique<Scenario>(std::move(*s)));
+  absl::StatusOr<CollectedRun> run = RunAndCollect(*keep->back());
+  EXPECT_TRUE(run.ok()) << run.status();
+  return run.ok() ? std::move(*run) : CollectedRun{};
+}
 
 constexpr char kMapped[] =
     "steps:\n"

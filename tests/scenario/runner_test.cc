@@ -21,8 +21,25 @@ namespace {
 using ::testing::HasSubstr;
 using ::vtd::scenario::testing::LoadInline;
 
-constexpr const char* kPlatform = testing::kSmallPlatform;
-using ::vtd::scenario::testing::MustRun;
+constexpr char kPlatform[] =
+    "name: t\n"
+    "platform:\n"
+    "  memory_size: 64M\n"
+    "  units:\n"
+    "    - base: 0xfed90000\n"
+    "tables: {base: 0x100000, size: 1M}\n";
+
+CollectedRun MustRun(const std::string& text, RunOptions options = {}) {
+  absl::StatusOr<Scenario> s = LoadInline(text);
+  EXPECT_TRUE(s.ok()) << s.status();
+  if (!s.ok()) return {};
+  // The collected steps point into the scenario; keep it alive for the test.
+  static std::vector<std::unique_ptr<Scenario>>* keep = new std::vector<std::unique_ptr<Scenario>>;
+  keep->push_back(std::make_unique<Scenario>(std::move(*s)));
+  absl::StatusOr<CollectedRun> run = RunAndCollect(*keep->back(), std::move(options));
+  EXPECT_TRUE(run.ok()) << run.status();
+  return run.ok() ? std::move(*run) : CollectedRun{};
+}
 
 // S §3.4.2, §3.7: the builders' tables translate; faults are reported with reason and name.
 TEST(ScenarioRunnerSec3_4, MapEnableTranslateAndFault) {

@@ -3,7 +3,6 @@
 #ifndef VTDSIM_TESTS_SCENARIO_SCENARIO_TEST_UTIL_H_
 #define VTDSIM_TESTS_SCENARIO_SCENARIO_TEST_UTIL_H_
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,7 +11,6 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "model/scenario/scenario.h"
-#include "model/scenario/runner.h"
 #include "model/scenario/scenario_loader.h"
 
 namespace vtd::scenario::testing {
@@ -58,29 +56,6 @@ MATCHER_P3(HasErrorAt, line, column, text,
   }
   *result_listener << "errors are:\n" << status.message();
   return false;
-}
-
-// One unit, 64 MiB of memory, builders' tables at 0x100000: add `steps:`.
-inline constexpr char kSmallPlatform[] =
-    "name: t\n"
-    "platform:\n"
-    "  memory_size: 64M\n"
-    "  units:\n"
-    "    - base: 0xfed90000\n"
-    "tables: {base: 0x100000, size: 1M}\n";
-
-// Loads and runs inline YAML; every step's result (empty, with a test failure, if it does
-// not load or run).
-inline CollectedRun MustRun(const std::string& text, RunOptions options = {}) {
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return {};
-  // The collected steps point into the scenario; keep it alive for the test.
-  static std::vector<std::unique_ptr<Scenario>>* keep = new std::vector<std::unique_ptr<Scenario>>;
-  keep->push_back(std::make_unique<Scenario>(std::move(*s)));
-  absl::StatusOr<CollectedRun> run = RunAndCollect(*keep->back(), std::move(options));
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.ok() ? std::move(*run) : CollectedRun{};
 }
 
 }  // namespace vtd::scenario::testing

@@ -5,8 +5,8 @@
 // queue engine (model/invalidation) below the unit in the layering: it knows requests, not
 // caches.
 //
-// SHARED INTERFACE between the unit (implements it) and the queued-invalidation engine
-// (issues it). Extend it; do not change the meaning of what is here.
+// The interface between the unit (implements it) and the queued-invalidation engine (issues
+// requests through it).
 #ifndef VTDSIM_MODEL_INVALIDATION_CACHE_INVALIDATION_H_
 #define VTDSIM_MODEL_INVALIDATION_CACHE_INVALIDATION_H_
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_format.h"
+#include "model/memory/sparse_memory.h"
 
 namespace vtd {
 
@@ -42,11 +43,32 @@ std::string_view MemoryAccessKindName(MemoryAccessKind kind) {
 }
 
 absl::StatusOr<std::unique_ptr<HostMemory>> HostMemory::Create(uint64_t size) {
+  absl::StatusOr<std::unique_ptr<SparseMemory>> memory = SparseMemory::Create(size);
+  if (!memory.ok()) return memory.status();
+  return std::unique_ptr<HostMemory>(std::move(*memory));
+}
+
+absl::Status HostMemory::CheckSize(uint64_t size) {
   if (size == 0 || size % kPageSize != 0 || size > (uint64_t{1} << 52)) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "memory size %#x must be a non-zero multiple of 4 KiB and at most 2^52", size));
   }
-  return std::unique_ptr<HostMemory>(new HostMemory(size));
+  return absl::OkStatus();
+}
+
+void HostMemory::ForgetCachedPages() { page_slots_.fill(PageSlot{}); }
+
+uint8_t* HostMemory::FillSlot(uint64_t page_number) const {
+  uint8_t* data = FindPage(page_number);
+  if (data != nullptr) page_slots_[page_number % kPageSlots] = PageSlot{page_number, data};
+  return data;
+}
+
+uint8_t* HostMemory::WritablePage(uint64_t page_number) {
+  if (uint8_t* data = CachedPage(page_number)) return data;
+  uint8_t* data = GetOrAllocatePage(page_number);
+  page_slots_[page_number % kPageSlots] = PageSlot{page_number, data};
+  return data;
 }
 
 absl::Status HostMemory::CheckRange(uint64_t address, uint64_t length) const {
@@ -58,17 +80,6 @@ absl::Status HostMemory::CheckRange(uint64_t address, uint64_t length) const {
   return absl::OkStatus();
 }
 
-const HostMemory::Page* HostMemory::FindPage(uint64_t page_number) const {
-  auto it = pages_.find(page_number);
-  return it == pages_.end() ? nullptr : it->second.get();
-}
-
-HostMemory::Page& HostMemory::GetOrAllocatePage(uint64_t page_number) {
-  std::unique_ptr<Page>& page = pages_[page_number];
-  if (page == nullptr) page = std::make_unique<Page>();
-  return *page;
-}
-
 absl::StatusOr<uint64_t> HostMemory::Read(uint64_t address, int size) const {
   if (size != 1 && size != 2 && size != 4 && size != 8) {
     return absl::InvalidArgumentError(absl::StrFormat("read size %d is not 1, 2, 4 or 8", size));
@@ -77,14 +88,7 @@ absl::StatusOr<uint64_t> HostMemory::Read(uint64_t address, int size) const {
   const uint64_t offset = address & (kPageSize - 1);
   if (size == 8 && (offset & 7) == 0) return LoadAligned64(address);
   uint8_t bytes[8] = {};
-  if (offset + size <= kPageSize) {
-    if (const Page* page = FindPage(address >> 12)) {
-      std::memcpy(bytes, page->bytes.data() + offset, size);
-    }
-  } else {
-    absl::Status s = ReadBytes(address, absl::MakeSpan(bytes, size));
-    if (!s.ok()) return s;
-  }
+  if (absl::Status s = ReadBytes(address, absl::MakeSpan(bytes, size)); !s.ok()) return s;
   uint64_t value = 0;
   for (int i = size - 1; i >= 0; --i) value = (value << 8) | bytes[i];
   return value;
@@ -110,8 +114,8 @@ absl::Status HostMemory::ReadBytes(uint64_t address, absl::Span<uint8_t> out) co
     const uint64_t a = address + done;
     const uint64_t offset = a & (kPageSize - 1);
     const size_t chunk = std::min<uint64_t>(kPageSize - offset, out.size() - done);
-    if (const Page* page = FindPage(a >> 12)) {
-      std::memcpy(out.data() + done, page->bytes.data() + offset, chunk);
+    if (const uint8_t* page = CachedPage(a >> 12)) {
+      std::memcpy(out.data() + done, page + offset, chunk);
     } else {
       std::memset(out.data() + done, 0, chunk);
     }
@@ -127,19 +131,10 @@ absl::Status HostMemory::WriteBytes(uint64_t address, absl::Span<const uint8_t> 
     const uint64_t a = address + done;
     const uint64_t offset = a & (kPageSize - 1);
     const size_t chunk = std::min<uint64_t>(kPageSize - offset, data.size() - done);
-    Page& page = GetOrAllocatePage(a >> 12);
-    std::memcpy(page.bytes.data() + offset, data.data() + done, chunk);
+    std::memcpy(WritablePage(a >> 12) + offset, data.data() + done, chunk);
     done += chunk;
   }
   return absl::OkStatus();
-}
-
-std::vector<uint64_t> HostMemory::AllocatedPages() const {
-  std::vector<uint64_t> pages;
-  pages.reserve(pages_.size());
-  for (const auto& [number, page] : pages_) pages.push_back(number);
-  std::sort(pages.begin(), pages.end());
-  return pages;
 }
 
 }  // namespace vtd

@@ -1,5 +1,5 @@
-// Sparse host-physical memory: 4 KiB pages allocated on first write, zero elsewhere, with a
-// fixed size. Every remapping structure and every DMA buffer lives here.
+// Host-physical memory: every remapping structure and every DMA buffer lives here. A fixed
+// size; memory never written reads as zero.
 //
 // Two kinds of access:
 //  - Software accesses (Read/Write, ReadBytes/WriteBytes): what the CPU does when a
@@ -20,7 +20,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -60,13 +59,27 @@ class MemoryObserver {
   virtual void OnWrite(uint64_t address, int size, MemoryAccessTag tag) = 0;
 };
 
+// Host-physical memory as the remapping hardware and software see it: an interface with one
+// set of accessors, implemented over page storage that each implementation provides.
+//
+// Implementations: SparseMemory (sparse_memory.h; `HostMemory::Create` returns one) and
+// MappedFileMemory (mapped_file_memory.h; raw image files mapped lazily). A user plugs in
+// their own guest memory by deriving from HostMemory and implementing FindPage and
+// GetOrAllocatePage (and AllocatedPages for inspection).
+//
+// The walk's hot path (HwReadAligned64/128) is not virtual: a small direct-mapped table of
+// page pointers answers it, and only a page it has not seen yet goes to FindPage. Because of
+// that table even const reads change internal state: one memory must not be used from two
+// threads at once.
 class HostMemory {
  public:
   static constexpr uint64_t kPageSize = 4096;
 
-  // `size` bytes of memory: a non-zero multiple of 4 KiB, at most 2^52 (MAXPHYADDR).
+  // Sparse memory (SparseMemory) of `size` bytes: a non-zero multiple of 4 KiB, at most 2^52
+  // (MAXPHYADDR).
   static absl::StatusOr<std::unique_ptr<HostMemory>> Create(uint64_t size);
 
+  virtual ~HostMemory() = default;
   HostMemory(const HostMemory&) = delete;
   HostMemory& operator=(const HostMemory&) = delete;
 
@@ -126,32 +139,56 @@ class HostMemory {
   void set_observer(MemoryObserver* observer) { observer_ = observer; }
   MemoryObserver* observer() const { return observer_; }
 
-  // Page numbers (address >> 12) that have storage, ascending.
-  std::vector<uint64_t> AllocatedPages() const;
-  int allocated_page_count() const { return static_cast<int>(pages_.size()); }
+  // Page numbers (address >> 12) this memory allocated storage for, ascending (pages of a
+  // mapped file are the file's, not counted).
+  virtual std::vector<uint64_t> AllocatedPages() const = 0;
+  virtual int allocated_page_count() const = 0;
+
+ protected:
+  // `size` must satisfy CheckSize.
+  explicit HostMemory(uint64_t size) : size_(size) {}
+  // InvalidArgument unless `size` is a non-zero multiple of 4 KiB and at most 2^52.
+  static absl::Status CheckSize(uint64_t size);
+
+  // The storage of page `page_number` (kPageSize bytes, writable), or nullptr when it has
+  // none and reads as zero. Called for pages inside the memory only.
+  virtual uint8_t* FindPage(uint64_t page_number) const = 0;
+  // The storage of the page, created zero-filled if it has none.
+  virtual uint8_t* GetOrAllocatePage(uint64_t page_number) = 0;
+  // A page's storage must stay where FindPage/GetOrAllocatePage returned it until the
+  // implementation calls this (pointers are remembered by the fast path).
+  void ForgetCachedPages();
 
  private:
-  struct alignas(8) Page {
-    std::array<uint8_t, kPageSize> bytes{};
+  static constexpr int kPageSlots = 128;
+  struct PageSlot {
+    uint64_t page_number = ~uint64_t{0};
+    uint8_t* data = nullptr;
   };
 
-  explicit HostMemory(uint64_t size) : size_(size) {}
-
+  // The page's storage through the slot table, or nullptr (reads as zero).
+  uint8_t* CachedPage(uint64_t page_number) const {
+    const PageSlot& slot = page_slots_[page_number % kPageSlots];
+    if (slot.page_number == page_number) return slot.data;
+    return FillSlot(page_number);
+  }
+  uint8_t* FillSlot(uint64_t page_number) const;
+  uint8_t* WritablePage(uint64_t page_number);
   // Aligned qword inside the memory.
   uint64_t LoadAligned64(uint64_t address) const {
-    auto it = pages_.find(address >> 12);
-    if (it == pages_.end()) return 0;
+    const uint8_t* page = CachedPage(address >> 12);
+    if (page == nullptr) return 0;
     uint64_t v;
-    __builtin_memcpy(&v, it->second->bytes.data() + (address & (kPageSize - 1)), 8);
+    __builtin_memcpy(&v, page + (address & (kPageSize - 1)), 8);
     return v;
   }
-  const Page* FindPage(uint64_t page_number) const;
-  Page& GetOrAllocatePage(uint64_t page_number);
   absl::Status CheckRange(uint64_t address, uint64_t length) const;
 
   uint64_t size_;
-  absl::flat_hash_map<uint64_t, std::unique_ptr<Page>> pages_;
   MemoryObserver* observer_ = nullptr;
+  // Pages with storage only: a page without any is asked for again, so storage allocated
+  // later is found.
+  mutable std::array<PageSlot, kPageSlots> page_slots_;
 };
 
 }  // namespace vtd

@@ -88,6 +88,9 @@ class RegisterFile {
   // recomputes FSTS.PPF. `index` is the FRCD number for kFrcdLo/kFrcdHi, else 0.
   uint64_t Get(RegId id, int index = 0) const;
   void Set(RegId id, uint64_t value, int index = 0);
+  // Where a register sits for this unit's CAP/ECAP (public API for drivers' own code):
+  // kIva/kIotlb at ECAP.IRO × 16 (+ 8 for IOTLB_REG), kFrcdLo/kFrcdHi row `index` at
+  // CAP.FRO × 16 + 16 × index (+ 8 for the high half), fixed registers at their offsets.
   uint32_t OffsetOf(RegId id, int index = 0) const;
   int Count(RegId id) const;  // CAP.NFR+1 for FRCD rows, else 1
 

@@ -23,6 +23,7 @@ Json DmaResultJson(const DmaStepResult& d) {
     case DmaStepResult::Status::kOk:
       j.Set("status", "ok");
       j.Set("hpa", Hex(d.hpa));
+      if (d.data) j.Set("data", DmaDataText(*d.data));
       break;
     case DmaStepResult::Status::kFault:
       j.Set("status", "fault");
@@ -109,6 +110,17 @@ absl::string_view SentMessageEventName(SentMessage::Event event) {
   return "?";
 }
 
+std::string DmaDataText(const std::vector<uint8_t>& data) {
+  if (data.size() <= 8) {
+    uint64_t value = 0;
+    for (size_t i = data.size(); i-- > 0;) value = (value << 8) | data[i];
+    return Hex(value);
+  }
+  std::string text;
+  for (uint8_t b : data) absl::StrAppendFormat(&text, "%02x", b);
+  return text;
+}
+
 std::string FaultReasonJson(FaultReason reason) { return Hex(static_cast<uint8_t>(reason)); }
 
 Json StepResultToJson(const StepResult& step) {
@@ -145,7 +157,7 @@ std::string FormatOutcome(const StepResult& step) {
     const DmaStepResult& d = *step.dma;
     switch (d.status) {
       case DmaStepResult::Status::kOk:
-        return absl::StrCat("-> hpa ", Hex(d.hpa));
+        return absl::StrCat("-> hpa ", Hex(d.hpa), d.data ? " data " + DmaDataText(*d.data) : "");
       case DmaStepResult::Status::kFault:
         return absl::StrFormat("-> fault %s %s %s (%s)", FaultReasonJson(d.reason), d.condition,
                                FaultReasonSymbol(d.reason),

@@ -1,5 +1,5 @@
 // What running a scenario produced, step by step, and its two presentations: the readable
-// report and the JSON document of ../shared/scenario-format.md ("JSON output").
+// report and the JSON document of scenarios/FORMAT.md ("JSON output").
 //
 // Results are produced one step at a time and handed to a sink (runner.h); nothing here keeps
 // a list of every step, so a repeat of a million DMAs costs memory only for what the caller
@@ -37,7 +37,13 @@ struct DmaStepResult {
   bool recorded = false;  // a fault record was written (FRCD)
   std::string blocked_by;
   std::string unit;  // the unit that handled it; "" when no unit remaps the requester
+  // A read that moved data (its step expects `data`): the bytes the device received.
+  std::optional<std::vector<uint8_t>> data;
 };
+
+// Data a DMA moved, as printed: "0x..." (the little-endian value) for at most 8 bytes, else
+// the bytes in memory order as a hex string, as a `bytes:` entry writes them.
+std::string DmaDataText(const std::vector<uint8_t>& data);
 
 // The outcome of an `interrupt` step.
 struct InterruptStepResult {

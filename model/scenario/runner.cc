@@ -16,8 +16,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "model/common/hex.h"
+#include "model/common/status_macros.h"
 #include "model/interrupt/irte.h"
 #include "model/invalidation/descriptors.h"
+#include "model/memory/mapped_file_memory.h"
 #include "model/platform/platform.h"
 #include "model/regs/global_command.h"
 #include "model/regs/register_map.h"
@@ -93,8 +95,11 @@ class ScenarioRunner::Impl {
   void MmioWriteStep(const MmioWrite& w, const Offsets& o, StepResult& r);
   void MmioReadStep(const MmioRead& m, const Offsets& o, StepResult& r);
   absl::Status MemWriteStep(const MemWrite& w, const Offsets& o, StepResult& r);
+  // A `memory:` entry or `mem_write` body at `addr`: its bytes, or its file window mapped.
+  absl::Status WriteMemoryEntry(const MemoryEntry& m, uint64_t addr);
   absl::Status MemReadStep(const MemRead& m, const Offsets& o, StepResult& r);
-  void DmaStep(const Dma& d, const Offsets& o, StepResult& r);
+  // `read_data`: the step expects the bytes a read returns, so the read moves data.
+  void DmaStep(const Dma& d, bool read_data, const Offsets& o, StepResult& r);
   void InterruptStep(const Interrupt& irq, StepResult& r);
   absl::Status MapStepRun(const MapStep& m, const Offsets& o, StepResult& r);
   absl::Status EnableStepRun(const EnableStep& e, StepResult& r);
@@ -115,7 +120,8 @@ class ScenarioRunner::Impl {
 
   const Scenario& s_;
   RunOptions options_;
-  std::unique_ptr<HostMemory> memory_;
+  // Sparse memory that `file:` entries map raw images into, lazily.
+  std::unique_ptr<MappedFileMemory> memory_;
   std::vector<std::unique_ptr<RemappingUnit>> units_;
   std::optional<platform::Platform> dmar_platform_;
   std::unique_ptr<TableBuilder> builder_;
@@ -130,8 +136,8 @@ class ScenarioRunner::Impl {
 };
 
 absl::Status ScenarioRunner::Impl::Build() {
-  absl::StatusOr<std::unique_ptr<HostMemory>> memory =
-      HostMemory::Create(s_.platform.memory_size.value);
+  absl::StatusOr<std::unique_ptr<MappedFileMemory>> memory =
+      MappedFileMemory::Create(s_.platform.memory_size.value);
   if (!memory.ok()) {
     return Fail(s_.platform.memory_size.mark, memory.status().message());
   }
@@ -300,9 +306,18 @@ void ScenarioRunner::Impl::MmioReadStep(const MmioRead& m, const Offsets& o, Ste
 absl::Status ScenarioRunner::Impl::MemWriteStep(const MemWrite& w, const Offsets& o,
                                                 StepResult& r) {
   const uint64_t addr = w.data.addr.value + o.addr;
-  r.what = absl::StrFormat("mem_write %s (%d bytes)", Hex(addr), w.data.bytes.size());
-  absl::Status s = memory_->WriteBytes(addr, w.data.bytes);
-  if (!s.ok()) return Fail(w.data.addr.mark, s.message());
+  r.what = absl::StrFormat("mem_write %s (%d bytes)", Hex(addr),
+                           w.data.file_mapped ? w.data.file_length : w.data.bytes.size());
+  return WriteMemoryEntry(w.data, addr);
+}
+
+absl::Status ScenarioRunner::Impl::WriteMemoryEntry(const MemoryEntry& m, uint64_t addr) {
+  absl::Status s =
+      m.file_mapped
+          ? memory_->MapFile(FileWindow{
+                .path = m.file, .address = addr, .offset = m.file_offset, .length = m.file_length})
+          : memory_->WriteBytes(addr, m.bytes);
+  if (!s.ok()) return Fail(m.addr.mark, s.message());
   return absl::OkStatus();
 }
 
@@ -315,7 +330,7 @@ absl::Status ScenarioRunner::Impl::MemReadStep(const MemRead& m, const Offsets& 
   return absl::OkStatus();
 }
 
-void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r) {
+void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& o, StepResult& r) {
   DmaRequest req;
   req.segment = d.segment.value;
   req.source_id = d.sid.value;
@@ -346,9 +361,28 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);
   DmaStepResult result;
+  // The bytes the DMA moves: a write's data, or room for what a read returns.
+  std::vector<uint8_t> data;
+  const bool moves_data = d.data.has_value() || read_data;
+  if (d.data) {
+    data = d.data->value;
+  } else if (read_data) {
+    data.resize(req.size);
+  }
   if (!route.unit) {
     result.status = DmaStepResult::Status::kOk;
     result.hpa = req.address;
+    if (moves_data) {
+      const MemoryAccessTag tag{MemoryAccessKind::kDmaData};
+      absl::Status s = d.data ? memory_->HwWriteBytes(req.address, data, tag)
+                              : memory_->HwReadBytes(req.address, absl::MakeSpan(data), tag);
+      if (!s.ok()) {
+        result.status = DmaStepResult::Status::kBlocked;
+        result.blocked_by = "beyond_memory";
+      } else if (read_data) {
+        result.data = std::move(data);
+      }
+    }
     r.notes.push_back(absl::StrFormat(
         "no remapping unit remaps %s in segment %d: the DMA is not translated (it reaches "
         "memory at its own address)",
@@ -366,7 +400,15 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   result.unit = UnitName(*route.unit);
   DmaOptions dma_options;
   dma_options.trace = explain;
-  const DmaOutcome out = unit.Dma(req, dma_options);
+  const DmaOutcome out = moves_data ? unit.DmaWithData(req, absl::MakeSpan(data), dma_options)
+                                    : unit.Dma(req, dma_options);
+  if (out.interrupt) {
+    r.notes.push_back(
+        absl::StrCat(result.unit,
+                     ": FEEx_xxxxh is the interrupt address range: the request went to the "
+                     "interrupt path, not to memory (S §3.15)",
+                     out.interrupt->fault ? "" : absl::StrCat(": ", out.interrupt->ToString())));
+  }
   if (!out.status.ok()) {
     r.notes.push_back(absl::StrCat(result.unit, " refused the request: ", out.status.message()));
   }
@@ -385,6 +427,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, const Offsets& o, StepResult& r
   } else {
     result.status = DmaStepResult::Status::kOk;
     result.hpa = out.result.translation->hpa;
+    if (read_data) result.data = std::move(data);
   }
   for (const StaleEntryReport& s : out.stale) {
     r.stale.push_back(absl::StrCat(std::string(CacheKindName(s.cache)), ": ", s.ToString()));
@@ -872,6 +915,21 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
         fail(absl::StrFormat("hpa %s, got hpa %s", Hex(want), Hex(d.hpa)));
       }
     }
+    if (x.data_bytes || x.data_value) {
+      std::vector<uint8_t> want;
+      if (x.data_bytes) {
+        want = x.data_bytes->value;
+      } else {
+        for (size_t i = 0; d.data && i < d.data->size(); ++i) {
+          want.push_back(static_cast<uint8_t>(x.data_value->value >> (8 * i)));
+        }
+      }
+      if (d.status != DmaStepResult::Status::kOk || !d.data) {
+        fail(absl::StrFormat("data, got %s", FormatOutcome(r).substr(3)));
+      } else if (*d.data != want) {
+        fail(absl::StrFormat("data %s, got data %s", DmaDataText(want), DmaDataText(*d.data)));
+      }
+    }
     if (x.fault) {
       if (d.status != DmaStepResult::Status::kFault) {
         fail(absl::StrFormat("fault %s, got %s", x.fault->reason_text.value,
@@ -1024,7 +1082,8 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
       status = MemReadStep(std::get<MemRead>(step.action), o, r);
       break;
     case ActionKind::kDma:
-      DmaStep(std::get<Dma>(step.action), o, r);
+      DmaStep(std::get<Dma>(step.action),
+              step.expect && (step.expect->data_bytes || step.expect->data_value), o, r);
       break;
     case ActionKind::kInterrupt:
       InterruptStep(std::get<Interrupt>(step.action), r);
@@ -1119,8 +1178,7 @@ absl::StatusOr<RunSummary> ScenarioRunner::Impl::Run(const StepSink& sink) {
   next_index_ = 0;
   stopped_ = false;
   for (const MemoryEntry& m : s_.memory) {
-    absl::Status st = memory_->WriteBytes(m.addr.value, m.bytes);
-    if (!st.ok()) return Fail(m.addr.mark, st.message());
+    VTD_RETURN_IF_ERROR(WriteMemoryEntry(m, m.addr.value));
   }
   absl::Status st = RunSteps(s_.steps, Offsets{});
   if (!st.ok()) return st;

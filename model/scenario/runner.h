@@ -21,7 +21,7 @@
 // Every interrupt message a unit sends during a step (fault event, invalidation completion
 // event) and every posted-interrupt notification is listed in StepResult::messages.
 //
-// Timing (issue 6) plugs in through StepTimer: an observer attached to every unit (and,
+// Timing plugs in through StepTimer: an observer attached to every unit (and,
 // if it wants, to memory) that the runner asks for each step's cycles.
 #ifndef VTDSIM_MODEL_SCENARIO_RUNNER_H_
 #define VTDSIM_MODEL_SCENARIO_RUNNER_H_

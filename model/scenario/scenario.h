@@ -1,4 +1,4 @@
-// A scenario as typed values: what `vtdsim run` loads from YAML (../shared/scenario-format.md,
+// A scenario as typed values: what `vtdsim run` loads from YAML (scenarios/FORMAT.md,
 // the contract) before anything runs. The loader (scenario_loader.h) validates everything it
 // can without running the model, so a Scenario that loads holds only values that make sense:
 // numbers in range, register names resolved to offsets of the unit they address, unit names
@@ -159,14 +159,18 @@ struct Platform {
 // ---- memory -------------------------------------------------------------------------------
 
 // One `memory:` entry (also the body of `mem_write`). Every form is turned into bytes at
-// load time (little-endian words; files read whole).
+// load time (little-endian words), except a `file:` window at a 4 KiB-aligned address and
+// offset, which is checked at load time and mapped lazily when the scenario runs.
 struct MemoryEntry {
   enum class Form : uint8_t { kU8, kU16, kU32, kU64, kBytes, kFile };
   Located<uint64_t> addr;
   Form form = Form::kBytes;
   std::vector<uint8_t> bytes;
-  std::string file;      // kFile: the resolved path
-  SourceMark data_mark;  // the u64/u32/bytes/file value
+  std::string file;          // kFile: the resolved path
+  uint64_t file_offset = 0;  // kFile: the window [file_offset, file_offset + file_length)
+  uint64_t file_length = 0;
+  bool file_mapped = false;  // kFile: mapped when run (`bytes` empty), else copied into `bytes`
+  SourceMark data_mark;      // the u64/u32/bytes/file value
   SourceMark mark;
 };
 
@@ -249,6 +253,9 @@ struct Dma {
   Located<bool> exec;
   Located<bool> priv;
   Located<AddressType> at;
+  // Extension: the bytes a write carries (`data:`), little-endian; without it a DMA moves
+  // no data (the translation only).
+  std::optional<Located<std::vector<uint8_t>>> data;
 };
 
 // The MSI as the device sends it.
@@ -381,7 +388,11 @@ struct Expect {
   std::optional<Located<uint64_t>> value;  // mmio_read, mem_read
   std::optional<Located<uint64_t>> mask;   // with value
   std::optional<Located<uint64_t>> hpa;    // dma
-  std::optional<FaultExpectation> fault;   // dma, interrupt
+  // dma reads (extension): the bytes the device must read (`data:` as a map), or their
+  // little-endian value (`data:` as a number, reads of at most 8 bytes).
+  std::optional<Located<std::vector<uint8_t>>> data_bytes;
+  std::optional<Located<uint64_t>> data_value;
+  std::optional<FaultExpectation> fault;  // dma, interrupt
   std::optional<InterruptExpectation> interrupt;
   std::optional<PostedExpectation> posted;
   // dma and interrupt (extension): what the invalidation checker reports for this request:

@@ -36,6 +36,7 @@
 #include "model/acpi/dmar.h"
 #include "model/common/hex.h"
 #include "model/fault/fault_reason.h"
+#include "model/memory/host_memory.h"
 #include "model/platform/platform.h"
 #include "model/regs/cap_ecap.h"
 #include "model/scenario/internal/suggest.h"
@@ -452,6 +453,22 @@ class Loader {
   // it does not exist or cannot be read.
   std::optional<std::vector<uint8_t>> ReadNamedFile(const Entry& e, const std::string& text,
                                                     uint64_t max_size);
+  // The size of a file a scenario names; reports and returns nullopt when it does not exist,
+  // is not a regular file or cannot be read.
+  std::optional<uintmax_t> NamedFileSize(const Entry& e, const std::string& text);
+  // Reads out.size() bytes of the file from `offset`; reports and returns false on failure.
+  bool ReadFileBytes(const Entry& e, const std::string& text, uint64_t offset,
+                     absl::Span<uint8_t> out);
+  // The data of a `u64`/`u32`/`u16`/`u8`/`bytes` entry as little-endian bytes; false (and
+  // reported) when malformed.
+  bool ParseDataForm(const Entry& data, MemoryEntry::Form& form, std::vector<uint8_t>& bytes);
+  // A map {u64|u32|u16|u8|bytes: ...} (a DMA's data) as bytes.
+  std::optional<std::vector<uint8_t>> DataBytes(const Entry& e);
+  // A `file:` memory entry: checks the file and the `offset`/`length` window against it and
+  // fills m.file*; copies the bytes unless the window can be mapped lazily.
+  void ParseFileWindow(const Entry& e, const std::string& text, const Entry* offset,
+                       const Entry* length, const std::optional<Located<uint64_t>>& addr,
+                       MemoryEntry& m);
   std::vector<Step> ParseSteps(const Entry& e);
   std::optional<Step> ParseStep(const YAML::Node& node, const std::string& path);
 
@@ -461,6 +478,11 @@ class Loader {
   std::optional<MmioRead> ParseMmioRead(const Entry& e);
   std::optional<MemRead> ParseMemRead(const Entry& e);
   std::optional<Dma> ParseDma(const Entry& e);
+  // `data:` of a dma write (a number of `size` bytes, or a map {u64|...|bytes}; without
+  // `size` the map's length is the size).
+  void ParseDmaData(const Entry& x, bool size_given, Dma& d);
+  // expect `data:` of a dma step, checked against the step's access and size.
+  void ParseExpectedData(const Entry& x, const Dma& d, Expect& expect);
   std::optional<Interrupt> ParseInterrupt(const Entry& e);
   std::optional<MapStep> ParseMap(const Entry& e);
   std::optional<EnableStep> ParseEnable(const Entry& e);
@@ -477,7 +499,9 @@ class Loader {
   // `repeat` strides of `offset` keep mmio_read/mmio_write inside the register space and
   // aligned on every iteration.
   void CheckOffsetStride(const RegisterRef& reg, int width, int unit, const std::string& path);
-  std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits);
+  // `dma`: the step's action when it is a DMA (its expected data is checked against it).
+  std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits,
+                                    const Dma* dma = nullptr);
   // `messages: none` (or []) or a list of {event, address, data, vector, dest} maps.
   std::optional<std::vector<MessageExpectation>> ParseMessages(const Entry& e);
 
@@ -977,8 +1001,7 @@ std::filesystem::path Loader::Resolve(const std::string& path) const {
   return p;
 }
 
-std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const std::string& text,
-                                                          uint64_t max_size) {
+std::optional<uintmax_t> Loader::NamedFileSize(const Entry& e, const std::string& text) {
   const std::filesystem::path path = Resolve(text);
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -993,21 +1016,65 @@ std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const 
     return std::nullopt;
   }
   const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > max_size) {
-    Error(e.mark(), e.path,
-          ec ? absl::StrCat("cannot read ", Shown(text))
-             : absl::StrFormat("%s holds %d bytes (expected at most %s)", Shown(text), size,
-                               Hex(max_size)));
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (size > 0) in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (!in) {
+  if (ec) {
     Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
     return std::nullopt;
   }
-  return bytes;
+  return size;
+}
+
+std::optional<std::vector<uint8_t>> Loader::ReadNamedFile(const Entry& e, const std::string& text,
+                                                          uint64_t max_size) {
+  const std::optional<uintmax_t> size = NamedFileSize(e, text);
+  if (!size) return std::nullopt;
+  if (*size > max_size) {
+    Error(e.mark(), e.path,
+          absl::StrFormat("%s holds %d bytes (expected at most %s)", Shown(text), *size,
+                          Hex(max_size)));
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(*size));
+  if (ReadFileBytes(e, text, 0, absl::MakeSpan(bytes))) return bytes;
+  return std::nullopt;
+}
+
+bool Loader::ReadFileBytes(const Entry& e, const std::string& text, uint64_t offset,
+                           absl::Span<uint8_t> out) {
+  std::ifstream in(Resolve(text), std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  if (!out.empty()) {
+    in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  }
+  if (!in) Error(e.mark(), e.path, absl::StrCat("cannot read ", Shown(text)));
+  return static_cast<bool>(in);
+}
+
+void Loader::ParseFileWindow(const Entry& e, const std::string& text, const Entry* offset,
+                             const Entry* length, const std::optional<Located<uint64_t>>& addr,
+                             MemoryEntry& m) {
+  const std::optional<uintmax_t> file_size = NamedFileSize(e, text);
+  if (!file_size) return;
+  m.file = Resolve(text).string();
+  if (offset != nullptr) {
+    std::optional<Located<uint64_t>> n = Number(*offset, 0, *file_size, true);
+    if (!n) return;
+    m.file_offset = n->value;
+  }
+  const uint64_t rest = *file_size - m.file_offset;
+  m.file_length = rest;
+  if (length != nullptr) {
+    std::optional<Located<uint64_t>> n = Number(*length, 0, rest, true);
+    if (!n) return;
+    m.file_length = n->value;
+  }
+  // Page-aligned windows are mapped lazily when the scenario runs (MappedFileMemory); others
+  // are copied now.
+  m.file_mapped = addr && addr->value % HostMemory::kPageSize == 0 &&
+                  m.file_offset % HostMemory::kPageSize == 0 && m.file_length > 0;
+  if (m.file_mapped || m.file_length == 0) return;
+  if (memory_size_ok_ && m.file_length > memory_size_) return;  // CheckInMemory reports it
+  m.bytes.resize(static_cast<size_t>(m.file_length));
+  ReadFileBytes(e, text, m.file_offset, absl::MakeSpan(m.bytes));
 }
 
 void Loader::ParsePlatform(const Entry& e, Scenario& s) {
@@ -1423,7 +1490,8 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
 
 // ---- memory, timing, tables ----
 
-constexpr absl::string_view kMemoryKeys[] = {"addr", "u64", "u32", "u16", "u8", "bytes", "file"};
+constexpr absl::string_view kMemoryKeys[] = {"addr",  "u64",  "u32",    "u16",   "u8",
+                                             "bytes", "file", "offset", "length"};
 
 std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
                                                     const std::string& path) {
@@ -1436,8 +1504,14 @@ std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
   if (const Entry* e = f.Require("addr", "the address to write at"))
     addr = Number(*e, ~uint64_t{0});
   const Entry* data = nullptr;
+  const Entry* file_offset = nullptr;
+  const Entry* file_length = nullptr;
   for (const Entry& e : f.entries()) {
     if (e.key == "addr") continue;
+    if (e.key == "offset" || e.key == "length") {
+      (e.key == "offset" ? file_offset : file_length) = &e;
+      continue;
+    }
     if (data != nullptr) {
       Error(e.key_mark, path,
             absl::StrFormat("has both '%s' and '%s' (expected exactly one of u64, u32, u16, u8, "
@@ -1451,9 +1525,38 @@ std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
     Error(f.mark(), path, "missing the data (expected one of u64, u32, u16, u8, bytes, file)");
     return std::nullopt;
   }
+  if (data->key != "file") {
+    for (const Entry* e : {file_offset, file_length}) {
+      if (e != nullptr) {
+        Error(e->key_mark, e->path,
+              absl::StrFormat("'%s' applies to 'file' only (a window of the file)", e->key));
+      }
+    }
+  }
   m.data_mark = data->mark();
+  if (data->key == "file") {
+    m.form = MemoryEntry::Form::kFile;
+    if (std::optional<std::string> text = Text(*data, "a file path")) {
+      ParseFileWindow(*data, *text, file_offset, file_length, addr, m);
+    }
+  } else if (!ParseDataForm(*data, m.form, m.bytes)) {
+    return std::nullopt;
+  }
+  if (addr) {
+    m.addr = *addr;
+    CheckInMemory(*addr, m.form == MemoryEntry::Form::kFile ? m.file_length : m.bytes.size(), path,
+                  "the data");
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return m;
+}
+
+bool Loader::ParseDataForm(const Entry& data_entry, MemoryEntry::Form& form,
+                           std::vector<uint8_t>& bytes) {
+  const Entry* data = &data_entry;
+  const size_t errors_before = errors_.size();
   if (data->key == "bytes") {
-    m.form = MemoryEntry::Form::kBytes;
+    form = MemoryEntry::Form::kBytes;
     if (std::optional<std::string> text = Text(*data, "a hex string such as \"00ff10\"")) {
       std::string digits;
       for (char ch : *text) {
@@ -1463,7 +1566,7 @@ std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
                 absl::StrCat(Shown(*text),
                              " is not a hex string (expected pairs of hex digits "
                              "such as \"00ff10\")"));
-          return std::nullopt;
+          return false;
         }
         digits.push_back(ch);
       }
@@ -1471,38 +1574,30 @@ std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
         Error(data->mark(), data->path,
               absl::StrFormat("%s has an odd number of hex digits (%d; expected two per byte)",
                               Shown(*text), digits.size()));
-        return std::nullopt;
+        return false;
       }
       for (size_t i = 0; i < digits.size(); i += 2) {
-        m.bytes.push_back(
+        bytes.push_back(
             static_cast<uint8_t>(*ParseDigits(absl::string_view(digits).substr(i, 2), 16, digits)));
-      }
-    }
-  } else if (data->key == "file") {
-    m.form = MemoryEntry::Form::kFile;
-    if (std::optional<std::string> text = Text(*data, "a file path")) {
-      if (auto bytes = ReadNamedFile(*data, *text, memory_size_)) {
-        m.bytes = std::move(*bytes);
-        m.file = Resolve(*text).string();
       }
     }
   } else {
     int bits = 64;
-    m.form = MemoryEntry::Form::kU64;
+    form = MemoryEntry::Form::kU64;
     if (data->key == "u32") {
       bits = 32;
-      m.form = MemoryEntry::Form::kU32;
+      form = MemoryEntry::Form::kU32;
     } else if (data->key == "u16") {
       bits = 16;
-      m.form = MemoryEntry::Form::kU16;
+      form = MemoryEntry::Form::kU16;
     } else if (data->key == "u8") {
       bits = 8;
-      m.form = MemoryEntry::Form::kU8;
+      form = MemoryEntry::Form::kU8;
     }
     auto add = [&](const Entry& item) {
       if (std::optional<Located<uint64_t>> n = Number(item, LowMask(bits))) {
         for (int b = 0; b < bits / 8; ++b)
-          m.bytes.push_back(static_cast<uint8_t>(n->value >> (8 * b)));
+          bytes.push_back(static_cast<uint8_t>(n->value >> (8 * b)));
       }
     };
     if (data->value.IsSequence()) {
@@ -1517,12 +1612,21 @@ std::optional<MemoryEntry> Loader::ParseMemoryEntry(const YAML::Node& node,
             absl::StrCat("expected a list of numbers, got ", Describe(data->value)));
     }
   }
-  if (addr) {
-    m.addr = *addr;
-    CheckInMemory(*addr, m.bytes.size(), path, "the data");
+  return errors_.size() == errors_before;
+}
+
+std::optional<std::vector<uint8_t>> Loader::DataBytes(const Entry& e) {
+  static constexpr absl::string_view kDataKeys[] = {"u64", "u32", "u16", "u8", "bytes"};
+  Fields f(*this, e.value, e.path, kDataKeys, "a map with one of u64, u32, u16, u8, bytes");
+  if (!f.ok()) return std::nullopt;
+  if (f.entries().size() != 1) {
+    Error(f.mark(), e.path, "expected exactly one of u64, u32, u16, u8, bytes");
+    return std::nullopt;
   }
-  if (errors_.size() != errors_before) return std::nullopt;
-  return m;
+  MemoryEntry::Form form;
+  std::vector<uint8_t> bytes;
+  if (!ParseDataForm(f.entries().front(), form, bytes)) return std::nullopt;
+  return bytes;
 }
 
 void Loader::ParseTiming(const YAML::Node& node, const std::string& key, const std::string& path,
@@ -1726,7 +1830,8 @@ std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string&
       Error(e->key_mark, path,
             "a repeat step takes no 'expect' (expected expectations on the steps inside it)");
     } else {
-      step.expect = ParseExpect(*e, static_cast<ActionKind>(kind), value_bits);
+      step.expect = ParseExpect(*e, static_cast<ActionKind>(kind), value_bits,
+                                parsed ? std::get_if<Dma>(&step.action) : nullptr);
     }
   }
   if (!parsed || errors_.size() != errors_before) return std::nullopt;
@@ -1739,7 +1844,7 @@ constexpr absl::string_view kMmioWriteKeys[] = {"unit", "offset", "reg", "value"
 constexpr absl::string_view kMmioReadKeys[] = {"unit", "offset", "reg", "width"};
 constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
-                                          "pasid", "exec",    "priv", "at"};
+                                          "pasid", "exec",    "priv", "at",   "data"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
 constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment",   "domain", "iova", "hpa",
                                           "size", "perm", "page_size", "levels", "rmrr"};
@@ -1944,6 +2049,77 @@ void Loader::CheckInMemory(const Located<uint64_t>& addr, uint64_t length, const
   }
 }
 
+void Loader::ParseDmaData(const Entry& x, bool size_given, Dma& d) {
+  if (d.access.value != DmaAccess::kWrite || d.at.value == AddressType::kTranslationRequest) {
+    Error(x.key_mark, x.path,
+          "only a write carries data (a read's data is checked with expect: {data: ...}; a "
+          "translation request moves none)");
+    return;
+  }
+  std::vector<uint8_t> bytes;
+  if (x.value.IsMap()) {
+    std::optional<std::vector<uint8_t>> b = DataBytes(x);
+    if (!b) return;
+    bytes = std::move(*b);
+    if (!size_given) {
+      if (bytes.empty() || bytes.size() > kMaxDmaSize) {
+        Error(x.mark(), x.path,
+              absl::StrFormat("%d bytes of data (expected 1 to %d)", bytes.size(), kMaxDmaSize));
+        return;
+      }
+      d.size = {static_cast<uint32_t>(bytes.size()), x.mark()};
+    }
+  } else {
+    if (d.size.value > 8) {
+      Error(x.mark(), x.path,
+            absl::StrFormat("a number is the data of a write of at most 8 bytes, this one has "
+                            "%d (expected a map such as {bytes: \"00ff\"})",
+                            d.size.value));
+      return;
+    }
+    std::optional<Located<uint64_t>> n = Number(x, LowMask(8 * d.size.value));
+    if (!n) return;
+    for (uint32_t i = 0; i < d.size.value; ++i) bytes.push_back(uint8_t(n->value >> (8 * i)));
+  }
+  if (bytes.size() != d.size.value) {
+    Error(x.mark(), x.path,
+          absl::StrFormat("%d bytes of data for a write of size %d (expected as many as size)",
+                          bytes.size(), d.size.value));
+    return;
+  }
+  d.data = Located<std::vector<uint8_t>>{std::move(bytes), x.mark()};
+}
+
+void Loader::ParseExpectedData(const Entry& x, const Dma& d, Expect& expect) {
+  if (d.access.value != DmaAccess::kRead || d.at.value == AddressType::kTranslationRequest) {
+    Error(x.key_mark, x.path,
+          "expect 'data' checks what a read returns (a write's data is the step's 'data:')");
+    return;
+  }
+  if (x.value.IsMap()) {
+    std::optional<std::vector<uint8_t>> bytes = DataBytes(x);
+    if (!bytes) return;
+    if (bytes->size() != d.size.value) {
+      Error(x.mark(), x.path,
+            absl::StrFormat("%d bytes expected from a read of size %d (expected as many as size)",
+                            bytes->size(), d.size.value));
+      return;
+    }
+    expect.data_bytes = Located<std::vector<uint8_t>>{std::move(*bytes), x.mark()};
+    return;
+  }
+  if (d.size.value > 8) {
+    Error(x.mark(), x.path,
+          absl::StrFormat("a number is the data of a read of at most 8 bytes, this one has %d "
+                          "(expected a map such as {bytes: \"00ff\"})",
+                          d.size.value));
+    return;
+  }
+  if (std::optional<Located<uint64_t>> n = Number(x, LowMask(8 * d.size.value))) {
+    expect.data_value = *n;
+  }
+}
+
 std::optional<Dma> Loader::ParseDma(const Entry& e) {
   Fields f(*this, e.value, e.path, kDmaKeys,
            "a map {sid, segment, addr, size, access, pasid, exec, priv, at}");
@@ -1985,6 +2161,7 @@ std::optional<Dma> Loader::ParseDma(const Entry& e) {
   if (const Entry* a = f.Find("at")) {
     if (auto c = Choice(*a, kAt)) d.at = {static_cast<AddressType>(c->value), c->mark};
   }
+  if (const Entry* x = f.Find("data")) ParseDmaData(*x, f.Has("size"), d);
   if (errors_.size() != errors_before) return std::nullopt;
   // PCIe: a request never crosses a 4 KiB boundary. With repeat strides, check every page
   // offset the address reaches, not just the first iteration's.
@@ -2694,7 +2871,7 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
 constexpr absl::string_view kExpectKeys[] = {
     "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
     "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
-    "stale",   "processed",     "error",     "recorded", "messages", "any_of"};
+    "stale",   "processed",     "error",     "recorded", "messages", "any_of", "data"};
 
 std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry& e) {
   std::vector<MessageExpectation> list;
@@ -2751,7 +2928,8 @@ std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry
   return list;
 }
 
-std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits) {
+std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits,
+                                          const Dma* dma) {
   Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
@@ -2762,7 +2940,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       applicable = {"value", "mask"};
       break;
     case ActionKind::kDma:
-      applicable = {"hpa", "fault", "stale", "recorded"};
+      applicable = {"hpa", "fault", "stale", "recorded", "data"};
       break;
     case ActionKind::kInterrupt:
       applicable = {"vector", "dest",  "trigger", "delivery_mode", "dest_mode",
@@ -2805,6 +2983,9 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
     } else if (auto n = Number(*m, ~uint64_t{0})) {
       x.mask = *n;
     }
+  }
+  if (const Entry* d = f.Find("data"); d != nullptr && dma != nullptr) {
+    ParseExpectedData(*d, *dma, x);
   }
   if (const Entry* h = f.Find("hpa")) {
     if (auto n = Number(*h, ~uint64_t{0})) {
@@ -2941,7 +3122,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       int i = 0;
       for (const YAML::Node& alt : a->value) {
         const Entry item{"", MarkOf(alt), alt, absl::StrFormat("%s[%d]", a->path, i++)};
-        if (auto parsed = ParseExpect(item, kind, value_bits)) x.any_of.push_back(*parsed);
+        if (auto parsed = ParseExpect(item, kind, value_bits, dma)) x.any_of.push_back(*parsed);
       }
     }
   }

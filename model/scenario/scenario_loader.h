@@ -1,4 +1,4 @@
-// Loading and validating scenario files (../shared/scenario-format.md). The only place in
+// Loading and validating scenario files (scenarios/FORMAT.md). The only place in
 // vtdsim that knows YAML: yaml-cpp reports errors by throwing, and every exception is caught
 // here and becomes a message with the line and column (style §7).
 //

@@ -1,4 +1,4 @@
-// The cycle-approximate cost model (issue 6): how many cycles each event a remapping unit
+// The cycle-approximate cost model: how many cycles each event a remapping unit
 // emits is charged. Timing observes; it never changes a functional result.
 //
 // Every parameter is one row of the table behind CostParameters(): its scenario key

@@ -448,6 +448,7 @@ void DmaOutcome::Clear() {
   if (!cache_lookups.empty()) cache_lookups.clear();
   if (!stale.empty()) stale.clear();
   interrupt_message.reset();
+  interrupt.reset();
   if (!status.ok()) status = absl::OkStatus();
 }
 
@@ -459,6 +460,7 @@ DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& optio
 
 void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options) {
   out->Clear();
+  if (InInterruptWindow(request)) return DmaToInterruptRange(request, 0, *out);
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
   DmaTranslate(request, options, *out);

@@ -1,6 +1,7 @@
 // One DMA-remapping hardware unit (a DRHD): the register file, the translation caches, fault
 // recording and register-based invalidation, composed around the pure walks of
-// model/translate. This is the library API a user's own tests link (issue 3 "Library API"):
+// model/translate. Public API: the library a user's own tests link (target vtdsim::unit;
+// the worked example is tools/hypervisor_example):
 //
 //   auto memory = HostMemory::Create(4ull << 30).value();
 //   UnitConfig config;  config.cap = 0x8d2078c106f0466;  config.ecap = 0xf020df;
@@ -8,14 +9,17 @@
 //   memory->Write64(...);                      // software builds tables
 //   unit->WriteRegister64(RTADDR offset, ...); // programs the unit as a driver does
 //   DmaOutcome out = unit->Dma(request);       // translation or fault, steps, cache events
+//   unit->DmaWithData(request, bytes);         // the same, moving the device's data
+//
+// Registers whose place depends on CAP/ECAP: unit->registers().OffsetOf(RegId::kIotlb) is
+// IOTLB_REG (ECAP.IRO × 16 + 8), OffsetOf(RegId::kIva) IVA_REG, OffsetOf(RegId::kFrcdLo, n)
+// and OffsetOf(RegId::kFrcdHi, n) the halves of FRCD_REG[n] (CAP.FRO × 16 + 16 n).
 //
 // Layering (../shared/architecture.md): the unit owns its state (registers, caches, fault
 // ring) but not memory, which the platform shares between units. The walk itself stays a
 // pure function in model/translate; the unit asks its caches first and fills them from the
 // walk's result. Observers (timing, traces, the invalidation checker's consumers) see
 // events and change nothing.
-//
-// DRAFT API shared by the unit, scenario and timing work: extend it, but keep what is here.
 #ifndef VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
 #define VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
 
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "model/cache/context_cache.h"
 #include "model/cache/interrupt_entry_cache.h"
 #include "model/cache/iotlb.h"
@@ -126,7 +131,7 @@ struct InterruptMessageEvent {
   bool sent = false;  // false: masked, IP set instead
 };
 
-// What an invalidation did (register-based now, queued in issue 5).
+// What an invalidation did (register-based or queued).
 struct InvalidationEvent {
   CacheKind cache;
   std::string_view requested;  // "global", "domain", "device", "page"
@@ -150,6 +155,21 @@ class UnitObserver {
   virtual void OnRequestEnd() {}
 };
 
+// What an interrupt request did (S §5.1.4, §5.2.3); implemented in unit_interrupt.cc.
+struct InterruptOutcome {
+  // The remapped, posted or passed-through interrupt; empty when a fault blocked it.
+  std::optional<InterruptResult> result;
+  std::optional<Fault> fault;  // the Table 15 fault that blocked it
+  bool blocked = false;
+  bool recorded = false;  // a fault record was written (FRCD)
+  std::optional<FaultRecordEvent> fault_record;
+  std::optional<InterruptMessageEvent> interrupt_message;  // the fault event it raised
+  bool cache_hit = false;               // the IRTE came from the interrupt entry cache
+  std::vector<StaleEntryReport> stale;  // with UnitConfig::check_invalidation
+  // "remapped index 0x5 vector 0x30 dest 0x1 ..." or the fault.
+  std::string ToString() const;
+};
+
 struct DmaOptions {
   bool trace = false;  // fill DmaOutcome::trace with every walk step (and cache_lookups)
   // Fill DmaOutcome::cache_lookups without a trace. Off by default so that a cache hit
@@ -168,6 +188,10 @@ struct DmaOutcome {
   std::vector<StaleEntryReport> stale;          // with UnitConfig::check_invalidation
   // The fault event this request raised (sent, or pending with FECTL.IP because masked).
   std::optional<InterruptMessageEvent> interrupt_message;
+  // An untranslated request without PASID to FEEx_xxxxh is not DMA (S §3.15): what the
+  // interrupt path did with it (unit_dma_data.cc). The request is then blocked as DMA
+  // (blocked_by "interrupt", or "fault" with the interrupt's fault in result.fault).
+  std::optional<InterruptOutcome> interrupt;
   // Not OK only for bad input (ValidateRequest: size, 4 KiB crossing, PASID width) or a
   // mode the model does not implement; the request is then blocked ("invalid_request").
   absl::Status status;
@@ -175,21 +199,6 @@ struct DmaOutcome {
   // Back to the state of a default-constructed outcome, keeping the vectors' capacity and
   // touching only what was set (the out-parameter Dma reuses one outcome per caller).
   void Clear();
-};
-
-// What an interrupt request did (S §5.1.4, §5.2.3); implemented in unit_interrupt.cc.
-struct InterruptOutcome {
-  // The remapped, posted or passed-through interrupt; empty when a fault blocked it.
-  std::optional<InterruptResult> result;
-  std::optional<Fault> fault;  // the Table 15 fault that blocked it
-  bool blocked = false;
-  bool recorded = false;  // a fault record was written (FRCD)
-  std::optional<FaultRecordEvent> fault_record;
-  std::optional<InterruptMessageEvent> interrupt_message;  // the fault event it raised
-  bool cache_hit = false;               // the IRTE came from the interrupt entry cache
-  std::vector<StaleEntryReport> stale;  // with UnitConfig::check_invalidation
-  // "remapped index 0x5 vector 0x30 dest 0x1 ..." or the fault.
-  std::string ToString() const;
 };
 
 class RemappingUnit : public CacheInvalidator {
@@ -223,6 +232,16 @@ class RemappingUnit : public CacheInvalidator {
   // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue
   // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
   void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {});
+  // A DMA that moves data (unit_dma_data.cc): translated as Dma() does; unless blocked, the
+  // device's request.size bytes are written from `data` (AccessKind::kWrite) or read into
+  // `data` (kRead) at the translated address, one observed hardware access
+  // (MemoryAccessKind::kDmaData). `data.size()` must be request.size (else out.status is
+  // InvalidArgument and nothing happens). A translated address beyond the end of memory
+  // blocks the access (blocked_by "beyond_memory": no memory answers, the completion is UR).
+  // A write to FEEx_xxxxh (untranslated, without PASID) is an interrupt request whose
+  // data is the first DWORD of `data` (S §3.15, §5.1.4; DmaOutcome::interrupt).
+  DmaOutcome DmaWithData(const DmaRequest& request, absl::Span<uint8_t> data,
+                         const DmaOptions& options = {});
 
   // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
   // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
@@ -269,7 +288,7 @@ class RemappingUnit : public CacheInvalidator {
                 std::unique_ptr<RegisterFile> registers, const WalkConfig& walk_config);
 
   void AfterWrite(const WriteResult& result);
-  // unit_interrupt.cc: set-up from Create, and the register side effects of issue 5 (GCMD
+  // unit_interrupt.cc: set-up from Create, and the register side effects of QI and IR (GCMD
   // QIE/IRE/SIRTP, IQT, FSTS IQE/ITE clear, IECTL, ICS).
   absl::Status InitInterruptRemapping();
   void AfterInterruptRegisterWrite(const WriteResult& result);
@@ -283,6 +302,12 @@ class RemappingUnit : public CacheInvalidator {
                         int removed);
 
   // Dma pieces.
+  // Untranslated requests without PASID to FEEx_xxxxh: interrupt requests, not DMA.
+  static bool InInterruptWindow(const DmaRequest& request) {
+    return request.type == RequestType::kUntranslated && !request.pasid.has_value() &&
+           InterruptAddress::InInterruptRange(request.address);
+  }
+  void DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out);
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // A lookup event, built only if someone sees it (a record or an observer).
   void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out) {

@@ -35,6 +35,15 @@ case "$case" in
     run 2 dmar frobnicate
     has "unknown subcommand 'frobnicate'" err
     ;;
+  version)
+    # The version is the one project() declares in CMakeLists.txt.
+    want=$(sed -n 's/^project(vtdsim VERSION \([0-9.]*\) .*/\1/p' "$src/CMakeLists.txt")
+    [ -n "$want" ] || fail "no VERSION in $src/CMakeLists.txt"
+    run 0 --version
+    [ "$(cat "$tmp/out")" = "vtdsim $want" ] || fail "--version printed '$(cat "$tmp/out")'"
+    run 0 --help
+    has "vtdsim --version" out
+    ;;
   decode_text)
     run 0 dmar decode "$demo"
     has "  Flags                0x3: INTR_REMAP, X2APIC_OPT_OUT" out

@@ -30,7 +30,9 @@ void PrintUsage(std::FILE* out) {
     std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
-  std::fprintf(out, "\nRun 'vtdsim COMMAND --help' for a command's options.\n");
+  std::fprintf(out,
+               "\nRun 'vtdsim COMMAND --help' for a command's options, 'vtdsim --version' for "
+               "the version.\n");
 }
 
 }  // namespace
@@ -43,6 +45,10 @@ int main(int argc, char** argv) {
   std::string_view name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     PrintUsage(stdout);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    std::printf("vtdsim %s\n", VTDSIM_VERSION);
     return 0;
   }
   vtd::cli::Args args(argv + 2, argv + argc);

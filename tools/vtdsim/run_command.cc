@@ -34,7 +34,7 @@ constexpr int kExitInvalid = 2;
 
 constexpr char kRunUsage[] =
     "usage: vtdsim run PATH... [--json] [--explain] [--step N] [--no-timing] [--stats]\n"
-    "Run scenarios (YAML, format: shared/scenario-format.md; extensions: scenarios/README.md)\n"
+    "Run scenarios (YAML, format: scenarios/FORMAT.md; extensions: scenarios/README.md)\n"
     "and check their expectations. PATH is a scenario file or a directory, whose *.yaml files\n"
     "are run recursively in sorted order.\n\n"
     "  --json       print the result as JSON: one document for one file, an array for several\n"

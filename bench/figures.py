@@ -32,12 +32,13 @@ FLOORS = {
                                   "its 6 loads, same memory"),
     "BM_UnitColdWalkNoCachesOutParam": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
     "BM_UnitColdWalk/5": ("BM_Floor_SameMemoryWalkLoads/5", None, "its 7 loads, same memory"),
-    "BM_UnitWalk4LevelContextCached": ("BM_Floor_DependentLoads/4", None, "4 dependent loads"),
-    "BM_UnitPscWarmWalk": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
+    # A context-cached 4-level walk reads its 4 paging entries; a PSC-warm one only the PTE.
+    "BM_UnitWalk4LevelContextCached": ("BM_Floor_DependentLoads/4", 3.0, "4 dependent loads"),
+    "BM_UnitPscWarmWalk": ("BM_Floor_DependentLoads/1", 3.0, "1 dependent load"),
     "BM_LegacyTranslate4Level": ("BM_Floor_DependentLoads/6", None, "6 dependent loads"),
     "BM_SecondStageWalk4Level": ("BM_Floor_HostMemory4DependentLoads", None,
                                  "4 loads via HostMemory"),
-    "BM_UnitPassThrough": ("BM_Floor_HashMapLookup/128", None, "bare hash-map lookup"),
+    "BM_UnitPassThrough": ("BM_Floor_HashMapLookup/128", 5.0, "bare hash-map lookup"),
     "BM_RemapInterrupt": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
 }
 

@@ -80,8 +80,9 @@ void BM_SecondStageWalk4Level(benchmark::State& state) {
   Setup s;
   size_t i = 0;
   for (auto _ : state) {
-    auto walk = WalkSecondStage(s.config, *s.memory, SsWalkStart{s.roots[i], 4}, 4,
-                                s.requests[i].address, SsNeeds{true, false}, s.requests[i], false);
+    auto walk =
+        WalkSecondStage(s.config, *s.memory, SsWalkStart{s.roots[i], 4}, 4, s.requests[i].address,
+                        RequestNeeds{true, false}, s.requests[i], false);
     benchmark::DoNotOptimize(walk->page_base);
     if (++i == s.requests.size()) i = 0;
   }

@@ -1,6 +1,7 @@
-// The context cache (VT-d spec §6.2.1): legacy-mode context entries, tagged by source-id,
-// as the walk read them. Invalidated by CCMD_REG or cc_inv_dsc (S §6.5.1.1, §6.5.2.1):
-// globally, per domain, or per device (source-id with a function mask, and domain).
+// The context cache (VT-d spec §6.2.1): what a context lookup yields (a TranslationContext),
+// tagged by source-id, with the raw entries it came from (for the invalidation checker).
+// Invalidated by CCMD_REG or cc_inv_dsc (S §6.5.1.1, §6.5.2.1): globally, per domain, or per device
+// (source-id with a function mask, and domain).
 //
 // With CAP.CM=1 the hardware may also cache not-present entries (S §6.1); the unit fills
 // those with present = false. They are tagged with domain-id 0, which the spec reserves for
@@ -14,19 +15,19 @@
 
 #include "absl/status/statusor.h"
 #include "model/cache/set_associative_cache.h"
-#include "model/structs/context_entry.h"
 #include "model/structs/ids.h"
+#include "model/translate/translation.h"
 
 namespace vtd {
 
 struct ContextCacheEntry {
-  ContextEntry entry;  // decoded; present = false for a caching-mode not-present entry
+  TranslationContext context;  // present = false for a caching-mode not-present entry
   uint64_t root_entry_address = 0;
   uint64_t context_entry_address = 0;
   std::array<uint64_t, 2> root_raw{};     // as read when filled
   std::array<uint64_t, 2> context_raw{};  // as read when filled
   // The domain the entry is tagged with: the entry's DID, or 0 for not-present entries.
-  uint16_t tag_domain() const { return entry.present ? entry.did.value() : 0; }
+  uint16_t tag_domain() const { return context.present ? context.did.value() : 0; }
 };
 
 class ContextCache {

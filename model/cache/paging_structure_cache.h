@@ -1,7 +1,8 @@
 // Paging-structure caches (VT-d spec §6.2.4): one per non-leaf second-stage level (PML5E,
 // PML4E, PDPTE, PDE). An entry caches a non-leaf entry the walk read on the way to an input
 // address: the table it points to and the permissions accumulated down to it, tagged by
-// domain-id and the input-address bits above that level (the region the entry maps). A hit
+// domain-id, PASID and translation kind (CacheTag, S §6.2.4) and the input-address bits
+// above that level (the region the entry maps). A hit
 // lets the walk start at the next level down (SsWalkStart).
 //
 // Invalidation (S §6.5.1.2 Table 23): global and domain-selective IOTLB invalidations drop
@@ -20,7 +21,7 @@
 namespace vtd {
 
 struct PscKey {
-  uint16_t did = 0;
+  CacheTag tag;
   uint64_t region = 0;  // input address >> RegionShift(level)
   bool operator==(const PscKey&) const = default;
 };
@@ -44,26 +45,29 @@ class PagingStructureCache {
   int level() const { return level_; }
   // An entry at `level` maps 2^RegionShift bytes of input addresses.
   int RegionShift() const { return 12 + 9 * (level_ - 1); }
-  PscKey KeyFor(uint16_t did, uint64_t address) const {
-    return PscKey{did, address >> RegionShift()};
+  PscKey KeyFor(const CacheTag& tag, uint64_t address) const {
+    return PscKey{tag, address >> RegionShift()};
   }
 
-  const Entry* Lookup(uint16_t did, uint64_t address) {
-    const PscKey key = KeyFor(did, address);
+  const Entry* Lookup(const CacheTag& tag, uint64_t address) {
+    const PscKey key = KeyFor(tag, address);
     return cache_.Lookup(key, key.region);
   }
-  const Entry* Probe(uint16_t did, uint64_t address) const {
-    const PscKey key = KeyFor(did, address);
+  const Entry* Probe(const CacheTag& tag, uint64_t address) const {
+    const PscKey key = KeyFor(tag, address);
     return cache_.Probe(key, key.region);
   }
-  void Fill(uint16_t did, uint64_t address, const PscEntry& entry, uint64_t stamp) {
-    const PscKey key = KeyFor(did, address);
+  void Fill(const CacheTag& tag, uint64_t address, const PscEntry& entry, uint64_t stamp) {
+    const PscKey key = KeyFor(tag, address);
     cache_.Fill(key, key.region, entry, stamp);
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  // As the IOTLB's (iotlb.h): whatever the PASID and kind, or of one PASID.
   int InvalidateDomain(uint16_t did);
   int InvalidatePages(uint16_t did, uint64_t address, int address_mask);
+  int InvalidatePasid(uint16_t did, uint32_t pasid);
+  int InvalidatePasidPages(uint16_t did, uint32_t pasid, uint64_t address, int address_mask);
 
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }

@@ -41,7 +41,7 @@ RequestClass ClassifyRequest(RequestType type, bool with_pasid) {
 }
 
 std::string Fault::ToString() const {
-  std::string s = absl::StrFormat("%s (%s %s) sid %s addr %#x %s %s", condition,
+  std::string s = absl::StrFormat("%s (%s %s) sid %s addr %#x %s %s", FaultConditionName(condition),
                                   FaultReasonHex(reason), FaultReasonSymbol(reason), source_id,
                                   address, AccessKindName(access), RequestTypeName(request_type));
   if (pasid.has_value()) absl::StrAppendFormat(&s, " pasid %#x", *pasid);

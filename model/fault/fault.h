@@ -34,8 +34,8 @@ RequestClass ClassifyRequest(RequestType type, bool with_pasid);
 
 struct Fault {
   FaultReason reason = FaultReason::kRootEntryNotPresent;
-  // The Table 30 condition that fired, e.g. "LCT.4.3" (static storage).
-  std::string_view condition;
+  // The Table 30 condition that fired (LCT.4.3 ...), or the Table 15 code's condition.
+  FaultCondition condition = FaultCondition::kLrt2;
   uint16_t segment = 0;
   SourceId source_id;
   uint64_t address = 0;  // the request's input address (FRCD.FI holds bits 63:12)

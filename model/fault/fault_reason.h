@@ -159,9 +159,132 @@ enum class FaultResponse : uint8_t {
 };
 std::string_view FaultResponseName(FaultResponse response);  // "UR", "CA", "S0", ...
 
+// Every fault condition the model can raise: the rows of Table 30 (S §7.1.3) in table order,
+// then the interrupt-remapping faults of Table 15 (S §5.1.4.1), which the spec names by code
+// only (one condition per code). Faults carry this value; the name ("LCT.4.3") is for output
+// and for scenarios, which may name a condition.
+enum class FaultCondition : uint8_t {
+  // Legacy root table (Table 30).
+  kLrt1,  // LRT.1
+  kLrt2,  // LRT.2
+  kLrt3,  // LRT.3
+  // Legacy context table.
+  kLct1,    // LCT.1
+  kLct2,    // LCT.2
+  kLct3,    // LCT.3
+  kLct4_1,  // LCT.4.1
+  kLct4_2,  // LCT.4.2
+  kLct4_3,  // LCT.4.3
+  kLct5,    // LCT.5
+  // Legacy second stage.
+  kLss1,  // LSS.1
+  kLss2,  // LSS.2
+  // Legacy general.
+  kLgn1_1,  // LGN.1.1
+  kLgn1_2,  // LGN.1.2
+  kLgn1_3,  // LGN.1.3
+  kLgn2,    // LGN.2
+  kLgn3,    // LGN.3
+  kLgn4,    // LGN.4
+  // Root-table address register (any mode).
+  kRta1_1,  // RTA.1.1
+  kRta1_2,  // RTA.1.2
+  kRta1_3,  // RTA.1.3
+  kRta1_4,  // RTA.1.4
+  kRta2,    // RTA.2
+  kRta3,    // RTA.3
+  kRta4,    // RTA.4
+  kRta5,    // RTA.5
+  // Scalable-mode root table.
+  kSrt1,  // SRT.1
+  kSrt2,  // SRT.2
+  kSrt3,  // SRT.3
+  // Scalable-mode context table.
+  kSct1,    // SCT.1
+  kSct2,    // SCT.2
+  kSct3,    // SCT.3
+  kSct4_1,  // SCT.4.1
+  kSct4_2,  // SCT.4.2
+  kSct4_3,  // SCT.4.3
+  kSct5,    // SCT.5
+  kSct6,    // SCT.6
+  kSct7,    // SCT.7
+  kSct8,    // SCT.8
+  kSct9,    // SCT.9
+  kSct10,   // SCT.10
+  // PASID directory.
+  kSpd1,  // SPD.1
+  kSpd2,  // SPD.2
+  kSpd3,  // SPD.3
+  // PASID table.
+  kSpt1,    // SPT.1
+  kSpt2,    // SPT.2
+  kSpt3,    // SPT.3
+  kSpt4_1,  // SPT.4.1
+  kSpt4_2,  // SPT.4.2
+  kSpt4_3,  // SPT.4.3
+  kSpt4_4,  // SPT.4.4
+  kSpt5,    // SPT.5
+  kSpt6,    // SPT.6
+  kSpt9,    // SPT.9
+  // First stage.
+  kSfs1,   // SFS.1
+  kSfs2,   // SFS.2
+  kSfs3,   // SFS.3
+  kSfs4,   // SFS.4
+  kSfs5,   // SFS.5
+  kSfs6,   // SFS.6
+  kSfs7,   // SFS.7
+  kSfs8,   // SFS.8
+  kSfs9,   // SFS.9
+  kSfs10,  // SFS.10
+  // Second stage (scalable mode).
+  kSss1,  // SSS.1
+  kSss2,  // SSS.2
+  kSss3,  // SSS.3
+  kSss4,  // SSS.4
+  kSss5,  // SSS.5
+  kSss6,  // SSS.6
+  // Scalable-mode general.
+  kSgn1,    // SGN.1
+  kSgn2,    // SGN.2
+  kSgn4_1,  // SGN.4.1
+  kSgn4_2,  // SGN.4.2
+  kSgn5,    // SGN.5
+  kSgn6,    // SGN.6
+  kSgn7,    // SGN.7
+  kSgn8_1,  // SGN.8.1
+  kSgn8_2,  // SGN.8.2
+  kSgn8_3,  // SGN.8.3
+  kSgn10,   // SGN.10
+  // Host permission tables (5.0+).
+  kHpt1,  // HPT.1
+  kHpt2,  // HPT.2
+  kHpt3,  // HPT.3
+  kHpt4,  // HPT.4
+  kHpt5,  // HPT.5
+  kHpt6,  // HPT.6
+  // Interrupt remapping (Table 15), in code order 20h..2Bh.
+  kIrRequestReserved,               // 20h
+  kIrIndexOverflow,                 // 21h
+  kIrteNotPresent,                  // 22h
+  kIrTableAccessError,              // 23h
+  kIrteReserved,                    // 24h
+  kIrCompatibilityBlocked,          // 25h
+  kIrSourceIdCheckFailed,           // 26h
+  kPostedDescriptorAccessError,     // 27h
+  kPostedDescriptorReserved,        // 28h
+  kIrInvalidInterruptRangeRequest,  // 29h
+  kIrEimeClearWithEimer,            // 2Ah
+  kIrRequestWhileDisabled,          // 2Bh
+};
+inline constexpr int kNumTable30Conditions = 87;
+inline constexpr int kNumFaultConditions = kNumTable30Conditions + 12;
+
 // One row of Table 30 (or a Table 15 code, which has no condition name).
 struct FaultConditionInfo {
-  std::string_view name;  // "LCT.4.3"
+  FaultCondition condition;
+  std::string_view name;  // "LCT.4.3"; "" for Table 15 codes
   FaultReason reason;
   std::string_view description;
   std::array<FaultResponse, kNumRequestClasses> responses;  // indexed by RequestClass
@@ -178,7 +301,14 @@ absl::Span<const FaultConditionInfo> AllFaultConditions();
 
 // The facts for a code (every enumerator has an entry).
 const FaultReasonInfo& GetFaultReasonInfo(FaultReason reason);
-// A condition by exact name ("LGN.1.2"), or nullptr.
+// The facts for a condition (every enumerator has an entry; constant time).
+const FaultConditionInfo& GetFaultConditionInfo(FaultCondition condition);
+// "LCT.4.3"; "" for the Table 15 codes, which the spec names by code only.
+std::string_view FaultConditionName(FaultCondition condition);
+// The condition of a Table 15 code (`reason` must be an interrupt-remapping code, 20h..2Bh).
+FaultCondition InterruptFaultCondition(FaultReason reason);
+// A Table 30 condition by name, case-insensitive ("LGN.1.2"), or nullptr: the parse-by-name
+// that scenarios use.
 const FaultConditionInfo* FindFaultCondition(std::string_view name);
 
 // The code with this numeric value; InvalidArgument if it is not a defined code (00h and

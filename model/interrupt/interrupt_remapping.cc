@@ -73,7 +73,7 @@ Fault MakeInterruptFault(FaultReason reason, const InterruptRequest& request,
                          std::optional<uint32_t> index, bool fpd) {
   Fault f;
   f.reason = reason;
-  f.condition = "";  // Table 15 names no conditions
+  f.condition = InterruptFaultCondition(reason);
   f.segment = request.segment;
   f.source_id = request.source_id;
   f.address = (ReasonHasIndex(reason) && index.has_value()) ? uint64_t{*index & 0xFFFF} << 48 : 0;

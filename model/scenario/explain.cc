@@ -30,11 +30,11 @@ std::vector<ExplainField> FieldsOf(const Json& decoded) {
 std::string FaultText(const Fault& fault, bool recorded,
                       const std::optional<FaultRecordEvent>& record) {
   const FaultReasonInfo& info = GetFaultReasonInfo(fault.reason);
-  const FaultConditionInfo* condition = FindFaultCondition(fault.condition);
-  std::string text = absl::StrFormat(
-      "fault: reason %s (%s, %s) %s", FaultReasonHex(fault.reason),
-      fault.condition.empty() ? std::string("-") : std::string(fault.condition), info.symbol,
-      condition != nullptr ? condition->description : info.description);
+  const FaultConditionInfo& condition = GetFaultConditionInfo(fault.condition);
+  std::string text =
+      absl::StrFormat("fault: reason %s (%s, %s) %s", FaultReasonHex(fault.reason),
+                      condition.name.empty() ? std::string_view("-") : condition.name, info.symbol,
+                      condition.description.empty() ? info.description : condition.description);
   absl::StrAppend(&text, info.family == FaultFamily::kInterrupt ? "; VT-d spec §5.1.4.1 Table 15"
                                                                 : "; VT-d spec §7.1.3 Table 30");
   if (recorded) {

@@ -28,7 +28,7 @@ Json DmaResultJson(const DmaStepResult& d) {
     case DmaStepResult::Status::kFault:
       j.Set("status", "fault");
       j.Set("reason", FaultReasonJson(d.reason));
-      j.Set("name", d.condition);
+      j.Set("name", FaultConditionName(d.condition));
       j.Set("recorded", d.recorded);
       break;
     case DmaStepResult::Status::kBlocked:
@@ -159,8 +159,8 @@ std::string FormatOutcome(const StepResult& step) {
       case DmaStepResult::Status::kOk:
         return absl::StrCat("-> hpa ", Hex(d.hpa), d.data ? " data " + DmaDataText(*d.data) : "");
       case DmaStepResult::Status::kFault:
-        return absl::StrFormat("-> fault %s %s %s (%s)", FaultReasonJson(d.reason), d.condition,
-                               FaultReasonSymbol(d.reason),
+        return absl::StrFormat("-> fault %s %s %s (%s)", FaultReasonJson(d.reason),
+                               FaultConditionName(d.condition), FaultReasonSymbol(d.reason),
                                d.recorded ? "recorded" : "not recorded");
       case DmaStepResult::Status::kBlocked:
         return absl::StrCat("-> blocked by ", d.blocked_by);

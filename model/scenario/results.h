@@ -33,8 +33,8 @@ struct DmaStepResult {
   Status status = Status::kOk;
   uint64_t hpa = 0;
   FaultReason reason{};
-  std::string condition;  // "LGN.3", the Table 30 row that fired
-  bool recorded = false;  // a fault record was written (FRCD)
+  FaultCondition condition{};  // the Table 30 row that fired (FaultConditionName: "LGN.3")
+  bool recorded = false;       // a fault record was written (FRCD)
   std::string blocked_by;
   std::string unit;  // the unit that handled it; "" when no unit remaps the requester
   // A read that moved data (its step expects `data`): the bytes the device received.

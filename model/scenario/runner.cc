@@ -415,7 +415,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   if (out.result.fault) {
     result.status = DmaStepResult::Status::kFault;
     result.reason = out.result.fault->reason;
-    result.condition = std::string(out.result.fault->condition);
+    result.condition = out.result.fault->condition;
     result.recorded = out.recorded;
     ++summary_.dma_faults;
   } else if (out.blocked || !out.result.translation) {
@@ -936,12 +936,13 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
                              FormatOutcome(r).substr(3)));
       } else if (d.reason != x.fault->reason) {
         fail(absl::StrFormat("fault %s = %s, got fault %s %s", x.fault->reason_text.value,
-                             FaultWords(x.fault->reason), FaultWords(d.reason), d.condition));
+                             FaultWords(x.fault->reason), FaultWords(d.reason),
+                             FaultConditionName(d.condition)));
       } else if (const FaultConditionInfo* c = FindFaultCondition(x.fault->reason_text.value);
-                 c != nullptr && c->name != d.condition) {
+                 c != nullptr && c->condition != d.condition) {
         notes.push_back(absl::StrFormat(
             "expected condition %s, the model raised %s: the same reason code %s, so it holds",
-            c->name, d.condition, FaultReasonJson(d.reason)));
+            c->name, FaultConditionName(d.condition), FaultReasonJson(d.reason)));
       }
     }
   }

@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "model/common/json.h"
-#include "model/unit/remapping_unit.h"
+#include "model/memory/host_memory.h"
+#include "model/unit/unit_events.h"
 
 namespace vtd::timing {
 

@@ -23,7 +23,7 @@
 #include "model/memory/host_memory.h"
 #include "model/timing/cost_model.h"
 #include "model/timing/stats.h"
-#include "model/unit/remapping_unit.h"
+#include "model/unit/unit_events.h"
 
 namespace vtd::timing {
 

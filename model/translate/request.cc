@@ -4,24 +4,23 @@
 
 namespace vtd {
 
-absl::Status ValidateRequest(const DmaRequest& request) {
-  if (request.pasid.has_value() && *request.pasid >= (1u << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("PASID %#x is wider than 20 bits", *request.pasid));
+absl::Status RequestProblemError(const DmaRequest& request, RequestProblem problem) {
+  switch (problem) {
+    case RequestProblem::kNone:
+      return absl::OkStatus();
+    case RequestProblem::kPasidTooWide:
+      return absl::InvalidArgumentError(
+          absl::StrFormat("PASID %#x is wider than 20 bits", request.pasid.value_or(0)));
+    case RequestProblem::kSizeOutOfRange:
+      return absl::InvalidArgumentError(
+          absl::StrFormat("request size %d is outside 0..4096", request.size));
+    case RequestProblem::kZeroLengthWrite:
+      return absl::InvalidArgumentError("only reads may be zero-length");
+    case RequestProblem::kCrosses4K:
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "request of %d bytes at %#x crosses a 4 KiB boundary", request.size, request.address));
   }
-  if (request.type == RequestType::kTranslation) return absl::OkStatus();
-  if (request.size < 0 || request.size > 4096) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("request size %d is outside 0..4096", request.size));
-  }
-  if (request.size == 0 && request.access != AccessKind::kRead) {
-    return absl::InvalidArgumentError("only reads may be zero-length");
-  }
-  if (request.size > 0 && (request.address & 0xfff) + static_cast<uint64_t>(request.size) > 4096) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "request of %d bytes at %#x crosses a 4 KiB boundary", request.size, request.address));
-  }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError("malformed request");
 }
 
 }  // namespace vtd

@@ -20,53 +20,7 @@ constexpr uint64_t kPmrLimitLowBits = (uint64_t{1} << 21) - 1;
 
 const CacheCounters kNoCounters;
 
-// PrepareSecondStage's common case without a call: an untranslated request through a
-// second-stage context (TT 00b/01b) inside the input width X = min(MGAW, AGAW(AW)) (S §3.7).
-// Returns false, leaving `plan` alone, whenever PrepareSecondStage must decide (translated
-// and translation requests, pass-through, LGN.1.1); where it returns true the plan is the
-// one PrepareSecondStage would compute.
-bool PlanUntranslatedSecondStage(const WalkConfig& config, const ContextEntry& ce,
-                                 const DmaRequest& request, SsPlan* plan) {
-  if (request.type != RequestType::kUntranslated ||
-      ce.translation_type() == TranslationType::kPassThrough) {
-    return false;
-  }
-  const int width = std::min(config.mgaw, AgawBits(ce.aw));
-  const uint64_t last_byte = request.address + (request.size > 0 ? request.size - 1 : 0);
-  if (width < 64 && (last_byte >> width) != 0) return false;  // LGN.1.1
-  // Reads need R (a zero-length read with ZLR accepts W alone), writes W, atomics both.
-  const bool zero_length_read =
-      request.size == 0 && request.access == AccessKind::kRead && config.zlr;
-  plan->needs.read = request.access != AccessKind::kWrite && !zero_length_read;
-  plan->needs.write = request.access != AccessKind::kRead;
-  plan->levels = PagingLevels(ce.aw);
-  plan->honour_nw = false;  // NW applies to translation requests only
-  return true;
-}
-
 }  // namespace
-
-std::string_view CacheKindName(CacheKind kind) {
-  switch (kind) {
-    case CacheKind::kContext:
-      return "context";
-    case CacheKind::kIotlb:
-      return "iotlb";
-    case CacheKind::kPscPml5:
-      return "psc_pml5";
-    case CacheKind::kPscPml4:
-      return "psc_pml4";
-    case CacheKind::kPscPdpte:
-      return "psc_pdpte";
-    case CacheKind::kPscPde:
-      return "psc_pde";
-    case CacheKind::kPasid:
-      return "pasid";
-    case CacheKind::kInterruptEntry:
-      return "interrupt_entry";
-  }
-  return "?";
-}
 
 namespace {
 CacheKind PscKind(int level) {
@@ -82,13 +36,6 @@ CacheKind PscKind(int level) {
   }
 }
 }  // namespace
-
-std::string StaleEntryReport::ToString() const {
-  return absl::StrFormat(
-      "stale %s entry (%s): entry at %s cached as %s (request %d), memory now holds %s",
-      CacheKindName(cache), entry, Hex(entry_address), Hex(cached_value), cached_at_step,
-      Hex(memory_value));
-}
 
 absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitConfig& config,
                                                                      HostMemory* memory) {
@@ -564,7 +511,7 @@ void RemappingUnit::CheckContextEntry(SourceId sid, const ContextCache::Entry& e
   }
 }
 
-void RemappingUnit::FillPagingStructureCaches(uint16_t did, uint64_t address,
+void RemappingUnit::FillPagingStructureCaches(const CacheTag& tag, uint64_t address,
                                               const SsWalkStart& start, const SsWalkResult& walk) {
   bool read = start.read;
   bool write = start.write;
@@ -579,24 +526,17 @@ void RemappingUnit::FillPagingStructureCaches(uint16_t did, uint64_t address,
     entry.read = read;
     entry.write = write;
     entry.entry = CachedEntryRef{rec.level, rec.entry_address, rec.raw};
-    psc_[rec.level].Fill(did, address, entry, request_count_);
+    psc_[rec.level].Fill(tag, address, entry, request_count_);
   }
 }
 
 void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options,
                                  DmaOutcome& out) {
-  // The common request (no PASID, an untranslated access of 1..4096 bytes within one 4 KiB
-  // page) passes every ValidateRequest check: no call for it.
-  const bool plainly_valid =
-      !request.pasid.has_value() && request.type == RequestType::kUntranslated &&
-      request.size > 0 && (request.address & 0xfff) + static_cast<uint64_t>(request.size) <= 4096;
-  if (!plainly_valid) {
-    if (absl::Status s = ValidateRequest(request); !s.ok()) {
-      out.status = std::move(s);
-      out.blocked = true;
-      out.blocked_by = "invalid_request";
-      return;
-    }
+  if (const RequestProblem problem = CheckRequest(request); problem != RequestProblem::kNone) {
+    out.status = RequestProblemError(request, problem);
+    out.blocked = true;
+    out.blocked_by = "invalid_request";
+    return;
   }
   WalkTrace* trace = options.trace ? &out.trace : nullptr;
   const bool record = options.trace || options.record_cache_lookups;
@@ -623,68 +563,63 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     out.blocked_by = "invalid_request";
     return;
   }
-  // The common case (legacy root table, no PASID, SSIRWE clear) passes CheckRootTableMode
-  // without a call.
-  if (walk_config_.ttm() != 0 || request.pasid.has_value() || walk_config_.ssirwe()) {
-    if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
-      Complete(FaultResult(*std::move(fault)), out);
-      return;
-    }
+  if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
+    Complete(FaultResult(*std::move(fault)), out);
+    return;
   }
 
   // Context cache (S §6.2.1), then the root and context tables.
   const SourceId sid = request.source_id;
-  // The governing context entry: the cached one on a hit (no copy), else the walked one.
-  std::optional<ContextEntry> walked_entry;
-  const ContextEntry* ce_ptr = nullptr;
+  // The governing context: the cached one on a hit (no copy), else the walked one.
+  TranslationContext walked;
+  const TranslationContext* context = nullptr;
   const ContextCache::Entry* context_hit = context_cache_.Lookup(sid);
   NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
   if (context_hit != nullptr) {
     if (check) CheckContextEntry(sid, *context_hit, out);
-    ce_ptr = &context_hit->value.entry;
-    if (!ce_ptr->present) {  // a caching-mode not-present entry
-      Complete(FaultResult(MakeFault("LCT.2", request, ce_ptr->fpd)), out);
+    context = &context_hit->value.context;
+    if (!context->present) {  // a caching-mode not-present entry
+      Complete(FaultResult(MakeFault(FaultCondition::kLct2, request, context->fpd)), out);
       return;
     }
   } else {
     LegacyContext partial;
-    FaultOr<LegacyContext> context =
+    FaultOr<LegacyContext> lookup =
         LookupLegacyContext(walk_config_, *memory_, request, trace, &partial);
-    if (!context.ok()) {
+    if (!lookup.ok()) {
       // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
       // after making them present.
-      if (caching_mode && context.fault().condition == "LCT.2") {
-        ContextCacheEntry fill{partial.entry, partial.root_entry_address,
-                               partial.context_entry_address, partial.root_raw,
-                               partial.context_raw};
-        context_cache_.Fill(sid, fill, request_count_);
+      if (caching_mode && lookup.fault().condition == FaultCondition::kLct2) {
+        context_cache_.Fill(
+            sid,
+            ContextCacheEntry{partial.context, partial.root_entry_address,
+                              partial.context_entry_address, partial.root_raw, partial.context_raw},
+            request_count_);
       }
-      Complete(FaultResult(context.fault()), out);
+      Complete(FaultResult(lookup.fault()), out);
       return;
     }
-    const LegacyContext& lc = context.value();
+    const LegacyContext& lc = lookup.value();
     context_cache_.Fill(sid,
-                        ContextCacheEntry{lc.entry, lc.root_entry_address, lc.context_entry_address,
-                                          lc.root_raw, lc.context_raw},
+                        ContextCacheEntry{lc.context, lc.root_entry_address,
+                                          lc.context_entry_address, lc.root_raw, lc.context_raw},
                         request_count_);
-    ce_ptr = &walked_entry.emplace(lc.entry);
-  }
-  const ContextEntry& ce = *ce_ptr;
-
-  SsPlan plan;
-  if (!PlanUntranslatedSecondStage(walk_config_, ce, request, &plan)) {
-    if (std::optional<TranslateResult> early =
-            PrepareSecondStage(walk_config_, ce, request, &plan)) {
-      Complete(*std::move(early), out);
-      CheckProtectedMemory(request, /*remapped=*/false, out);
-      return;
-    }
+    walked = lc.context;
+    context = &walked;
   }
 
-  // IOTLB (S §6.2.3), tagged by domain, page and page size.
-  const uint16_t did = ce.did.value();
+  // Request type, pass-through, translated requests, input width: answered without a leaf.
+  if (AnswerBeforeWalk(walk_config_, *context, request, &out.result)) {
+    AfterResult(out);
+    CheckProtectedMemory(request, /*remapped=*/false, out);
+    return;
+  }
+  const RequestNeeds needs = NeedsFor(walk_config_, request);
+
+  // IOTLB (S §6.2.3), tagged by domain, PASID, kind, page and page size.
+  const CacheTag tag = CacheTag::Of(*context);
   IotlbKey key;
-  const Iotlb::Entry* tlb_hit = iotlb_.Lookup(did, request.address, iotlb_leaf_levels_, &key);
+  const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
   NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
              tlb_hit != nullptr ? key.page << Iotlb::PageShift(key.leaf_level)
                                 : request.address & ~uint64_t{0xfff},
@@ -692,49 +627,17 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   if (tlb_hit != nullptr) {
     const IotlbEntry& v = tlb_hit->value;
     if (check) {
-      for (int i = 0; i < v.path_length; ++i) {
-        CheckStale(CacheKind::kIotlb, "iotlb path entry", v.path[i].address, v.path[i].raw,
-                   tlb_hit->fill_stamp, out);
+      for (const CachedEntryRef& e : v.path) {
+        CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
+                   out);
       }
     }
     // With CM = 0, an entry lacking a permission the request needs is not trusted: the
     // unit walks again, so software that only added permissions (or made an entry present,
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers (model choice).
-    const bool lacks = (plan.needs.read && !v.read) || (plan.needs.write && !v.write);
-    // The common hit: an untranslated request the cached page permits. The result is what
-    // FinishSecondStageInto computes (no NW for untranslated requests, so W is the entry's),
-    // written from the fields the fill precomputed; an output in the interrupt range (LGN.4)
-    // takes the general path below.
-    if (v.present && !lacks && request.type == RequestType::kUntranslated) {
-      const uint64_t page_size = uint64_t{1} << Iotlb::PageShift(key.leaf_level);
-      const uint64_t hpa = v.page_base | (request.address & (page_size - 1));
-      if (!OverlapsInterruptRange(hpa, std::max(request.size, 1))) {
-        Translation& t = out.result.translation.emplace();
-        t.hpa = hpa;
-        t.page_base = v.page_base;
-        t.page_size = page_size;
-        t.read = v.read;
-        t.write = v.write;
-        t.snoop = v.snoop;
-        t.emt = v.leaf.emt;
-        t.ipat = v.leaf.ipat;
-        t.transient_mapping = v.transient_mapping;
-        t.did = ce.did;
-        t.fpd = ce.fpd;
-        t.tt = ce.translation_type();
-        t.levels = plan.levels;
-        t.leaf_level = key.leaf_level;
-        out.result.completion = Completion::kSuccess;
-        CheckProtectedMemory(request, /*remapped=*/true, out);
-        return;
-      }
-    }
-    if (caching_mode || (v.present && !lacks)) {
-      // The cached leaf as the walk's result would be (complete, full path permissions).
-      const SsLeafView w{v.present, v.read,      key.leaf_level,
-                         v.write,   v.page_base, uint64_t{1} << Iotlb::PageShift(key.leaf_level),
-                         &v.leaf};
-      FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);
+    const bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    if (caching_mode || (v.leaf.complete && !lacks)) {
+      CompleteTranslation(walk_config_, *context, v.leaf, request, &out.result);
       AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
       return;
@@ -742,9 +645,10 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   }
 
   // Paging-structure caches (S §6.2.4), deepest level first: a hit starts the walk below.
-  SsWalkStart start{ce.second_stage_root, plan.levels, true, true};
-  for (int level = 2; level <= plan.levels; ++level) {
-    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(did, request.address);
+  const int levels = context->ss.levels;
+  SsWalkStart start{context->ss.root, levels, true, true};
+  for (int level = 2; level <= levels; ++level) {
+    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
     NoteLookup(PscKind(level), psc_hit != nullptr,
                request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
                out);
@@ -759,38 +663,32 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     }
   }
 
-  FaultOr<SsWalkResult> walk = WalkSecondStage(walk_config_, *memory_, start, plan.levels,
-                                               request.address, plan.needs, request, ce.fpd, trace);
+  FaultOr<SsWalkResult> walk = WalkSecondStage(
+      walk_config_, *memory_, start, levels, request.address, needs, request, context->fpd, trace);
   if (!walk.ok()) {
     Complete(FaultResult(walk.fault()), out);
     return;
   }
   const SsWalkResult& w = walk.value();
   // With every paging-structure cache disabled a fill would do nothing.
-  if (any_psc_enabled_) FillPagingStructureCaches(did, request.address, start, w);
+  if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
+  const TranslationLeaf leaf = LeafOf(walk_config_, w);
   // w.leaf is the last entry read, decoded.
   const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
   if (w.complete || (caching_mode && not_present)) {
     IotlbEntry entry;
-    entry.present = w.complete;
-    entry.page_base = w.page_base;
-    entry.read = w.read;
-    entry.write = w.write;
-    entry.leaf_raw = w.complete ? w.records[w.record_count - 1].raw : 0;
-    entry.leaf = w.complete ? w.leaf : SecondStagePte::Decode(0);  // w.leaf: leaf_raw decoded
-    entry.top_level = plan.levels;
-    entry.path_length = w.record_count;
-    for (int i = 0; i < w.record_count; ++i) {
-      entry.path[i] =
-          CachedEntryRef{w.records[i].level, w.records[i].entry_address, w.records[i].raw};
+    // Not-present translations are cached per 4 KiB page, with no permission.
+    if (w.complete) entry.leaf = leaf;
+    if (check) {
+      entry.path.reserve(w.record_count);
+      for (int i = 0; i < w.record_count; ++i) {
+        entry.path.push_back(
+            CachedEntryRef{w.records[i].level, w.records[i].entry_address, w.records[i].raw});
+      }
     }
-    // Not-present translations are cached per 4 KiB page.
-    const int leaf_level = w.complete ? w.level : 1;
-    entry.snoop = walk_config_.snoop_control && entry.leaf.snoop;
-    entry.transient_mapping = walk_config_.bit62 == SsBit62::kTransientMapping && entry.leaf.bit62;
-    iotlb_.Fill(Iotlb::KeyFor(did, request.address, leaf_level), entry, request_count_);
+    iotlb_.Fill(Iotlb::KeyFor(tag, request.address, entry.leaf.level), entry, request_count_);
   }
-  FinishSecondStageInto(walk_config_, ce, request, plan, w, &out.result);
+  CompleteTranslation(walk_config_, *context, leaf, request, &out.result);
   AfterResult(out);
   CheckProtectedMemory(request, /*remapped=*/true, out);
 }

@@ -93,7 +93,7 @@ TEST(FaultReasonTest, ParsesNumbersConditionsGroupsAndSymbols) {
 TEST(FaultTest, ReportableUnlessSuppressedOrRecoverable) {
   Fault f;
   f.reason = FaultReason::kContextEntryNotPresent;
-  f.condition = "LCT.2";
+  f.condition = FaultCondition::kLct2;
   f.qualified = true;
   EXPECT_TRUE(f.Reportable());
   f.fpd = true;

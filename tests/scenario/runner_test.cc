@@ -56,7 +56,7 @@ TEST(ScenarioRunnerSec3_4, MapEnableTranslateAndFault) {
   ASSERT_TRUE(run.steps[3].dma.has_value());
   EXPECT_EQ(run.steps[3].dma->status, DmaStepResult::Status::kFault);
   EXPECT_EQ(run.steps[3].dma->reason, FaultReason::kWriteNotPermitted);
-  EXPECT_EQ(run.steps[3].dma->condition, "LGN.2");
+  EXPECT_EQ(run.steps[3].dma->condition, FaultCondition::kLgn2);
   EXPECT_TRUE(run.steps[3].dma->recorded);
   // FRCD_REG[0] bits 127:64: F=1, FR=05h, SID 0x10 (S §11.4.7.6).
   ASSERT_TRUE(run.steps[4].value.has_value());
@@ -298,7 +298,7 @@ TEST(ScenarioResultsJson, ContractShape) {
   fault.cycles.reset();
   fault.dma->status = DmaStepResult::Status::kFault;
   fault.dma->reason = FaultReason::kReadNotPermitted;
-  fault.dma->condition = "LGN.3";
+  fault.dma->condition = FaultCondition::kLgn3;
   fault.dma->recorded = true;
   EXPECT_EQ(StepResultToJson(fault).Dump(-1),
             "{\"index\":4,\"action\":\"dma\",\"result\":{\"status\":\"fault\",\"reason\":\"0x6\","

@@ -187,7 +187,7 @@ TEST_F(LegacyWalkFaults, LGN11_TranslationRequestGetsS0_Sec4_2_3) {
   SetContext(1, TranslationType::kDeviceTlb);
   TranslateResult r = Run(Req(uint64_t{1} << 40, kRead, 0, kTranslation));
   ASSERT_TRUE(r.fault.has_value());
-  EXPECT_EQ(r.fault->condition, "LGN.1.1");
+  EXPECT_EQ(r.fault->condition, FaultCondition::kLgn1_1);
   EXPECT_TRUE(r.fault->recoverable);
   EXPECT_FALSE(r.fault->Reportable());
   EXPECT_EQ(r.completion, Completion::kSuccess);
@@ -218,7 +218,7 @@ TEST_F(LegacyWalkFaults, LGN2_TranslationRequestGetsEffectivePermission_Sec4_2_3
   Map(0x1000, 0x9000, 1, 1);
   TranslateResult r = Run(Req(0x1000, kRead, 0, kTranslation));
   ASSERT_TRUE(r.fault.has_value());
-  EXPECT_EQ(r.fault->condition, "LGN.2");
+  EXPECT_EQ(r.fault->condition, FaultCondition::kLgn2);
   EXPECT_FALSE(r.fault->Reportable());
   EXPECT_EQ(r.completion, Completion::kSuccess);
   EXPECT_TRUE(r.ats->read);
@@ -238,7 +238,7 @@ TEST_F(LegacyWalkFaults, LGN3_TranslationRequestNotPresentGetsNoAccess_Sec4_2_3)
   SetContext(2, TranslationType::kDeviceTlb);
   TranslateResult r = Run(Req(0x1000, kRead, 0, kTranslation));
   ASSERT_TRUE(r.fault.has_value());
-  EXPECT_EQ(r.fault->condition, "LGN.3");
+  EXPECT_EQ(r.fault->condition, FaultCondition::kLgn3);
   EXPECT_EQ(r.completion, Completion::kSuccess);
   EXPECT_FALSE(r.ats->read || r.ats->write);
 }

@@ -114,7 +114,7 @@ class LegacyWalkTest : public ::testing::Test {
     TranslateResult r = Run(request);
     EXPECT_TRUE(r.fault.has_value()) << "expected " << condition;
     if (!r.fault.has_value()) return Fault{};
-    EXPECT_EQ(r.fault->condition, condition) << r.fault->ToString();
+    EXPECT_EQ(FaultConditionName(r.fault->condition), condition) << r.fault->ToString();
     EXPECT_EQ(r.completion, completion) << r.fault->ToString();
     EXPECT_EQ(r.fault->source_id, kSid);
     EXPECT_EQ(r.fault->address, request.address);

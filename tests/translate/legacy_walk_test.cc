@@ -256,7 +256,7 @@ TEST_F(LegacyWalkTest, ResumableFromAPagingStructureCacheHit) {
   auto bad = WalkSecondStage(config_, *memory_, {uint64_t{1} << 33, 2}, 4, req.address,
                              {true, false}, req, false);
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.fault().condition, "LSS.1");
+  EXPECT_EQ(bad.fault().condition, FaultCondition::kLss1);
 }
 
 TEST_F(LegacyWalkTest, ContextLookupIsSeparatelyCallable) {

@@ -138,7 +138,7 @@ TEST_F(CachingTest, PageSelectiveAddressMaskCoversAlignedBlock_Sec6_5_1_2) {
   EXPECT_EQ(unit_->iotlb().size(), 3);
   PageInvalidate(5, kIova + 0x1000, 1);  // AM=1: pages 0 and 1 of the aligned pair
   EXPECT_EQ(unit_->iotlb().size(), 1);
-  EXPECT_NE(unit_->iotlb().Probe(5, kIova + 0x2000, 0b10), nullptr);
+  EXPECT_NE(unit_->iotlb().Probe(CacheTag::Legacy(5), kIova + 0x2000, 0b10), nullptr);
   // Another domain's entries are not touched.
   PageInvalidate(6, kIova + 0x2000, 0);
   EXPECT_EQ(unit_->iotlb().size(), 1);
@@ -169,7 +169,7 @@ TEST_F(CachingTest, DomainAndGlobalIotlbInvalidation_Sec6_5_1_2) {
   EXPECT_EQ(unit_->iotlb().size(), 2);
   EXPECT_EQ(IotlbReg::kIaig.Get(DomainInvalidate(9)), 2u);
   EXPECT_EQ(unit_->iotlb().size(), 1);
-  EXPECT_NE(unit_->iotlb().Probe(5, kIova, 0b10), nullptr);
+  EXPECT_NE(unit_->iotlb().Probe(CacheTag::Legacy(5), kIova, 0b10), nullptr);
   EXPECT_EQ(unit_->paging_structure_cache(2).size(), 1);  // domain 5's PDE entry stays
   EXPECT_EQ(IotlbReg::kIaig.Get(GlobalIotlbInvalidate()), 1u);
   EXPECT_EQ(unit_->iotlb().size(), 0);
@@ -207,7 +207,7 @@ TEST_F(CachingTest, ContextCacheStaleUntilInvalidated_Sec6_2_1) {
   EXPECT_EQ(unit_->context_cache().size(), 0);
   DmaOutcome out = unit_->Dma(Req(kIova));
   ASSERT_TRUE(out.result.fault.has_value());
-  EXPECT_EQ(out.result.fault->condition, "LCT.2");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLct2);
 }
 
 TEST_F(CachingTest, DeviceSelectiveFunctionMask_Sec6_5_1_1) {
@@ -280,31 +280,31 @@ TEST_F(CachingTest, CachingModeCachesNotPresentEntries_Sec6_1) {
   CreateUnit();
   Enable();
   // Context entry not present: LCT.2, and with CM=1 the not-present entry is cached.
-  EXPECT_EQ(unit_->Dma(Req(kIova)).result.fault->condition, "LCT.2");
+  EXPECT_EQ(unit_->Dma(Req(kIova)).result.fault->condition, FaultCondition::kLct2);
   SetContext(5);
   Map(kIova, 0x500000);
-  EXPECT_EQ(unit_->Dma(Req(kIova)).result.fault->condition, "LCT.2");  // stale
+  EXPECT_EQ(unit_->Dma(Req(kIova)).result.fault->condition, FaultCondition::kLct2);  // stale
   // Software invalidates the device with DID 0 (reserved for cached not-present entries).
   Ccmd(Ccmd::kCirg.Set(0, 3) | Ccmd::kSid.Set(0, kSid.value()) | 0);
   EXPECT_EQ(Hpa(kIova), 0x500000u);
 
   // A not-present leaf is cached too: mapping it later needs an IOTLB invalidation.
   DmaOutcome out = unit_->Dma(Req(kIova + 0x5000));
-  EXPECT_EQ(out.result.fault->condition, "LGN.3");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLgn3);
   Map(kIova + 0x5000, 0x505000);
-  EXPECT_EQ(unit_->Dma(Req(kIova + 0x5000)).result.fault->condition, "LGN.3");
+  EXPECT_EQ(unit_->Dma(Req(kIova + 0x5000)).result.fault->condition, FaultCondition::kLgn3);
   PageInvalidate(5, kIova + 0x5000, 0);
   EXPECT_EQ(Hpa(kIova + 0x5000), 0x505000u);
 }
 
 TEST_F(CachingTest, WithoutCachingModeNotPresentNeedsNoInvalidation_Sec6_1) {
   Start();
-  EXPECT_EQ(unit_->Dma(Req(kIova + 0x5000)).result.fault->condition, "LGN.3");
+  EXPECT_EQ(unit_->Dma(Req(kIova + 0x5000)).result.fault->condition, FaultCondition::kLgn3);
   Map(kIova + 0x5000, 0x505000);
   EXPECT_EQ(Hpa(kIova + 0x5000), 0x505000u);
   EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kRead, 4, RequestType::kUntranslated, kSid2))
                 .result.fault->condition,
-            "LCT.2");
+            FaultCondition::kLct2);
   SetContext(5, TranslationType::kUntranslatedOnly, false, 2, kSid2);
   Map(kIova, 0x600000);
   EXPECT_TRUE(
@@ -316,7 +316,7 @@ TEST_F(CachingTest, PermissionIncreaseRewalksWithoutCachingMode_Sec6_1) {
   Map(kIova, 0x500000, 1, /*read only*/ 1);
   GlobalIotlbInvalidate();
   EXPECT_TRUE(unit_->Dma(Req(kIova)).result.ok());
-  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, "LGN.2");
+  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, FaultCondition::kLgn2);
   Map(kIova, 0x500000, 1, 3);  // grant write, no invalidation
   EXPECT_TRUE(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.ok());
 }
@@ -328,7 +328,7 @@ TEST_F(CachingTest, PermissionIncreaseNeedsInvalidationInCachingMode_Sec6_1) {
   GlobalIotlbInvalidate();
   EXPECT_TRUE(unit_->Dma(Req(kIova)).result.ok());
   Map(kIova, 0x500000, 1, 3);
-  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, "LGN.2");
+  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, FaultCondition::kLgn2);
   PageInvalidate(5, kIova, 0);
   EXPECT_TRUE(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.ok());
 }
@@ -340,8 +340,8 @@ TEST_F(CachingTest, IotlbLruEviction_Sec6_2_3) {
   Hpa(kIova + 0x1000);
   Hpa(kIova);           // page 0 most recent
   Hpa(kIova + 0x2000);  // evicts page 1
-  EXPECT_NE(unit_->iotlb().Probe(5, kIova, 0b10), nullptr);
-  EXPECT_EQ(unit_->iotlb().Probe(5, kIova + 0x1000, 0b10), nullptr);
+  EXPECT_NE(unit_->iotlb().Probe(CacheTag::Legacy(5), kIova, 0b10), nullptr);
+  EXPECT_EQ(unit_->iotlb().Probe(CacheTag::Legacy(5), kIova + 0x1000, 0b10), nullptr);
   EXPECT_EQ(unit_->cache_counters(CacheKind::kIotlb).evictions, 1u);
 }
 

@@ -134,7 +134,7 @@ TEST_F(FaultRecordingTest, QualifiedFaultsSuppressedByFpd_Sec7_1_2) {
   GlobalContextInvalidate();
   DmaOutcome out = unit_->Dma(Req(0x40000000));
   ASSERT_TRUE(out.result.fault.has_value());
-  EXPECT_EQ(out.result.fault->condition, "LCT.3");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLct3);
   EXPECT_TRUE(out.blocked);
   EXPECT_FALSE(out.recorded);
   EXPECT_FALSE(out.fault_record.has_value());
@@ -142,14 +142,14 @@ TEST_F(FaultRecordingTest, QualifiedFaultsSuppressedByFpd_Sec7_1_2) {
   SetContextRaw(2, 0);
   GlobalContextInvalidate();
   out = unit_->Dma(Req(0x40000000));
-  EXPECT_EQ(out.result.fault->condition, "LCT.2");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLct2);
   EXPECT_FALSE(out.recorded);
   EXPECT_EQ(Fsts(), 0u);
   // LRT.2 is not qualified: FPD has no say.
   SetRoot(kSid.bus(), 0);
   GlobalContextInvalidate();
   out = unit_->Dma(Req(0x40000000));
-  EXPECT_EQ(out.result.fault->condition, "LRT.2");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLrt2);
   EXPECT_TRUE(out.recorded);
 }
 

@@ -64,7 +64,7 @@ TEST_F(IotlbHitTest, HitTranslationEqualsTheWalks) {
   // A write to the read-only page: the hit is not trusted (CM=0), the walk faults (LGN.2).
   const DmaOutcome write = unit_->Dma(Req(kIova + 0x400000, AccessKind::kWrite));
   ASSERT_TRUE(write.result.fault.has_value());
-  EXPECT_EQ(write.result.fault->condition, "LGN.2");
+  EXPECT_EQ(write.result.fault->condition, FaultCondition::kLgn2);
 }
 
 // S §9.3: the IOTLB is tagged by domain, so a second device in the same domain hits the
@@ -103,7 +103,7 @@ TEST_F(IotlbHitTest, HitIntoInterruptRangeFaultsLikeTheWalk) {
   Enable();
   const DmaOutcome walked = unit_->Dma(Req(kIova, AccessKind::kWrite));
   ASSERT_TRUE(walked.result.fault.has_value()) << DescribeResult(walked);
-  EXPECT_EQ(walked.result.fault->condition, "LGN.4");
+  EXPECT_EQ(walked.result.fault->condition, FaultCondition::kLgn4);
   const uint64_t hits = IotlbHits();
   const DmaOutcome hit = unit_->Dma(Req(kIova, AccessKind::kWrite));
   EXPECT_EQ(IotlbHits(), hits + 1);

@@ -114,7 +114,7 @@ TEST_F(ModesTest, EnableBeforeRootPointerUsesResetPointer_Sec11_4_4_1) {
   // The latched pointer is RTADDR's reset value 0: memory there is zero, root not present.
   DmaOutcome out = unit_->Dma(Req(0x1000));
   ASSERT_TRUE(out.result.fault.has_value());
-  EXPECT_EQ(out.result.fault->condition, "LRT.2");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kLrt2);
 }
 
 TEST_F(ModesTest, BadRequestIsAnErrorNotAFault_Sec3_1) {

@@ -133,7 +133,7 @@ TEST_P(UnitFaultTableTest, RecordedInFrcd_Sec7_1_3_Sec11_4_7) {
   const DmaRequest request = c.request(*this);
   const DmaOutcome out = unit_->Dma(request);
   ASSERT_TRUE(out.result.fault.has_value()) << c.name;
-  EXPECT_EQ(out.result.fault->condition, c.name) << out.result.fault->ToString();
+  EXPECT_EQ(FaultConditionName(out.result.fault->condition), c.name) << out.result.fault->ToString();
   EXPECT_EQ(out.result.completion, c.completion);
   EXPECT_TRUE(out.blocked);
   EXPECT_TRUE(out.recorded);
@@ -195,7 +195,7 @@ TEST_F(AbortDmaModeTest, Sec3_4_4_AbortDmaModeRecords33h) {
   DmaOutcome out;
   const FaultRecord rec = RunWithTtm3(/*adms=*/true, &out);
   ASSERT_TRUE(out.result.fault.has_value());
-  EXPECT_EQ(out.result.fault->condition, "RTA.4");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kRta4);
   EXPECT_TRUE(out.blocked);
   EXPECT_TRUE(out.recorded);
   EXPECT_EQ(Fsts::kPpf.Get(Fsts()), 1u);
@@ -209,7 +209,7 @@ TEST_F(AbortDmaModeTest, Sec11_4_5_Ttm3WithoutAdmsIsReserved30h) {
   DmaOutcome out;
   const FaultRecord rec = RunWithTtm3(/*adms=*/false, &out);
   ASSERT_TRUE(out.result.fault.has_value());
-  EXPECT_EQ(out.result.fault->condition, "RTA.1.1");
+  EXPECT_EQ(out.result.fault->condition, FaultCondition::kRta1_1);
   EXPECT_TRUE(out.recorded);
   EXPECT_EQ(rec.reason, 0x30);
   EXPECT_EQ(rec.source_id, kSid.value());

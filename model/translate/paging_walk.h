@@ -1,0 +1,225 @@
+// One paging walker for every paging-structure format (VT-d spec §3.6 first stage, §3.7
+// second stage, §3.8 nested), parameterised by the entry format, over a memory port.
+//
+// The format (e.g. SecondStageFormat) says how to read an entry: present, permission bits,
+// leaf, next-table address, reserved bits at a level, and which fault condition each failure
+// is (a legacy second-stage walk raises LCT.4.3/LSS.1/LSS.2; a scalable one SSS.4/SSS.1/
+// SSS.3; a first-stage one SFS.4/SFS.1/SFS.3). The walker reads one entry per level from the
+// start level down, accumulating permissions, and stops at a leaf, at an entry that is not
+// present, or at the first level that lacks a permission the request needs.
+//
+// The memory port (WalkMemory) is the walker's only way to memory. It checks each table
+// address against HAW, passes it through an optional table-address translator (nested
+// translation: every first-stage table address is itself translated by the second stage)
+// and can make the locked read-modify-write that Accessed/Dirty updates need. In this
+// single-threaded model a locked RMW is a hardware read and a hardware write of the same
+// qword, made together inside the port.
+#ifndef VTDSIM_MODEL_TRANSLATE_PAGING_WALK_H_
+#define VTDSIM_MODEL_TRANSLATE_PAGING_WALK_H_
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "model/fault/fault.h"
+#include "model/memory/host_memory.h"
+#include "model/structs/address_width.h"
+#include "model/structs/second_stage_pte.h"
+#include "model/translate/request.h"
+#include "model/translate/translation.h"
+
+namespace vtd {
+
+// Translates the address of a paging table before it is read (nested translation, S §3.8:
+// first-stage table addresses are guest-physical and go through the second stage). A fault
+// from that translation ends the walk with it.
+class TableAddressTranslator {
+ public:
+  virtual ~TableAddressTranslator() = default;
+  // The HPA of table-entry address `address`; `write` for an A/D update of that entry.
+  virtual FaultOr<uint64_t> TranslateTableAddress(uint64_t address, bool write) const = 0;
+};
+
+class WalkMemory {
+ public:
+  // Read-only walks (no A/D updates: legacy mode, SSADE=0).
+  WalkMemory(const HostMemory& memory, int haw) : memory_(&memory), haw_(haw) {}
+  // Walks that may update Accessed/Dirty bits.
+  WalkMemory(HostMemory* memory, int haw) : memory_(memory), writable_(memory), haw_(haw) {}
+
+  void set_table_translator(const TableAddressTranslator* translator) { translator_ = translator; }
+  const TableAddressTranslator* table_translator() const { return translator_; }
+
+  // Reads the qword at `address` (8-byte aligned): false, with no access made, if any byte
+  // is at or above 2^HAW, and false if it is outside the memory (an "error accessing"
+  // condition).
+  bool Read(uint64_t address, MemoryAccessTag tag, uint64_t* out) const {
+    if (!BelowWidth(address + 7, haw_)) return false;
+    return memory_->HwReadAligned64(address, tag, out);
+  }
+  // 128-bit entries (root, context): one observed 16-byte access.
+  bool Read128(uint64_t address, MemoryAccessTag tag, uint64_t out[2]) const {
+    if (!BelowWidth(address + 15, haw_)) return false;
+    return memory_->HwReadAligned128(address, tag, out);
+  }
+  // The locked read-modify-write of an A/D update: reads the entry again and, if it still
+  // equals `expected`, writes it with `set_bits` added. Returns false if the entry could not
+  // be accessed or the port is read-only; `*now` receives the value the entry holds after.
+  bool LockedSetBits(uint64_t address, uint64_t expected, uint64_t set_bits, MemoryAccessTag tag,
+                     uint64_t* now);
+
+  int haw() const { return haw_; }
+
+ private:
+  const HostMemory* memory_;
+  HostMemory* writable_ = nullptr;
+  const TableAddressTranslator* translator_ = nullptr;
+  int haw_;
+};
+
+// Where to start: the top (the context's table pointer and level count) or a
+// paging-structure-cache hit (the table its entry points to, the level below it, and the
+// permissions accumulated above).
+struct WalkStart {
+  uint64_t table = 0;  // address of the table to read at `level`
+  int level = 4;       // 5..1
+  bool read = true;    // cumulative R of the levels above
+  bool write = true;   // cumulative W of the levels above
+};
+// One entry the walk read (non-leaf records are what paging-structure caches hold).
+struct WalkLevelRecord {
+  int level = 0;
+  int index = 0;
+  uint64_t entry_address = 0;
+  uint64_t raw = 0;
+};
+inline constexpr int kMaxWalkRecords = kMaxPagingLevels;
+
+template <typename Entry>
+struct PagingWalkResult {
+  // True if the walk reached a leaf with the needed permissions; false if it stopped at
+  // `level` because the entry was not present or the cumulative permission lacked what was
+  // needed.
+  bool complete = false;
+  int level = 0;           // leaf level (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB), or where it stopped
+  bool read = false;       // cumulative R down to `level` (false if not present)
+  bool write = false;      // cumulative W down to `level`
+  Entry leaf;              // the last entry read, decoded
+  uint64_t page_base = 0;  // HPA of the page (complete walks)
+  uint64_t page_size = 0;
+  std::array<WalkLevelRecord, kMaxWalkRecords> records{};
+  int record_count = 0;
+};
+
+// The second-stage entry format (S §9.8), legacy or scalable, with the fault conditions of
+// its mode.
+struct SecondStageFormat {
+  using Entry = SecondStagePte;
+  SsPteFormat pte;
+  FaultCondition root_fetch_error = FaultCondition::kLct4_3;  // table at the top level
+  FaultCondition fetch_error = FaultCondition::kLss1;         // tables below it
+  FaultCondition reserved = FaultCondition::kLss2;
+
+  static SecondStageFormat Legacy(const SsPteFormat& pte) {
+    return SecondStageFormat{pte, FaultCondition::kLct4_3, FaultCondition::kLss1,
+                             FaultCondition::kLss2};
+  }
+
+  static constexpr MemoryAccessKind kAccessKind = MemoryAccessKind::kSecondStageEntry;
+  static std::string_view LevelName(int level);  // "ss_pte" ... "ss_pml5e"
+  static bool Readable(uint64_t raw) { return SecondStagePte::kRead.Get(raw) != 0; }
+  static bool Writable(uint64_t raw) { return SecondStagePte::kWrite.Get(raw) != 0; }
+  // R=W=0: not present (S §3.7.1).
+  static bool Present(uint64_t raw) { return Readable(raw) || Writable(raw); }
+  static bool IsLeaf(uint64_t raw, int level) {
+    return level == 1 || ((level == 2 || level == 3) && SecondStagePte::kPageSize.Get(raw) != 0);
+  }
+  static uint64_t Address(uint64_t raw) { return SecondStagePte::kAddress.InPlace(raw); }
+  uint64_t ReservedBits(uint64_t raw, int level) const {
+    return SecondStagePte::ReservedBits(raw, level, pte);
+  }
+  static Entry Decode(uint64_t raw) { return SecondStagePte::Decode(raw); }
+  static Json ToJson(uint64_t raw, int level) { return SecondStagePte::Decode(raw).ToJson(level); }
+};
+
+// Walks from `start` for input address `iova`. `top_level` is the context's level count: a
+// fetch error there is the format's root_fetch_error, below it fetch_error. Reserved bits in
+// a present entry are the format's `reserved`. Fault fields come from `request` and `fpd`.
+// Bounded by the level count, so self-referencing tables cannot loop. `trace`, when given,
+// receives one step per entry read.
+template <typename Format>
+FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
+    const Format& format, const WalkMemory& memory, const WalkStart& start, int top_level,
+    uint64_t iova, RequestNeeds needs, const DmaRequest& request, bool fpd, WalkTrace* trace);
+
+// Appends one walk step to `trace` (shared by every walk of the model).
+void AddWalkStep(WalkTrace* trace, std::string_view structure, int level, int index,
+                 std::string_view source, BitRange bits, uint64_t address, const uint64_t* raw,
+                 int qwords, Json decoded);
+
+// ---- Implementation.
+
+template <typename Format>
+FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
+    const Format& format, const WalkMemory& memory, const WalkStart& start, int top_level,
+    uint64_t iova, RequestNeeds needs, const DmaRequest& request, bool fpd, WalkTrace* trace) {
+  PagingWalkResult<typename Format::Entry> result;
+  uint64_t table = start.table;
+  bool read = start.read;
+  bool write = start.write;
+  for (int level = start.level; level >= 1; --level) {
+    const int index = LevelIndex(iova, level);
+    uint64_t address = table + uint64_t{8} * index;
+    uint64_t raw = 0;
+    if (const TableAddressTranslator* t = memory.table_translator()) {
+      FaultOr<uint64_t> hpa = t->TranslateTableAddress(address, /*write=*/false);
+      if (!hpa.ok()) return hpa.fault();
+      address = hpa.value();
+    }
+    const bool ok = memory.Read(address, {Format::kAccessKind, static_cast<int8_t>(level)}, &raw);
+    if (trace != nullptr) {
+      const int shift = LevelShift(level);
+      AddWalkStep(trace, Format::LevelName(level), level, index, "iova", {shift + 8, shift},
+                  address, ok ? &raw : nullptr, 1,
+                  ok ? Format::ToJson(raw, level) : Json::MakeObject());
+    }
+    if (!ok) {
+      return MakeFault(level == top_level ? format.root_fetch_error : format.fetch_error, request,
+                       fpd);
+    }
+    result.records[result.record_count++] = {level, index, address, raw};
+    result.level = level;
+    // Only the fields the walk needs are extracted per level; the full decode is made once,
+    // for the last entry read (result.leaf), where the walk stops.
+    const bool entry_read = Format::Readable(raw);
+    const bool entry_write = Format::Writable(raw);
+    if (!Format::Present(raw)) {  // the walk cannot continue
+      result.leaf = Format::Decode(raw);
+      result.read = result.write = false;
+      return result;
+    }
+    if (format.ReservedBits(raw, level) != 0) return MakeFault(format.reserved, request, fpd);
+    read = read && entry_read;
+    write = write && entry_write;
+    result.read = read;
+    result.write = write;
+    if ((needs.read && !read) || (needs.write && !write)) {
+      result.leaf = Format::Decode(raw);
+      return result;
+    }
+    const uint64_t next = Format::Address(raw);
+    if (Format::IsLeaf(raw, level)) {
+      result.leaf = Format::Decode(raw);
+      result.complete = true;
+      result.page_size = LevelPageSize(level);
+      result.page_base = next & ~(result.page_size - 1);
+      return result;
+    }
+    table = next;
+  }
+  return result;  // start.level < 1: nothing walked
+}
+
+}  // namespace vtd
+
+#endif  // VTDSIM_MODEL_TRANSLATE_PAGING_WALK_H_

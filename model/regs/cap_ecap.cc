@@ -816,8 +816,8 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
     }
   }
 
-  const bool extended_context = context.version != 0 && VersionMajor(context) <= 5 &&
-                                Bit(kEcsBit).Get(ecap) != 0;
+  const bool extended_context =
+      context.version != 0 && VersionMajor(context) <= 5 && Bit(kEcsBit).Get(ecap) != 0;
   for (const Dependency& d : kDependencies) {
     const CapField& f = MustFind(d.reg, d.field);
     const CapField& needs = MustFind(d.needs_reg, d.needs);
@@ -839,10 +839,11 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
     const CapField& f = MustFind(d.reg, d.field);
     const CapField& needs = MustFind(d.needs_reg, d.needs);
     if (RawOf(f, cap, ecap) != 0 && RawOf(needs, cap, ecap) == 0) {
-      audit.notes.push_back(absl::StrFormat("%s is %s but has no meaning while %s is clear (the "
-                                            "spec defines it only when %s is set): ignored",
-                                            Qualified(f), FormatFieldValue(f, RawOf(f, cap, ecap)),
-                                            Qualified(needs), Qualified(needs)));
+      audit.notes.push_back(
+          absl::StrFormat("%s is %s but has no meaning while %s is clear (the "
+                          "spec defines it only when %s is set): ignored",
+                          Qualified(f), FormatFieldValue(f, RawOf(f, cap, ecap)), Qualified(needs),
+                          Qualified(needs)));
     }
   }
   const CapField& rwbf = MustFind(kCap, "RWBF");

@@ -276,8 +276,8 @@ struct CapabilityProblem {
     kEarlierRevision,
   };
   Kind kind;
-  std::string field;    // "CAP.SAGAW", "ECAP.IR", "ECAP bit 24"
-  std::string message;  // starts with the field
+  std::string field;       // "CAP.SAGAW", "ECAP.IR", "ECAP bit 24"
+  std::string message;     // starts with the field
   std::string needs = {};  // kInconsistent: the field it depends on ("ECAP.IR")
 };
 

@@ -472,7 +472,6 @@ TEST(FormatTest, Values) {
   EXPECT_EQ(FormatBits(Bit(7)), "7");
 }
 
-
 TEST(ValidateCapabilitiesTest, EnhancedSetRootTablePointerCapabilitiesAreModeled) {
   // CAP.ESRTPS and CAP.ESIRTPS (spec 3.2+, invalidation.md §8): SRTP / SIRTP also flush.
   EXPECT_THAT(ValidateCapabilities(kMinimalCap | Capability::kEsrtps.mask(), kMinimalEcap), IsOk());
@@ -482,8 +481,8 @@ TEST(ValidateCapabilitiesTest, EnhancedSetRootTablePointerCapabilitiesAreModeled
 
 TEST(ValidateCapabilitiesTest, FieldsValidOnlyWithAnotherAreNotesNotProblems) {
   // S §11.4.3: MHMV is valid only when IR is set; hardware need not report it 0 otherwise.
-  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kQi.mask() |
-                        ExtendedCapability::kMhmv.Set(0, 15);
+  const uint64_t ecap =
+      kMinimalEcap | ExtendedCapability::kQi.mask() | ExtendedCapability::kMhmv.Set(0, 15);
   CapabilityAudit audit = AuditCapabilities(kMinimalCap, ecap, ImplementedFeatures::Today());
   EXPECT_TRUE(audit.ok());
   ASSERT_EQ(audit.notes.size(), 1u);
@@ -538,15 +537,14 @@ TEST(MaskUnimplementedTest, SkylakeGraphicsUnitLoadsWithWhatIsMaskedListed) {
   // bit 27 (DIS), NEST, MTS, bit 24 (ECS), MHMV 15, IRO 0x500, PT, EIM, IR, DT, QI.
   const uint64_t cap = 0x1c0000c40660462;
   const uint64_t ecap = 0x19e2ff0505e;
-  EXPECT_FALSE(ValidateCapabilities(cap, ecap, ImplementedFeatures::Today(), {.version = 0x10})
-                   .ok());
+  EXPECT_FALSE(
+      ValidateCapabilities(cap, ecap, ImplementedFeatures::Today(), {.version = 0x10}).ok());
   const MaskedCapabilities m =
       MaskUnimplemented(cap, ecap, ImplementedFeatures::Today(), {.version = 0x10});
   EXPECT_TRUE(m.audit.ok()) << (m.audit.problems.empty() ? "" : m.audit.problems[0].message);
-  EXPECT_THAT(MaskedNames(m),
-              ::testing::UnorderedElementsAre("CAP.FS1GP", "ECAP.PASID", "ECAP.PSS", "ECAP.EAFS",
-                                              "ECAP.PRS", "ECAP bit 27", "ECAP.NEST", "ECAP.MTS",
-                                              "ECAP bit 24"));
+  EXPECT_THAT(MaskedNames(m), ::testing::UnorderedElementsAre(
+                                  "CAP.FS1GP", "ECAP.PASID", "ECAP.PSS", "ECAP.EAFS", "ECAP.PRS",
+                                  "ECAP bit 27", "ECAP.NEST", "ECAP.MTS", "ECAP bit 24"));
   EXPECT_EQ(m.cap, cap & ~Capability::kFs1gp.mask());
   // Left: NWFS, MHMV 15, IRO 0x50, PT, EIM, IR, DT, QI.
   EXPECT_EQ(m.ecap, uint64_t{0xf0505e} | ExtendedCapability::kNwfs.mask());

@@ -907,4 +907,31 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
   }
 }
 
+absl::StatusOr<uint32_t> ParseVersion(std::string_view text) {
+  const absl::string_view t = absl::StripAsciiWhitespace(Av(text));
+  const size_t sep = t.find_first_of(":.");
+  if (sep != absl::string_view::npos) {
+    uint32_t major = 0;
+    uint32_t minor = 0;
+    if (!absl::SimpleAtoi(t.substr(0, sep), &major) || !absl::SimpleAtoi(t.substr(sep + 1), &minor) ||
+        major > 15 || minor > 15) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "VER '%s': major and minor must be numbers 0..15 (bits 7:4 and 3:0, S §11.4.1)", t));
+    }
+    return (major << 4) | minor;
+  }
+  uint64_t raw = 0;
+  const bool ok = absl::StartsWithIgnoreCase(t, "0x") ? absl::SimpleHexAtoi(t.substr(2), &raw)
+                                                       : absl::SimpleAtoi(t, &raw);
+  if (!ok || raw > 0xff) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("VER '%s' is not a version (bits 31:8 are reserved, S §11.4.1)", t));
+  }
+  return static_cast<uint32_t>(raw);
+}
+
+std::string FormatVersion(uint32_t version) {
+  return absl::StrFormat("%d:%d", (version >> 4) & 0xf, version & 0xf);
+}
+
 }  // namespace vtd

@@ -371,6 +371,12 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
                                      const ImplementedFeatures& features,
                                      const AuditContext& context = {});
 
+// VER_REG as Linux prints it ("1:0", major:minor) or written "1.0", or the raw register value
+// ("0x10", "16"). InvalidArgument for anything else or a part above 15.
+absl::StatusOr<uint32_t> ParseVersion(std::string_view text);
+// "1:0", as Linux prints VER_REG.
+std::string FormatVersion(uint32_t version);
+
 // The Dell R630 units that motivated vtdsim: "dmar0: reg_base_addr fbffc000 ver 1:0
 // cap 8d2078c106f0466 ecap f020df" (and dmar1 at c7ffc000).
 inline constexpr uint32_t kR630Version = 0x10;

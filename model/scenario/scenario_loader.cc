@@ -441,6 +441,8 @@ class Loader {
                                      const CapabilityValue& ecap, SourceMark unit_mark,
                                      const AuditContext& context);
   void ParseTopology(const Entry& e, platform::PciTopology& topology);
+  // `version:` of a unit: VER_REG as Linux prints it ("1:0") or raw; nullopt after an error.
+  std::optional<Located<uint32_t>> Version(const Entry& e);
   void ParseDmarUnits(const Entry& e, const platform::Platform& platform, DmarPlatform& d);
   std::optional<UnitConfig> ParseUnit(const YAML::Node& node, const std::string& path, int index,
                                       const CapabilityValue* default_cap,
@@ -1354,19 +1356,7 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
                          Describe(e->value)));
     }
   }
-  if (const Entry* ver = f.Find("version")) {
-    absl::StatusOr<uint32_t> parsed = ver->value.IsScalar()
-                                          ? ParseVersion(ver->value.Scalar())
-                                          : absl::InvalidArgumentError("expected a version");
-    if (parsed.ok()) {
-      u.version = Located<uint32_t>{*parsed, ver->mark()};
-    } else {
-      Error(ver->mark(), ver->path,
-            absl::StrCat(parsed.status().message(),
-                         " (expected VER as Linux prints it, \"1:0\", or the raw register "
-                         "value, 0x10)"));
-    }
-  }
+  if (const Entry* ver = f.Find("version")) u.version = Version(*ver);
   if (errors_.size() != errors_before) return std::nullopt;
   AuditContext context;
   if (u.version) context.version = u.version->value;
@@ -1487,6 +1477,20 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
   s.platform.source = std::move(d);
 }
 
+std::optional<Located<uint32_t>> Loader::Version(const Entry& e) {
+  absl::StatusOr<uint32_t> parsed = e.value.IsScalar()
+                                        ? ParseVersion(e.value.Scalar())
+                                        : absl::InvalidArgumentError("expected a version");
+  if (!parsed.ok()) {
+    Error(e.mark(), e.path,
+          absl::StrCat(parsed.status().message(),
+                       " (expected VER as Linux prints it, \"1:0\", or the raw register value, "
+                       "0x10)"));
+    return std::nullopt;
+  }
+  return Located<uint32_t>{*parsed, e.mark()};
+}
+
 void Loader::ParseTopology(const Entry& e, platform::PciTopology& topology) {
   if (e.value.IsScalar()) {
     std::optional<std::string> text = Text(e, "the path of a topology file");
@@ -1559,19 +1563,7 @@ void Loader::ParseDmarUnits(const Entry& e, const platform::Platform& platform, 
     } else {
       continue;
     }
-    if (const Entry* ver = f.Find("version")) {
-      absl::StatusOr<uint32_t> parsed = ver->value.IsScalar()
-                                            ? ParseVersion(ver->value.Scalar())
-                                            : absl::InvalidArgumentError("expected a version");
-      if (parsed.ok()) {
-        v.version = Located<uint32_t>{*parsed, ver->mark()};
-      } else {
-        Error(ver->mark(), ver->path,
-              absl::StrCat(parsed.status().message(),
-                           " (expected VER as Linux prints it, \"1:0\", or the raw register "
-                           "value, 0x10)"));
-      }
-    }
+    if (const Entry* ver = f.Find("version")) v.version = Version(*ver);
     if (const Entry* c = f.Find("cap")) {
       if (auto cv = ParseCapability(*c, CapRegister::kCap)) v.cap = std::move(*cv);
     }

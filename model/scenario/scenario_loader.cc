@@ -438,8 +438,14 @@ class Loader {
   // ---- sections ----
   void ParsePlatform(const Entry& e, Scenario& s);
   std::optional<CapabilityValue> ParseCapability(const Entry& e, CapRegister reg);
-  void AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
-                 const CapabilityValue& ecap, SourceMark unit_mark, int haw);
+  // Reports the audit's problems as errors; returns its notes.
+  std::vector<std::string> AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                                     const CapabilityValue& ecap, SourceMark unit_mark,
+                                     const AuditContext& context);
+  void ParseTopology(const Entry& e, platform::PciTopology& topology);
+  // `version:` of a unit: VER_REG as Linux prints it ("1:0") or raw; nullopt after an error.
+  std::optional<Located<uint32_t>> Version(const Entry& e);
+  void ParseDmarUnits(const Entry& e, const platform::Platform& platform, DmarPlatform& d);
   std::optional<UnitConfig> ParseUnit(const YAML::Node& node, const std::string& path, int index,
                                       const CapabilityValue* default_cap,
                                       const CapabilityValue* default_ecap);
@@ -531,6 +537,9 @@ class Loader {
   std::vector<uint64_t> unit_caps_;
   std::vector<uint64_t> unit_ecaps_;
   std::vector<UnitConfig> units_;  // units platform only
+  // `unimplemented: mask` (platform level) and what ParseUnit masked or noted.
+  bool mask_unimplemented_ = false;
+  std::vector<std::string> unit_notes_;
   std::optional<platform::Platform> dmar_platform_;
 
   std::vector<RepeatLevel> repeats_;  // enclosing repeat steps, outermost first
@@ -990,10 +999,13 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
 
 // ---- platform ----
 
-constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units",
-                                               "cap",  "ecap",        "check_invalidation"};
-constexpr absl::string_view kUnitKeys[] = {
-    "name", "base", "segment", "cap", "ecap", "scope", "check_invalidation", "device_tlb"};
+constexpr absl::string_view kPlatformKeys[] = {"dmar",     "memory_size",  "units",
+                                               "cap",      "ecap",         "check_invalidation",
+                                               "topology", "unimplemented"};
+constexpr absl::string_view kDmarUnitKeys[] = {"base", "version", "cap", "ecap"};
+constexpr absl::string_view kUnitKeys[] = {"name",      "base", "segment", "version",
+                                           "cap",       "ecap", "scope",   "check_invalidation",
+                                           "device_tlb"};
 
 std::filesystem::path Loader::Resolve(const std::string& path) const {
   std::filesystem::path p(path);
@@ -1103,9 +1115,27 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
   }
   const Entry* dmar = f.Find("dmar");
   const Entry* units = f.Find("units");
-  if (dmar != nullptr && units != nullptr) {
-    Error(units->key_mark, f.path(), "has both 'dmar' and 'units' (expected one of them)");
-    return;
+  if (const Entry* m = f.Find("unimplemented")) {
+    const std::string word = m->value.IsScalar() ? m->value.Scalar() : "";
+    if (word == "mask" || word == "reject") {
+      mask_unimplemented_ = word == "mask";
+    } else {
+      Error(m->mark(), m->path,
+            absl::StrCat(m->value.IsScalar() ? Shown(word) : std::string("this value"),
+                         " is not a choice (expected 'mask': unimplemented capabilities read "
+                         "as clear, or 'reject', the default)"));
+    }
+  }
+  if (dmar == nullptr) {
+    for (absl::string_view key : {"topology"}) {
+      if (const Entry* k = f.Find(key)) {
+        Error(k->key_mark, f.path(),
+              absl::StrCat("'", key,
+                           "' applies to a 'dmar' platform only (written-out units list their "
+                           "scope)"));
+        return;
+      }
+    }
   }
   if (dmar == nullptr && units == nullptr) {
     Error(f.mark(), f.path(),
@@ -1174,6 +1204,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
     }
     for (const UnitConfig& u : up.units) {
       s.platform.unit_names.push_back(u.name.value);
+      s.platform.unit_versions.push_back(u.version ? u.version->value : kDefaultVersion);
       s.platform.unit_caps.push_back(u.cap.value);
       s.platform.unit_ecaps.push_back(u.ecap.value);
       s.platform.unit_check_invalidation.push_back(
@@ -1181,6 +1212,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
       s.platform.unit_device_tlb.push_back(u.device_tlb);
     }
     units_ = up.units;
+    s.platform.notes.insert(s.platform.notes.end(), unit_notes_.begin(), unit_notes_.end());
     s.platform.source = std::move(up);
   }
   platform_ok_ = errors_.size() == errors_before;
@@ -1294,10 +1326,9 @@ std::optional<CapabilityValue> Loader::ParseCapability(const Entry& e, CapRegist
   return v;
 }
 
-void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
-                       const CapabilityValue& ecap, SourceMark unit_mark, int haw) {
-  AuditContext context;
-  context.host_address_width = haw;
+std::vector<std::string> Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                                           const CapabilityValue& ecap, SourceMark unit_mark,
+                                           const AuditContext& context) {
   const CapabilityAudit audit =
       AuditCapabilities(cap.value, ecap.value, ImplementedFeatures::Today(), context);
   for (const CapabilityProblem& problem : audit.problems) {
@@ -1311,7 +1342,10 @@ void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
     absl::string_view why;
     switch (problem.kind) {
       case CapabilityProblem::Kind::kUnsupported:
-        why = " (the model does not implement it; expected this field to be 0)";
+      case CapabilityProblem::Kind::kEarlierRevision:
+        why =
+            " (the model does not implement it; expected this field to be 0, or "
+            "'unimplemented: mask' on a dmar platform)";
         break;
       case CapabilityProblem::Kind::kInvalid:
       case CapabilityProblem::Kind::kInconsistent:
@@ -1323,6 +1357,7 @@ void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
     }
     Error(mark, absl::StrCat("unit ", unit_name), absl::StrCat(problem.message, why));
   }
+  return audit.notes;
 }
 
 std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::string& path,
@@ -1429,8 +1464,23 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
                          Describe(e->value)));
     }
   }
+  if (const Entry* ver = f.Find("version")) u.version = Version(*ver);
   if (errors_.size() != errors_before) return std::nullopt;
-  AuditUnit(u.name.value, u.cap, u.ecap, u.mark, /*haw=*/0);
+  AuditContext context;
+  if (u.version) context.version = u.version->value;
+  if (mask_unimplemented_) {
+    const MaskedCapabilities masked =
+        MaskUnimplemented(u.cap.value, u.ecap.value, ImplementedFeatures::Today(), context);
+    for (const MaskedField& m : masked.masked) {
+      unit_notes_.push_back(
+          absl::StrFormat("%s: masked %s, reported clear: %s", u.name.value, m.field, m.reason));
+    }
+    u.cap.value = masked.cap;
+    u.ecap.value = masked.ecap;
+  }
+  for (const std::string& note : AuditUnit(u.name.value, u.cap, u.ecap, u.mark, context)) {
+    unit_notes_.push_back(absl::StrCat(u.name.value, ": ", note));
+  }
   if (errors_.size() != errors_before) return std::nullopt;
   return u;
 }
@@ -1468,7 +1518,8 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
   d.bytes = std::move(bytes);
   d.table = std::move(*table);
   const size_t errors_before = errors_.size();
-  d.cap = {CapabilityValue::Form::kDefault, kDefaultCap, 0, {}, {}};
+  const int haw = d.table.header.host_address_width + 1;
+  d.cap = {CapabilityValue::Form::kDefault, DefaultCapFor(haw), 0, {}, {}};
   d.ecap = {CapabilityValue::Form::kDefault, kDefaultEcap, 0, {}, {}};
   if (const Entry* c = platform_fields.Find("cap")) {
     if (auto v = ParseCapability(*c, CapRegister::kCap)) d.cap = std::move(*v);
@@ -1476,16 +1527,159 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
   if (const Entry* c = platform_fields.Find("ecap")) {
     if (auto v = ParseCapability(*c, CapRegister::kEcap)) d.ecap = std::move(*v);
   }
+  d.mask_unimplemented = mask_unimplemented_;
+  if (const Entry* t = platform_fields.Find("topology")) ParseTopology(*t, d.topology);
+  if (const Entry* u = platform_fields.Find("units")) ParseDmarUnits(*u, platform, d);
   if (errors_.size() != errors_before) return;
-  AuditUnit("of the DMAR table", d.cap, d.ecap, e.mark(), d.table.header.host_address_width + 1);
+  if (!d.topology.empty()) platform = platform::Platform::FromDmar(d.table, d.topology);
   for (size_t i = 0; i < platform.units().size(); ++i) {
-    s.platform.unit_names.push_back(absl::StrCat("dmar", i));
-    s.platform.unit_caps.push_back(d.cap.value);
-    s.platform.unit_ecaps.push_back(d.ecap.value);
+    const platform::DrhdUnit& drhd = platform.units()[i];
+    const std::string name = absl::StrCat("dmar", i);
+    const DmarUnitValues* given = nullptr;
+    for (const DmarUnitValues& v : d.units) {
+      if (v.base.value == drhd.register_base) given = &v;
+    }
+    const CapabilityValue& cap =
+        given != nullptr && given->cap.form != CapabilityValue::Form::kDefault ? given->cap : d.cap;
+    const CapabilityValue& ecap =
+        given != nullptr && given->ecap.form != CapabilityValue::Form::kDefault ? given->ecap
+                                                                                : d.ecap;
+    const uint32_t version =
+        given != nullptr && given->version ? given->version->value : kDefaultVersion;
+    const SourceMark mark = given != nullptr ? given->mark : e.mark();
+    AuditContext context;
+    context.host_address_width = haw;
+    if (given != nullptr && given->version) context.version = version;
+    uint64_t cap_value = cap.value;
+    uint64_t ecap_value = ecap.value;
+    if (d.mask_unimplemented) {
+      const MaskedCapabilities masked =
+          MaskUnimplemented(cap.value, ecap.value, ImplementedFeatures::Today(), context);
+      for (const MaskedField& m : masked.masked) {
+        s.platform.notes.push_back(absl::StrFormat("%s (base %s): masked %s, reported clear: %s",
+                                                   name, Hex(drhd.register_base), m.field,
+                                                   m.reason));
+      }
+      cap_value = masked.cap;
+      ecap_value = masked.ecap;
+    }
+    CapabilityValue cap_used = cap;
+    CapabilityValue ecap_used = ecap;
+    cap_used.value = cap_value;
+    ecap_used.value = ecap_value;
+    const std::string who =
+        given != nullptr || d.units.empty()
+            ? name
+            : absl::StrFormat("%s (base %s, table defaults)", name, Hex(drhd.register_base));
+    for (const std::string& note : AuditUnit(who, cap_used, ecap_used, mark, context)) {
+      s.platform.notes.push_back(absl::StrCat(name, ": ", note));
+    }
+    s.platform.unit_names.push_back(name);
+    s.platform.unit_versions.push_back(version);
+    s.platform.unit_caps.push_back(cap_value);
+    s.platform.unit_ecaps.push_back(ecap_value);
     s.platform.unit_check_invalidation.push_back(s.platform.check_invalidation.value);
   }
+  if (errors_.size() != errors_before) return;
   dmar_platform_ = std::move(platform);
   s.platform.source = std::move(d);
+}
+
+std::optional<Located<uint32_t>> Loader::Version(const Entry& e) {
+  absl::StatusOr<uint32_t> parsed = e.value.IsScalar()
+                                        ? ParseVersion(e.value.Scalar())
+                                        : absl::InvalidArgumentError("expected a version");
+  if (!parsed.ok()) {
+    Error(e.mark(), e.path,
+          absl::StrCat(parsed.status().message(),
+                       " (expected VER as Linux prints it, \"1:0\", or the raw register value, "
+                       "0x10)"));
+    return std::nullopt;
+  }
+  return Located<uint32_t>{*parsed, e.mark()};
+}
+
+void Loader::ParseTopology(const Entry& e, platform::PciTopology& topology) {
+  if (e.value.IsScalar()) {
+    std::optional<std::string> text = Text(e, "the path of a topology file");
+    if (!text) return;
+    std::optional<std::vector<uint8_t>> file = ReadNamedFile(e, *text, uint64_t{1} << 24);
+    if (!file) return;
+    absl::StatusOr<platform::PciTopology> parsed = platform::PciTopology::ParseText(
+        absl::string_view(reinterpret_cast<const char*>(file->data()), file->size()), *text);
+    if (!parsed.ok()) {
+      Error(e.mark(), e.path, parsed.status().message());
+      return;
+    }
+    topology = std::move(*parsed);
+    return;
+  }
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected a topology file or a list of \"SEG:BB:DD.F=SEC-SUB\" bridges, "
+                       "got ",
+                       Describe(e.value)));
+    return;
+  }
+  for (const YAML::Node& item : e.value) {
+    if (!item.IsScalar()) {
+      Error(MarkOf(item), e.path,
+            absl::StrCat("expected a bridge \"SEG:BB:DD.F=SEC-SUB\", got ", Describe(item)));
+      continue;
+    }
+    absl::StatusOr<platform::PciBridge> bridge =
+        platform::PciTopology::ParseBridgeSpec(item.Scalar());
+    absl::Status added = bridge.ok() ? topology.AddBridge(*bridge) : bridge.status();
+    if (!added.ok()) Error(MarkOf(item), e.path, added.message());
+  }
+}
+
+void Loader::ParseDmarUnits(const Entry& e, const platform::Platform& platform, DmarPlatform& d) {
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected a list of units {base, version, cap, ecap}, got ",
+                       Describe(e.value)));
+    return;
+  }
+  std::vector<std::string> bases;
+  for (const platform::DrhdUnit& u : platform.units()) bases.push_back(Hex(u.register_base));
+  int i = 0;
+  for (const YAML::Node& node : e.value) {
+    const std::string path = absl::StrFormat("%s[%d]", e.path, i++);
+    Fields f(*this, node, path, kDmarUnitKeys, "a unit map {base, version, cap, ecap}");
+    if (!f.ok()) continue;
+    DmarUnitValues v;
+    v.mark = f.mark();
+    if (const Entry* b = f.Require("base", "the register base of one of the table's DRHDs")) {
+      std::optional<Located<uint64_t>> n = Number(*b, ~uint64_t{0});
+      if (!n) continue;
+      v.base = *n;
+      bool known = false;
+      for (const platform::DrhdUnit& u : platform.units()) known |= u.register_base == n->value;
+      if (!known) {
+        Error(b->mark(), b->path,
+              absl::StrFormat("no DRHD of the table has register base %s (its DRHDs: %s)",
+                              Hex(n->value), absl::StrJoin(bases, ", ")));
+        continue;
+      }
+      for (const DmarUnitValues& seen : d.units) {
+        if (seen.base.value == n->value) {
+          Error(b->mark(), b->path,
+                absl::StrFormat("register base %s is given twice", Hex(n->value)));
+        }
+      }
+    } else {
+      continue;
+    }
+    if (const Entry* ver = f.Find("version")) v.version = Version(*ver);
+    if (const Entry* c = f.Find("cap")) {
+      if (auto cv = ParseCapability(*c, CapRegister::kCap)) v.cap = std::move(*cv);
+    }
+    if (const Entry* c = f.Find("ecap")) {
+      if (auto cv = ParseCapability(*c, CapRegister::kEcap)) v.ecap = std::move(*cv);
+    }
+    d.units.push_back(std::move(v));
+  }
 }
 
 // ---- memory, timing, tables ----

@@ -5,8 +5,8 @@
 // OUT/dmar: the binary tables of SHARED_DIR/corpus/dmar (*.bin only);
 // OUT/acpidump: the same tables as acpidump text, alone and after another table.
 // Each directory is emptied first, so the seed set is the same on every run.
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -81,8 +81,9 @@ int main(int argc, char** argv) {
   const fs::path dmar = Fresh(out / "dmar");
   const fs::path acpidump = Fresh(out / "acpidump");
   // A small table of another signature, so seeds also hold multi-table dumps.
-  const std::string facp = "FACP\x24\x00\x00\x00\x06\x00VTDSIMSEEDTABLE\x01\x00\x00\x00"
-                           "VTDS\x01\x00\x00\x00";
+  const std::string facp =
+      "FACP\x24\x00\x00\x00\x06\x00VTDSIMSEEDTABLE\x01\x00\x00\x00"
+      "VTDS\x01\x00\x00\x00";
   const std::vector<uint8_t> other(facp.begin(), facp.end());
   int n = 0;
   for (const fs::path& f : Sorted(shared / "corpus" / "dmar", ".bin", false)) {

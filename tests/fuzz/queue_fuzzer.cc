@@ -1,5 +1,5 @@
-// libFuzzer target for queued invalidation: descriptors of every type and width, submitted in batches,
-// queue wrap, queue errors (IQE/ICE/ITE) and their clearing, interleaved with DMAs
+// libFuzzer target for queued invalidation: descriptors of every type and width, submitted in
+// batches, queue wrap, queue errors (IQE/ICE/ITE) and their clearing, interleaved with DMAs
 // (oracles and input format: unit_program.h). `--write-scenario=PATH` writes the input's
 // scenario YAML (a reproducer for `vtdsim run` / `vtdsim explain`).
 #include <cstddef>

@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  if (scenario->expanded_step_count > kStepBudget || MappedPages(scenario->steps, 1) > kPageBudget) {
+  if (scenario->expanded_step_count > kStepBudget ||
+      MappedPages(scenario->steps, 1) > kPageBudget) {
     return 0;
   }
   const std::string first = Results(*scenario);

@@ -1,5 +1,5 @@
-// libFuzzer target for the unit: generated legacy-mode tables with mutations, driver and non-driver register
-// sequences, DMA requests of every kind, table edits with and without invalidation
+// libFuzzer target for the unit: generated legacy-mode tables with mutations, driver and non-driver
+// register sequences, DMA requests of every kind, table edits with and without invalidation
 // (oracles and input format: unit_program.h). `--write-scenario=PATH` writes the input's
 // scenario YAML (a reproducer for `vtdsim run` / `vtdsim explain`).
 #include <cstddef>

@@ -183,7 +183,8 @@ class Enumerator {
     if ((lo & 1) == 0) return false;
     if (((lo >> 2) & 3) == 2) return hpa == iova;  // pass-through: output = input
     budget_ = 1 << 15;
-    const bool found = Walk(lo & address_mask_, static_cast<int>(hi & 7) + 2, true, true, hpa, write);
+    const bool found =
+        Walk(lo & address_mask_, static_cast<int>(hi & 7) + 2, true, true, hpa, write);
     if (budget_ < 0) return std::nullopt;
     return found;
   }
@@ -223,25 +224,24 @@ class Enumerator {
 
 // ---- Model adapter: the only code that reads the unit's DMA result types.
 struct DmaAnswer {
-  bool ok = false;         // the request may proceed with `hpa`
-  bool faulted = false;    // a fault was hit (`reason`)
+  bool ok = false;       // the request may proceed with `hpa`
+  bool faulted = false;  // a fault was hit (`reason`)
   uint64_t hpa = 0;
   int reason = 0;
-  bool stale = false;      // the invalidation checker reported a stale hit
+  bool stale = false;         // the invalidation checker reported a stale hit
   bool skip_oracles = false;  // invalid request, or blocked by a protected memory region
-  std::string detail;      // every field compared by the transparency oracle
+  std::string detail;         // every field compared by the transparency oracle
 };
 
 std::string ResultFields(const TranslateResult& r) {
   std::string s = absl::StrCat("completion=", std::string(CompletionName(r.completion)));
   if (r.fault) {
     const Fault& f = *r.fault;
-    absl::StrAppend(&s, absl::StrFormat(
-                            " fault{reason=%#x cond=%s addr=%#x sid=%#x fpd=%d qual=%d rec=%d "
+    absl::StrAppend(
+        &s, absl::StrFormat(" fault{reason=%#x cond=%s addr=%#x sid=%#x fpd=%d qual=%d rec=%d "
                             "resp=%d}",
-                            static_cast<int>(f.reason), f.condition, f.address,
-                            f.source_id.value(), f.fpd, f.qualified, f.recoverable,
-                            static_cast<int>(f.response)));
+                            static_cast<int>(f.reason), f.condition, f.address, f.source_id.value(),
+                            f.fpd, f.qualified, f.recoverable, static_cast<int>(f.response)));
   }
   if (r.translation) {
     const Translation& t = *r.translation;
@@ -254,8 +254,7 @@ std::string ResultFields(const TranslateResult& r) {
   if (r.ats) {
     const AtsCompletion& a = *r.ats;
     absl::StrAppend(&s, absl::StrFormat(" ats{addr=%#x size=%#x r=%d w=%d u=%d n=%d}", a.address,
-                                        a.size, a.read, a.write, a.untranslated_only,
-                                        a.no_snoop));
+                                        a.size, a.read, a.write, a.untranslated_only, a.no_snoop));
   }
   return s;
 }
@@ -298,8 +297,7 @@ std::vector<std::string> DmaExpect(const DmaAnswer& a) {
 // ---- The machine: one unit, its memory, the builder's state, the oracles.
 class Machine {
  public:
-  Machine(Profile profile, const Program& program, Transcript& out)
-      : profile_(profile), out_(out) {
+  Machine(Profile profile, const Program& program, Transcript& out) : profile_(profile), out_(out) {
     cap_ = kCapVariants[program.cap_variant % std::size(kCapVariants)];
     ecap_ = kEcapVariants[program.ecap_variant % std::size(kEcapVariants)];
     if (program.cap_flip < 64) cap_ ^= uint64_t{1} << program.cap_flip;
@@ -320,7 +318,8 @@ class Machine {
     config.cap = cap_;
     config.ecap = ecap_;
     config.check_invalidation = true;
-    absl::StatusOr<std::unique_ptr<RemappingUnit>> unit = RemappingUnit::Create(config, memory_.get());
+    absl::StatusOr<std::unique_ptr<RemappingUnit>> unit =
+        RemappingUnit::Create(config, memory_.get());
     if (!unit.ok()) return false;
     unit_ = std::move(*unit);
     unit_->AddObserver(&tracker_);
@@ -334,7 +333,8 @@ class Machine {
     out_.Line(absl::StrFormat("  memory_size: %#x", kMemorySize));
     out_.Line("  check_invalidation: true");
     out_.Line("  units:");
-    out_.Line(absl::StrFormat("    - {base: %#x, cap: %#x, ecap: %#x}", kRegisterBase, cap_, ecap_));
+    out_.Line(
+        absl::StrFormat("    - {base: %#x, cap: %#x, ecap: %#x}", kRegisterBase, cap_, ecap_));
     out_.Line("steps:");
     pool_.push_back(kPoolBase);  // the root table
     return true;
@@ -343,18 +343,42 @@ class Machine {
   // Runs one operation; false once an oracle failed (failure() says which).
   bool Run(const Op& op) {
     switch (op.kind) {
-      case OpKind::kMap: Map(op); break;
-      case OpKind::kMutate: Mutate(op); break;
-      case OpKind::kMmioWrite: RawMmioWrite(op); break;
-      case OpKind::kMmioRead: RawMmioRead(op); break;
-      case OpKind::kDriver: Driver(op); break;
-      case OpKind::kDma: Dma(op); break;
-      case OpKind::kQueueSetup: QueueSetup(op); break;
-      case OpKind::kDescriptor: Descriptor(op); break;
-      case OpKind::kIrSetup: IrSetup(op); break;
-      case OpKind::kIrte: Irte(op); break;
-      case OpKind::kInterrupt: Interrupt(op); break;
-      case OpKind::kMemWrite: MemWriteOp(op); break;
+      case OpKind::kMap:
+        Map(op);
+        break;
+      case OpKind::kMutate:
+        Mutate(op);
+        break;
+      case OpKind::kMmioWrite:
+        RawMmioWrite(op);
+        break;
+      case OpKind::kMmioRead:
+        RawMmioRead(op);
+        break;
+      case OpKind::kDriver:
+        Driver(op);
+        break;
+      case OpKind::kDma:
+        Dma(op);
+        break;
+      case OpKind::kQueueSetup:
+        QueueSetup(op);
+        break;
+      case OpKind::kDescriptor:
+        Descriptor(op);
+        break;
+      case OpKind::kIrSetup:
+        IrSetup(op);
+        break;
+      case OpKind::kIrte:
+        Irte(op);
+        break;
+      case OpKind::kInterrupt:
+        Interrupt(op);
+        break;
+      case OpKind::kMemWrite:
+        MemWriteOp(op);
+        break;
     }
     // Operations that only write memory leave the registers as they were.
     const bool memory_only = op.kind == OpKind::kMap || op.kind == OpKind::kMutate ||
@@ -370,7 +394,8 @@ class Machine {
   void MemWrite(uint64_t address, const std::vector<uint64_t>& qwords) {
     std::vector<std::string> hex;
     for (uint64_t q : qwords) hex.push_back(Hex(q));
-    out_.Step(absl::StrFormat("mem_write: {addr: %#x, u64: [%s]}", address, absl::StrJoin(hex, ", ")));
+    out_.Step(
+        absl::StrFormat("mem_write: {addr: %#x, u64: [%s]}", address, absl::StrJoin(hex, ", ")));
     for (size_t i = 0; i < qwords.size(); ++i) {
       if (!memory_->Write64(address + 8 * i, qwords[i]).ok()) return;
     }
@@ -385,7 +410,8 @@ class Machine {
 
   void MmioWrite(uint32_t offset, int width, uint64_t value) {
     if (width == 32) value &= 0xffffffff;
-    out_.Step(absl::StrFormat("mmio_write: {offset: %#x, value: %#x, width: %d}", offset, value, width));
+    out_.Step(
+        absl::StrFormat("mmio_write: {offset: %#x, value: %#x, width: %d}", offset, value, width));
     const bool qi_was_enabled = (Reg(RegId::kGsts) & kQie) != 0;
     if (width == 64) {
       unit_->WriteRegister64(offset, value);
@@ -417,8 +443,9 @@ class Machine {
     if (ecaps_.qi) persistent |= kQie;
     if (ecaps_.ir) persistent |= kIre | kCfi;
     if ((gsts & persistent) != (gcmd & persistent)) {
-      Fail(absl::StrFormat("GSTS %#x does not follow the accepted GCMD write %#x (TES/QIES/IRES/CFIS)",
-                           gsts, gcmd),
+      Fail(absl::StrFormat(
+               "GSTS %#x does not follow the accepted GCMD write %#x (TES/QIES/IRES/CFIS)", gsts,
+               gcmd),
            kGsts, 32, gcmd & persistent, persistent);
       return;
     }
@@ -590,7 +617,8 @@ class Machine {
     const bool qi = (Reg(RegId::kGsts) & kQie) != 0 && !(op.a & 0x80);
     const uint64_t did = op.e & 0xffff;
     switch (op.a & 7) {
-      case 0:  // enable: RTADDR, SRTP, global invalidations, WBF, TE (Linux iommu_enable_translation)
+      case 0:  // enable: RTADDR, SRTP, global invalidations, WBF, TE (Linux
+               // iommu_enable_translation)
         MmioWrite(kRtaddr, 64, kPoolBase | ((op.e >> 16) & 0xc00 & (op.e >> 32)));
         MmioWrite(kGcmd, 32, Shadow() | kSrtp);
         GlobalInvalidation(qi);
@@ -628,7 +656,8 @@ class Machine {
         if (qi) {
           SubmitDescriptors({{0x1 | (3 << 4) | (did << 16) | (sid << 32) | (fm << 48), 0}});
         } else {
-          MmioWrite(kCcmd, 64, (uint64_t{1} << 63) | (uint64_t{3} << 61) | (fm << 32) | (sid << 16) | did);
+          MmioWrite(kCcmd, 64,
+                    (uint64_t{1} << 63) | (uint64_t{3} << 61) | (fm << 32) | (sid << 16) | did);
         }
         break;
       }
@@ -690,7 +719,8 @@ class Machine {
     const uint64_t b = op.b, c = op.c;
     switch (op.a & 7) {
       case 0:  // cc_inv_dsc: G, DID, SID, FM
-        PutDescriptor(0x1 | (b & 3) << 4 | (c & 0xffff) << 16 | (c >> 16) << 32 | ((b >> 2) & 3) << 48, 0);
+        PutDescriptor(
+            0x1 | (b & 3) << 4 | (c & 0xffff) << 16 | (c >> 16) << 32 | ((b >> 2) & 3) << 48, 0);
         break;
       case 1:  // iotlb_inv_dsc: G, DW, DR, DID; ADDR, IH, AM
         PutDescriptor(0x2 | (b & 3) << 4 | ((b >> 2) & 3) << 6 | (c & 0xffff) << 16,
@@ -790,7 +820,8 @@ class Machine {
         data = op.c;
         break;
     }
-    out_.Step(absl::StrFormat("interrupt: {sid: %s, address: %#x, data: %#x}", Sid(sid), address, data));
+    out_.Step(
+        absl::StrFormat("interrupt: {sid: %s, address: %#x, data: %#x}", Sid(sid), address, data));
     InterruptRequest request;
     request.source_id = SourceId(sid);
     request.address = address;
@@ -798,20 +829,25 @@ class Machine {
     const InterruptOutcome result = unit_->Interrupt(request);
     std::vector<std::string> expect;
     if (result.fault) {
-      expect.push_back(absl::StrFormat("fault: {reason: %#x}", static_cast<int>(result.fault->reason)));
+      expect.push_back(
+          absl::StrFormat("fault: {reason: %#x}", static_cast<int>(result.fault->reason)));
     } else if (result.result) {
       const InterruptResult& r = *result.result;
       if (r.disposition == InterruptDisposition::kPosted && r.posted) {
         expect.push_back(absl::StrFormat("posted: {pda: %#x, vector: %#x}",
-                                         r.posted->target.descriptor_address, r.posted->target.vector));
+                                         r.posted->target.descriptor_address,
+                                         r.posted->target.vector));
       } else {
-        expect.push_back(absl::StrFormat("vector: %#x, dest: %#x", r.message.vector, r.message.destination));
+        expect.push_back(
+            absl::StrFormat("vector: %#x, dest: %#x", r.message.vector, r.message.destination));
       }
     }
     if (!result.stale.empty()) {
       if (tracker_.interrupt_clean()) {
-        failure_ = "the invalidation checker reports a stale interrupt-entry-cache hit after a global "
-                   "IEC invalidation and no IRT write: " + result.stale.front().ToString();
+        failure_ =
+            "the invalidation checker reports a stale interrupt-entry-cache hit after a global "
+            "IEC invalidation and no IRT write: " +
+            result.stale.front().ToString();
         out_.Line("  # oracle failure: " + failure_);
         expect.push_back("stale: none");
       } else {
@@ -858,8 +894,9 @@ class Machine {
     const bool clean = tracker_.dma_clean() && unit_->translation_enabled() && !got.skip_oracles &&
                        DomainsConsistent();
     if (clean && got.stale) {
-      failure_ = "the invalidation checker reports a stale hit after global context-cache and "
-                 "IOTLB invalidations with no table write since";
+      failure_ =
+          "the invalidation checker reports a stale hit after global context-cache and "
+          "IOTLB invalidations with no table write since";
       expect.push_back("stale: none");
     } else if (got.stale) {
       expect.push_back("stale: any");
@@ -913,7 +950,8 @@ class Machine {
 
   // a: region; c: offset; d: value.
   void MemWriteOp(const Op& op) {
-    static constexpr uint64_t kRegions[] = {kPoolBase, kQueueBase, kStatusBase, kIrtBase, kPidBase, kDataBase};
+    static constexpr uint64_t kRegions[] = {kPoolBase, kQueueBase, kStatusBase,
+                                            kIrtBase,  kPidBase,   kDataBase};
     MemWrite(kRegions[op.a % std::size(kRegions)] + ((op.c % 0x10000) & ~uint64_t{7}), {op.d});
   }
 
@@ -945,21 +983,25 @@ class Machine {
 // keeps the others available (a queue target still needs tables and DMAs to invalidate).
 OpKind KindFor(Profile profile, uint8_t byte) {
   static constexpr OpKind kUnitKinds[] = {
-      OpKind::kMap,       OpKind::kMap,    OpKind::kMap,       OpKind::kDma,        OpKind::kDma,
-      OpKind::kDma,       OpKind::kDriver, OpKind::kDriver,    OpKind::kMutate,     OpKind::kMmioWrite,
-      OpKind::kMmioRead,  OpKind::kMemWrite, OpKind::kQueueSetup, OpKind::kDescriptor};
+      OpKind::kMap,        OpKind::kMap,       OpKind::kMap,      OpKind::kDma,
+      OpKind::kDma,        OpKind::kDma,       OpKind::kDriver,   OpKind::kDriver,
+      OpKind::kMutate,     OpKind::kMmioWrite, OpKind::kMmioRead, OpKind::kMemWrite,
+      OpKind::kQueueSetup, OpKind::kDescriptor};
   static constexpr OpKind kQueueKinds[] = {
       OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kDescriptor, OpKind::kDescriptor,
       OpKind::kMap,        OpKind::kDma,        OpKind::kDriver,     OpKind::kMmioWrite,
       OpKind::kMmioRead,   OpKind::kMemWrite,   OpKind::kIrte,       OpKind::kInterrupt};
   static constexpr OpKind kInterruptKinds[] = {
-      OpKind::kIrSetup,    OpKind::kIrte,      OpKind::kIrte,      OpKind::kInterrupt,
-      OpKind::kInterrupt,  OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kMmioWrite,
-      OpKind::kMmioRead,   OpKind::kMemWrite};
+      OpKind::kIrSetup,   OpKind::kIrte,       OpKind::kIrte,       OpKind::kInterrupt,
+      OpKind::kInterrupt, OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kMmioWrite,
+      OpKind::kMmioRead,  OpKind::kMemWrite};
   switch (profile) {
-    case Profile::kUnit: return kUnitKinds[byte % std::size(kUnitKinds)];
-    case Profile::kQueue: return kQueueKinds[byte % std::size(kQueueKinds)];
-    case Profile::kInterrupt: return kInterruptKinds[byte % std::size(kInterruptKinds)];
+    case Profile::kUnit:
+      return kUnitKinds[byte % std::size(kUnitKinds)];
+    case Profile::kQueue:
+      return kQueueKinds[byte % std::size(kQueueKinds)];
+    case Profile::kInterrupt:
+      return kInterruptKinds[byte % std::size(kInterruptKinds)];
   }
   return OpKind::kMap;
 }
@@ -986,9 +1028,12 @@ std::string g_write_scenario;  // --write-scenario=PATH
 
 const char* ProfileName(Profile profile) {
   switch (profile) {
-    case Profile::kUnit: return "unit";
-    case Profile::kQueue: return "queue";
-    case Profile::kInterrupt: return "interrupt";
+    case Profile::kUnit:
+      return "unit";
+    case Profile::kQueue:
+      return "queue";
+    case Profile::kInterrupt:
+      return "interrupt";
   }
   return "unit";
 }
@@ -1001,7 +1046,8 @@ Program DecodeProgram(Profile profile, const uint8_t* data, size_t size) {
   p.ecap_variant = bytes[1];
   p.cap_flip = bytes[2];
   p.ecap_flip = bytes[3];
-  const size_t n = std::min((size > kHeaderBytes ? size - kHeaderBytes + kOpBytes - 1 : 0) / kOpBytes, kMaxOps);
+  const size_t n =
+      std::min((size > kHeaderBytes ? size - kHeaderBytes + kOpBytes - 1 : 0) / kOpBytes, kMaxOps);
   bytes.resize(kHeaderBytes + n * kOpBytes);
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* r = bytes.data() + kHeaderBytes + i * kOpBytes;
@@ -1055,7 +1101,8 @@ int FuzzOneInput(Profile profile, const uint8_t* data, size_t size) {
   std::string failure = first.failure;
   if (failure.empty()) {
     const RunResult second = RunProgram(profile, program, nullptr);
-    if (second.transcript != first.transcript) failure = "determinism: two runs of the input differ";
+    if (second.transcript != first.transcript)
+      failure = "determinism: two runs of the input differ";
   }
   if (failure.empty()) return 0;
   std::fprintf(stderr, "vtd %s fuzzer: %s\n--- scenario ---\n%s", ProfileName(profile),

@@ -62,7 +62,7 @@ Program DecodeProgram(Profile profile, const uint8_t* data, size_t size);
 std::vector<uint8_t> EncodeProgram(Profile profile, const Program& program);
 
 struct RunResult {
-  bool skipped = false;  // the CAP/ECAP pair is not one the model (or a scenario) accepts
+  bool skipped = false;    // the CAP/ECAP pair is not one the model (or a scenario) accepts
   std::string transcript;  // the scenario YAML, with the observed (or oracle) expectations
   std::string failure;     // empty, or the oracle that failed and why
 };

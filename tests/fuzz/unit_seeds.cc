@@ -34,7 +34,9 @@ std::vector<Op> Dmas(int count) {
   return ops;
 }
 
-void Append(std::vector<Op>& to, const std::vector<Op>& ops) { to.insert(to.end(), ops.begin(), ops.end()); }
+void Append(std::vector<Op>& to, const std::vector<Op>& ops) {
+  to.insert(to.end(), ops.begin(), ops.end());
+}
 
 }  // namespace
 
@@ -50,8 +52,7 @@ std::vector<Program> SeedPrograms(Profile profile) {
       Program p;
       p.ops = {MakeOp(OpKind::kMap, kRw, 0x0010, 0x100, 0x2000, 1),
                MakeOp(OpKind::kMap, kRead | kLeaf2M, 0x0010, 0x400, 0x4000, 1),
-               MakeOp(OpKind::kMap, kRw | kLeaf1G, 0x0118, 0x80000, 0x40000, 2),
-               enable};
+               MakeOp(OpKind::kMap, kRw | kLeaf1G, 0x0118, 0x80000, 0x40000, 2), enable};
       Append(p.ops, Dmas(6));
       p.ops.push_back(MakeOp(OpKind::kMutate, 0, 3, 0x100, 0x3000));
       p.ops.push_back(MakeOp(OpKind::kDriver, 3, 0, 0, 0, (uint64_t{0x100} << 16) | 1));
@@ -66,7 +67,8 @@ std::vector<Program> SeedPrograms(Profile profile) {
       q.ops = {MakeOp(OpKind::kMap, kRw, 0x0008, 0x10, 0x300, 5),
                MakeOp(OpKind::kMap, kPassThrough, 0x0009, 0, 0, 6), enable, global};
       Append(q.ops, Dmas(4));
-      for (int i = 0; i < 6; ++i) q.ops.push_back(MakeOp(OpKind::kDma, 1, 0x0300 + i, 0, 0x1000 * i, 4));
+      for (int i = 0; i < 6; ++i)
+        q.ops.push_back(MakeOp(OpKind::kDma, 1, 0x0300 + i, 0, 0x1000 * i, 4));
       q.ops.push_back(MakeOp(OpKind::kDriver, 5));
       q.ops.push_back(MakeOp(OpKind::kDma, 0, 0x0008, 0, 0x10000, 4));
       seeds.push_back(q);
@@ -95,16 +97,16 @@ std::vector<Program> SeedPrograms(Profile profile) {
                MakeOp(OpKind::kMap, kRw, 0x0010, 0x100, 0x2000, 1),
                enable,
                MakeOp(OpKind::kDma, kMapped, 0, 0, 0, 4),
-               MakeOp(OpKind::kDescriptor, 0, 2, 1),                     // cc domain 1
-               MakeOp(OpKind::kDescriptor, 1, 3, 1, 0x100000),           // iotlb page
-               MakeOp(OpKind::kDescriptor, 3, 0, 0),                     // iec global
-               MakeOp(OpKind::kDescriptor, 4 | kSubmit, 2, 0x1, 0x10),   // wait, status write
+               MakeOp(OpKind::kDescriptor, 0, 2, 1),                    // cc domain 1
+               MakeOp(OpKind::kDescriptor, 1, 3, 1, 0x100000),          // iotlb page
+               MakeOp(OpKind::kDescriptor, 3, 0, 0),                    // iec global
+               MakeOp(OpKind::kDescriptor, 4 | kSubmit, 2, 0x1, 0x10),  // wait, status write
                MakeOp(OpKind::kMmioRead, 0, 0),
-               MakeOp(OpKind::kDescriptor, 7, 0, 63),                    // 64 waits
+               MakeOp(OpKind::kDescriptor, 7, 0, 63),  // 64 waits
                MakeOp(OpKind::kDescriptor, 7, 0, 63),
                MakeOp(OpKind::kDescriptor, 7, 0, 63),
-               MakeOp(OpKind::kDescriptor, 7 | kSubmit, 0, 63),          // wraps the queue
-               MakeOp(OpKind::kDescriptor, 4 | kSubmit, 1, 2, 0x20),     // wait, IF
+               MakeOp(OpKind::kDescriptor, 7 | kSubmit, 0, 63),       // wraps the queue
+               MakeOp(OpKind::kDescriptor, 4 | kSubmit, 1, 2, 0x20),  // wait, IF
                MakeOp(OpKind::kDma, kMapped, 0, 0, 0, 4)};
       seeds.push_back(p);
       // Queue errors: an invalid descriptor type (IQE), then software clears FSTS.IQE.
@@ -143,10 +145,12 @@ std::vector<Program> SeedPrograms(Profile profile) {
       seeds.push_back(p);
       // xAPIC mode with compatibility format allowed; a not-present entry.
       Program q;
-      q.ops = {queue, MakeOp(OpKind::kIrSetup, 2 | (3 << 3)),
+      q.ops = {queue,
+               MakeOp(OpKind::kIrSetup, 2 | (3 << 3)),
                MakeOp(OpKind::kIrte, 0, 1, 0x4100, 2, 0),
                MakeOp(OpKind::kIrte, 3, 2, 0x4200, 2, 0),
-               MakeOp(OpKind::kInterrupt, 0, 1, 0), MakeOp(OpKind::kInterrupt, 0, 2, 0),
+               MakeOp(OpKind::kInterrupt, 0, 1, 0),
+               MakeOp(OpKind::kInterrupt, 0, 2, 0),
                MakeOp(OpKind::kInterrupt, 1, 0, 0x4501)};
       seeds.push_back(q);
       break;

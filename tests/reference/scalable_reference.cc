@@ -47,6 +47,64 @@ struct FaultMaker {
 constexpr bool kQualified = true;
 constexpr bool kNotQualified = false;
 
+// First-stage-only walk (PGTT=001b; translation-structures.md §8, faults.md §3).
+ScalableResult FirstStage(const ScalableMemory& memory, const ScalableCaps& caps,
+                          const FaultMaker& fault, const uint64_t* pe, int levels, bool privileged,
+                          const ScalableRequest& request) {
+  // Canonical: bits 63:N-1 all equal, N = 48 (4-level) or 57 (5-level).
+  const int n = levels == 5 ? 57 : 48;
+  const uint64_t upper = request.address & Bits(63, n - 1);
+  if (upper != 0 && upper != Bits(63, n - 1)) return fault("SGN.1", 0x80, kQualified);
+  const bool wpe = Has(pe[2], 4);
+  const bool pwsnp = Has(pe[1], 23);
+  uint64_t table = pe[2] & Bits(63, 12);
+  bool writable = true;  // R/W=1 at every level
+  bool user = true;      // U/S=1 at every level
+  std::vector<std::pair<uint64_t, uint64_t>> used;
+  uint64_t output = 0;
+  for (int level = levels; level >= 1; --level) {
+    const int shift = 12 + 9 * (level - 1);
+    const uint64_t entry_address = table + 8 * ((request.address >> shift) & 0x1ff);
+    uint64_t e;
+    if (!ReadQword(memory, entry_address, e)) {
+      return level == levels ? fault("SFS.4", 0x73, kQualified) : fault("SFS.1", 0x70, kQualified);
+    }
+    if (!Has(e, 0)) return fault("SFS.2", 0x71, kQualified);
+    const bool ps = Has(e, 7);
+    uint64_t reserved = caps.haw < 52 ? Bits(51, caps.haw) : 0;
+    if (level >= 4) reserved |= Bit(7);
+    if (level == 3 && ps) reserved |= caps.fs_1g ? Bits(29, 13) : Bit(7);
+    if (level == 2 && ps) reserved |= Bits(20, 13);
+    if ((e & reserved) != 0) return fault("SFS.3", 0x72, kQualified);
+    writable = writable && Has(e, 1);
+    user = user && Has(e, 2);
+    used.emplace_back(entry_address, e);
+    if (level == 1 || ((level == 2 || level == 3) && ps)) {
+      output = (e & Bits(51, shift)) | (request.address & ((uint64_t{1} << shift) - 1));
+      break;
+    }
+    table = e & Bits(51, 12);
+  }
+  // Access rights (§3.6.1): supervisor reads always, writes unless WPE and some R/W=0; user
+  // requests need U/S=1 everywhere, writes R/W=1 everywhere as well.
+  if (!privileged && !user) return fault("SGN.2", 0x81, kQualified);
+  if (request.write && !writable && (!privileged || wpe)) return fault("SGN.6", 0x85, kQualified);
+  if (InInterruptRange(output)) return fault("SGN.8.1", 0x87, kQualified);
+  ScalableResult result;
+  // A (bit 5) in every entry used, D (bit 6) in the leaf for writes (§3.6.2).
+  for (size_t i = 0; i < used.size(); ++i) {
+    uint64_t want = used[i].second | Bit(5);
+    if (i + 1 == used.size() && request.write) want |= Bit(6);
+    if (want != used[i].second) result.updates.emplace_back(used[i].first, want);
+  }
+  if (!result.updates.empty() && !(caps.page_walk_snoop && pwsnp)) {
+    return fault("SFS.9", 0x90, kQualified);
+  }
+  result.translated = true;
+  result.output = output;
+  return result;
+}
+
 }  // namespace
 
 ScalableResult TranslateScalable(const ScalableMemory& memory, uint64_t root_table,
@@ -147,18 +205,24 @@ ScalableResult TranslateScalable(const ScalableMemory& memory, uint64_t root_tab
   if (!caps.page_walk_snoop) pe_reserved[1] |= Bit(23);
   if (!caps.snoop_control) pe_reserved[1] |= Bit(24);
   if (!caps.memory_types) pe_reserved[1] |= Bit(25) | Bit(26) | Bits(63, 32);
-  // Qword 2: no first stage (FSTS=0: FSPTPTR reserved) and no EAFS (EAFE reserved).
-  pe_reserved[2] = Bit(1) | Bit(7) | Bits(11, 8) | Bits(63, 12);
+  // Qword 2: FSPTPTR bits at and above HAW (all of it with FSTS=0); no EAFS (EAFE reserved).
+  pe_reserved[2] =
+      Bit(1) | Bit(7) | Bits(11, 8) | (caps.first_stage ? AboveHaw(caps.haw) : Bits(63, 12));
   if (!caps.supervisor) pe_reserved[2] |= Bit(0);
   for (int q = 3; q < 8; ++q) pe_reserved[q] = ~uint64_t{0};  // qword 3; no HPTS: 4, 5; 6, 7
   for (int q = 0; q < 8; ++q) {
     if ((pe[q] & pe_reserved[q]) != 0) return fault("SPT.3", 0x5A, kQualified);
   }
-  const bool pgtt_supported = (pgtt == 2 && caps.second_stage) || (pgtt == 4 && caps.pass_through);
+  const bool pgtt_supported = (pgtt == 1 && caps.first_stage) || (pgtt == 2 && caps.second_stage) ||
+                              (pgtt == 4 && caps.pass_through);
   if (!pgtt_supported) return fault("SPT.4.2", 0x5B, kQualified);
   const int aw = static_cast<int>((pe[0] >> 2) & 7);
   if (pgtt == 2 && (aw < 1 || aw > 3 || !Has(caps.sagaw, aw))) {
     return fault("SPT.4.1", 0x5B, kQualified);
+  }
+  const int fspm = static_cast<int>((pe[2] >> 2) & 3);
+  if (pgtt == 1 && !(fspm == 0 || (fspm == 1 && caps.fs_5level))) {
+    return fault("SPT.4.3", 0x5B, kQualified);
   }
   if (privileged && !Has(pe[2], 0)) return fault("SPT.6", 0x5D, kQualified);
 
@@ -172,6 +236,10 @@ ScalableResult TranslateScalable(const ScalableMemory& memory, uint64_t root_tab
     result.translated = true;
     result.output = request.address;
     return result;
+  }
+
+  if (pgtt == 1) {
+    return FirstStage(memory, caps, fault, pe, fspm == 1 ? 5 : 4, privileged, request);
   }
 
   // Second-stage only: AW + 2 levels; input limited to 2^X - 1, X = min(MGAW, AGAW).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -606,6 +607,140 @@ TEST_F(FirstStageReferenceTest, OutputInTheInterruptRangeIsSgn81) {
 TEST_F(FirstStageReferenceTest, FsptptrAboveHawIsReserved) {
   SetFs(B(48) | kFsPml4);
   ExpectFault(Run(5, kIova), "SPT.3", 0x5A);
+}
+
+// ---- nested (PGTT=011b; translation-structures.md §11; faults.md §3) ------------------------
+//
+// Second stage (4-level, 2 MiB pages): GPA 0x200000 -> HPA 0x600000 (first-stage tables),
+// GPA 0x400000 -> HPA 0xC00000, GPA 0x800000 -> HPA 0xA00000 (the data page). First stage
+// (GPAs): PML4 0x200000 -> PDPT 0x201000 -> PD 0x202000 -> PT 0x203000 -> page 0x801000, so
+// kIova 0x12345678 ends at HPA 0xA00000 + 0x1000 + 0x678.
+constexpr uint64_t kSsPml4 = 0x30000;
+constexpr uint64_t kSsPdpt = 0x31000;
+constexpr uint64_t kSsPd = 0x32000;
+constexpr uint64_t kSsA = B(8);
+constexpr uint64_t kSsD = B(9);
+constexpr uint64_t kNestedExpected = 0xA01678;
+constexpr uint64_t kFsLeafHpa = 0x603000 + 8 * 0x145;
+
+class NestedReferenceTest : public ScalableReferenceTest {
+ protected:
+  void SetUp() override {
+    ScalableReferenceTest::SetUp();
+    caps_.first_stage = true;
+    caps_.nested = true;
+    caps_.page_walk_snoop = true;
+    caps_.ss_ad = true;
+    Set(kSsPml4, kSsPdpt | kRw);
+    Set(kSsPdpt, kSsPd | kRw);
+    Set(kSsPd + 8 * 1, 0x600000 | kPs | kRw);
+    Set(kSsPd + 8 * 2, 0xC00000 | kPs | kRw);
+    Set(kSsPd + 8 * 4, 0xA00000 | kPs | kRw);
+    Set(0x600000, 0x201000 | kFsAll | kA);
+    Set(0x601000, 0x202000 | kFsAll | kA);
+    Set(0x602000 + 8 * 0x91, 0x203000 | kFsAll | kA);
+    Set(kFsLeafHpa, 0x801000 | kFsAll | kA);
+    SetNested();
+  }
+  // PGTT 011b, AW 010b (4-level second stage), SSPTPTR kSsPml4; FSPTPTR (a GPA) in qword 2.
+  void SetNested(uint64_t q2 = 0x200000, bool ssade = false, uint64_t q1 = kPasidFsQ1) {
+    SetPasid(5, kSsPml4 | (ssade ? B(9) : 0) | (3 << 6) | (2 << 2) | 1, q1, q2);
+  }
+};
+
+TEST_F(NestedReferenceTest, ReadAndWriteGoThroughBothStages) {
+  const ScalableResult r = Run(5, kIova);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kNestedExpected);
+  EXPECT_TRUE(r.updates.empty());
+  const ScalableResult w = Run(5, kIova, /*write=*/true);
+  ASSERT_TRUE(w.translated) << w.condition;
+  EXPECT_EQ(w.output, kNestedExpected);
+  // D in the first-stage leaf, at its host-physical address; SSADE=0: none in the second stage.
+  ASSERT_EQ(w.updates.size(), 1u);
+  EXPECT_EQ(w.updates[0], std::make_pair(kFsLeafHpa, 0x801000 | kFsAll | kA | kD));
+}
+
+TEST_F(NestedReferenceTest, SsadeSetsSecondStageAccessedOnceAndDirtyForWrites) {
+  SetNested(0x200000, /*ssade=*/true);
+  const ScalableResult r = Run(5, kIova, /*write=*/true);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kNestedExpected);
+  // Walk order: the SS entries locating the FS PML4 (A; the table page is not written yet),
+  // then, for the FS leaf's table page, D in the SS leaf because the FS leaf gets D, the FS
+  // leaf itself, and last the SS leaf of the data page (A and D: a write).
+  using P = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(r.updates, (std::vector<P>{
+                           {kSsPml4, kSsPdpt | kRw | kSsA},
+                           {kSsPdpt, kSsPd | kRw | kSsA},
+                           {kSsPd + 8, 0x600000 | kPs | kRw | kSsA},
+                           {kSsPd + 8, 0x600000 | kPs | kRw | kSsA | kSsD},
+                           {kFsLeafHpa, 0x801000 | kFsAll | kA | kD},
+                           {kSsPd + 32, 0xA00000 | kPs | kRw | kSsA | kSsD},
+                       }));
+  SetNested(0x200000, /*ssade=*/true, /*q1=*/1);  // PWSNP=0
+  ExpectFault(Run(5, kIova), "SSS.5", 0x7C);
+}
+
+TEST_F(NestedReferenceTest, PasidEntryChecks) {
+  caps_.nested = false;
+  ExpectFault(Run(5, kIova), "SPT.4.2", 0x5B);
+  caps_.nested = true;
+  caps_.mgaw = 39;  // X = min(MGAW, AGAW) = 39
+  SetNested(B(39));
+  ExpectFault(Run(5, kIova), "SPT.4.4", 0x5B);
+}
+
+TEST_F(NestedReferenceTest, FirstStageEntryAddressBeyondXIsSfs5) {
+  caps_.mgaw = 39;
+  SetNested(0x200000);
+  Set(0x601000, B(40) | kFsAll | kA);  // PDPTE -> PD at GPA 2^40 (below HAW 48)
+  ExpectFault(Run(5, kIova), "SFS.5", 0x74);
+}
+
+TEST_F(NestedReferenceTest, SecondStagePermissionForTableReads) {
+  Set(kSsPd + 8, 0x600000 | kPs | 2);  // W only: the FS root cannot be read
+  ExpectFault(Run(5, kIova), "SFS.6", 0x75);
+  Set(kSsPd + 8, 0x600000 | kPs | kRw);
+  Set(0x600000, 0x401000 | kFsAll | kA);  // PDPT at GPA 0x401000 (HPA 0xC01000), W only
+  Set(0xC01000, 0x202000 | kFsAll | kA);
+  Set(kSsPd + 16, 0xC00000 | kPs | 2);
+  ExpectFault(Run(5, kIova), "SFS.7", 0x76);
+  Set(kSsPd + 16, 0xC00000 | kPs | kRw);
+  EXPECT_TRUE(Run(5, kIova).translated);
+  // With SSADE the table reads need W as well.
+  Set(kSsPd + 8, 0x600000 | kPs | 1);
+  EXPECT_TRUE(Run(5, kIova).translated);
+  SetNested(0x200000, /*ssade=*/true);
+  ExpectFault(Run(5, kIova), "SFS.6", 0x75);
+}
+
+TEST_F(NestedReferenceTest, FirstStageUpdateNeedsSecondStageWrite) {
+  Set(kSsPd + 8, 0x600000 | kPs | 1);  // FS tables read-only in the second stage
+  EXPECT_TRUE(Run(5, kIova).translated);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SFS.8", 0x77);  // the leaf needs D
+}
+
+TEST_F(NestedReferenceTest, SecondStageFaultsWhileFetchingTables) {
+  Set(kSsPd + 8, 0);  // R=W=0
+  ExpectFault(Run(5, kIova), "SSS.2", 0x79);
+  Set(kSsPd + 8, 0x600000 | kPs | kRw | B(62));  // reserved (SSIRWE=0)
+  ExpectFault(Run(5, kIova), "SSS.3", 0x7A);
+  Set(kSsPdpt, 0x1'0000'0000 | kRw);  // SS PD beyond memory
+  ExpectFault(Run(5, kIova), "SSS.1", 0x78);
+}
+
+TEST_F(NestedReferenceTest, FinalAccessUsesTheSecondStageRights) {
+  Set(kSsPd + 32, 0xA00000 | kPs | 2);  // data page write-only
+  ExpectFault(Run(5, kIova), "SGN.7", 0x86);
+  EXPECT_TRUE(Run(5, kIova, /*write=*/true).translated);
+  Set(kSsPd + 32, 0xA00000 | kPs | 1);  // read-only
+  EXPECT_TRUE(Run(5, kIova).translated);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SGN.6", 0x85);
+  // First-stage rights still apply: a user request through U/S=0.
+  Set(kSsPd + 32, 0xA00000 | kPs | kRw);
+  Set(kFsLeafHpa, 0x801000 | 3 | kA);
+  ExpectFault(Run(5, kIova), "SGN.2", 0x81);
 }
 
 }  // namespace

@@ -350,8 +350,8 @@ ScalableResult TranslateScalable(const ScalableMemory& memory, uint64_t root_tab
   if (!caps.snoop_control) pe_reserved[1] |= Bit(24);
   if (!caps.memory_types) pe_reserved[1] |= Bit(25) | Bit(26) | Bits(63, 32);
   // Qword 2: FSPTPTR bits at and above HAW (all of it with FSTS=0); no EAFS (EAFE reserved).
-  pe_reserved[2] =
-      Bit(1) | Bit(7) | Bits(11, 8) | (caps.first_stage || caps.nested ? AboveHaw(caps.haw) : Bits(63, 12));
+  pe_reserved[2] = Bit(1) | Bit(7) | Bits(11, 8) |
+                   (caps.first_stage || caps.nested ? AboveHaw(caps.haw) : Bits(63, 12));
   if (!caps.supervisor) pe_reserved[2] |= Bit(0);
   for (int q = 3; q < 8; ++q) pe_reserved[q] = ~uint64_t{0};  // qword 3; no HPTS: 4, 5; 6, 7
   for (int q = 0; q < 8; ++q) {

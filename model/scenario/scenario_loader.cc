@@ -2758,8 +2758,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
 // ---- queue and irte (extensions) ----
 
 constexpr absl::string_view kQueueKeys[] = {"unit", "descriptors"};
-constexpr absl::string_view kDescriptorKinds[] = {"raw",     "context", "iotlb",
-                                                  "dev_tlb", "iec",     "wait"};
+constexpr absl::string_view kDescriptorKinds[] = {"raw",         "context",     "iotlb",
+                                                  "dev_tlb",     "iec",         "wait",
+                                                  "pasid_iotlb", "pasid_cache", "pasid_dev_tlb"};
 
 std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
   Fields f(*this, e.value, e.path, kQueueKeys, "a map {unit, descriptors}");
@@ -2789,7 +2790,8 @@ std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
 std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& node,
                                                             const std::string& path) {
   Fields outer(*this, node, path, kDescriptorKinds,
-               "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec or wait)");
+               "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec, wait, "
+               "pasid_iotlb, pasid_cache or pasid_dev_tlb)");
   if (!outer.ok()) return std::nullopt;
   if (outer.entries().size() != 1) {
     if (outer.entries().size() > 1) {
@@ -2914,6 +2916,52 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
     d.index = static_cast<uint16_t>(number(f, "index", 0xffff));
     d.index_mask = static_cast<uint8_t>(number(f, "im", 31));
     q.typed = d;
+  } else if (e.key == "pasid_iotlb") {
+    // p_iotlb_inv_dsc (S §6.5.2.4): G 10b PASID-selective, 11b page-selective within a PASID.
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "pasid",
+                                                  "addr",        "am",  "ih"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {{"pasid", 2}, {"page", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, pasid, addr, am, ih}");
+    if (!f.ok()) return std::nullopt;
+    PasidIotlbInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 2));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned page address");
+    d.address_mask = static_cast<uint8_t>(number(f, "am", 63));
+    d.invalidation_hint = flag(f, "ih");
+    q.typed = d;
+  } else if (e.key == "pasid_cache") {
+    // pc_inv_dsc (S §6.5.2.2): G 00b domain, 01b PASID within a domain, 11b global.
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "pasid"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {
+        {"domain", 0}, {"pasid", 1}, {"global", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, pasid}");
+    if (!f.ok()) return std::nullopt;
+    PasidCacheInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 3));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    q.typed = d;
+  } else if (e.key == "pasid_dev_tlb") {
+    // p_dev_tlb_inv_dsc (S §6.5.2.6): GI set invalidates every PASID of the endpoint.
+    static constexpr absl::string_view kKeys[] = {"sid",  "pasid", "global", "addr",
+                                                  "size", "mip",   "pfsid"};
+    Fields f(*this, e.value, e.path, kKeys, "a map {sid, pasid, global, addr, size, mip, pfsid}");
+    if (!f.ok()) return std::nullopt;
+    PasidDeviceTlbInvalidateDescriptor d;
+    if (const Entry* x = f.Require("sid", "the endpoint's requester \"bb:dd.f\"")) {
+      if (auto sid = Requester(x->value, x->path)) d.sid = sid->value.value();
+    }
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    d.global = flag(f, "global");
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned address");
+    d.size = flag(f, "size");
+    d.max_invs_pending = static_cast<uint8_t>(number(f, "mip", 31));
+    if (const Entry* x = f.Find("pfsid")) {
+      if (auto sid = Requester(x->value, x->path)) d.pfsid = sid->value.value();
+    }
+    q.typed = d;
   } else {  // wait
     static constexpr absl::string_view kKeys[] = {"status_addr", "status_data", "if",
                                                   "sw",          "fn",          "pd"};
@@ -2933,7 +2981,9 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
   }
   if (errors_.size() != errors_before) return std::nullopt;
   // Encode now once, so a value the encoder refuses is reported here, with its place.
-  absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, 128);
+  // The PASID types (6-8) exist only as 256-bit descriptors (S §6.5.2).
+  const bool wide_only = absl::StartsWith(e.key, "pasid_");
+  absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, wide_only ? 256 : 128);
   if (!words.ok()) {
     Error(e.mark(), e.path, words.status().message());
     return std::nullopt;

@@ -14,8 +14,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 jobs=${VTD_JOBS:-2}
 
+# clang and libclang-rt-14-dev (libFuzzer) so the test tree always builds the fuzz targets;
+# librsvg2-bin (rsvg-convert) renders the explanation drawings in the tests.
 packages=(cmake g++ ninja-build libabsl-dev libyaml-cpp-dev libgtest-dev libgmock-dev
-          libbenchmark-dev librsvg2-bin)
+          libbenchmark-dev clang libclang-rt-14-dev librsvg2-bin)
 
 install_missing() {
   local missing=()
@@ -47,8 +49,9 @@ build_release() {
   build_tree build/release -DCMAKE_BUILD_TYPE=Release -DVTD_BUILD_TESTS=OFF
 }
 
-# The test tree uses clang when it can build libFuzzer targets with sanitizers (the DMAR
-# fuzzer then runs as part of the suite); otherwise the default compiler, without fuzzing.
+# The test tree uses clang when it can build libFuzzer targets with sanitizers (the fuzz
+# targets then run briefly as part of the suite, ctest fuzz_*); otherwise the default compiler,
+# without fuzzing.
 test_compiler_args() {
   if command -v clang++ >/dev/null 2>&1; then
     local probe
@@ -63,8 +66,8 @@ test_compiler_args() {
     rm -rf "$probe"
   fi
   # Said on stderr (stdout is the cmake arguments): the suite runs without the fuzzer.
-  echo "dev.sh: no clang++ that links -fsanitize=fuzzer,address,undefined: the DMAR fuzzer" \
-    "(ctest dmar_fuzz) is not built; install clang to run it" >&2
+  echo "dev.sh: no clang++ that links -fsanitize=fuzzer,address,undefined: the fuzz targets" \
+    "(ctest fuzz_*) are not built; install clang and libclang-rt-14-dev to run them" >&2
   echo ""
 }
 

@@ -369,6 +369,11 @@ Json DmarToJson(const DmarTable& table) {
 }
 
 std::vector<std::string> FormatDmarLinux(const DmarTable& table) {
+  return FormatDmarLinux(table, {});
+}
+
+std::vector<std::string> FormatDmarLinux(const DmarTable& table,
+                                         const std::vector<LinuxUnitValues>& values) {
   // Follows the boot-time order of drivers/iommu/intel/dmar.c (parse_dmar_table and the
   // per-type handlers) and irq_remapping.c (parse_ioapics_under_ir,
   // intel_prepare_irq_remapping). Format strings are Linux's; the code is ours.
@@ -416,6 +421,12 @@ std::vector<std::string> FormatDmarLinux(const DmarTable& table) {
               return;
             }
             units.push_back(LinuxUnit{&b, static_cast<int>(units.size())});
+            for (const LinuxUnitValues& v : values) {
+              if (v.register_base != b.register_base) continue;
+              lines.push_back(absl::StrFormat(
+                  "DMAR: dmar%d: reg_base_addr %x ver %d:%d cap %x ecap %x", units.back().seq_id,
+                  v.register_base, (v.version >> 4) & 0xf, v.version & 0xf, v.cap, v.ecap));
+            }
           } else if constexpr (std::is_same_v<T, Rmrr>) {
             lines.push_back(absl::StrFormat("DMAR: RMRR base: %s end: %s", KernelHex(b.base, 16),
                                             KernelHex(b.limit, 16)));

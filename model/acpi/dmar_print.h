@@ -41,6 +41,18 @@ Json DmarToJson(const DmarTable& table);
 // lines appear when the table sets X2APIC_OPT_OUT).
 std::vector<std::string> FormatDmarLinux(const DmarTable& table);
 
+// What a unit's registers hold, when known (a boot log, sysfs): with them, FormatDmarLinux
+// also prints the "DMAR: dmar%d: reg_base_addr %llx ver %d:%d cap %llx ecap %llx" line Linux
+// logs right after each DRHD it sets up (alloc_iommu), for units matched by register base.
+struct LinuxUnitValues {
+  uint64_t register_base = 0;
+  uint32_t version = 0;  // VER_REG: bits 7:4 major, 3:0 minor
+  uint64_t cap = 0;
+  uint64_t ecap = 0;
+};
+std::vector<std::string> FormatDmarLinux(const DmarTable& table,
+                                         const std::vector<LinuxUnitValues>& values);
+
 // The checker's findings, one a line ("error    bad-checksum  offset 0x9: ..."), then a
 // summary line.
 std::string FormatFindingsText(const std::vector<Finding>& findings);

@@ -300,7 +300,7 @@ RouteResult Platform::Route(const PciAddress& req) const {
         absl::StrJoin(bridge_scopes_without_range, ", "),
         " match only the bridge itself, because the buses below a bridge are not in the "
         "table; if this device is below one of them it belongs to that unit instead (give "
-        "--topology or --bridge)"));
+        "a topology: --topology or --bridge, or a scenario's topology:)"));
   } else if (!bridge_scopes_without_range.empty()) {
     result.notes.push_back(
         absl::StrCat("bridge(s) ", absl::StrJoin(bridge_scopes_without_range, ", "),

@@ -133,8 +133,8 @@ constexpr CapField kEcapFields[] = {
 // What the model implements today, one row per non-reserved field. Later issues flip rows.
 constexpr FeatureSupport kFeaturesToday[] = {
     // CAP
-    {kCap, "ESRTPS", Support::kRejected,
-     "SRTP-triggered invalidation of every DMA-remapping cache is not modeled yet"},
+    {kCap, "ESRTPS", Support::kModeled,
+     "SRTP invalidates the context cache, IOTLB and paging-structure caches"},
     {kCap, "ESIRTPS", Support::kModeled, "SIRTP and IRE 1->0 invalidate the interrupt entry cache"},
     {kCap, "ECMDS", Support::kRejected, "the enhanced command interface is not modeled"},
     {kCap, "FS5LP", Support::kRejected, "first-stage translation is not modeled"},
@@ -228,10 +228,44 @@ constexpr Dependency kDependencies[] = {
     {kEcap, "SRS", kEcap, "SMTS"},    {kEcap, "PRS", kEcap, "DT"},
     {kEcap, "PRS", kEcap, "SMTS"},    {kEcap, "NEST", kEcap, "SMTS"},
     {kEcap, "NEST", kEcap, "FSTS"},   {kEcap, "NEST", kEcap, "SSTS"},
-    {kEcap, "MTS", kEcap, "SMTS"},    {kEcap, "MHMV", kEcap, "IR"},
-    {kEcap, "EIM", kEcap, "IR"},      {kEcap, "IR", kEcap, "QI"},
-    {kEcap, "DT", kEcap, "QI"},
+    {kEcap, "MTS", kEcap, "SMTS"},    {kEcap, "EIM", kEcap, "IR"},
+    {kEcap, "IR", kEcap, "QI"},       {kEcap, "DT", kEcap, "QI"},
 };
+
+// "A is valid only when B": the spec gives A no meaning while B is clear, without requiring
+// hardware to report it 0 (S §11.4.2 MAMV "valid if PSI"; §11.4.3 MHMV "valid only when IR").
+constexpr Dependency kMeaningfulOnlyWith[] = {
+    {kCap, "MAMV", kCap, "PSI"},
+    {kEcap, "MHMV", kEcap, "IR"},
+};
+
+// Bits spec 5.10 reserves that earlier revisions defined (registers.md §2, §3 "Older name").
+constexpr EarlierRevisionField kEarlierRevisionFields[] = {
+    {kCap, 23, "ISOCH", "isochrony (spec 2.x and earlier; deprecated)", 5},
+    {kCap, 3, "AFL", "advanced fault logging (removed in spec 4.0)", 7},
+    {kEcap, 28, "PASID", "requests with PASID (spec 2.3 and earlier; moved to bit 40 in 2.4)", 5},
+    {kEcap, 27, "DIS", "deferred invalidation (spec 2.x)", 5},
+    {kEcap, 24, "ECS", "extended-context support (spec 2.x; removed in 3.0)", 5},
+    {kEcap, 5, "CH", "caching hints (spec 2.x and earlier)", 5},
+};
+// ECAP.ERS: must be 0 from spec 4.1; hardware of VER major <= 7 may report it (faults.md 5Ch).
+constexpr int kErsLastMajor = 7;
+// ECAP bit 24 (ECS): in spec 2.x the PASID-related fields depended on it, not on SMTS.
+constexpr int kEcsBit = 24;
+
+int VersionMajor(const AuditContext& context) {
+  return static_cast<int>((context.version >> 4) & 0xf);
+}
+
+const EarlierRevisionField* EarlierField(const CapField& field, const AuditContext& context) {
+  if (context.version == 0 || field.bits.width() != 1) return nullptr;
+  for (const EarlierRevisionField& e : kEarlierRevisionFields) {
+    if (e.reg == field.reg && e.bit == field.bits.lo && VersionMajor(context) <= e.last_major) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
 
 // The MGAW range the second-stage walk supports (model/translate WalkConfig::Validate).
 constexpr int kMinMgawBits = 30;
@@ -288,6 +322,8 @@ absl::Status OutOfRange(const CapField& field, std::string_view text, std::strin
 }  // namespace
 
 std::string_view CapRegisterName(CapRegister reg) { return reg == kCap ? "CAP" : "ECAP"; }
+
+absl::Span<const EarlierRevisionField> EarlierRevisionFields() { return kEarlierRevisionFields; }
 
 absl::Span<const CapField> CapFields() { return kCapFields; }
 absl::Span<const CapField> EcapFields() { return kEcapFields; }
@@ -710,7 +746,16 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
     for (const CapField& f : FieldsOf(reg)) {
       const uint64_t raw = RawOf(f, cap, ecap);
       if (f.kind == FieldKind::kReserved) {
-        if (raw != 0) add(Kind::kInvalid, f, absl::StrCat(Av(f.description), "; reads ", Hex(raw)));
+        if (raw == 0) continue;
+        if (const EarlierRevisionField* e = EarlierField(f, context)) {
+          add(Kind::kEarlierRevision, f,
+              absl::StrFormat("%s, %s: defined by an earlier revision, allowed for VER %d.%d; "
+                              "not modeled by vtdsim",
+                              Av(e->name), Av(e->meaning), VersionMajor(context),
+                              context.version & 0xf));
+        } else {
+          add(Kind::kInvalid, f, absl::StrCat(Av(f.description), "; reads ", Hex(raw)));
+        }
         continue;
       }
       // Values the spec does not allow.
@@ -749,7 +794,14 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
         }
       }
       if (f.name == "ERS" && raw != 0) {
-        add(Kind::kInvalid, f, "must be reported as 0 (spec 4.1 and later)");
+        if (context.version != 0 && VersionMajor(context) <= kErsLastMajor) {
+          add(Kind::kEarlierRevision, f,
+              absl::StrFormat("execute requests, reported by spec 4.0 and earlier hardware "
+                              "(allowed for VER major <= %d); not modeled by vtdsim",
+                              kErsLastMajor));
+        } else {
+          add(Kind::kInvalid, f, "must be reported as 0 (spec 4.1 and later)");
+        }
         continue;
       }
       // Support.
@@ -764,13 +816,34 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
     }
   }
 
+  const bool extended_context =
+      context.version != 0 && VersionMajor(context) <= 5 && Bit(kEcsBit).Get(ecap) != 0;
   for (const Dependency& d : kDependencies) {
     const CapField& f = MustFind(d.reg, d.field);
     const CapField& needs = MustFind(d.needs_reg, d.needs);
     if (RawOf(f, cap, ecap) != 0 && RawOf(needs, cap, ecap) == 0) {
+      if (extended_context && d.needs == "SMTS") {
+        audit.notes.push_back(absl::StrFormat(
+            "%s is set with ECAP.SMTS clear, as spec 2.x hardware with extended-context "
+            "support (ECAP bit 24, ECS) reports it",
+            Qualified(f)));
+        continue;
+      }
       add(Kind::kInconsistent, f,
           absl::StrFormat("requires %s (hardware with %s clear reports %s as 0)", Qualified(needs),
                           Qualified(needs), Qualified(f)));
+      audit.problems.back().needs = Qualified(needs);
+    }
+  }
+  for (const Dependency& d : kMeaningfulOnlyWith) {
+    const CapField& f = MustFind(d.reg, d.field);
+    const CapField& needs = MustFind(d.needs_reg, d.needs);
+    if (RawOf(f, cap, ecap) != 0 && RawOf(needs, cap, ecap) == 0) {
+      audit.notes.push_back(
+          absl::StrFormat("%s is %s but has no meaning while %s is clear (the "
+                          "spec defines it only when %s is set): ignored",
+                          Qualified(f), FormatFieldValue(f, RawOf(f, cap, ecap)), Qualified(needs),
+                          Qualified(needs)));
     }
   }
   const CapField& rwbf = MustFind(kCap, "RWBF");
@@ -791,12 +864,74 @@ absl::Status ValidateCapabilities(uint64_t cap, uint64_t ecap, const Implemented
   bool invalid = false;
   std::vector<std::string> messages;
   for (const CapabilityProblem& p : audit.problems) {
-    invalid |= p.kind != CapabilityProblem::Kind::kUnsupported;
+    invalid |= p.kind != CapabilityProblem::Kind::kUnsupported &&
+               p.kind != CapabilityProblem::Kind::kEarlierRevision;
     messages.push_back(p.message);
   }
   std::string message =
       absl::StrFormat("cap %s ecap %s: %s", Hex(cap), Hex(ecap), absl::StrJoin(messages, "; "));
   return invalid ? absl::InvalidArgumentError(message) : absl::UnimplementedError(message);
+}
+
+MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
+                                     const ImplementedFeatures& features,
+                                     const AuditContext& context) {
+  MaskedCapabilities out;
+  out.cap = cap;
+  out.ecap = ecap;
+  // Each round clears what the audit names; a cleared field can leave another depending on
+  // it (FS1GP on FSTS), which the next round clears. Fields only ever go from set to clear,
+  // so this ends within one round per field.
+  for (;;) {
+    out.audit = AuditCapabilities(out.cap, out.ecap, features, context);
+    bool changed = false;
+    for (const CapabilityProblem& p : out.audit.problems) {
+      const bool unsupported = p.kind == CapabilityProblem::Kind::kUnsupported ||
+                               p.kind == CapabilityProblem::Kind::kEarlierRevision;
+      bool needs_masked = false;
+      if (p.kind == CapabilityProblem::Kind::kInconsistent) {
+        for (const MaskedField& m : out.masked) needs_masked |= m.field == p.needs;
+      }
+      if ((!unsupported && !needs_masked) || p.field == "CAP.MGAW") continue;
+      const bool is_ecap = absl::StartsWith(p.field, "ECAP");
+      uint64_t& word = is_ecap ? out.ecap : out.cap;
+      for (const CapField& f : FieldsOf(is_ecap ? kEcap : kCap)) {
+        if (FieldLabel(f) == p.field && f.bits.Get(word) != 0) {
+          word = f.bits.Set(word, 0);
+          out.masked.push_back(MaskedField{p.field, p.message});
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return out;
+  }
+}
+
+absl::StatusOr<uint32_t> ParseVersion(std::string_view text) {
+  const absl::string_view t = absl::StripAsciiWhitespace(Av(text));
+  const size_t sep = t.find_first_of(":.");
+  if (sep != absl::string_view::npos) {
+    uint32_t major = 0;
+    uint32_t minor = 0;
+    if (!absl::SimpleAtoi(t.substr(0, sep), &major) || !absl::SimpleAtoi(t.substr(sep + 1), &minor) ||
+        major > 15 || minor > 15) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "VER '%s': major and minor must be numbers 0..15 (bits 7:4 and 3:0, S §11.4.1)", t));
+    }
+    return (major << 4) | minor;
+  }
+  uint64_t raw = 0;
+  const bool ok = absl::StartsWithIgnoreCase(t, "0x") ? absl::SimpleHexAtoi(t.substr(2), &raw)
+                                                       : absl::SimpleAtoi(t, &raw);
+  if (!ok || raw > 0xff) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("VER '%s' is not a version (bits 31:8 are reserved, S §11.4.1)", t));
+  }
+  return static_cast<uint32_t>(raw);
+}
+
+std::string FormatVersion(uint32_t version) {
+  return absl::StrFormat("%d:%d", (version >> 4) & 0xf, version & 0xf);
 }
 
 }  // namespace vtd

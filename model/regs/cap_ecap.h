@@ -270,10 +270,15 @@ struct CapabilityProblem {
     kInconsistent,  // the spec makes this field depend on another that is clear
     kUnsupported,   // valid, but the model does not implement it (Support::kRejected)
     kPlacement,     // FRO/NFR/IRO put registers outside the space or over other registers
+    // A bit spec 5.10 reserves but an earlier revision defined (ECAP bit 24 was ECS in 2.x),
+    // on a unit whose VER allows that revision: named as the earlier field, not invalid. The
+    // model implements none of these fields.
+    kEarlierRevision,
   };
   Kind kind;
-  std::string field;    // "CAP.SAGAW", "ECAP.IR"
-  std::string message;  // starts with the field
+  std::string field;       // "CAP.SAGAW", "ECAP.IR", "ECAP bit 24"
+  std::string message;     // starts with the field
+  std::string needs = {};  // kInconsistent: the field it depends on ("ECAP.IR")
 };
 
 struct AcceptedField {
@@ -285,15 +290,42 @@ struct CapabilityAudit {
   std::vector<CapabilityProblem> problems;
   // Non-zero fields whose support is kAccepted: they load but stay inert.
   std::vector<AcceptedField> accepted;
+  // Facts that load without a problem but deserve a word: a field the spec defines as
+  // meaningful only when another is set, reported with that other field clear (ECAP.MHMV
+  // with ECAP.IR clear), or a field judged by the earlier revision the unit's VER allows.
+  std::vector<std::string> notes;
   bool ok() const { return problems.empty(); }
 };
 
 // Optional facts about the unit that some checks use.
 struct AuditContext {
   int host_address_width = 0;  // DMAR HAW + 1; 0 = unknown (skips the MGAW >= HAW check)
+  // VER_REG (bits 7:4 major, 3:0 minor, S §11.4.1). 0 = unknown: every bit is judged by spec
+  // 5.10 alone, so bits it reserves are invalid. A known VER lets bits that an earlier
+  // revision defined be named as such (kEarlierRevision) while that revision's hardware can
+  // report them (see EarlierRevisionFields()).
+  uint32_t version = 0;
 };
 
+// A bit spec 5.10 reserves or deprecates that an earlier revision defined.
+struct EarlierRevisionField {
+  CapRegister reg;
+  int bit;
+  std::string_view name;     // the earlier name, "ECS"
+  std::string_view meaning;  // "extended-context support (spec 2.x; removed in 3.0)"
+  // The highest VER major whose hardware may still report it. registers.md and faults.md tie
+  // ERS to VER major <= 7 (fault 5Ch); for the 2.x-era fields the model takes VER major 6,
+  // the first major the spec describes with scalable-mode-only behaviour (registers.md §5,
+  // invalidation.md §7), as the first that must report them 0.
+  int last_major;
+};
+absl::Span<const EarlierRevisionField> EarlierRevisionFields();
+
 // Every problem with (cap, ecap), in bit order, CAP first. What is checked:
+//  * with a known VER (AuditContext::version), bits of EarlierRevisionFields() are named as
+//    the earlier field (kEarlierRevision) while the VER major allows them, and on such units
+//    fields that spec 3.0+ makes depend on SMTS are accepted when ECAP bit 24 (ECS, the 2.x
+//    extended-context capability they depended on then) is set, with a note;
 //  * reserved and deprecated bits are 0 (CAP 58:57, 38, 23 (DEP), 15:13, 3 (AFL, removed in
 //    4.0); ECAP 63, 54, 32, 30 (ERS, must be 0 since 4.1), 28, 27, 24, 19:18, 5);
 //  * values: SAGAW has no reserved bit (0, 4) and is not 0 (legacy-mode translation needs an
@@ -301,7 +333,9 @@ struct AuditContext {
 //    not 111b; MGAW is not 0, gives 30..57 bits (what the second-stage walk supports) and, if
 //    HAW is known, is at least HAW (S §11.4.2);
 //  * dependencies the spec states as "reports 0 when X is Clear" (registers.md §3), e.g. IR
-//    needs QI, EIM needs IR, PI needs IR, NWFS needs DT, RWBF needs SMTS clear;
+//    needs QI, EIM needs IR, PI needs IR, NWFS needs DT, RWBF needs SMTS clear; fields the
+//    spec only calls meaningful when another is set (ECAP.MHMV without IR, CAP.MAMV without
+//    PSI) are notes, not problems;
 //  * support: non-zero kRejected fields;
 //  * placement: the IOTLB registers (IRO×16, 16 bytes) and the NFR+1 fault-recording
 //    registers (FRO×16, 16 bytes each) do not overlap each other or any register this unit
@@ -315,6 +349,33 @@ CapabilityAudit AuditCapabilities(uint64_t cap, uint64_t ecap, const Implemented
 absl::Status ValidateCapabilities(
     uint64_t cap, uint64_t ecap, const ImplementedFeatures& features = ImplementedFeatures::Today(),
     const AuditContext& context = {});
+
+// What a unit reports when the capabilities the model does not implement are masked: the
+// fields cleared, why, and the audit of what remains.
+struct MaskedField {
+  std::string field;   // "ECAP.PASID", "ECAP bit 24"
+  std::string reason;  // the audit's message for it
+};
+struct MaskedCapabilities {
+  uint64_t cap = 0;
+  uint64_t ecap = 0;
+  std::vector<MaskedField> masked;  // in the order the audit found them
+  CapabilityAudit audit;            // of (cap, ecap) after masking
+};
+// Clears every field the audit reports as unsupported (a flag or count the model does not
+// implement) or from an earlier revision, and every field left depending on a cleared one,
+// so the unit reports them clear (as hardware without the feature does). MGAW outside what
+// the walk supports is never masked (clearing it is not a valid width). Invalid values,
+// inconsistencies of the input and placement problems are not masked: they stay in `audit`.
+MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
+                                     const ImplementedFeatures& features,
+                                     const AuditContext& context = {});
+
+// VER_REG as Linux prints it ("1:0", major:minor) or written "1.0", or the raw register value
+// ("0x10", "16"). InvalidArgument for anything else or a part above 15.
+absl::StatusOr<uint32_t> ParseVersion(std::string_view text);
+// "1:0", as Linux prints VER_REG.
+std::string FormatVersion(uint32_t version);
 
 // The Dell R630 units that motivated vtdsim: "dmar0: reg_base_addr fbffc000 ver 1:0
 // cap 8d2078c106f0466 ecap f020df" (and dmar1 at c7ffc000).

@@ -69,6 +69,9 @@ std::string_view DeliveryModeName(int mode) {
 struct Route {
   std::optional<int> unit;
   std::string why;
+  // What routing had to assume (no topology, unresolved scope paths) or conflicting claims:
+  // reported with every step that routes this requester.
+  std::vector<std::string> notes;
 };
 
 }  // namespace
@@ -145,7 +148,7 @@ absl::Status ScenarioRunner::Impl::Build() {
 
   std::vector<vtd::UnitConfig> configs;
   if (const auto* dmar = std::get_if<DmarPlatform>(&s_.platform.source)) {
-    dmar_platform_ = platform::Platform::FromDmar(dmar->table);
+    dmar_platform_ = platform::Platform::FromDmar(dmar->table, dmar->topology);
     const int haw = dmar->table.header.host_address_width + 1;
     for (const platform::DrhdUnit& u : dmar_platform_->units()) {
       vtd::UnitConfig c;
@@ -167,6 +170,8 @@ absl::Status ScenarioRunner::Impl::Build() {
   }
   for (size_t i = 0; i < configs.size(); ++i) {
     vtd::UnitConfig& c = configs[i];
+    c.version =
+        i < s_.platform.unit_versions.size() ? s_.platform.unit_versions[i] : kDefaultVersion;
     c.cap = i < s_.platform.unit_caps.size() ? s_.platform.unit_caps[i] : kDefaultCap;
     c.ecap = i < s_.platform.unit_ecaps.size() ? s_.platform.unit_ecaps[i] : kDefaultEcap;
     c.check_invalidation =
@@ -218,6 +223,7 @@ Route ScenarioRunner::Impl::ComputeRoute(uint16_t segment, SourceId sid) const {
     platform::RouteResult result = dmar_platform_->Route(address);
     route.unit = result.unit;
     route.why = result.explanation;
+    route.notes = std::move(result.notes);
     return route;
   }
   const auto& units = std::get<UnitsPlatform>(s_.platform.source).units;
@@ -360,6 +366,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   ++summary_.dma;
   const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);
+  r.notes.insert(r.notes.end(), route.notes.begin(), route.notes.end());
   DmaStepResult result;
   // The bytes the DMA moves: a write's data, or room for what a read returns.
   std::vector<uint8_t> data;
@@ -461,6 +468,7 @@ void ScenarioRunner::Impl::InterruptStep(const Interrupt& irq, StepResult& r) {
   r.what =
       absl::StrFormat("interrupt %s address %s data %s", irq.sid.value, Hex(address), Hex(data));
   const Route& route = RouteRequester(irq.segment.value, irq.sid.value);
+  r.notes.insert(r.notes.end(), route.notes.begin(), route.notes.end());
   InterruptStepResult result;
   InterruptExplainInput explain;
   explain.request.source_id = irq.sid.value;
@@ -1065,6 +1073,8 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
   r.index = next_index_++;
   r.action = step.kind();
   r.step = &step;
+  // The platform's facts (what was masked, ignored fields) go with the first step.
+  if (r.index == 0) r.notes = s_.platform.notes;
   step_checks_invalidation_ = false;
   messages_.set_step(&r);
   if (timer_) timer_->BeginStep();

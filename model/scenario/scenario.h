@@ -21,6 +21,10 @@
 //  * `cap`/`ecap` may be omitted (kDefaultCap/kDefaultEcap); a named-field map may start from
 //    a `base:` value. A `dmar:` platform may carry `memory_size`, `cap` and `ecap` (a DMAR
 //    table has no CAP/ECAP values; these apply to every unit it describes).
+//  * A `dmar:` platform may also carry `units:` (per-unit `version`/`cap`/`ecap`, matched to
+//    DRHDs by `base`), `topology:` (a topology file or a list of "SEG:BB:DD.F=SEC-SUB"
+//    bridges) and `unimplemented: mask|reject`. Without `cap:` its default MGAW covers the
+//    table's host address width.
 //  * `reg:` names are case-insensitive and may carry the spec's `_REG` suffix; fault-recording
 //    registers are FRCD<n> (low qword), FRCD<n>_HI (high qword), or FRCD_LO[n]/FRCD_HI[n].
 //  * `sid` also takes a raw 16-bit requester id (a number); `interrupt` takes `segment`.
@@ -54,6 +58,7 @@
 #include "model/interrupt/irte.h"
 #include "model/invalidation/descriptors.h"
 #include "model/invalidation/invalidation_queue.h"
+#include "model/platform/pci_topology.h"
 #include "model/structs/ids.h"
 
 namespace vtd::scenario {
@@ -87,6 +92,16 @@ inline constexpr uint64_t kDefaultMemorySize = uint64_t{4} << 30;
 // IOTLB registers at 0x500.
 inline constexpr uint64_t kDefaultCap = 0x00d2008c40660462;
 inline constexpr uint64_t kDefaultEcap = 0x0000000000f050da;
+inline constexpr uint32_t kDefaultVersion = 0x10;  // VER_REG 1.0
+// The default CAP for a DMAR platform whose table gives `host_address_width` bits: MGAW is at
+// least the HAW (S §11.4.2 requires MGAW >= HAW), at most what the walk supports (57).
+inline uint64_t DefaultCapFor(int host_address_width) {
+  constexpr uint64_t kMgawShift = 16;
+  constexpr uint64_t kMgawMask = uint64_t{0x3f} << kMgawShift;
+  const int bits =
+      host_address_width < 39 ? 39 : (host_address_width > 57 ? 57 : host_address_width);
+  return (kDefaultCap & ~kMgawMask) | (static_cast<uint64_t>(bits - 1) << kMgawShift);
+}
 
 // One `name: value` of a named-field CAP/ECAP map; values as written ("48", "2M", "true").
 struct NamedCapField {
@@ -110,6 +125,7 @@ struct UnitConfig {
   Located<std::string> name;  // default "dmar<index>"
   Located<uint64_t> base;     // register base address, 4 KiB aligned
   Located<uint16_t> segment;
+  std::optional<Located<uint32_t>> version;  // extension: VER_REG (default 1.0)
   CapabilityValue cap;
   CapabilityValue ecap;
   // `scope: all` (INCLUDE_PCI_ALL; also the default) or a list of requesters.
@@ -130,13 +146,29 @@ struct UnitsPlatform {
   std::vector<UnitConfig> units;
 };
 
+// Extension: one entry of `units:` beside `dmar:`, the values a real unit reports, matched to
+// its DRHD by register base.
+struct DmarUnitValues {
+  Located<uint64_t> base;
+  std::optional<Located<uint32_t>> version;  // VER_REG; unset: 1.0
+  CapabilityValue cap;                       // kDefault: the platform's
+  CapabilityValue ecap;
+  SourceMark mark;
+};
+
 // `platform: {dmar: path}`. The table is read and parsed at load time.
 struct DmarPlatform {
   Located<std::string> path;  // as resolved (relative to the scenario's directory)
   std::vector<uint8_t> bytes;
   acpi::DmarTable table;
-  CapabilityValue cap;   // for every unit of the table
-  CapabilityValue ecap;  // for every unit of the table
+  CapabilityValue cap;   // for every unit of the table without its own values
+  CapabilityValue ecap;  // for every unit of the table without its own values
+  // Extensions: per-unit values, the PCI topology (bridges with their bus ranges, for
+  // routing through sub-hierarchy scopes, S §8.3.1), and `unimplemented: mask` (capabilities
+  // the model does not implement read as clear instead of being rejected).
+  std::vector<DmarUnitValues> units;
+  platform::PciTopology topology;
+  bool mask_unimplemented = false;
 };
 
 struct Platform {
@@ -147,6 +179,10 @@ struct Platform {
   // CAP/ECAP of each unit, in unit order (resolved).
   std::vector<uint64_t> unit_caps;
   std::vector<uint64_t> unit_ecaps;
+  std::vector<uint32_t> unit_versions;  // VER_REG of each unit, in unit order
+  // Facts about the platform a user should see (what was masked, fields the spec ignores):
+  // the runner reports them as notes of the first step.
+  std::vector<std::string> notes;
   // Extension: `check_invalidation:` at platform level (default false), the default of every
   // unit; resolved per unit in unit order.
   Located<bool> check_invalidation;

@@ -438,8 +438,14 @@ class Loader {
   // ---- sections ----
   void ParsePlatform(const Entry& e, Scenario& s);
   std::optional<CapabilityValue> ParseCapability(const Entry& e, CapRegister reg);
-  void AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
-                 const CapabilityValue& ecap, SourceMark unit_mark, int haw);
+  // Reports the audit's problems as errors; returns its notes.
+  std::vector<std::string> AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                                     const CapabilityValue& ecap, SourceMark unit_mark,
+                                     const AuditContext& context);
+  void ParseTopology(const Entry& e, platform::PciTopology& topology);
+  // `version:` of a unit: VER_REG as Linux prints it ("1:0") or raw; nullopt after an error.
+  std::optional<Located<uint32_t>> Version(const Entry& e);
+  void ParseDmarUnits(const Entry& e, const platform::Platform& platform, DmarPlatform& d);
   std::optional<UnitConfig> ParseUnit(const YAML::Node& node, const std::string& path, int index,
                                       const CapabilityValue* default_cap,
                                       const CapabilityValue* default_ecap);
@@ -531,6 +537,9 @@ class Loader {
   std::vector<uint64_t> unit_caps_;
   std::vector<uint64_t> unit_ecaps_;
   std::vector<UnitConfig> units_;  // units platform only
+  // `unimplemented: mask` (platform level) and what ParseUnit masked or noted.
+  bool mask_unimplemented_ = false;
+  std::vector<std::string> unit_notes_;
   std::optional<platform::Platform> dmar_platform_;
 
   std::vector<RepeatLevel> repeats_;  // enclosing repeat steps, outermost first
@@ -990,10 +999,13 @@ absl::StatusOr<Scenario> Loader::Load(absl::string_view text) {
 
 // ---- platform ----
 
-constexpr absl::string_view kPlatformKeys[] = {"dmar", "memory_size", "units",
-                                               "cap",  "ecap",        "check_invalidation"};
-constexpr absl::string_view kUnitKeys[] = {
-    "name", "base", "segment", "cap", "ecap", "scope", "check_invalidation", "device_tlb"};
+constexpr absl::string_view kPlatformKeys[] = {"dmar",     "memory_size",  "units",
+                                               "cap",      "ecap",         "check_invalidation",
+                                               "topology", "unimplemented"};
+constexpr absl::string_view kDmarUnitKeys[] = {"base", "version", "cap", "ecap"};
+constexpr absl::string_view kUnitKeys[] = {"name",      "base", "segment", "version",
+                                           "cap",       "ecap", "scope",   "check_invalidation",
+                                           "device_tlb"};
 
 std::filesystem::path Loader::Resolve(const std::string& path) const {
   std::filesystem::path p(path);
@@ -1103,9 +1115,27 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
   }
   const Entry* dmar = f.Find("dmar");
   const Entry* units = f.Find("units");
-  if (dmar != nullptr && units != nullptr) {
-    Error(units->key_mark, f.path(), "has both 'dmar' and 'units' (expected one of them)");
-    return;
+  if (const Entry* m = f.Find("unimplemented")) {
+    const std::string word = m->value.IsScalar() ? m->value.Scalar() : "";
+    if (word == "mask" || word == "reject") {
+      mask_unimplemented_ = word == "mask";
+    } else {
+      Error(m->mark(), m->path,
+            absl::StrCat(m->value.IsScalar() ? Shown(word) : std::string("this value"),
+                         " is not a choice (expected 'mask': unimplemented capabilities read "
+                         "as clear, or 'reject', the default)"));
+    }
+  }
+  if (dmar == nullptr) {
+    for (absl::string_view key : {"topology"}) {
+      if (const Entry* k = f.Find(key)) {
+        Error(k->key_mark, f.path(),
+              absl::StrCat("'", key,
+                           "' applies to a 'dmar' platform only (written-out units list their "
+                           "scope)"));
+        return;
+      }
+    }
   }
   if (dmar == nullptr && units == nullptr) {
     Error(f.mark(), f.path(),
@@ -1174,6 +1204,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
     }
     for (const UnitConfig& u : up.units) {
       s.platform.unit_names.push_back(u.name.value);
+      s.platform.unit_versions.push_back(u.version ? u.version->value : kDefaultVersion);
       s.platform.unit_caps.push_back(u.cap.value);
       s.platform.unit_ecaps.push_back(u.ecap.value);
       s.platform.unit_check_invalidation.push_back(
@@ -1181,6 +1212,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
       s.platform.unit_device_tlb.push_back(u.device_tlb);
     }
     units_ = up.units;
+    s.platform.notes.insert(s.platform.notes.end(), unit_notes_.begin(), unit_notes_.end());
     s.platform.source = std::move(up);
   }
   platform_ok_ = errors_.size() == errors_before;
@@ -1294,10 +1326,9 @@ std::optional<CapabilityValue> Loader::ParseCapability(const Entry& e, CapRegist
   return v;
 }
 
-void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
-                       const CapabilityValue& ecap, SourceMark unit_mark, int haw) {
-  AuditContext context;
-  context.host_address_width = haw;
+std::vector<std::string> Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
+                                           const CapabilityValue& ecap, SourceMark unit_mark,
+                                           const AuditContext& context) {
   const CapabilityAudit audit =
       AuditCapabilities(cap.value, ecap.value, ImplementedFeatures::Today(), context);
   for (const CapabilityProblem& problem : audit.problems) {
@@ -1311,7 +1342,10 @@ void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
     absl::string_view why;
     switch (problem.kind) {
       case CapabilityProblem::Kind::kUnsupported:
-        why = " (the model does not implement it; expected this field to be 0)";
+      case CapabilityProblem::Kind::kEarlierRevision:
+        why =
+            " (the model does not implement it; expected this field to be 0, or "
+            "'unimplemented: mask' on a dmar platform)";
         break;
       case CapabilityProblem::Kind::kInvalid:
       case CapabilityProblem::Kind::kInconsistent:
@@ -1323,6 +1357,7 @@ void Loader::AuditUnit(absl::string_view unit_name, const CapabilityValue& cap,
     }
     Error(mark, absl::StrCat("unit ", unit_name), absl::StrCat(problem.message, why));
   }
+  return audit.notes;
 }
 
 std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::string& path,
@@ -1429,8 +1464,23 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
                          Describe(e->value)));
     }
   }
+  if (const Entry* ver = f.Find("version")) u.version = Version(*ver);
   if (errors_.size() != errors_before) return std::nullopt;
-  AuditUnit(u.name.value, u.cap, u.ecap, u.mark, /*haw=*/0);
+  AuditContext context;
+  if (u.version) context.version = u.version->value;
+  if (mask_unimplemented_) {
+    const MaskedCapabilities masked =
+        MaskUnimplemented(u.cap.value, u.ecap.value, ImplementedFeatures::Today(), context);
+    for (const MaskedField& m : masked.masked) {
+      unit_notes_.push_back(
+          absl::StrFormat("%s: masked %s, reported clear: %s", u.name.value, m.field, m.reason));
+    }
+    u.cap.value = masked.cap;
+    u.ecap.value = masked.ecap;
+  }
+  for (const std::string& note : AuditUnit(u.name.value, u.cap, u.ecap, u.mark, context)) {
+    unit_notes_.push_back(absl::StrCat(u.name.value, ": ", note));
+  }
   if (errors_.size() != errors_before) return std::nullopt;
   return u;
 }
@@ -1468,7 +1518,8 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
   d.bytes = std::move(bytes);
   d.table = std::move(*table);
   const size_t errors_before = errors_.size();
-  d.cap = {CapabilityValue::Form::kDefault, kDefaultCap, 0, {}, {}};
+  const int haw = d.table.header.host_address_width + 1;
+  d.cap = {CapabilityValue::Form::kDefault, DefaultCapFor(haw), 0, {}, {}};
   d.ecap = {CapabilityValue::Form::kDefault, kDefaultEcap, 0, {}, {}};
   if (const Entry* c = platform_fields.Find("cap")) {
     if (auto v = ParseCapability(*c, CapRegister::kCap)) d.cap = std::move(*v);
@@ -1476,16 +1527,159 @@ void Loader::ParseDmar(const Entry& e, const Fields& platform_fields, Scenario& 
   if (const Entry* c = platform_fields.Find("ecap")) {
     if (auto v = ParseCapability(*c, CapRegister::kEcap)) d.ecap = std::move(*v);
   }
+  d.mask_unimplemented = mask_unimplemented_;
+  if (const Entry* t = platform_fields.Find("topology")) ParseTopology(*t, d.topology);
+  if (const Entry* u = platform_fields.Find("units")) ParseDmarUnits(*u, platform, d);
   if (errors_.size() != errors_before) return;
-  AuditUnit("of the DMAR table", d.cap, d.ecap, e.mark(), d.table.header.host_address_width + 1);
+  if (!d.topology.empty()) platform = platform::Platform::FromDmar(d.table, d.topology);
   for (size_t i = 0; i < platform.units().size(); ++i) {
-    s.platform.unit_names.push_back(absl::StrCat("dmar", i));
-    s.platform.unit_caps.push_back(d.cap.value);
-    s.platform.unit_ecaps.push_back(d.ecap.value);
+    const platform::DrhdUnit& drhd = platform.units()[i];
+    const std::string name = absl::StrCat("dmar", i);
+    const DmarUnitValues* given = nullptr;
+    for (const DmarUnitValues& v : d.units) {
+      if (v.base.value == drhd.register_base) given = &v;
+    }
+    const CapabilityValue& cap =
+        given != nullptr && given->cap.form != CapabilityValue::Form::kDefault ? given->cap : d.cap;
+    const CapabilityValue& ecap =
+        given != nullptr && given->ecap.form != CapabilityValue::Form::kDefault ? given->ecap
+                                                                                : d.ecap;
+    const uint32_t version =
+        given != nullptr && given->version ? given->version->value : kDefaultVersion;
+    const SourceMark mark = given != nullptr ? given->mark : e.mark();
+    AuditContext context;
+    context.host_address_width = haw;
+    if (given != nullptr && given->version) context.version = version;
+    uint64_t cap_value = cap.value;
+    uint64_t ecap_value = ecap.value;
+    if (d.mask_unimplemented) {
+      const MaskedCapabilities masked =
+          MaskUnimplemented(cap.value, ecap.value, ImplementedFeatures::Today(), context);
+      for (const MaskedField& m : masked.masked) {
+        s.platform.notes.push_back(absl::StrFormat("%s (base %s): masked %s, reported clear: %s",
+                                                   name, Hex(drhd.register_base), m.field,
+                                                   m.reason));
+      }
+      cap_value = masked.cap;
+      ecap_value = masked.ecap;
+    }
+    CapabilityValue cap_used = cap;
+    CapabilityValue ecap_used = ecap;
+    cap_used.value = cap_value;
+    ecap_used.value = ecap_value;
+    const std::string who =
+        given != nullptr || d.units.empty()
+            ? name
+            : absl::StrFormat("%s (base %s, table defaults)", name, Hex(drhd.register_base));
+    for (const std::string& note : AuditUnit(who, cap_used, ecap_used, mark, context)) {
+      s.platform.notes.push_back(absl::StrCat(name, ": ", note));
+    }
+    s.platform.unit_names.push_back(name);
+    s.platform.unit_versions.push_back(version);
+    s.platform.unit_caps.push_back(cap_value);
+    s.platform.unit_ecaps.push_back(ecap_value);
     s.platform.unit_check_invalidation.push_back(s.platform.check_invalidation.value);
   }
+  if (errors_.size() != errors_before) return;
   dmar_platform_ = std::move(platform);
   s.platform.source = std::move(d);
+}
+
+std::optional<Located<uint32_t>> Loader::Version(const Entry& e) {
+  absl::StatusOr<uint32_t> parsed = e.value.IsScalar()
+                                        ? ParseVersion(e.value.Scalar())
+                                        : absl::InvalidArgumentError("expected a version");
+  if (!parsed.ok()) {
+    Error(e.mark(), e.path,
+          absl::StrCat(parsed.status().message(),
+                       " (expected VER as Linux prints it, \"1:0\", or the raw register value, "
+                       "0x10)"));
+    return std::nullopt;
+  }
+  return Located<uint32_t>{*parsed, e.mark()};
+}
+
+void Loader::ParseTopology(const Entry& e, platform::PciTopology& topology) {
+  if (e.value.IsScalar()) {
+    std::optional<std::string> text = Text(e, "the path of a topology file");
+    if (!text) return;
+    std::optional<std::vector<uint8_t>> file = ReadNamedFile(e, *text, uint64_t{1} << 24);
+    if (!file) return;
+    absl::StatusOr<platform::PciTopology> parsed = platform::PciTopology::ParseText(
+        absl::string_view(reinterpret_cast<const char*>(file->data()), file->size()), *text);
+    if (!parsed.ok()) {
+      Error(e.mark(), e.path, parsed.status().message());
+      return;
+    }
+    topology = std::move(*parsed);
+    return;
+  }
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected a topology file or a list of \"SEG:BB:DD.F=SEC-SUB\" bridges, "
+                       "got ",
+                       Describe(e.value)));
+    return;
+  }
+  for (const YAML::Node& item : e.value) {
+    if (!item.IsScalar()) {
+      Error(MarkOf(item), e.path,
+            absl::StrCat("expected a bridge \"SEG:BB:DD.F=SEC-SUB\", got ", Describe(item)));
+      continue;
+    }
+    absl::StatusOr<platform::PciBridge> bridge =
+        platform::PciTopology::ParseBridgeSpec(item.Scalar());
+    absl::Status added = bridge.ok() ? topology.AddBridge(*bridge) : bridge.status();
+    if (!added.ok()) Error(MarkOf(item), e.path, added.message());
+  }
+}
+
+void Loader::ParseDmarUnits(const Entry& e, const platform::Platform& platform, DmarPlatform& d) {
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected a list of units {base, version, cap, ecap}, got ",
+                       Describe(e.value)));
+    return;
+  }
+  std::vector<std::string> bases;
+  for (const platform::DrhdUnit& u : platform.units()) bases.push_back(Hex(u.register_base));
+  int i = 0;
+  for (const YAML::Node& node : e.value) {
+    const std::string path = absl::StrFormat("%s[%d]", e.path, i++);
+    Fields f(*this, node, path, kDmarUnitKeys, "a unit map {base, version, cap, ecap}");
+    if (!f.ok()) continue;
+    DmarUnitValues v;
+    v.mark = f.mark();
+    if (const Entry* b = f.Require("base", "the register base of one of the table's DRHDs")) {
+      std::optional<Located<uint64_t>> n = Number(*b, ~uint64_t{0});
+      if (!n) continue;
+      v.base = *n;
+      bool known = false;
+      for (const platform::DrhdUnit& u : platform.units()) known |= u.register_base == n->value;
+      if (!known) {
+        Error(b->mark(), b->path,
+              absl::StrFormat("no DRHD of the table has register base %s (its DRHDs: %s)",
+                              Hex(n->value), absl::StrJoin(bases, ", ")));
+        continue;
+      }
+      for (const DmarUnitValues& seen : d.units) {
+        if (seen.base.value == n->value) {
+          Error(b->mark(), b->path,
+                absl::StrFormat("register base %s is given twice", Hex(n->value)));
+        }
+      }
+    } else {
+      continue;
+    }
+    if (const Entry* ver = f.Find("version")) v.version = Version(*ver);
+    if (const Entry* c = f.Find("cap")) {
+      if (auto cv = ParseCapability(*c, CapRegister::kCap)) v.cap = std::move(*cv);
+    }
+    if (const Entry* c = f.Find("ecap")) {
+      if (auto cv = ParseCapability(*c, CapRegister::kEcap)) v.ecap = std::move(*cv);
+    }
+    d.units.push_back(std::move(v));
+  }
 }
 
 // ---- memory, timing, tables ----
@@ -2564,8 +2758,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
 // ---- queue and irte (extensions) ----
 
 constexpr absl::string_view kQueueKeys[] = {"unit", "descriptors"};
-constexpr absl::string_view kDescriptorKinds[] = {"raw",     "context", "iotlb",
-                                                  "dev_tlb", "iec",     "wait"};
+constexpr absl::string_view kDescriptorKinds[] = {"raw",         "context",     "iotlb",
+                                                  "dev_tlb",     "iec",         "wait",
+                                                  "pasid_iotlb", "pasid_cache", "pasid_dev_tlb"};
 
 std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
   Fields f(*this, e.value, e.path, kQueueKeys, "a map {unit, descriptors}");
@@ -2595,7 +2790,8 @@ std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
 std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& node,
                                                             const std::string& path) {
   Fields outer(*this, node, path, kDescriptorKinds,
-               "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec or wait)");
+               "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec, wait, "
+               "pasid_iotlb, pasid_cache or pasid_dev_tlb)");
   if (!outer.ok()) return std::nullopt;
   if (outer.entries().size() != 1) {
     if (outer.entries().size() > 1) {
@@ -2720,6 +2916,52 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
     d.index = static_cast<uint16_t>(number(f, "index", 0xffff));
     d.index_mask = static_cast<uint8_t>(number(f, "im", 31));
     q.typed = d;
+  } else if (e.key == "pasid_iotlb") {
+    // p_iotlb_inv_dsc (S §6.5.2.4): G 10b PASID-selective, 11b page-selective within a PASID.
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "pasid",
+                                                  "addr",        "am",  "ih"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {{"pasid", 2}, {"page", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, pasid, addr, am, ih}");
+    if (!f.ok()) return std::nullopt;
+    PasidIotlbInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 2));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned page address");
+    d.address_mask = static_cast<uint8_t>(number(f, "am", 63));
+    d.invalidation_hint = flag(f, "ih");
+    q.typed = d;
+  } else if (e.key == "pasid_cache") {
+    // pc_inv_dsc (S §6.5.2.2): G 00b domain, 01b PASID within a domain, 11b global.
+    static constexpr absl::string_view kKeys[] = {"granularity", "did", "pasid"};
+    static constexpr std::pair<absl::string_view, int> kG[] = {
+        {"domain", 0}, {"pasid", 1}, {"global", 3}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {granularity, did, pasid}");
+    if (!f.ok()) return std::nullopt;
+    PasidCacheInvalidateDescriptor d;
+    d.granularity = static_cast<uint8_t>(granularity(f, kG, 3));
+    d.did = static_cast<uint16_t>(number(f, "did", 0xffff));
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    q.typed = d;
+  } else if (e.key == "pasid_dev_tlb") {
+    // p_dev_tlb_inv_dsc (S §6.5.2.6): GI set invalidates every PASID of the endpoint.
+    static constexpr absl::string_view kKeys[] = {"sid",  "pasid", "global", "addr",
+                                                  "size", "mip",   "pfsid"};
+    Fields f(*this, e.value, e.path, kKeys, "a map {sid, pasid, global, addr, size, mip, pfsid}");
+    if (!f.ok()) return std::nullopt;
+    PasidDeviceTlbInvalidateDescriptor d;
+    if (const Entry* x = f.Require("sid", "the endpoint's requester \"bb:dd.f\"")) {
+      if (auto sid = Requester(x->value, x->path)) d.sid = sid->value.value();
+    }
+    d.pasid = static_cast<uint32_t>(number(f, "pasid", kMaxPasid));
+    d.global = flag(f, "global");
+    d.address = address(f, "addr", 4096, "a 4 KiB-aligned address");
+    d.size = flag(f, "size");
+    d.max_invs_pending = static_cast<uint8_t>(number(f, "mip", 31));
+    if (const Entry* x = f.Find("pfsid")) {
+      if (auto sid = Requester(x->value, x->path)) d.pfsid = sid->value.value();
+    }
+    q.typed = d;
   } else {  // wait
     static constexpr absl::string_view kKeys[] = {"status_addr", "status_data", "if",
                                                   "sw",          "fn",          "pd"};
@@ -2739,7 +2981,9 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
   }
   if (errors_.size() != errors_before) return std::nullopt;
   // Encode now once, so a value the encoder refuses is reported here, with its place.
-  absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, 128);
+  // The PASID types (6-8) exist only as 256-bit descriptors (S §6.5.2).
+  const bool wide_only = absl::StartsWith(e.key, "pasid_");
+  absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, wide_only ? 256 : 128);
   if (!words.ok()) {
     Error(e.mark(), e.path, words.status().message());
     return std::nullopt;

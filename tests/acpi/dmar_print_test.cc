@@ -55,6 +55,23 @@ TEST(DmarLinuxTest, DellPowerEdgeR820) {
                   "setting."));
 }
 
+// With unit values (a boot log), each set-up unit's line follows its DRHD line, in Linux's
+// "%s: reg_base_addr %llx ver %d:%d cap %llx ecap %llx" (dmar.c alloc_iommu), named by table
+// order; a unit without values gets no such line.
+TEST(DmarLinuxTest, UnitValuesAddTheRegBaseAddrLines) {
+  const std::vector<std::string> lines = FormatDmarLinux(
+      Load("dell-poweredge-r820.bin"), {{0xc8000000, 0x10, 0x8d2078c106f0466, 0xf020df},
+                                        {0xdf100000, 0x10, 0x8d2078c106f0466, 0xf020df}});
+  ASSERT_GE(lines.size(), 7u);
+  EXPECT_EQ(lines[2], "DMAR: DRHD base: 0x000000c8000000 flags: 0x0");
+  EXPECT_EQ(lines[3],
+            "DMAR: dmar1: reg_base_addr c8000000 ver 1:0 cap 8d2078c106f0466 ecap f020df");
+  EXPECT_EQ(lines[4], "DMAR: DRHD base: 0x000000c4000000 flags: 0x0");
+  EXPECT_EQ(lines[5], "DMAR: DRHD base: 0x000000df100000 flags: 0x1");
+  EXPECT_EQ(lines[6],
+            "DMAR: dmar3: reg_base_addr df100000 ver 1:0 cap 8d2078c106f0466 ecap f020df");
+}
+
 TEST(DmarLinuxTest, ZeroRegisterBaseFailsTheParse) {
   // §8.3: Register Base 0 is a firmware bug Linux refuses (corpus: Lenovo E15 Gen 2).
   EXPECT_THAT(

@@ -5,9 +5,12 @@
 //
 // Scope: untranslated requests (reads and writes, with or without PASID) through PASID-table
 // entries with PGTT=010b (second-stage only: 3/4/5 levels, 2 MiB / 1 GiB pages, SSADE A/D
-// updates) and PGTT=100b (pass-through). The unit modeled has no first-stage or nested
-// support (ECAP.FSTS = NEST = 0, so PGTT 001b/011b are invalid), no host permission tables,
-// no PTRS, no EAFS, SSIRWE=0.
+// updates), PGTT=001b (first-stage only, §8: 4/5 levels per FSPM, 2 MiB / 1 GiB pages,
+// canonical check, U/S, R/W with WPE, A/D updates) when `first_stage` is set, and PGTT=100b
+// (pass-through), and PGTT=011b (nested, §11: first-stage table addresses and output through
+// the second stage, SFS.5-SFS.8, SSADE) when `nested` is set. No host permission tables, no PTRS,
+// no EAFS (EAFE reserved, EA never set), SSIRWE=0, no execute requests (the digest's 5.10 layout
+// has no ER/XD).
 #ifndef VTDSIM_TESTS_REFERENCE_SCALABLE_REFERENCE_H_
 #define VTDSIM_TESTS_REFERENCE_SCALABLE_REFERENCE_H_
 
@@ -31,6 +34,10 @@ struct ScalableCaps {
   bool large_1g = false;         // CAP.SLLPS bit 1
   bool pass_through = true;      // ECAP.PT: PGTT=100b valid
   bool second_stage = true;      // ECAP.SSTS: PGTT=010b valid
+  bool first_stage = false;      // ECAP.FSTS: PGTT=001b valid, FSPTPTR/FSPM/WPE defined
+  bool fs_5level = false;        // CAP.FS5LP: FSPM=01b (5-level) valid
+  bool fs_1g = false;            // CAP.FS1GP: PS in a first-stage PDPE valid
+  bool nested = false;           // ECAP.NEST: PGTT=011b valid (needs first and second stage)
   bool ss_ad = false;            // ECAP.SSADS: SSADE defined
   bool page_walk_snoop = false;  // ECAP.SMPWCS: PWSNP defined
   bool snoop_control = false;    // ECAP.SC: PGSNP and leaf SNP defined
@@ -64,7 +71,8 @@ struct ScalableResult {
   std::string condition;  // when not: the fault condition, e.g. "SSS.2"
   int reason = 0;         // its fault reason code, e.g. 0x79
   bool reported = false;  // false for a qualified fault under FPD=1
-  // Accessed/dirty updates hardware makes for a translated request with SSADE=1: the qword
+  // Accessed/dirty updates hardware makes for a translated request (second-stage entries with
+  // SSADE=1, first-stage entries always): the qword
   // address and the value it holds afterwards, in walk order. (Faulting walks may set A
   // speculatively; the reference lists updates only for translated requests.)
   std::vector<std::pair<uint64_t, uint64_t>> updates;

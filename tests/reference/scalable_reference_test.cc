@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -452,5 +454,295 @@ TEST_F(ScalableReferenceTest, AccessedUpdateWithoutPageWalkSnoop) {
   EXPECT_TRUE(Run(5, kIova).translated);
 }
 
+// ---- first-stage only (PGTT=001b; translation-structures.md §7, §8; faults.md §3) ----------
+
+constexpr uint64_t kFsPml5 = 0x20000;
+constexpr uint64_t kFsPml4 = 0x21000;
+constexpr uint64_t kFsPdpt = 0x22000;
+constexpr uint64_t kFsPd = 0x23000;
+constexpr uint64_t kFsPt = 0x24000;
+// First-stage entry bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7.
+constexpr uint64_t kFsAll = 0x7;  // P, R/W, U/S
+constexpr uint64_t kA = B(5);
+constexpr uint64_t kD = B(6);
+constexpr uint64_t kPs = B(7);
+// PASID entry: PGTT 001b in qword 0; qword 1 DID 1 and PWSNP (bit 87 = qword 1 bit 23);
+// qword 2 SRE 0, FSPM 3:2, WPE 4, FSPTPTR 63:12.
+constexpr uint64_t kPasidFs = (1 << 6) | 1;
+constexpr uint64_t kPasidFsQ1 = 1 | B(23);
+
+class FirstStageReferenceTest : public ScalableReferenceTest {
+ protected:
+  void SetUp() override {
+    ScalableReferenceTest::SetUp();
+    caps_.first_stage = true;
+    caps_.page_walk_snoop = true;
+    caps_.supervisor = true;
+    // 4-level tables mapping kIova to kPage (PML4 0, PDPT 0, PD 0x91, PT 0x145), A already set.
+    Set(kFsPml4, kFsPdpt | kFsAll | kA);
+    Set(kFsPdpt, kFsPd | kFsAll | kA);
+    Set(kFsPd + 8 * 0x91, kFsPt | kFsAll | kA);
+    Set(kFsPt + 8 * 0x145, kPage | kFsAll | kA);
+    Set(kFsPml5, kFsPml4 | kFsAll | kA);
+    SetFs(kFsPml4);
+  }
+  void SetFs(uint64_t q2, uint64_t q1 = kPasidFsQ1) { SetPasid(5, kPasidFs, q1, q2); }
+};
+
+TEST_F(FirstStageReferenceTest, FourLevelReadNeedsNoUpdateWhenAIsSet) {
+  const ScalableResult r = Run(5, kIova);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kExpected);
+  EXPECT_TRUE(r.updates.empty());
+}
+
+TEST_F(FirstStageReferenceTest, WriteSetsDInTheLeafAndAWhereClear) {
+  Set(kFsPd + 8 * 0x91, kFsPt | kFsAll);  // A clear in the PDE
+  const ScalableResult r = Run(5, kIova, /*write=*/true);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kExpected);
+  ASSERT_EQ(r.updates.size(), 2u);
+  EXPECT_EQ(r.updates[0], std::make_pair(kFsPd + 8 * 0x91, kFsPt | kFsAll | kA));
+  EXPECT_EQ(r.updates[1], std::make_pair(kFsPt + 8 * 0x145, kPage | kFsAll | kA | kD));
+}
+
+TEST_F(FirstStageReferenceTest, NeededUpdateWithoutPageWalkSnoopIsSfs9) {
+  SetFs(kFsPml4, /*q1=*/1);               // PWSNP=0
+  EXPECT_TRUE(Run(5, kIova).translated);  // A already set everywhere: nothing to update
+  ExpectFault(Run(5, kIova, /*write=*/true), "SFS.9", 0x90);
+}
+
+TEST_F(FirstStageReferenceTest, FiveLevelNeedsFs5lp) {
+  SetFs(kFsPml5 | (1 << 2));
+  ExpectFault(Run(5, kIova), "SPT.4.3", 0x5B);
+  caps_.fs_5level = true;
+  const ScalableResult r = Run(5, kIova);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kExpected);
+  SetFs(kFsPml4 | (2 << 2));  // FSPM 10b is reserved
+  ExpectFault(Run(5, kIova), "SPT.4.3", 0x5B);
+}
+
+TEST_F(FirstStageReferenceTest, Pgtt001WithoutFstsIsSpt42) {
+  caps_.first_stage = false;
+  SetFs(0);
+  ExpectFault(Run(5, kIova), "SPT.4.2", 0x5B);
+}
+
+TEST_F(FirstStageReferenceTest, NonCanonicalAddressIsSgn1) {
+  ExpectFault(Run(5, B(47)), "SGN.1", 0x80);  // bit 47 set, 63:48 clear
+  // Bits 63:47 all set is canonical: PML4 index 0x1ff is not present.
+  ExpectFault(Run(5, ~uint64_t{0} << 47), "SFS.2", 0x71);
+  caps_.fs_5level = true;
+  SetFs(kFsPml5 | (1 << 2));
+  ExpectFault(Run(5, B(56)), "SGN.1", 0x80);
+  ExpectFault(Run(5, B(47)), "SFS.2", 0x71);  // canonical with 57 bits: PML5 index 0, PML4 0x100
+}
+
+TEST_F(FirstStageReferenceTest, NotPresentAndReservedEntries) {
+  Set(kFsPt + 8 * 0x145, kPage | 6);  // P=0
+  ExpectFault(Run(5, kIova), "SFS.2", 0x71);
+  Set(kFsPt + 8 * 0x145, kPage | kFsAll | B(48));  // bit 48 >= HAW 48
+  ExpectFault(Run(5, kIova), "SFS.3", 0x72);
+  Set(kFsPt + 8 * 0x145, kPage | kFsAll);
+  Set(kFsPml4, kFsPdpt | kFsAll | kPs);  // PS is reserved in a PML4E
+  ExpectFault(Run(5, kIova), "SFS.3", 0x72);
+}
+
+TEST_F(FirstStageReferenceTest, UnreadableTables) {
+  SetFs(0x1'0000'0000);  // FSPTPTR beyond memory
+  ExpectFault(Run(5, kIova), "SFS.4", 0x73);
+  SetFs(kFsPml4);
+  Set(kFsPml4, 0x1'0000'0000 | kFsAll);  // PDPT beyond memory
+  ExpectFault(Run(5, kIova), "SFS.1", 0x70);
+}
+
+TEST_F(FirstStageReferenceTest, LargePages) {
+  // 2 MiB: PD entry 0x91 maps 0x40000000; offset kIova[20:0] = 0x145678.
+  Set(kFsPd + 8 * 0x91, 0x40000000 | kPs | kFsAll | kA);
+  const ScalableResult two_m = Run(5, kIova);
+  ASSERT_TRUE(two_m.translated) << two_m.condition;
+  EXPECT_EQ(two_m.output, 0x40145678u);
+  Set(kFsPd + 8 * 0x91, 0x40000000 | B(13) | kPs | kFsAll | kA);  // bits 20:13 reserved
+  ExpectFault(Run(5, kIova), "SFS.3", 0x72);
+  // 1 GiB: PDPT entry 0 maps 0x80000000; offset kIova[29:0] = 0x12345678. Needs FS1GP.
+  Set(kFsPdpt, 0x80000000 | kPs | kFsAll | kA);
+  ExpectFault(Run(5, kIova), "SFS.3", 0x72);
+  caps_.fs_1g = true;
+  const ScalableResult one_g = Run(5, kIova);
+  ASSERT_TRUE(one_g.translated) << one_g.condition;
+  EXPECT_EQ(one_g.output, 0x92345678u);
+}
+
+TEST_F(FirstStageReferenceTest, UserRequestsNeedUsAndRwEverywhere) {
+  Set(kFsPdpt, kFsPd | 3 | kA);  // U/S=0 in the PDPE
+  ExpectFault(Run(5, kIova), "SGN.2", 0x81);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SGN.2", 0x81);
+  // Supervisor requests (PR=1, SRE=1) ignore U/S.
+  SetFs(kFsPml4 | 1);
+  EXPECT_TRUE(Run(5, kIova, false, kSid, /*privileged=*/true).translated);
+  Set(kFsPdpt, kFsPd | 5 | kA);  // R/W=0, U/S=1
+  SetFs(kFsPml4);
+  EXPECT_TRUE(Run(5, kIova).translated);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SGN.6", 0x85);
+}
+
+TEST_F(FirstStageReferenceTest, SupervisorWritesAreBlockedByReadOnlyOnlyWithWpe) {
+  Set(kFsPdpt, kFsPd | 5 | kA);  // R/W=0
+  SetFs(kFsPml4 | 1);            // SRE
+  const ScalableResult r = Run(5, kIova, /*write=*/true, kSid, /*privileged=*/true);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kExpected);
+  SetFs(kFsPml4 | B(4) | 1);  // SRE, WPE
+  ExpectFault(Run(5, kIova, /*write=*/true, kSid, /*privileged=*/true), "SGN.6", 0x85);
+  SetFs(kFsPml4);  // SRE=0: supervisor requests blocked
+  ExpectFault(Run(5, kIova, false, kSid, /*privileged=*/true), "SPT.6", 0x5D);
+}
+
+TEST_F(FirstStageReferenceTest, OutputInTheInterruptRangeIsSgn81) {
+  Set(kFsPt + 8 * 0x145, 0xFEE00000 | kFsAll | kA);
+  ExpectFault(Run(5, kIova), "SGN.8.1", 0x87);
+}
+
+TEST_F(FirstStageReferenceTest, FsptptrAboveHawIsReserved) {
+  SetFs(B(48) | kFsPml4);
+  ExpectFault(Run(5, kIova), "SPT.3", 0x5A);
+}
+
+// ---- nested (PGTT=011b; translation-structures.md §11; faults.md §3) ------------------------
+//
+// Second stage (4-level, 2 MiB pages): GPA 0x200000 -> HPA 0x600000 (first-stage tables),
+// GPA 0x400000 -> HPA 0xC00000, GPA 0x800000 -> HPA 0xA00000 (the data page). First stage
+// (GPAs): PML4 0x200000 -> PDPT 0x201000 -> PD 0x202000 -> PT 0x203000 -> page 0x801000, so
+// kIova 0x12345678 ends at HPA 0xA00000 + 0x1000 + 0x678.
+constexpr uint64_t kSsPml4 = 0x30000;
+constexpr uint64_t kSsPdpt = 0x31000;
+constexpr uint64_t kSsPd = 0x32000;
+constexpr uint64_t kSsA = B(8);
+constexpr uint64_t kSsD = B(9);
+constexpr uint64_t kNestedExpected = 0xA01678;
+constexpr uint64_t kFsLeafHpa = 0x603000 + 8 * 0x145;
+
+class NestedReferenceTest : public ScalableReferenceTest {
+ protected:
+  void SetUp() override {
+    ScalableReferenceTest::SetUp();
+    caps_.first_stage = true;
+    caps_.nested = true;
+    caps_.page_walk_snoop = true;
+    caps_.ss_ad = true;
+    Set(kSsPml4, kSsPdpt | kRw);
+    Set(kSsPdpt, kSsPd | kRw);
+    Set(kSsPd + 8 * 1, 0x600000 | kPs | kRw);
+    Set(kSsPd + 8 * 2, 0xC00000 | kPs | kRw);
+    Set(kSsPd + 8 * 4, 0xA00000 | kPs | kRw);
+    Set(0x600000, 0x201000 | kFsAll | kA);
+    Set(0x601000, 0x202000 | kFsAll | kA);
+    Set(0x602000 + 8 * 0x91, 0x203000 | kFsAll | kA);
+    Set(kFsLeafHpa, 0x801000 | kFsAll | kA);
+    SetNested();
+  }
+  // PGTT 011b, AW 010b (4-level second stage), SSPTPTR kSsPml4; FSPTPTR (a GPA) in qword 2.
+  void SetNested(uint64_t q2 = 0x200000, bool ssade = false, uint64_t q1 = kPasidFsQ1) {
+    SetPasid(5, kSsPml4 | (ssade ? B(9) : 0) | (3 << 6) | (2 << 2) | 1, q1, q2);
+  }
+};
+
+TEST_F(NestedReferenceTest, ReadAndWriteGoThroughBothStages) {
+  const ScalableResult r = Run(5, kIova);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kNestedExpected);
+  EXPECT_TRUE(r.updates.empty());
+  const ScalableResult w = Run(5, kIova, /*write=*/true);
+  ASSERT_TRUE(w.translated) << w.condition;
+  EXPECT_EQ(w.output, kNestedExpected);
+  // D in the first-stage leaf, at its host-physical address; SSADE=0: none in the second stage.
+  ASSERT_EQ(w.updates.size(), 1u);
+  EXPECT_EQ(w.updates[0], std::make_pair(kFsLeafHpa, 0x801000 | kFsAll | kA | kD));
+}
+
+TEST_F(NestedReferenceTest, SsadeSetsSecondStageAccessedOnceAndDirtyForWrites) {
+  SetNested(0x200000, /*ssade=*/true);
+  const ScalableResult r = Run(5, kIova, /*write=*/true);
+  ASSERT_TRUE(r.translated) << r.condition;
+  EXPECT_EQ(r.output, kNestedExpected);
+  // Walk order: the SS entries locating the FS PML4 (A; the table page is not written yet),
+  // then, for the FS leaf's table page, D in the SS leaf because the FS leaf gets D, the FS
+  // leaf itself, and last the SS leaf of the data page (A and D: a write).
+  using P = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(r.updates, (std::vector<P>{
+                           {kSsPml4, kSsPdpt | kRw | kSsA},
+                           {kSsPdpt, kSsPd | kRw | kSsA},
+                           {kSsPd + 8, 0x600000 | kPs | kRw | kSsA},
+                           {kSsPd + 8, 0x600000 | kPs | kRw | kSsA | kSsD},
+                           {kFsLeafHpa, 0x801000 | kFsAll | kA | kD},
+                           {kSsPd + 32, 0xA00000 | kPs | kRw | kSsA | kSsD},
+                       }));
+  SetNested(0x200000, /*ssade=*/true, /*q1=*/1);  // PWSNP=0
+  ExpectFault(Run(5, kIova), "SSS.5", 0x7C);
+}
+
+TEST_F(NestedReferenceTest, PasidEntryChecks) {
+  caps_.nested = false;
+  ExpectFault(Run(5, kIova), "SPT.4.2", 0x5B);
+  caps_.nested = true;
+  caps_.mgaw = 39;  // X = min(MGAW, AGAW) = 39
+  SetNested(B(39));
+  ExpectFault(Run(5, kIova), "SPT.4.4", 0x5B);
+}
+
+TEST_F(NestedReferenceTest, FirstStageEntryAddressBeyondXIsSfs5) {
+  caps_.mgaw = 39;
+  SetNested(0x200000);
+  Set(0x601000, B(40) | kFsAll | kA);  // PDPTE -> PD at GPA 2^40 (below HAW 48)
+  ExpectFault(Run(5, kIova), "SFS.5", 0x74);
+}
+
+TEST_F(NestedReferenceTest, SecondStagePermissionForTableReads) {
+  Set(kSsPd + 8, 0x600000 | kPs | 2);  // W only: the FS root cannot be read
+  ExpectFault(Run(5, kIova), "SFS.6", 0x75);
+  Set(kSsPd + 8, 0x600000 | kPs | kRw);
+  Set(0x600000, 0x401000 | kFsAll | kA);  // PDPT at GPA 0x401000 (HPA 0xC01000), W only
+  Set(0xC01000, 0x202000 | kFsAll | kA);
+  Set(kSsPd + 16, 0xC00000 | kPs | 2);
+  ExpectFault(Run(5, kIova), "SFS.7", 0x76);
+  Set(kSsPd + 16, 0xC00000 | kPs | kRw);
+  EXPECT_TRUE(Run(5, kIova).translated);
+  // With SSADE the table reads need W as well.
+  Set(kSsPd + 8, 0x600000 | kPs | 1);
+  EXPECT_TRUE(Run(5, kIova).translated);
+  SetNested(0x200000, /*ssade=*/true);
+  ExpectFault(Run(5, kIova), "SFS.6", 0x75);
+}
+
+TEST_F(NestedReferenceTest, FirstStageUpdateNeedsSecondStageWrite) {
+  Set(kSsPd + 8, 0x600000 | kPs | 1);  // FS tables read-only in the second stage
+  EXPECT_TRUE(Run(5, kIova).translated);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SFS.8", 0x77);  // the leaf needs D
+}
+
+TEST_F(NestedReferenceTest, SecondStageFaultsWhileFetchingTables) {
+  Set(kSsPd + 8, 0);  // R=W=0
+  ExpectFault(Run(5, kIova), "SSS.2", 0x79);
+  Set(kSsPd + 8, 0x600000 | kPs | kRw | B(62));  // reserved (SSIRWE=0)
+  ExpectFault(Run(5, kIova), "SSS.3", 0x7A);
+  Set(kSsPdpt, 0x1'0000'0000 | kRw);  // SS PD beyond memory
+  ExpectFault(Run(5, kIova), "SSS.1", 0x78);
+}
+
+TEST_F(NestedReferenceTest, FinalAccessUsesTheSecondStageRights) {
+  Set(kSsPd + 32, 0xA00000 | kPs | 2);  // data page write-only
+  ExpectFault(Run(5, kIova), "SGN.7", 0x86);
+  EXPECT_TRUE(Run(5, kIova, /*write=*/true).translated);
+  Set(kSsPd + 32, 0xA00000 | kPs | 1);  // read-only
+  EXPECT_TRUE(Run(5, kIova).translated);
+  ExpectFault(Run(5, kIova, /*write=*/true), "SGN.6", 0x85);
+  // First-stage rights still apply: a user request through U/S=0.
+  Set(kSsPd + 32, 0xA00000 | kPs | kRw);
+  Set(kFsLeafHpa, 0x801000 | 3 | kA);
+  ExpectFault(Run(5, kIova), "SGN.2", 0x81);
+}
+
 }  // namespace
+
 }  // namespace vtd::reference

@@ -83,6 +83,70 @@ TEST(QueueStepLoaderSec6_5_2, TypedDescriptorsLoadIntoTheModelsStructs) {
   EXPECT_THAT(q.descriptors[2].raw, ElementsAre(1, 2, 3, 4));
 }
 
+// Field values from S §6.5.2.2 (pc_inv_dsc), §6.5.2.4 (p_iotlb_inv_dsc) and §6.5.2.6
+// (p_dev_tlb_inv_dsc); granularity codes from the G field descriptions there.
+TEST(QueueStepLoaderSec6_5_2, PasidDescriptorsLoadIntoTheModelsStructs) {
+  absl::StatusOr<Scenario> s = LoadInline(WithSteps(
+      "  - queue:\n"
+      "      descriptors:\n"
+      "        - pasid_iotlb: {granularity: page, did: 3, pasid: 0x12345, addr: 0x7000, am: 1, "
+      "ih: true}\n"
+      "        - pasid_iotlb: {did: 4, pasid: 5}\n"
+      "        - pasid_cache: {granularity: pasid, did: 2, pasid: 0xfffff}\n"
+      "        - pasid_cache: {granularity: domain, did: 7}\n"
+      "        - pasid_cache: {}\n"
+      "        - pasid_dev_tlb: {sid: \"00:02.0\", pasid: 9, addr: 0x8000, size: true, mip: 4}\n"
+      "        - pasid_dev_tlb: {sid: \"01:00.1\", global: true}\n"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& q = std::get<QueueStep>(s->steps[0].action);
+  ASSERT_EQ(q.descriptors.size(), 7u);
+  const auto& p0 = std::get<PasidIotlbInvalidateDescriptor>(*q.descriptors[0].typed);
+  EXPECT_EQ(p0.granularity, 0b11);
+  EXPECT_EQ(p0.did, 3);
+  EXPECT_EQ(p0.pasid, 0x12345u);
+  EXPECT_EQ(p0.address, 0x7000u);
+  EXPECT_EQ(p0.address_mask, 1);
+  EXPECT_TRUE(p0.invalidation_hint);
+  const auto& p1 = std::get<PasidIotlbInvalidateDescriptor>(*q.descriptors[1].typed);
+  EXPECT_EQ(p1.granularity, 0b10);  // default: PASID-selective
+  EXPECT_EQ(p1.pasid, 5u);
+  EXPECT_FALSE(p1.invalidation_hint);
+  const auto& c0 = std::get<PasidCacheInvalidateDescriptor>(*q.descriptors[2].typed);
+  EXPECT_EQ(c0.granularity, 0b01);
+  EXPECT_EQ(c0.did, 2);
+  EXPECT_EQ(c0.pasid, 0xfffffu);
+  EXPECT_EQ(std::get<PasidCacheInvalidateDescriptor>(*q.descriptors[3].typed).granularity, 0b00);
+  EXPECT_EQ(std::get<PasidCacheInvalidateDescriptor>(*q.descriptors[4].typed).granularity, 0b11);
+  const auto& d0 = std::get<PasidDeviceTlbInvalidateDescriptor>(*q.descriptors[5].typed);
+  EXPECT_EQ(d0.sid, 0x10);
+  EXPECT_EQ(d0.pasid, 9u);
+  EXPECT_EQ(d0.address, 0x8000u);
+  EXPECT_TRUE(d0.size);
+  EXPECT_EQ(d0.max_invs_pending, 4);
+  EXPECT_FALSE(d0.global);
+  const auto& d1 = std::get<PasidDeviceTlbInvalidateDescriptor>(*q.descriptors[6].typed);
+  EXPECT_EQ(d1.sid, 0x101);
+  EXPECT_TRUE(d1.global);
+}
+
+TEST(QueueStepLoaderSec6_5_2, PasidDescriptorErrorsNameTheLineAndColumn) {
+  // PASIDs are 20 bits (S §6.5.2.2, bits 51:32).
+  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_cache: {granularity: pasid, "
+                                   "pasid: 0x100000}}]}\n")),
+              HasErrorAt(6, 69, "0x100000 is out of range (expected 0 to 0xfffff)"));
+  // G=00b and 01b are invalid for p_iotlb_inv_dsc (S §6.5.2.4): only `raw` writes them.
+  EXPECT_THAT(
+      LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: domain}}]}\n")),
+      HasErrorAt(6, 55, "'domain' is not valid"));
+  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: page, "
+                                   "addr: 0x1800}}]}\n")),
+              HasErrorAt(6, 67, "0x1800 is not 4096-byte aligned"));
+  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_dev_tlb: {pasid: 1}}]}\n")),
+              HasErrorAt(6, 43, "missing required key 'sid'"));
+  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotbl: {}}]}\n")),
+              HasErrorAt(6, 28, "unknown key 'pasid_iotbl' (did you mean 'pasid_iotlb'?)"));
+}
+
 TEST(QueueStepLoaderSec6_5_2, ErrorsNameTheLineAndColumn) {
   // Same positions as tests/scenario/invalid/queue-*.yaml (steps start on line 6).
   EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iotbl: {granularity: global}}]}\n")),

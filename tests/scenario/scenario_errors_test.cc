@@ -353,8 +353,14 @@ TEST(ScenarioErrorsTest, PlatformConsistency) {
   EXPECT_THAT(LoadInline("name: t\nplatform:\n  units:\n    - {base: 0x1000, scope: some}\n"
                          "steps: []\n"),
               HasErrorAt(4, 29, "'some' is not a scope (expected 'all' or a list"));
-  EXPECT_THAT(LoadInline("name: t\nplatform:\n  dmar: x.bin\n  units: []\nsteps: []\n"),
-              HasErrorAt(4, 3, "has both 'dmar' and 'units'"));
+  // Beside `dmar:`, `units:` gives per-unit values matched by register base (the demo table's
+  // DRHDs are at 0xfed90000 and 0xfed91000, tests/platform/demo_table.h).
+  EXPECT_THAT(LoadInline("name: t\nplatform:\n  dmar: ../../../scenarios/platforms/demo.bin\n"
+                         "  units: [{base: 0xfed92000}]\nsteps: []\n"),
+              HasErrorAt(4, 18, "no DRHD of the table has register base 0xfed92000"));
+  EXPECT_THAT(LoadInline("name: t\nplatform:\n  units: [{base: 0x1000}]\n  topology: []\n"
+                         "steps: []\n"),
+              HasErrorAt(4, 3, "'topology' applies to a 'dmar' platform only"));
   EXPECT_THAT(LoadInline("name: t\nplatform: {memory_size: 0x1800, units: [{base: 0x1000}]}\n"
                          "steps: []\n"),
               HasErrorAt(2, 25, "0x1800 is not a multiple of 4 KiB"));

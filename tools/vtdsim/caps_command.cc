@@ -112,7 +112,13 @@ std::string SupportLabel(const CapField& field, uint64_t raw, const ImplementedF
 // The audit for what was given: with one register missing, its fields, the dependencies
 // that involve it and the placement checks are unknown and left out.
 CapabilityAudit AuditUnit(const Unit& unit, const ImplementedFeatures& features) {
-  CapabilityAudit audit = AuditCapabilities(unit.cap.value_or(0), unit.ecap.value_or(0), features);
+  // A logged VER lets bits an earlier revision defined be named as such.
+  AuditContext context;
+  if (absl::StatusOr<uint32_t> v = ParseVersion(unit.version); !unit.version.empty() && v.ok()) {
+    context.version = *v;
+  }
+  CapabilityAudit audit =
+      AuditCapabilities(unit.cap.value_or(0), unit.ecap.value_or(0), features, context);
   if (unit.cap && unit.ecap) return audit;
   const std::string missing = unit.cap ? "ECAP" : "CAP";
   auto unknown = [&](const CapabilityProblem& p) {
@@ -209,6 +215,8 @@ std::string_view ProblemKindName(CapabilityProblem::Kind kind) {
       return "unsupported";
     case CapabilityProblem::Kind::kPlacement:
       return "placement";
+    case CapabilityProblem::Kind::kEarlierRevision:
+      return "earlier-revision";
   }
   return "?";
 }

@@ -18,6 +18,9 @@ int CapsCommand(const Args& args);
 // `vtdsim run PATH... [--json] [--explain]` and `vtdsim explain FILE [--step N]`
 // (run_command.cc).
 int RunCommand(const Args& args);
+
+// `vtdsim import machine|debugfs ...` (import_command.cc): real machines as scenarios.
+int ImportCommand(const Args& args);
 int ExplainCommand(const Args& args);
 
 }  // namespace vtd::cli

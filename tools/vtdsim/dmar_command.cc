@@ -22,6 +22,7 @@
 #include "model/common/json.h"
 #include "model/platform/pci_topology.h"
 #include "model/platform/platform.h"
+#include "model/replay/reported_units.h"
 #include "tools/vtdsim/command.h"
 
 namespace vtd::cli {
@@ -49,6 +50,8 @@ constexpr char kDecodeUsage[] =
     "  --format text   every field named, flags spelled out, scopes as bb:dd.f paths (default)\n"
     "  --format json   a JSON document (same as --json; schema in README.md)\n"
     "  --format linux  the lines Linux logs while parsing this table at boot, in its wording\n"
+    "  --boot-log F | --sysfs D  (with --format linux) unit values, to also print each\n"
+    "                  unit's 'dmar%d: reg_base_addr ... ver ... cap ... ecap ...' line\n"
     "                  (compare with 'dmesg | grep DMAR'); lines that need the hardware or\n"
     "                  other ACPI tables are not printed\n"
     "  --partial       for a table whose header is sound but a structure is not, still print\n"
@@ -90,6 +93,8 @@ struct Options {
   bool partial = false;  // decode only
   std::optional<std::string> topology_file;
   std::vector<std::string> bridges;
+  std::string boot_log;  // decode --format linux: unit values
+  std::string sysfs;
 };
 
 // Parses "--name VALUE", "--name=VALUE" and flags. Returns an error message or "".
@@ -118,6 +123,12 @@ std::string ParseOptions(const Args& args, bool accepts_format, bool accepts_top
       if (std::string e = value("--format", o.format); !e.empty()) return e;
       if (o.format != "text" && o.format != "json" && o.format != "linux") {
         return absl::StrCat("unknown --format '", o.format, "' (text, json or linux)");
+      }
+    } else if (accepts_format && (is("--boot-log") || is("--sysfs"))) {
+      const bool log = is("--boot-log");
+      if (std::string e = value(log ? "--boot-log" : "--sysfs", log ? o.boot_log : o.sysfs);
+          !e.empty()) {
+        return e;
       }
     } else if (accepts_topology && is("--topology")) {
       std::string v;
@@ -222,7 +233,30 @@ int Decode(const Args& args) {
   if (format == "json") {
     Print(acpi::DmarToJson(*table).Dump(2) + "\n");
   } else if (format == "linux") {
-    for (const std::string& line : acpi::FormatDmarLinux(*table)) Print(line + "\n");
+    std::vector<acpi::LinuxUnitValues> values;
+    if (!o.boot_log.empty() || !o.sysfs.empty()) {
+      absl::StatusOr<std::vector<replay::ReportedUnit>> units;
+      if (!o.boot_log.empty()) {
+        std::ifstream in(o.boot_log);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in) {
+          std::fprintf(stderr, "vtdsim: cannot read %s\n", o.boot_log.c_str());
+          return kExitBadInput;
+        }
+        units = replay::ParseBootLog(text.str(), o.boot_log);
+      } else {
+        units = replay::ReadSysfsUnits(o.sysfs);
+      }
+      if (!units.ok()) {
+        std::fprintf(stderr, "vtdsim: %s\n", std::string(units.status().message()).c_str());
+        return kExitBadInput;
+      }
+      for (const replay::ReportedUnit& u : *units) {
+        values.push_back({u.register_base, u.version, u.cap, u.ecap});
+      }
+    }
+    for (const std::string& line : acpi::FormatDmarLinux(*table, values)) Print(line + "\n");
   } else {
     Print(acpi::FormatDmarText(*table));
   }

@@ -19,6 +19,8 @@ constexpr Subcommand kSubcommands[] = {
     {"caps", vtd::cli::CapsCommand, "decode CAP/ECAP registers and say if vtdsim models the unit"},
     {"run", vtd::cli::RunCommand, "run scenarios (YAML) and check their expectations"},
     {"explain", vtd::cli::ExplainCommand, "run a scenario and explain each DMA's walk in words"},
+    {"import", vtd::cli::ImportCommand,
+     "a real machine as a scenario (DMAR + boot log/sysfs, or debugfs dumps)"},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Proves that fuzz reproducers replay (the suite's fuzz_reproducers test):
+#   replay_seeds.sh FUZZER_DIR SEEDS VTDSIM OUT
+# For every seed input of the unit, queue and interrupt targets, the target writes the
+# scenario YAML (--write-scenario), then `vtdsim run` must pass it (exit 0: every expectation,
+# which is what the fuzzer observed, holds on replay) and `vtdsim explain` must explain it.
+set -euo pipefail
+fuzzers=$1 seeds=$2 vtdsim=$3 out=$4
+rm -rf "$out"
+mkdir -p "$out"
+count=0
+for target in unit queue interrupt; do
+  for seed in "$seeds/$target"/*; do
+    yaml="$out/$target-$(basename "$seed").yaml"
+    "$fuzzers/vtd_${target}_fuzzer" --write-scenario="$yaml" "$seed" >"$out/log" 2>&1 || {
+      cat "$out/log"
+      echo "replay_seeds: vtd_${target}_fuzzer failed on $seed" >&2
+      exit 1
+    }
+    if ! "$vtdsim" run "$yaml" >"$out/run.txt" 2>&1; then
+      cat "$out/run.txt"
+      echo "replay_seeds: vtdsim run $yaml did not pass" >&2
+      exit 1
+    fi
+    "$vtdsim" explain "$yaml" >"$out/explain.txt" 2>&1 || {
+      cat "$out/explain.txt"
+      echo "replay_seeds: vtdsim explain $yaml failed" >&2
+      exit 1
+    }
+    count=$((count + 1))
+  done
+done
+[ "$count" -gt 0 ] || { echo "replay_seeds: no seeds in $seeds" >&2; exit 1; }
+echo "replay_seeds: $count reproducers replayed"

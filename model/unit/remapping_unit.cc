@@ -571,7 +571,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   // Context cache (S §6.2.1), then the root and context tables.
   const SourceId sid = request.source_id;
   // The governing context: the cached one on a hit (no copy), else the walked one.
-  TranslationContext walked;
+  std::optional<TranslationContext> walked;  // constructed only on a miss
   const TranslationContext* context = nullptr;
   const ContextCache::Entry* context_hit = context_cache_.Lookup(sid);
   NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
@@ -604,8 +604,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
                         ContextCacheEntry{lc.context, lc.root_entry_address,
                                           lc.context_entry_address, lc.root_raw, lc.context_raw},
                         request_count_);
-    walked = lc.context;
-    context = &walked;
+    context = &walked.emplace(lc.context);
   }
 
   // Request type, pass-through, translated requests, input width: answered without a leaf.

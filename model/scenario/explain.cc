@@ -278,8 +278,9 @@ Explanation ExplainDma(const DmaExplainInput& in) {
       if (e.mark != EntryMark::kNotRead) e.mark = EntryMark::kFault;
       e.note = absl::StrFormat(
           "the walk stopped here: fault %s (%s)", FaultReasonHex(result.fault->reason),
-          result.fault->condition.empty() ? std::string(FaultReasonSymbol(result.fault->reason))
-                                          : std::string(result.fault->condition));
+          FaultConditionName(result.fault->condition).empty()
+              ? std::string(FaultReasonSymbol(result.fault->reason))
+              : std::string(FaultConditionName(result.fault->condition)));
     }
   } else if (out.blocked) {
     x.fault = true;

@@ -240,8 +240,9 @@ std::string ResultFields(const TranslateResult& r) {
     absl::StrAppend(
         &s, absl::StrFormat(" fault{reason=%#x cond=%s addr=%#x sid=%#x fpd=%d qual=%d rec=%d "
                             "resp=%d}",
-                            static_cast<int>(f.reason), f.condition, f.address, f.source_id.value(),
-                            f.fpd, f.qualified, f.recoverable, static_cast<int>(f.response)));
+                            static_cast<int>(f.reason), FaultConditionName(f.condition), f.address,
+                            f.source_id.value(), f.fpd, f.qualified, f.recoverable,
+                            static_cast<int>(f.response)));
   }
   if (r.translation) {
     const Translation& t = *r.translation;

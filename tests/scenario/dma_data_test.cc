@@ -21,25 +21,9 @@ using ::testing::HasSubstr;
 using ::vtd::scenario::testing::HasErrorAt;
 using ::vtd::scenario::testing::LoadInline;
 
-constexpr char kPlatform[] =
-    "name: t\n"
-    "platform:\n"
-    "  memory_size: 64M\n"
-    "  units:\n"
-    "    - base: 0xfed90000\n"
-    "tables: {base: 0x100000, size: 1M}\n";
-
-// Loads and runs inline YAML; the scenario is kept alive for the steps that point into it.
-CollectedRun MustRun(const std::string& text) {
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return {};
-  static auto* keep = new std::vector<std::unique_ptr<Scenario>>;
-  keep->push_back(std::make_unique<Scenario>(std::move(*s)));
-  absl::StatusOr<CollectedRun> run = RunAndCollect(*keep->back());
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.ok() ? std::move(*run) : CollectedRun{};
-}
+using ::vtd::scenario::testing::kPlatform;
+using ::vtd::scenario::testing::Ran;
+using ::vtd::scenario::testing::RunText;
 
 constexpr char kMapped[] =
     "steps:\n"
@@ -47,7 +31,7 @@ constexpr char kMapped[] =
     "  - enable:\n";
 
 TEST(ScenarioDmaData, WriteThroughAnIovaAndReadItBack) {
-  CollectedRun run = MustRun(absl::StrCat(
+  Ran run = RunText(absl::StrCat(
       kPlatform, kMapped,
       "  - dma: {sid: \"00:02.0\", addr: 0x1010, access: write, data: 0x12345678}\n"
       "  - mem_read: {addr: 0x200010, width: 32}\n"
@@ -79,7 +63,7 @@ TEST(ScenarioDmaData, LongDataPrintsAsBytes) {
 }
 
 TEST(ScenarioDmaData, ADwordWriteToFeeIsAnInterruptAndAReadIsFault29h) {
-  CollectedRun run = MustRun(
+  Ran run = RunText(
       absl::StrCat(kPlatform, kMapped,
                    "  - dma: {sid: \"00:02.0\", addr: 0xfee01000, access: write, data: 0x41}\n"
                    "  - dma: {sid: \"00:02.0\", addr: 0xfee00000, access: read}\n"
@@ -139,7 +123,7 @@ class ImageFile {
 
 TEST(ScenarioMemoryImage, WindowsWithOffsetAndLength) {
   ImageFile image("window-test.img", 0x3000, 0x1000, {0xef, 0xbe, 0xad, 0xde, 0x11});
-  CollectedRun run = MustRun(
+  Ran run = RunText(
       absl::StrCat("name: t\nplatform:\n  memory_size: 64M\n  units:\n    - base: 0xfed90000\n"
                    "memory:\n"
                    "  - {addr: 0x10000, file: window-test.img, offset: 0x1000, length: 4}\n"

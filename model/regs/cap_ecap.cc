@@ -913,8 +913,8 @@ absl::StatusOr<uint32_t> ParseVersion(std::string_view text) {
   if (sep != absl::string_view::npos) {
     uint32_t major = 0;
     uint32_t minor = 0;
-    if (!absl::SimpleAtoi(t.substr(0, sep), &major) || !absl::SimpleAtoi(t.substr(sep + 1), &minor) ||
-        major > 15 || minor > 15) {
+    if (!absl::SimpleAtoi(t.substr(0, sep), &major) ||
+        !absl::SimpleAtoi(t.substr(sep + 1), &minor) || major > 15 || minor > 15) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "VER '%s': major and minor must be numbers 0..15 (bits 7:4 and 3:0, S §11.4.1)", t));
     }
@@ -922,7 +922,7 @@ absl::StatusOr<uint32_t> ParseVersion(std::string_view text) {
   }
   uint64_t raw = 0;
   const bool ok = absl::StartsWithIgnoreCase(t, "0x") ? absl::SimpleHexAtoi(t.substr(2), &raw)
-                                                       : absl::SimpleAtoi(t, &raw);
+                                                      : absl::SimpleAtoi(t, &raw);
   if (!ok || raw > 0xff) {
     return absl::InvalidArgumentError(
         absl::StrFormat("VER '%s' is not a version (bits 31:8 are reserved, S §11.4.1)", t));

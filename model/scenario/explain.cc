@@ -276,11 +276,11 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     if (last_read >= 0) {
       ExplainEntry& e = x.chain[last_read];
       if (e.mark != EntryMark::kNotRead) e.mark = EntryMark::kFault;
-      e.note = absl::StrFormat(
-          "the walk stopped here: fault %s (%s)", FaultReasonHex(result.fault->reason),
-          FaultConditionName(result.fault->condition).empty()
-              ? std::string(FaultReasonSymbol(result.fault->reason))
-              : std::string(FaultConditionName(result.fault->condition)));
+      e.note = absl::StrFormat("the walk stopped here: fault %s (%s)",
+                               FaultReasonHex(result.fault->reason),
+                               FaultConditionName(result.fault->condition).empty()
+                                   ? std::string(FaultReasonSymbol(result.fault->reason))
+                                   : std::string(FaultConditionName(result.fault->condition)));
     }
   } else if (out.blocked) {
     x.fault = true;

@@ -3113,9 +3113,9 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
 }
 
 constexpr absl::string_view kExpectKeys[] = {
-    "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
-    "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
-    "stale",   "processed",     "error",     "recorded", "messages", "any_of", "data"};
+    "value",         "mask",      "hpa",      "fault",  "vector",     "dest",  "trigger",
+    "delivery_mode", "dest_mode", "posted",   "cycles", "cycles_max", "stale", "processed",
+    "error",         "recorded",  "messages", "any_of", "data"};
 
 std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry& e) {
   std::vector<MessageExpectation> list;

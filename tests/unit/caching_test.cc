@@ -316,7 +316,8 @@ TEST_F(CachingTest, PermissionIncreaseRewalksWithoutCachingMode_Sec6_1) {
   Map(kIova, 0x500000, 1, /*read only*/ 1);
   GlobalIotlbInvalidate();
   EXPECT_TRUE(unit_->Dma(Req(kIova)).result.ok());
-  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, FaultCondition::kLgn2);
+  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition,
+            FaultCondition::kLgn2);
   Map(kIova, 0x500000, 1, 3);  // grant write, no invalidation
   EXPECT_TRUE(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.ok());
 }
@@ -328,7 +329,8 @@ TEST_F(CachingTest, PermissionIncreaseNeedsInvalidationInCachingMode_Sec6_1) {
   GlobalIotlbInvalidate();
   EXPECT_TRUE(unit_->Dma(Req(kIova)).result.ok());
   Map(kIova, 0x500000, 1, 3);
-  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition, FaultCondition::kLgn2);
+  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.fault->condition,
+            FaultCondition::kLgn2);
   PageInvalidate(5, kIova, 0);
   EXPECT_TRUE(unit_->Dma(Req(kIova, AccessKind::kWrite)).result.ok());
 }

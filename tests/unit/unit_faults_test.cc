@@ -133,7 +133,8 @@ TEST_P(UnitFaultTableTest, RecordedInFrcd_Sec7_1_3_Sec11_4_7) {
   const DmaRequest request = c.request(*this);
   const DmaOutcome out = unit_->Dma(request);
   ASSERT_TRUE(out.result.fault.has_value()) << c.name;
-  EXPECT_EQ(FaultConditionName(out.result.fault->condition), c.name) << out.result.fault->ToString();
+  EXPECT_EQ(FaultConditionName(out.result.fault->condition), c.name)
+      << out.result.fault->ToString();
   EXPECT_EQ(out.result.completion, c.completion);
   EXPECT_TRUE(out.blocked);
   EXPECT_TRUE(out.recorded);

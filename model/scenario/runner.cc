@@ -25,6 +25,7 @@
 #include "model/regs/register_map.h"
 #include "model/scenario/explain.h"
 #include "model/scenario/table_builder.h"
+#include "model/structs/pasid_entry.h"
 
 namespace vtd::scenario {
 namespace {
@@ -106,6 +107,7 @@ class ScenarioRunner::Impl {
   void InterruptStep(const Interrupt& irq, StepResult& r);
   absl::Status MapStepRun(const MapStep& m, const Offsets& o, StepResult& r);
   absl::Status EnableStepRun(const EnableStep& e, StepResult& r);
+  absl::Status EnableScalable(const EnableStep& e, uint64_t root, StepResult& r);
   absl::Status QueueStepRun(const QueueStep& q, StepResult& r);
   absl::Status IrteStepRun(const IrteStep& i, StepResult& r);
   void CheckExpectations(const Step& step, const Offsets& o, StepResult& r);
@@ -569,6 +571,14 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
   req.write = m.write.value;
   req.levels = m.levels.value;
   req.haw = units_[*unit]->config().host_address_width;
+  if (m.scalable) {
+    ScalableTarget target;
+    if (m.pasid) target.pasid = m.pasid->value;
+    target.rid_pasid = m.rid_pasid.value;
+    target.pgtt = m.pgtt.value;
+    target.page_walk_snoop = ExtendedCapability::Decode(units_[*unit]->config().ecap).smpwcs;
+    req.scalable = target;
+  }
   if (m.rmrr) {
     // The identity maps the RMRRs require (S §8.4), one range at a time, 4 KiB pages.
     std::vector<std::string> ranges;
@@ -585,13 +595,27 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
     return absl::OkStatus();
   }
   const char* perm = req.read ? (req.write ? "rw" : "r") : (req.write ? "w" : "none");
-  r.what = absl::StrFormat("map %s domain %d: iova %s-%s -> hpa %s %s, %s pages, %d levels (%s)",
-                           m.sid.value, req.domain, Hex(req.iova), Hex(req.iova + req.size - 1),
-                           Hex(req.hpa), perm,
-                           req.page_size == 4096         ? "4K"
-                           : req.page_size == (2u << 20) ? "2M"
-                                                         : "1G",
-                           req.levels, UnitName(*unit));
+  // Scalable mode: which PASID entry, and its PGTT (S §9.6).
+  std::string pasid;
+  if (req.scalable) {
+    pasid = absl::StrCat(req.scalable->pasid
+                             ? absl::StrCat(" pasid ", Hex(*req.scalable->pasid))
+                             : absl::StrCat(" rid_pasid ", Hex(req.scalable->rid_pasid)),
+                         " ", std::string(PasidTranslationTypeName(req.scalable->pgtt)));
+  }
+  if (req.scalable &&
+      req.scalable->pgtt == static_cast<uint8_t>(PasidTranslationType::kPassThrough)) {
+    r.what = absl::StrFormat("map %s domain %d:%s (%s)", m.sid.value, req.domain, pasid,
+                             UnitName(*unit));
+  } else {
+    r.what = absl::StrFormat(
+        "map %s domain %d%s: iova %s-%s -> hpa %s %s, %s pages, %d levels (%s)", m.sid.value,
+        req.domain, pasid, Hex(req.iova), Hex(req.iova + req.size - 1), Hex(req.hpa), perm,
+        req.page_size == 4096         ? "4K"
+        : req.page_size == (2u << 20) ? "2M"
+                                      : "1G",
+        req.levels, UnitName(*unit));
+  }
   absl::Status s = builder_->Map(*unit, req);
   if (!s.ok()) return Fail(s_.steps.empty() ? SourceMark{} : m.sid.mark, s.message());
   return absl::OkStatus();
@@ -612,7 +636,8 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
     if (!t.ok()) return Fail(e.unit.mark, t.status().message());
     root = *t;
   }
-  r.what = absl::StrFormat("enable %s: root table %s", UnitName(index), Hex(root));
+  r.what = absl::StrFormat("enable %s: root table %s%s", UnitName(index), Hex(root),
+                           e.scalable.value ? ", scalable mode" : "");
   const RegisterFile& regs = unit.registers();
   const uint32_t rtaddr = regs.OffsetOf(RegId::kRtaddr);
   const uint32_t gcmd = regs.OffsetOf(RegId::kGcmd);
@@ -636,6 +661,11 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
     unit.WriteRegister32(gcmd, (status & 0x96ffffff) | bit);
   };
 
+  if (e.scalable.value) {
+    absl::Status s = EnableScalable(e, root, r);
+    TakeDiagnostics(index, r);
+    return s;
+  }
   unit.WriteRegister64(rtaddr, root);
   command(Gcmd::kSrtp.mask());
   bool good = poll(gsts, 32, Gsts::kRtps.mask(), true, "GSTS.RTPS");
@@ -656,6 +686,118 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
   good = poll(gsts, 32, Gsts::kTes.mask(), true, "GSTS.TES") && good;
   (void)good;
   TakeDiagnostics(index, r);
+  return absl::OkStatus();
+}
+
+// The bring-up Linux runs on a scalable-mode unit (drivers/iommu/intel: dmar.c
+// __dmar_enable_qi, iommu.c iommu_set_root_entry, iommu_enable_translation):
+//  1. queued invalidation with 256-bit descriptors: IQT = 0, IQA = queue | DW | QS=1 (two
+//     pages), GCMD.QIE, wait GSTS.QIES (S §6.5.2, §11.4.9.3). Skipped when QI is already on
+//     with DW=1 (the scenario set it up).
+//  2. RTADDR = root | TTM=01b, GCMD.SRTP, wait GSTS.RTPS (S §11.4.5).
+//  3. Unless CAP.ESRTPS (SRTP then invalidates every cache itself): global context-cache
+//     (cc_inv_dsc), global PASID-cache (pc_inv_dsc) and global IOTLB (iotlb_inv_dsc, drains
+//     when supported) invalidation, each submitted with a wait descriptor (SW=1, FN=1) and
+//     its status polled, as qi_submit_sync does (S §6.5.2.1-§6.5.2.3, §6.5.2.8).
+//  4. GCMD.TE, wait GSTS.TES.
+absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t root,
+                                                  StepResult& r) {
+  const int index = e.unit.index;
+  RemappingUnit& unit = *units_[index];
+  const RegisterFile& regs = unit.registers();
+  const uint32_t gcmd = regs.OffsetOf(RegId::kGcmd);
+  const uint32_t gsts = regs.OffsetOf(RegId::kGsts);
+  const uint32_t iqa_reg = regs.OffsetOf(RegId::kIqa);
+  const uint32_t iqt_reg = regs.OffsetOf(RegId::kIqt);
+  const uint32_t fsts_reg = regs.OffsetOf(RegId::kFsts);
+  const Capability cap = Capability::Decode(unit.config().cap);
+  constexpr uint64_t kIqaDw = uint64_t{1} << 11;              // IQA.DW: 256-bit descriptors
+  constexpr uint64_t kIqaQs = 1;                              // IQA.QS: 2^1 pages, 256 descriptors
+  constexpr uint64_t kRtaddrTtmScalable = uint64_t{1} << 10;  // RTADDR.TTM = 01b
+  constexpr uint64_t kQueueOffsetMask = 0x7fff0;              // IQT.QT, bits 18:4
+  // Status values of the wait descriptor's slot (Linux QI_IN_USE, QI_DONE).
+  constexpr uint32_t kStatusInUse = 1;
+  constexpr uint32_t kStatusDone = 2;
+
+  auto poll = [&](uint64_t mask, bool want_set, std::string_view what) {
+    for (int i = 0; i < kMaxPolls; ++i) {
+      if (((unit.ReadRegister32(gsts) & mask) != 0) == want_set) return true;
+    }
+    r.ok = false;
+    r.failures.push_back(absl::StrFormat("%s never %s after %d polls", what,
+                                         want_set ? "became 1" : "cleared", kMaxPolls));
+    return false;
+  };
+  auto command = [&](uint32_t bit) {
+    const uint32_t status = unit.ReadRegister32(gsts);
+    unit.WriteRegister32(gcmd, (status & 0x96ffffff) | bit);
+  };
+
+  absl::StatusOr<QueuePages> pages = builder_->Queue(index);
+  if (!pages.ok()) return Fail(e.unit.mark, pages.status().message());
+  if ((unit.ReadRegister32(gsts) & Gsts::kQies.mask()) == 0) {
+    unit.WriteRegister64(iqt_reg, 0);
+    unit.WriteRegister64(iqa_reg, pages->queue | kIqaDw | kIqaQs);
+    command(Gcmd::kQie.mask());
+    if (!poll(Gsts::kQies.mask(), true, "GSTS.QIES")) return absl::OkStatus();
+  }
+  const uint64_t iqa = unit.ReadRegister64(iqa_reg);
+  if ((iqa & kIqaDw) == 0) {
+    return Fail(e.unit.mark,
+                absl::StrFormat("enable: queued invalidation is on with 128-bit descriptors "
+                                "(IQA %s, DW=0); scalable mode needs DW=1 for the PASID-cache "
+                                "descriptor (S §6.5.2)",
+                                Hex(iqa)));
+  }
+
+  unit.WriteRegister64(regs.OffsetOf(RegId::kRtaddr), root | kRtaddrTtmScalable);
+  command(Gcmd::kSrtp.mask());
+  if (!poll(Gsts::kRtps.mask(), true, "GSTS.RTPS")) return absl::OkStatus();
+
+  if (!cap.esrtps) {
+    const uint64_t queue = iqa & ~uint64_t{0xfff};
+    const uint64_t queue_bytes = uint64_t{4096} << (iqa & 7);
+    IotlbInvalidateDescriptor iotlb;  // global
+    iotlb.drain_reads = cap.drd;
+    iotlb.drain_writes = cap.dwd;
+    const InvalidationDescriptor flushes[] = {ContextCacheInvalidateDescriptor{},
+                                              PasidCacheInvalidateDescriptor{}, iotlb};
+    for (int i = 0; i < 3; ++i) {
+      InvalidationWaitDescriptor wait;
+      wait.status_write = true;
+      wait.fence = true;
+      wait.status_data = kStatusDone;
+      wait.status_address = pages->status + 4 * static_cast<uint64_t>(i);
+      // The status slot says "in use" until the wait descriptor overwrites it.
+      absl::Status in_use = memory_->Write(wait.status_address, 4, kStatusInUse);
+      if (!in_use.ok()) return Fail(e.unit.mark, in_use.message());
+      uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
+      for (const InvalidationDescriptor& d : {flushes[i], InvalidationDescriptor{wait}}) {
+        absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(d, 256);
+        if (!words.ok()) return Fail(e.unit.mark, words.status().message());
+        for (size_t w = 0; w < words->size(); ++w) {
+          absl::Status s = memory_->Write64(queue + tail + 8 * w, (*words)[w]);
+          if (!s.ok()) return Fail(e.unit.mark, s.message());
+        }
+        tail = (tail + 32) % queue_bytes;
+      }
+      unit.WriteRegister64(iqt_reg, tail);
+      absl::StatusOr<uint64_t> status = memory_->Read(wait.status_address, 4);
+      if (!status.ok() || *status != kStatusDone) {
+        r.ok = false;
+        r.failures.push_back(absl::StrFormat(
+            "the %s was not completed: its wait descriptor wrote no status (FSTS %s)",
+            DescribeDescriptor(flushes[i]), Hex(unit.ReadRegister32(fsts_reg))));
+        return absl::OkStatus();
+      }
+    }
+  }
+  if (cap.rwbf) {
+    command(Gcmd::kWbf.mask());
+    if (!poll(Gsts::kWbfs.mask(), false, "GSTS.WBFS")) return absl::OkStatus();
+  }
+  command(Gcmd::kTe.mask());
+  poll(Gsts::kTes.mask(), true, "GSTS.TES");
   return absl::OkStatus();
 }
 

@@ -326,6 +326,14 @@ struct MapStep {
     uint64_t size = 0;
   };
   std::vector<Range> rmrr_ranges;  // resolved at load from the table, in table order
+  // Scalable mode (S §3.4.3), when `pasid`, `pgtt` or `rid_pasid` is written: a scalable root
+  // entry, a 256-bit context entry, a PASID directory entry and a PASID table entry with
+  // `pgtt` (2 second-stage, 4 pass-through; first-stage and nested are rejected at load).
+  // `pasid` unset: the mapping is for requests without PASID, at the context's RID_PASID.
+  bool scalable = false;
+  std::optional<Located<uint32_t>> pasid;
+  Located<uint32_t> rid_pasid;
+  Located<uint8_t> pgtt{2, {}};
 };
 
 // `reset` (extension): units back to their reset state (RemappingUnit::Reset: registers to
@@ -337,9 +345,18 @@ struct ResetStep {
 // `enable` (extension): the standard enable sequence a driver runs on `unit`: RTADDR (the
 // builder's root table, or `root`), GCMD.SRTP, global context-cache and IOTLB invalidation,
 // write-buffer flush when CAP.RWBF, then GCMD.TE.
+//
+// `mode: scalable` (default when the unit's `map`s built scalable tables) runs the sequence
+// Linux runs on a scalable-mode unit instead: queued invalidation with 256-bit descriptors
+// (IQT=0, IQA = queue | DW | QS=1, GCMD.QIE), RTADDR with TTM=01b and SRTP, then (unless
+// CAP.ESRTPS) global context-cache, PASID-cache and IOTLB invalidation through the queue,
+// each followed by a wait descriptor, then GCMD.TE.
 struct EnableStep {
   UnitRef unit;
   std::optional<Located<uint64_t>> root;
+  // `mode: scalable|legacy`; resolved at load (default: the mode of the unit's `map`s, else
+  // legacy).
+  Located<bool> scalable;
 };
 
 // One descriptor of a `queue` step: raw qwords (2 for a 128-bit descriptor, 4 for 256-bit), or

@@ -41,6 +41,8 @@
 #include "model/regs/cap_ecap.h"
 #include "model/scenario/internal/suggest.h"
 #include "model/scenario/register_names.h"
+#include "model/scenario/table_builder.h"
+#include "model/structs/pasid_entry.h"
 
 namespace vtd::scenario {
 
@@ -491,6 +493,9 @@ class Loader {
   void ParseExpectedData(const Entry& x, const Dma& d, Expect& expect);
   std::optional<Interrupt> ParseInterrupt(const Entry& e);
   std::optional<MapStep> ParseMap(const Entry& e);
+  // The capabilities a scalable-mode `map` needs on `unit` (ECAP.SMTS, SSTS or PT, PASID and
+  // PSS, RPS) and the PASIDs the builders' PASID directory covers.
+  void CheckScalableMap(const MapStep& m, int unit, const Fields& f, const std::string& path);
   std::optional<EnableStep> ParseEnable(const Entry& e);
   std::optional<RepeatStep> ParseRepeat(const Entry& e);
   std::optional<QueueStep> ParseQueue(const Entry& e);
@@ -543,6 +548,8 @@ class Loader {
   std::optional<platform::Platform> dmar_platform_;
 
   std::vector<RepeatLevel> repeats_;  // enclosing repeat steps, outermost first
+  // Per unit: whether its `map`s build scalable-mode tables (the first map decides).
+  std::map<int, bool> unit_scalable_;
   uint64_t parsed_steps_ = 0;
   SourceMark steps_mark_;
   bool memory_size_ok_ = true;
@@ -2040,9 +2047,10 @@ constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
                                           "pasid", "exec",    "priv", "at",   "data"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
-constexpr absl::string_view kMapKeys[] = {"unit", "sid",  "segment",   "domain", "iova", "hpa",
-                                          "size", "perm", "page_size", "levels", "rmrr"};
-constexpr absl::string_view kEnableKeys[] = {"unit", "root"};
+constexpr absl::string_view kMapKeys[] = {"unit", "sid",   "segment", "domain",    "iova",
+                                          "hpa",  "size",  "perm",    "page_size", "levels",
+                                          "rmrr", "pasid", "pgtt",    "rid_pasid"};
+constexpr absl::string_view kEnableKeys[] = {"unit", "root", "mode"};
 constexpr absl::string_view kRepeatKeys[] = {"count", "stride", "steps"};
 
 std::optional<RegisterRef> Loader::Register(const Fields& f, int unit) {
@@ -2437,7 +2445,8 @@ std::optional<int> Loader::RouteRequester(uint16_t segment, SourceId sid) const 
 
 std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   Fields f(*this, e.value, e.path, kMapKeys,
-           "a map {sid, domain, iova, hpa, size, perm, page_size, levels}");
+           "a map {sid, domain, iova, hpa, size, perm, page_size, levels, pasid, pgtt, "
+           "rid_pasid}");
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   MapStep m;
@@ -2456,7 +2465,48 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   if (const Entry* r = f.Find("rmrr")) {
     if (auto b = Bool(*r)) m.rmrr = b->value;
   }
-  if (m.rmrr) {
+  // Scalable mode (S §3.4.3): PGTT of the PASID table entry (S §9.6).
+  static constexpr std::pair<absl::string_view, int> kPgtt[] = {
+      {"second", 2}, {"second_stage", 2}, {"pass_through", 4},
+      {"first", 1},  {"first_stage", 1},  {"nested", 3}};
+  const Entry* pgtt = f.Find("pgtt");
+  if (pgtt != nullptr) {
+    if (auto c = Choice(*pgtt, kPgtt)) {
+      if (c->value == 1 || c->value == 3) {
+        Error(c->mark, pgtt->path,
+              absl::StrFormat("pgtt: %s (PGTT=%s) is not modeled yet: first-stage and nested "
+                              "translation come with scalable mode part 2 (expected second or "
+                              "pass_through)",
+                              pgtt->value.Scalar(), c->value == 1 ? "001b" : "011b"));
+      } else {
+        m.pgtt = {static_cast<uint8_t>(c->value), c->mark};
+      }
+    }
+  }
+  if (const Entry* p = f.Find("pasid")) {
+    if (auto n = Number(*p, kMaxPasid)) {
+      m.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+    }
+  }
+  m.rid_pasid.mark = f.mark();
+  if (const Entry* p = f.Find("rid_pasid")) {
+    if (auto n = Number(*p, kMaxPasid)) m.rid_pasid = {static_cast<uint32_t>(n->value), n->mark};
+  }
+  m.scalable = pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid");
+  const bool pass_through =
+      m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kPassThrough);
+  if (pass_through) {
+    // Output = input (S §3.4.3 PGTT=100b): there are no tables to describe.
+    for (absl::string_view key : {"iova", "hpa", "size", "perm", "page_size", "levels", "rmrr"}) {
+      if (const Entry* x = f.Find(key)) {
+        Error(x->key_mark, e.path,
+              absl::StrFormat("'%s' does not go with 'pgtt: pass_through' (pass-through maps "
+                              "every address to itself, S §9.6; expected only sid, domain, "
+                              "pasid, rid_pasid, unit, segment)",
+                              key));
+      }
+    }
+  } else if (m.rmrr) {
     // The ranges come from the table: iova, hpa and size would contradict them.
     for (absl::string_view key : {"iova", "hpa", "size", "page_size"}) {
       if (const Entry* x = f.Find(key)) {
@@ -2575,14 +2625,14 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
           "the range ends beyond the 52-bit host address space (expected hpa + size <= 2^52)");
   }
   if (known) {
-    if (!cap.SupportsAgaw(address_bits)) {
+    if (!pass_through && !cap.SupportsAgaw(address_bits)) {
       Error(levels != nullptr ? m.levels.mark : f.mark(), e.path + ".levels",
             absl::StrFormat("%s does not support %d-level tables (CAP.SAGAW lacks %d-bit; "
                             "expected levels the unit supports)",
                             unit_name, m.levels.value, address_bits));
     }
-    if ((page == (uint64_t{2} << 20) && (cap.sslps & 1) == 0) ||
-        (page == (uint64_t{1} << 30) && (cap.sslps & 2) == 0)) {
+    if (!pass_through && ((page == (uint64_t{2} << 20) && (cap.sslps & 1) == 0) ||
+                          (page == (uint64_t{1} << 30) && (cap.sslps & 2) == 0))) {
       Error(m.page_size.mark, e.path + ".page_size",
             absl::StrFormat("%s does not support %s pages (CAP.SSLPS; expected a page size the "
                             "unit supports)",
@@ -2599,9 +2649,88 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
             absl::StrFormat("domain 0 is reserved on %s (CAP.CM=1; expected a domain >= 1)",
                             unit_name));
     }
+    if (m.scalable) CheckScalableMap(m, *unit, f, e.path);
+  }
+  if (unit) {
+    // A unit's tables are of one mode (its root table is read with one RTADDR.TTM).
+    auto [mode, inserted] = unit_scalable_.emplace(*unit, m.scalable);
+    if (mode->second != m.scalable) {
+      Error(f.mark(), e.path,
+            absl::StrFormat("%s's tables are %s-mode ones from an earlier map (expected every "
+                            "map of a unit in one mode: %s)",
+                            unit_name.empty() ? "the unit" : unit_name,
+                            mode->second ? "scalable" : "legacy",
+                            mode->second ? "give pasid, pgtt or rid_pasid"
+                                         : "without pasid, pgtt and rid_pasid"));
+    }
   }
   if (errors_.size() != errors_before) return std::nullopt;
   return m;
+}
+
+void Loader::CheckScalableMap(const MapStep& m, int unit, const Fields& f,
+                              const std::string& path) {
+  const ExtendedCapability ecap = ExtendedCapability::Decode(unit_ecaps_[unit]);
+  const std::string& name = unit_names_[unit];
+  if (!ecap.smts) {
+    Error(f.mark(), path,
+          absl::StrFormat("%s has no scalable mode (ECAP.SMTS=0), so pasid, pgtt and rid_pasid "
+                          "do not apply (expected a unit with SMTS, or a legacy map)",
+                          name));
+    return;
+  }
+  const bool pass_through =
+      m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kPassThrough);
+  if (pass_through && !ecap.pt) {
+    Error(m.pgtt.mark, path + ".pgtt",
+          absl::StrFormat("%s does not support pass-through (ECAP.PT=0; PGTT=100b would be fault "
+                          "5Bh, expected pgtt: second)",
+                          name));
+  }
+  if (!pass_through && !ecap.ssts) {
+    Error(m.pgtt.mark, path + ".pgtt",
+          absl::StrFormat("%s has no second-stage translation (ECAP.SSTS=0; PGTT=010b would be "
+                          "fault 5Bh, expected pgtt: pass_through)",
+                          name));
+  }
+  if (m.pasid) {
+    if (!ecap.pasid) {
+      Error(m.pasid->mark, path + ".pasid",
+            absl::StrFormat("%s does not support requests with PASID (ECAP.PASID=0; expected no "
+                            "pasid: the mapping then serves requests without PASID)",
+                            name));
+    } else if (m.pasid->value > kBuilderMaxPasid) {
+      Error(m.pasid->mark, path + ".pasid",
+            absl::StrFormat("PASID %s is beyond the builders' PASID directory (one 4 KiB page, "
+                            "PDTS=2; expected at most %s, or tables written with mem_write)",
+                            Hex(m.pasid->value), Hex(kBuilderMaxPasid)));
+    } else if (m.pasid->value >= (uint64_t{1} << (ecap.pss + 1))) {
+      Error(m.pasid->mark, path + ".pasid",
+            absl::StrFormat("PASID %s is beyond %s's %d-bit PASIDs (ECAP.PSS; expected at most "
+                            "%s)",
+                            Hex(m.pasid->value), name, ecap.pss + 1,
+                            Hex((uint64_t{1} << (ecap.pss + 1)) - 1)));
+    } else if (m.pasid->value == m.rid_pasid.value) {
+      Error(m.pasid->mark, path + ".pasid",
+            absl::StrFormat("PASID %s is the context entry's RID_PASID: a request with it is "
+                            "fault 48h (SCT.9); expected another PASID, or no pasid for requests "
+                            "without PASID",
+                            Hex(m.pasid->value)));
+    }
+  }
+  if (m.rid_pasid.value != 0) {
+    if (!ecap.rps) {
+      Error(m.rid_pasid.mark, path + ".rid_pasid",
+            absl::StrFormat("%s has no RID_PASID field (ECAP.RPS=0: requests without PASID use "
+                            "PASID 0; expected rid_pasid: 0)",
+                            name));
+    } else if (m.rid_pasid.value > kBuilderMaxPasid) {
+      Error(m.rid_pasid.mark, path + ".rid_pasid",
+            absl::StrFormat("RID_PASID %s is beyond the builders' PASID directory (PDTS=2; "
+                            "expected at most %s)",
+                            Hex(m.rid_pasid.value), Hex(kBuilderMaxPasid)));
+    }
+  }
 }
 
 bool Loader::ResolveRmrrRanges(const Fields& f, const std::string& path, MapStep& m) {
@@ -2671,9 +2800,11 @@ std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
   EnableStep en;
   if (e.value.IsNull()) {  // `enable:` alone: unit 0
     en.unit = UnitRef{"", 0, e.mark()};
+    auto mode = unit_scalable_.find(0);
+    en.scalable = {mode != unit_scalable_.end() && mode->second, e.mark()};
     return en;
   }
-  Fields f(*this, e.value, e.path, kEnableKeys, "a map {unit, root}");
+  Fields f(*this, e.value, e.path, kEnableKeys, "a map {unit, root, mode}");
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   std::optional<UnitRef> unit = Unit(f.Find("unit"), f.mark());
@@ -2692,6 +2823,31 @@ std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
   }
   if (errors_.size() != errors_before || !unit) return std::nullopt;
   en.unit = *unit;
+  auto built = unit_scalable_.find(unit->index);
+  en.scalable = {built != unit_scalable_.end() && built->second, f.mark()};
+  static constexpr std::pair<absl::string_view, int> kModes[] = {{"legacy", 0}, {"scalable", 1}};
+  if (const Entry* m = f.Find("mode")) {
+    if (auto c = Choice(*m, kModes)) {
+      if (built != unit_scalable_.end() && built->second != (c->value == 1)) {
+        Error(c->mark, m->path,
+              absl::StrFormat("the unit's tables are %s-mode ones (its maps; expected mode: %s "
+                              "or no mode)",
+                              built->second ? "scalable" : "legacy",
+                              built->second ? "scalable" : "legacy"));
+      }
+      en.scalable = {c->value == 1, c->mark};
+    }
+  }
+  if (en.scalable.value && PlatformKnown()) {
+    const ExtendedCapability ecap = ExtendedCapability::Decode(unit_ecaps_[unit->index]);
+    if (!ecap.smts || !ecap.qi) {
+      Error(en.scalable.mark, e.path,
+            absl::StrFormat("%s cannot run in scalable mode (ECAP.SMTS=%d, ECAP.QI=%d; "
+                            "expected a unit with both, S §11.4.3)",
+                            unit_names_[unit->index], ecap.smts, ecap.qi));
+    }
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
   return en;
 }
 

@@ -1,12 +1,24 @@
 // The `map` and `enable` builders' memory side (scenarios/README.md "Builders"): writes the
-// legacy-mode structures a driver writes, byte for byte, into a pool of host memory.
+// structures a driver writes, byte for byte, into a pool of host memory.
 //
+// Legacy mode (RTADDR.TTM=00b):
 //   root table (one per unit, S §9.1) -> root entry for the bus (P, CTP)
 //   context table (one per bus, S §9.3) -> context entry for devfn (P, TT=00b, SSPTPTR, AW,
 //     DID)
+// Scalable mode (RTADDR.TTM=01b, S §3.4.3):
+//   root table (one per unit, S §9.2) -> scalable root entry for the bus (LP/LCTP for devfn
+//     0x00-0x7F, UP/UCTP for 0x80-0xFF)
+//   scalable context table (one per bus and half, S §9.4) -> context entry for devfn & 0x7F
+//     (P, PDTS, PASIDDIRPTR, RID_PASID, PASIDE when a PASID was mapped)
+//   PASID directory (one 4 KiB page per device, PDTS=2: PASIDs 0..0x7FFF, S §9.5) -> entry
+//     PASID[19:6] (P, SMPTBLPTR)
+//   PASID table (S §9.6) -> entry PASID[5:0] (P, PGTT, DID, and for PGTT=010b AW and SSPTPTR)
+// Both:
 //   second-stage tables (one set per unit and domain, S §9.8): non-leaf entries R=W=1 (the
 //     permission lives in the leaf, as Linux does), leaves with the mapping's R/W and PS=1 for
 //     2 MiB and 1 GiB pages.
+//
+// A unit's tables are of one mode: its first `map` decides.
 //
 // Existing entries are read back from memory and reused (so a `mem_write` in between is
 // respected); two requesters mapped in one domain share its tables, as a driver's domain
@@ -23,10 +35,26 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "model/memory/host_memory.h"
 #include "model/structs/ids.h"
 
 namespace vtd::scenario {
+
+// What a scalable-mode `map` adds to a mapping (S §3.4.3).
+struct ScalableTarget {
+  // The PASID of requests-with-PASID the mapping is for; unset: requests without PASID,
+  // which use the context entry's RID_PASID.
+  std::optional<uint32_t> pasid;
+  uint32_t rid_pasid = 0;        // RID_PASID of the context entry (0 unless ECAP.RPS)
+  uint8_t pgtt = 2;              // PasidTranslationType: 2 second-stage, 4 pass-through
+  bool page_walk_snoop = false;  // PWSNP (set when ECAP.SMPWCS, as Linux does)
+};
+
+// The PASID directory the builder allocates is one 4 KiB page: 512 entries, PDTS=2
+// (2^(PDTS+7) entries, S §9.4), covering PASIDs 0..0x7FFF.
+inline constexpr uint8_t kBuilderPdts = 2;
+inline constexpr uint32_t kBuilderMaxPasid = 0x7fff;
 
 struct MapRequest {
   SourceId sid;
@@ -37,8 +65,16 @@ struct MapRequest {
   uint64_t page_size = 4096;  // 4K, 2M or 1G
   bool read = true;
   bool write = true;
-  int levels = 4;  // 3, 4 or 5
-  int haw = 48;    // host address width of the unit (addresses must fit)
+  int levels = 4;                          // 3, 4 or 5
+  int haw = 48;                            // host address width of the unit (addresses must fit)
+  std::optional<ScalableTarget> scalable;  // unset: legacy-mode tables
+};
+
+// Where `enable` puts a scalable unit's invalidation queue: two 4 KiB pages (IQA.QS=1, 256
+// descriptors of 256 bits, as Linux sizes it) and a page for wait-descriptor status writes.
+struct QueuePages {
+  uint64_t queue = 0;
+  uint64_t status = 0;
 };
 
 class TableBuilder {
@@ -53,18 +89,32 @@ class TableBuilder {
   // domain or uses another table depth; a large page is in the way), FailedPrecondition when
   // the pool is full.
   absl::Status Map(int unit, const MapRequest& request);
+  // Whether the unit's tables are scalable-mode ones (nullopt before its first `map`).
+  std::optional<bool> Scalable(int unit) const;
+  // The unit's queue pages, allocated on first use.
+  absl::StatusOr<QueuePages> Queue(int unit);
 
   int tables_allocated() const { return tables_allocated_; }
 
  private:
-  absl::StatusOr<uint64_t> AllocateTable();
+  // `pages` consecutive zeroed 4 KiB pages.
+  absl::StatusOr<uint64_t> AllocateTable(int pages = 1);
+  absl::Status MapLegacy(int unit, const MapRequest& request);
+  absl::Status MapScalable(int unit, const MapRequest& request);
+  // The second-stage root of `domain` on `unit`, allocated on first use.
+  absl::StatusOr<uint64_t> DomainTables(int unit, const MapRequest& request);
+  // Writes the second-stage entries under `top` for the request's range.
+  absl::Status MapSecondStage(uint64_t top, const MapRequest& request);
+  absl::Status WriteWords(uint64_t address, absl::Span<const uint64_t> words);
 
   HostMemory* memory_;
   uint64_t pool_base_;
   uint64_t pool_end_;
   uint64_t next_;
   int tables_allocated_ = 0;
-  std::map<int, uint64_t> roots_;                                         // unit -> root table
+  std::map<int, uint64_t> roots_;  // unit -> root table
+  std::map<int, bool> scalable_;   // unit -> mode
+  std::map<int, QueuePages> queues_;
   std::map<std::pair<int, uint16_t>, std::pair<uint64_t, int>> domains_;  // -> (table, levels)
 };
 

@@ -467,5 +467,35 @@ TEST(ScenarioErrorsTest, TooManyErrorsAreCounted) {
   EXPECT_THAT(lines.back(), HasSubstr("... and 10 more errors"));
 }
 
+// Scalable-mode `map` keys (scenarios/README.md "Builders"): first-stage and nested PGTT are
+// not modeled yet; a unit without ECAP.SMTS takes no scalable map; pass-through has no range.
+TEST(ScenarioErrorsTest, ScalableMapPgttNotModeledYet) {
+  auto s = LoadInline(WithSteps(
+      "  - map: {sid: \"00:02.0\", domain: 1, iova: 0, hpa: 0, size: 4K, pgtt: first}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 71, "pgtt: first (PGTT=001b) is not modeled yet"));
+  s = LoadInline(WithSteps("  - map: {sid: \"00:02.0\", domain: 1, pgtt: nested}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 44, "pgtt: nested (PGTT=011b) is not modeled yet"));
+}
+
+TEST(ScenarioErrorsTest, ScalableMapNeedsSmts) {
+  // The default ECAP (0xf050da) has no SMTS.
+  auto s = LoadInline(
+      WithSteps("  - map: {sid: \"00:02.0\", domain: 1, iova: 0, hpa: 0, size: 4K, pasid: 3}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 10, "dmar0 has no scalable mode (ECAP.SMTS=0)"));
+}
+
+TEST(ScenarioErrorsTest, PassThroughMapTakesNoRange) {
+  auto s = LoadInline(
+      WithSteps("  - map: {sid: \"00:02.0\", domain: 1, pgtt: pass_through, iova: 0}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 58, "'iova' does not go with 'pgtt: pass_through'"));
+}
+
+TEST(ScenarioErrorsTest, EnableModeScalableNeedsSmts) {
+  auto s = LoadInline(WithSteps("  - enable: {mode: scalable}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 20, "dmar0 cannot run in scalable mode (ECAP.SMTS=0"));
+  s = LoadInline(WithSteps("  - enable: {mode: scaleable}\n"));
+  EXPECT_THAT(s, HasErrorAt(6, 20, "did you mean 'scalable'?"));
+}
+
 }  // namespace
 }  // namespace vtd::scenario

@@ -101,6 +101,17 @@ class CacheInvalidator {
   virtual InvalidationOutcome InvalidateDeviceTlb(const DeviceTlbInvalidation& request) = 0;
   virtual InvalidationOutcome InvalidateInterruptEntryCache(
       const InterruptEntryInvalidation& request) = 0;
+  // Scalable-mode descriptors. A holder without PASID-granular caches has nothing to drop:
+  // the defaults report the request performed with no entry removed.
+  virtual InvalidationOutcome InvalidatePasidCache(const PasidCacheInvalidation& request) {
+    return InvalidationOutcome{static_cast<uint8_t>(request.granularity), 0};
+  }
+  virtual InvalidationOutcome InvalidatePasidIotlb(const PasidIotlbInvalidation& request) {
+    return InvalidationOutcome{static_cast<uint8_t>(request.granularity), 0};
+  }
+  virtual InvalidationOutcome InvalidatePasidDeviceTlb(const PasidDeviceTlbInvalidation&) {
+    return InvalidationOutcome{1, 0};
+  }
 };
 
 }  // namespace vtd

@@ -261,19 +261,36 @@ void InvalidationQueue::Execute(QueueRun& run, ProcessedDescriptor& p) {
         } else if constexpr (std::is_same_v<D, DeviceTlbInvalidateDescriptor>) {
           const DeviceTlbInvalidation request = d.ToRequest();
           if (caches_ != nullptr) p.outcome = caches_->InvalidateDeviceTlb(request);
-          const DeviceTlbResponse response =
-              responder_ ? responder_(request) : DeviceTlbResponse::kCompleted;
-          p.device_response = response;
-          if (response == DeviceTlbResponse::kTimeout && !pending_timeout_sid_.has_value()) {
-            pending_timeout_sid_ = d.sid;
-          } else if (response == DeviceTlbResponse::kInvalidCompletion) {
-            RaiseInvalidCompletion(run, d.sid, p.offset);
-          }
+          AwaitDeviceTlbResponse(run, p, request);
         } else if constexpr (std::is_same_v<D, InvalidationWaitDescriptor>) {
           CompleteWait(run, p, d);
+        } else if constexpr (std::is_same_v<D, PasidCacheInvalidateDescriptor>) {
+          if (caches_ != nullptr) p.outcome = caches_->InvalidatePasidCache(d.ToRequest());
+        } else if constexpr (std::is_same_v<D, PasidIotlbInvalidateDescriptor>) {
+          if (caches_ != nullptr) p.outcome = caches_->InvalidatePasidIotlb(d.ToRequest());
+        } else if constexpr (std::is_same_v<D, PasidDeviceTlbInvalidateDescriptor>) {
+          const PasidDeviceTlbInvalidation request = d.ToRequest();
+          if (caches_ != nullptr) p.outcome = caches_->InvalidatePasidDeviceTlb(request);
+          // The endpoint answers as for dev_tlb_inv_dsc (S §6.5.2.6).
+          AwaitDeviceTlbResponse(run, p,
+                                 DeviceTlbInvalidation{request.source_id, request.pfsid,
+                                                       request.max_invs_pending, request.address,
+                                                       request.size});
         }
       },
       p.descriptor);
+}
+
+void InvalidationQueue::AwaitDeviceTlbResponse(QueueRun& run, ProcessedDescriptor& p,
+                                               const DeviceTlbInvalidation& request) {
+  const DeviceTlbResponse response =
+      responder_ ? responder_(request) : DeviceTlbResponse::kCompleted;
+  p.device_response = response;
+  if (response == DeviceTlbResponse::kTimeout && !pending_timeout_sid_.has_value()) {
+    pending_timeout_sid_ = request.source_id;
+  } else if (response == DeviceTlbResponse::kInvalidCompletion) {
+    RaiseInvalidCompletion(run, request.source_id, p.offset);
+  }
 }
 
 void InvalidationQueue::CompleteWait(QueueRun& run, ProcessedDescriptor& p,

@@ -156,6 +156,10 @@ class InvalidationQueue {
   void SetFaultStatus(QueueRun& run, const BitRange& bit);
   void Execute(QueueRun& run, ProcessedDescriptor& p);
   void CompleteWait(QueueRun& run, ProcessedDescriptor& p, const InvalidationWaitDescriptor& w);
+  // The endpoint's answer to a device-TLB invalidation (dev_tlb_inv_dsc, p_dev_tlb_inv_dsc):
+  // a time-out is reported by the next wait descriptor, an invalid completion at once.
+  void AwaitDeviceTlbResponse(QueueRun& run, ProcessedDescriptor& p,
+                              const DeviceTlbInvalidation& request);
   DescriptorLimits Limits() const;
 
   RegisterFile* registers_;

@@ -93,8 +93,12 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
                                       const SsWalkStart& start, int top_level, uint64_t iova,
                                       RequestNeeds needs, const DmaRequest& request, bool fpd,
                                       WalkTrace* trace) {
-  return WalkPaging(SecondStageFormat::Legacy(config.pte_format()), WalkMemory(memory, config.haw),
-                    start, top_level, iova, needs, request, fpd, trace);
+  // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
+  const SecondStageFormat format = config.ttm() == 1 && config.scalable_mode
+                                       ? SecondStageFormat::Scalable(config.pte_format())
+                                       : SecondStageFormat::Legacy(config.pte_format());
+  return WalkPaging(format, WalkMemory(memory, config.haw), start, top_level, iova, needs, request,
+                    fpd, trace);
 }
 
 TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,

@@ -119,10 +119,20 @@ struct SecondStageFormat {
   FaultCondition root_fetch_error = FaultCondition::kLct4_3;  // table at the top level
   FaultCondition fetch_error = FaultCondition::kLss1;         // tables below it
   FaultCondition reserved = FaultCondition::kLss2;
+  // Scalable mode: the walk goes on to the leaf while some cumulative access (R or W) is
+  // left, and stops only where none is (SSS.2); the request's permissions are checked on
+  // the leaf (SGN.6/SGN.7). Legacy mode stops at the first level lacking a permission the
+  // request needs.
+  bool stop_without_access = false;
 
   static SecondStageFormat Legacy(const SsPteFormat& pte) {
     return SecondStageFormat{pte, FaultCondition::kLct4_3, FaultCondition::kLss1,
                              FaultCondition::kLss2};
+  }
+  // Scalable mode (PASID entry with PGTT 010b): SSS.4 at SSPTPTR, SSS.1 below, SSS.3.
+  static SecondStageFormat Scalable(const SsPteFormat& pte) {
+    return SecondStageFormat{pte, FaultCondition::kSss4, FaultCondition::kSss1,
+                             FaultCondition::kSss3, true};
   }
 
   static constexpr MemoryAccessKind kAccessKind = MemoryAccessKind::kSecondStageEntry;
@@ -203,7 +213,11 @@ FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
     write = write && entry_write;
     result.read = read;
     result.write = write;
-    if ((needs.read && !read) || (needs.write && !write)) {
+    bool stop = (needs.read && !read) || (needs.write && !write);
+    if constexpr (requires { format.stop_without_access; }) {
+      if (format.stop_without_access) stop = !read && !write;
+    }
+    if (stop) {
       result.leaf = Format::Decode(raw);
       return result;
     }

@@ -65,6 +65,7 @@ struct SecondStageParams {
   // Input-address width X = min(MGAW, AGAW(AW)) (S §3.7): LGN.1.1 / SGN.5 above it.
   uint8_t input_width = 0;
   bool ad_enabled = false;  // SSADE (scalable mode): A/D updates in second-stage entries
+  bool walks_snooped = false;  // PWSNP with ECAP.SMPWCS: A/D updates possible (else SSS.5)
 };
 
 // First-stage parameters (scalable PASID entry with PGTT 001b/011b, S §9.6); zero in
@@ -89,6 +90,9 @@ struct TranslationContext {
   bool device_tlb = false;
   bool fpd = false;     // an FPD of 1 was seen on the way (qualified faults are not reported)
   bool present = true;  // false: a caching-mode not-present entry (S §6.1), cached as such
+  // Scalable mode (TTM=01b): the checks below raise the SCT/SGN/SSS conditions of faults.md
+  // §3 instead of the legacy LCT/LGN ones.
+  bool scalable = false;
   SecondStageParams ss;
   FirstStageParams fs;
 };
@@ -230,6 +234,38 @@ constexpr uint64_t LastByte(const DmaRequest& request) {
   return request.address + (request.size > 0 ? request.size - 1 : 0);
 }
 
+// The condition a check raises in the context's mode: the same checks exist in legacy
+// mode (Table 30 LCT/LGN rows) and scalable mode (SCT/SGN rows).
+constexpr FaultCondition ModeCondition(const TranslationContext& context, FaultCondition legacy,
+                                       FaultCondition scalable) {
+  return context.scalable ? scalable : legacy;
+}
+// Output in FEEx_xxxxh: one legacy condition (LGN.4); in scalable mode one per request type
+// (SGN.8.1 untranslated, SGN.8.2 translation request, SGN.8.3 translated).
+constexpr FaultCondition InterruptRangeCondition(const TranslationContext& context,
+                                                 const DmaRequest& request) {
+  if (!context.scalable) return FaultCondition::kLgn4;
+  switch (request.type) {
+    case RequestType::kTranslation:
+      return FaultCondition::kSgn8_2;
+    case RequestType::kTranslated:
+      return FaultCondition::kSgn8_3;
+    default:
+      return FaultCondition::kSgn8_1;
+  }
+}
+
+// A permission the request needs is missing (`lacks_read`: read, checked first for
+// atomics; else write): LGN.3 / LGN.2 in legacy mode. In scalable mode a walk that stopped
+// with neither R nor W (an entry with R=W=0, or no cumulative access) is SSS.2, else SGN.7 /
+// SGN.6.
+constexpr FaultCondition PermissionCondition(const TranslationContext& context,
+                                             const TranslationLeaf& leaf, bool lacks_read) {
+  if (!context.scalable) return lacks_read ? FaultCondition::kLgn3 : FaultCondition::kLgn2;
+  if (!leaf.complete && !leaf.read && !leaf.write) return FaultCondition::kSss2;
+  return lacks_read ? FaultCondition::kSgn7 : FaultCondition::kSgn6;
+}
+
 // ---- Implementation.
 
 inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext& context,
@@ -237,7 +273,8 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   const bool fpd = context.fpd;
   // LCT.5: only TT=01b admits translation requests and translated requests.
   if (request.type != RequestType::kUntranslated && !context.device_tlb) {
-    *out = FaultResult(MakeFault(FaultCondition::kLct5, request, fpd));
+    *out = FaultResult(MakeFault(
+        ModeCondition(context, FaultCondition::kLct5, FaultCondition::kSct5), request, fpd));
     return true;
   }
 
@@ -245,12 +282,14 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   if (request.type == RequestType::kTranslated || context.kind == TranslationKind::kPassThrough) {
     const bool translated = request.type == RequestType::kTranslated;
     if (!BelowWidth(LastByte(request), config.haw)) {
-      *out = FaultResult(
-          MakeFault(translated ? FaultCondition::kLgn1_2 : FaultCondition::kLgn1_3, request, fpd));
+      *out = FaultResult(MakeFault(
+          translated ? ModeCondition(context, FaultCondition::kLgn1_2, FaultCondition::kSgn4_1)
+                     : ModeCondition(context, FaultCondition::kLgn1_3, FaultCondition::kSgn4_2),
+          request, fpd));
       return true;
     }
     if (OverlapsInterruptRange(request.address, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(FaultCondition::kLgn4, request, fpd));
+      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
       return true;
     }
     Translation& t = out->translation.emplace();
@@ -268,10 +307,12 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   // Second-stage translation (S §3.7). Input limit: X = min(MGAW, AGAW(AW)).
   const bool ats = request.type == RequestType::kTranslation;
   if (!BelowWidth(ats ? request.address : LastByte(request), context.ss.input_width)) {
-    *out = FaultResult(MakeFault(FaultCondition::kLgn1_1, request, fpd));
+    *out = FaultResult(MakeFault(
+        ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request, fpd));
     return true;
   }
-  if (ats && OverlapsInterruptRange(request.address, 1)) {
+  // Requests with PASID to FEEx_xxxxh are translated normally (faults.md §3).
+  if (ats && !request.pasid.has_value() && OverlapsInterruptRange(request.address, 1)) {
     // S.1 / S.2 special conditions (S §4.2.3, Table 30): not a fault.
     const bool honour_nw = request.no_write && config.no_write_flag;
     out->completion = Completion::kSuccess;
@@ -316,13 +357,11 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
     const bool lacks_read = needs.read && !leaf.read;
     const bool lacks_write = needs.write && !leaf.write;
     if (!leaf.complete || lacks_read || lacks_write) {
-      // Atomics check read first.
-      *out = FaultResult(
-          MakeFault(lacks_read ? FaultCondition::kLgn3 : FaultCondition::kLgn2, request, fpd));
+      *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd));
       return;
     }
     if (OverlapsInterruptRange(t.hpa, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(FaultCondition::kLgn4, request, fpd));
+      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
       return;
     }
     out->completion = Completion::kSuccess;
@@ -333,16 +372,15 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
   // NWFS) or an atomic. Missing permissions are recoverable: Success with what there is.
   if (!leaf.complete) t.read = t.write = false;
   if ((t.read || t.write) && OverlapsInterruptRange(t.page_base, t.page_size)) {
-    *out = FaultResult(MakeFault(FaultCondition::kLgn4, request, fpd));
+    *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
     return;
   }
   const bool lacks_read = !t.read;
   const bool lacks_write = !needs.honour_nw && !t.write;
   if (lacks_read || lacks_write) {
     const Translation effective = t;  // *out is overwritten below
-    *out = FaultResult(
-        MakeFault(lacks_read ? FaultCondition::kLgn3 : FaultCondition::kLgn2, request, fpd),
-        effective);
+    *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd),
+                       effective);
     return;
   }
   out->completion = Completion::kSuccess;

@@ -21,6 +21,13 @@ absl::StatusOr<WalkConfig> WalkConfig::FromRegisters(uint64_t cap, uint64_t ecap
   c.no_write_flag = Bit(33).Get(ecap) != 0;
   c.scalable_mode = Bit(43).Get(ecap) != 0;
   c.abort_dma_mode = Bit(52).Get(ecap) != 0;
+  c.requests_with_pasid = Bit(40).Get(ecap) != 0;
+  c.pasid_bits = c.requests_with_pasid ? static_cast<int>(BitRange{39, 35}.Get(ecap)) + 1 : 0;
+  c.ss_translation = Bit(46).Get(ecap) != 0;
+  c.ss_accessed_dirty = Bit(45).Get(ecap) != 0;
+  c.page_walk_coherency = Bit(48).Get(ecap) != 0;
+  c.rid_pasid = Bit(49).Get(ecap) != 0;
+  c.supervisor_requests = Bit(31).Get(ecap) != 0;
   absl::Status status = c.Validate();
   if (!status.ok()) return status;
   return c;

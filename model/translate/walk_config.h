@@ -30,6 +30,15 @@ struct WalkConfig {
   bool abort_dma_mode = false;         // ECAP.ADMS
   bool no_write_flag = false;          // ECAP.NWFS
   SsBit62 bit62 = SsBit62::kReserved;  // spec revision choice for SS bit 62
+  // Scalable mode (TTM=01b, S §3.4.3, §9.4-§9.6).
+  bool requests_with_pasid = false;  // ECAP.PASID: context PASIDE defined
+  int pasid_bits = 0;                // ECAP.PSS + 1 with ECAP.PASID, else 0 (SGN.10 above it)
+  bool ss_translation = false;       // ECAP.SSTS: PGTT=010b
+  bool ss_accessed_dirty = false;    // ECAP.SSADS: SSADE
+  bool page_walk_coherency = false;  // ECAP.SMPWCS: PWSNP
+  bool rid_pasid = false;            // ECAP.RPS: context RID_PASID
+  bool supervisor_requests = false;  // ECAP.SRS: SRE
+  int version_major = 1;             // VER_REG major: ER=1 is RTA.5 from 8 on (S Table 30)
 
   static constexpr BitRange kRtaddrRta{63, 12};
   static constexpr BitRange kRtaddrTtm{11, 10};

@@ -22,21 +22,6 @@ const CacheCounters kNoCounters;
 
 }  // namespace
 
-namespace {
-CacheKind PscKind(int level) {
-  switch (level) {
-    case 5:
-      return CacheKind::kPscPml5;
-    case 4:
-      return CacheKind::kPscPml4;
-    case 3:
-      return CacheKind::kPscPdpte;
-    default:
-      return CacheKind::kPscPde;
-  }
-}
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitConfig& config,
                                                                      HostMemory* memory) {
   if (memory == nullptr) return absl::InvalidArgumentError("unit " + config.name + ": no memory");
@@ -55,6 +40,7 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
     return absl::Status(walk.status().code(),
                         absl::StrFormat("unit %s: %s", config.name, walk.status().message()));
   }
+  walk->version_major = static_cast<int>((config.version >> 4) & 0xF);
   std::unique_ptr<RemappingUnit> unit(
       new RemappingUnit(config, memory, *std::move(registers), *walk));
   const UnitCacheConfig& c = config.caches;
@@ -64,6 +50,12 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
   absl::StatusOr<ContextCache> context = ContextCache::Create(c.context);
   if (!context.ok()) return wrap(context.status());
   unit->context_cache_ = *std::move(context);
+  absl::StatusOr<ScalableContextCache> sm_context = ScalableContextCache::Create(c.context);
+  if (!sm_context.ok()) return wrap(sm_context.status());
+  unit->sm_context_cache_ = *std::move(sm_context);
+  absl::StatusOr<PasidCache> pasid = PasidCache::Create(c.pasid);
+  if (!pasid.ok()) return wrap(pasid.status());
+  unit->pasid_cache_ = *std::move(pasid);
   absl::StatusOr<Iotlb> iotlb = Iotlb::Create(c.iotlb);
   if (!iotlb.ok()) return wrap(iotlb.status());
   unit->iotlb_ = *std::move(iotlb);
@@ -117,7 +109,9 @@ void RemappingUnit::RemoveObserver(UnitObserver* observer) {
 const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
   switch (cache) {
     case CacheKind::kContext:
-      return context_cache_.counters();
+      // The context cache in the form the root table mode uses.
+      return ScalableModeActive(walk_config_) ? sm_context_cache_.counters()
+                                              : context_cache_.counters();
     case CacheKind::kIotlb:
       return iotlb_.counters();
     case CacheKind::kPscPml5:
@@ -131,7 +125,7 @@ const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
     case CacheKind::kInterruptEntry:
       return iec_.counters();
     case CacheKind::kPasid:
-      break;  // not modeled yet: no lookups
+      return pasid_cache_.counters();
   }
   return kNoCounters;
 }
@@ -287,6 +281,7 @@ void RemappingUnit::EmitInvalidation(CacheKind cache, std::string_view requested
 // Invalidation (S §6.5.1, Table 23).
 
 InvalidationOutcome RemappingUnit::InvalidateContextCache(const ContextInvalidation& request) {
+  if (ScalableModeActive(walk_config_)) return InvalidateScalableContextCache(request);
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
   switch (request.granularity) {
@@ -376,6 +371,7 @@ InvalidationOutcome RemappingUnit::InvalidateInterruptEntryCache(
 
 void RemappingUnit::InvalidateAllCaches() {
   InvalidateContextCache(ContextInvalidation{});
+  InvalidatePasidCache(PasidCacheInvalidation{});
   InvalidateIotlb(IotlbInvalidation{});
 }
 
@@ -557,12 +553,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   }
   // TE = 1 before any SRTP: the walk uses RTADDR's reset value 0 as the latched pointer
   // (model choice; the spec requires SRTP first and global_command.h reports the violation).
-  if (walk_config_.ttm() == 1 && walk_config_.scalable_mode) {
-    out.status = absl::UnimplementedError("scalable-mode translation (TTM=01b) is not modeled");
-    out.blocked = true;
-    out.blocked_by = "invalid_request";
-    return;
-  }
+  if (ScalableModeActive(walk_config_)) return DmaTranslateScalable(request, options, out);
   if (std::optional<Fault> fault = CheckRootTableMode(walk_config_, request)) {
     Complete(FaultResult(*std::move(fault)), out);
     return;

@@ -36,6 +36,7 @@
 #include "model/cache/interrupt_entry_cache.h"
 #include "model/cache/iotlb.h"
 #include "model/cache/paging_structure_cache.h"
+#include "model/cache/pasid_cache.h"
 #include "model/cache/set_associative_cache.h"
 #include "model/fault/fault.h"
 #include "model/interrupt/interrupt_remapping.h"
@@ -62,6 +63,9 @@ struct UnitCacheConfig {
   CacheGeometry psc_pdpte{.entries = 16, .ways = 0};
   CacheGeometry psc_pde{.entries = 32, .ways = 0};
   CacheGeometry interrupt_entry{.entries = 64, .ways = 0};
+  // Scalable mode: PASID-table entries (S §6.2.2). The context cache above holds scalable
+  // context entries when RTADDR.TTM=01b.
+  CacheGeometry pasid{.entries = 64, .ways = 0};
 };
 
 struct UnitConfig {
@@ -196,9 +200,16 @@ class RemappingUnit : public CacheInvalidator {
   InvalidationOutcome InvalidateDeviceTlb(const DeviceTlbInvalidation& request) override;
   InvalidationOutcome InvalidateInterruptEntryCache(
       const InterruptEntryInvalidation& request) override;
+  // Scalable mode (unit_scalable.cc): pc_inv_dsc and p_iotlb_inv_dsc. (p_dev_tlb_inv_dsc
+  // reaches endpoints only: the interface's default, nothing cached here.)
+  InvalidationOutcome InvalidatePasidCache(const PasidCacheInvalidation& request) override;
+  InvalidationOutcome InvalidatePasidIotlb(const PasidIotlbInvalidation& request) override;
 
   // ---- Inspection (tests, explanations): the caches and the walk's register state.
   const ContextCache& context_cache() const { return context_cache_; }
+  // Scalable mode: the context cache in scalable form, and the PASID cache.
+  const ScalableContextCache& scalable_context_cache() const { return sm_context_cache_; }
+  const PasidCache& pasid_cache() const { return pasid_cache_; }
   const Iotlb& iotlb() const { return iotlb_; }
   // level 2 (PDE) .. 5 (PML5E)
   const PagingStructureCache& paging_structure_cache(int level) const { return psc_[level]; }
@@ -236,6 +247,16 @@ class RemappingUnit : public CacheInvalidator {
   }
   void DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out);
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
+  // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
+  // caches, then the IOTLB, paging-structure caches and second-stage walk with A/D updates.
+  void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options,
+                            DmaOutcome& out);
+  void TranslateScalableThroughCaches(const TranslationContext& context,
+                                      const DmaRequest& request, const DmaOptions& options,
+                                      DmaOutcome& out);
+  InvalidationOutcome InvalidateScalableContextCache(const ContextInvalidation& request);
+  void CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
+                            const PasidCache::Entry* pasid, DmaOutcome& out);
   // A lookup event, built only if someone sees it (a record or an observer).
   void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out) {
     if (record) {
@@ -270,6 +291,8 @@ class RemappingUnit : public CacheInvalidator {
   WalkConfig walk_config_;
   FaultRecorder recorder_;
   ContextCache context_cache_;
+  ScalableContextCache sm_context_cache_;
+  PasidCache pasid_cache_;
   Iotlb iotlb_;
   PagingStructureCache psc_[6];        // indexed by level; 2..5 used
   uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)

@@ -25,6 +25,8 @@ enum class CacheKind : uint8_t {
   kInterruptEntry,
 };
 std::string_view CacheKindName(CacheKind kind);  // "context", "iotlb", "psc_pml4", ...
+// The paging-structure cache of non-leaf level `level` (5 PML5E .. 2 PDE).
+CacheKind PscKind(int level);
 
 struct CacheLookupEvent {
   CacheKind cache;

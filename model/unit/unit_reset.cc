@@ -8,6 +8,8 @@ void RemappingUnit::Reset() {
   registers_->Reset();
   // The caches hold nothing at reset (S §6: software invalidates nothing before first use).
   context_cache_.InvalidateAll();
+  sm_context_cache_.InvalidateAll();
+  pasid_cache_.InvalidateAll();
   iotlb_.InvalidateAll();
   for (int level = 2; level <= 5; ++level) psc_[level].InvalidateAll();
   iec_.InvalidateAll();

@@ -1,0 +1,300 @@
+#include "model/translate/scalable_lookup.h"
+
+#include <algorithm>
+
+#include "model/structs/address_width.h"
+#include "model/structs/pasid_directory_entry.h"
+#include "model/structs/scalable_root_entry.h"
+
+namespace vtd {
+namespace {
+
+// Reads `count` qwords (2, 4 or 8) as aligned 128-bit pieces (S §9: entries larger than 128
+// bits may be read that way). False if any piece cannot be read.
+bool ReadEntry(const WalkMemory& port, uint64_t address, MemoryAccessKind kind, int count,
+               uint64_t* out) {
+  for (int i = 0; i < count; i += 2) {
+    if (!port.Read128(address + uint64_t{8} * i, {kind, 0}, out + i)) return false;
+  }
+  return true;
+}
+
+bool Any(const uint64_t* words, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (words[i] != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
+  ScalableContextFormat f;
+  f.haw = config.haw;
+  f.device_tlb = config.device_tlb;
+  f.pasid = config.requests_with_pasid;
+  f.rid_pasid = config.rid_pasid;
+  return f;
+}
+
+PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
+  PasidEntryFormat f;
+  f.haw = config.haw;
+  f.did_bits = DomainIdBits(config.nd);
+  f.ssts = config.ss_translation;
+  f.ssads = config.ss_accessed_dirty;
+  f.smpwcs = config.page_walk_coherency;
+  f.sc = config.snoop_control;
+  f.srs = config.supervisor_requests;
+  return f;
+}
+
+std::optional<Fault> CheckScalableRequest(const WalkConfig& config, const DmaRequest& request) {
+  if (!request.pasid.has_value()) return std::nullopt;
+  if (config.pasid_bits < 20 && *request.pasid >= (uint32_t{1} << config.pasid_bits)) {
+    return MakeFault(FaultCondition::kSgn10, request, false);
+  }
+  // ER=1 is no longer defined from VER major 8 on (S Table 30 RTA.5); before it, it is
+  // checked against the PASID entry (SPT.5).
+  if (request.execute && config.version_major >= 8) {
+    return MakeFault(FaultCondition::kRta5, request, false);
+  }
+  return std::nullopt;
+}
+
+FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
+                                                    const HostMemory& memory,
+                                                    const DmaRequest& request, WalkTrace* trace,
+                                                    ScalableContext* partial) {
+  ScalableContext local;
+  ScalableContext& ctx = partial != nullptr ? *partial : local;
+  ctx = ScalableContext{};
+  const SourceId sid = request.source_id;
+  const WalkMemory port(memory, config.haw);
+
+  // Scalable-mode root entry (S §9.2): one per bus; the half for devfn bit 7.
+  ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
+  uint64_t root_raw[2] = {0, 0};
+  const bool root_ok = ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2,
+                                 root_raw);
+  const ScalableRootEntry root = ScalableRootEntry::Decode(root_raw[0], root_raw[1]);
+  ctx.root_raw = {root_raw[0], root_raw[1]};
+  if (trace != nullptr) {
+    AddWalkStep(trace, "sm_root_entry", 0, sid.bus(), "sid", {15, 8}, ctx.root_entry_address,
+                root_ok ? root_raw : nullptr, 2, root_ok ? root.ToJson() : Json::MakeObject());
+  }
+  if (!root_ok) return MakeFault(FaultCondition::kSrt1, request, false);
+  const int devfn = sid.devfn();
+  if (!root.PresentFor(devfn)) return MakeFault(FaultCondition::kSrt2, request, false);
+  const std::array<uint64_t, 2> root_rsvd =
+      ScalableRootEntry::ReservedBits(root_raw[0], root_raw[1], config.haw);
+  if (root_rsvd[devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0] != 0) {
+    return MakeFault(FaultCondition::kSrt3, request, false);
+  }
+
+  // Scalable-mode context entry (S §9.4): 128 entries of 32 bytes, indexed by devfn[6:0].
+  ctx.context_entry_address =
+      root.ContextTableFor(devfn) +
+      uint64_t{ScalableContextEntry::kSizeBytes} * ScalableRootEntry::ContextIndex(devfn);
+  uint64_t ce[4] = {0, 0, 0, 0};
+  const bool ce_ok =
+      ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4, ce);
+  if (trace != nullptr) {
+    AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid",
+                {6, 0}, ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
+                ce_ok ? ScalableContextEntry::Decode(ce).value().ToJson() : Json::MakeObject());
+  }
+  if (!ce_ok) return MakeFault(FaultCondition::kSct1, request, false);
+  ctx.context_read = true;
+  std::copy(ce, ce + 4, ctx.context_raw.begin());
+  ctx.entry = ScalableContextEntry::Decode(ce).value();
+  const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
+  if (!ctx.entry.present) return MakeFault(FaultCondition::kSct2, request, fpd);
+  const std::array<uint64_t, 4> ce_rsvd =
+      ScalableContextEntry::ReservedBits(ce, ContextFormatOf(config));
+  if (Any(ce_rsvd.data(), 4)) return MakeFault(FaultCondition::kSct3, request, fpd);
+  // Invalid programming (S §9.4): fault 43h rather than a reserved-bit fault.
+  if (!ctx.entry.device_tlb_enable && ctx.entry.page_request_enable) {
+    return MakeFault(FaultCondition::kSct4_1, request, fpd);
+  }
+  if (ctx.entry.rid_pasid > ctx.entry.MaxPasid()) {
+    return MakeFault(FaultCondition::kSct4_2, request, fpd);
+  }
+  if (ctx.entry.translated_pasid_enable && !ctx.entry.pasid_enable) {
+    return MakeFault(FaultCondition::kSct4_3, request, fpd);
+  }
+  return ctx;
+}
+
+std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entry,
+                                                const DmaRequest& request) {
+  if (!request.pasid.has_value()) return std::nullopt;
+  if (!entry.pasid_enable) return MakeFault(FaultCondition::kSct6, request, entry.fpd);
+  if (*request.pasid > entry.MaxPasid()) return MakeFault(FaultCondition::kSct7, request, entry.fpd);
+  // A PASID equal to RID_PASID is reserved for requests without PASID (0 without RPS).
+  if (*request.pasid == entry.rid_pasid) return MakeFault(FaultCondition::kSct9, request, entry.fpd);
+  return std::nullopt;
+}
+
+std::optional<Fault> CheckRequestAgainstPasidEntry(const WalkConfig& config,
+                                                   const ScalableContextEntry& context_entry,
+                                                   const PasidEntry& entry,
+                                                   const DmaRequest& request, bool fpd) {
+  (void)config;
+  // ER=1 with ECAP.ERS=0 (VER major <= 7; later majors fault earlier, RTA.5). The model
+  // reports ERS=0 (execute requests are not modeled), so every such request stops here.
+  if (request.pasid.has_value() && request.execute) {
+    return MakeFault(FaultCondition::kSpt5, request, fpd);
+  }
+  if (EffectivePrivileged(context_entry, request) && !entry.sre) {
+    return MakeFault(FaultCondition::kSpt6, request, fpd);
+  }
+  return std::nullopt;
+}
+
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
+                                      const ScalableContext& context, const DmaRequest& request,
+                                      WalkTrace* trace) {
+  const ScalableContextEntry& ce = context.entry;
+  bool fpd = ce.fpd;
+  if (std::optional<Fault> f = CheckRequestAgainstContext(ce, request)) return *f;
+  const uint32_t pasid = EffectivePasid(ce, request);
+  const WalkMemory port(memory, config.haw);
+  PasidLookup out;
+
+  // PASID directory entry (S §9.5), indexed by PASID[19:6].
+  out.directory_entry_address = ce.pasid_directory + uint64_t{8} * PasidDirectoryIndex(pasid);
+  const bool dir_ok = port.Read(out.directory_entry_address,
+                                {MemoryAccessKind::kPasidDirEntry, 0}, &out.directory_raw);
+  const PasidDirectoryEntry dir = PasidDirectoryEntry::Decode(out.directory_raw);
+  if (trace != nullptr) {
+    AddWalkStep(trace, "pasid_directory_entry", 0, PasidDirectoryIndex(pasid), "pasid", {19, 6},
+                out.directory_entry_address, dir_ok ? &out.directory_raw : nullptr, 1,
+                dir_ok ? dir.ToJson() : Json::MakeObject());
+  }
+  if (!dir_ok) return MakeFault(FaultCondition::kSpd1, request, fpd);
+  fpd = fpd || dir.fpd;  // evaluated even when P=0
+  if (!dir.present) return MakeFault(FaultCondition::kSpd2, request, fpd);
+  if (PasidDirectoryEntry::ReservedBits(out.directory_raw, config.haw) != 0) {
+    return MakeFault(FaultCondition::kSpd3, request, fpd);
+  }
+
+  // PASID table entry (S §9.6): 64 entries of 64 bytes, indexed by PASID[5:0].
+  out.pasid_entry_address =
+      dir.pasid_table + uint64_t{PasidEntry::kSizeBytes} * PasidTableIndex(pasid);
+  uint64_t* pe = out.pasid_raw.data();
+  const bool pe_ok = ReadEntry(port, out.pasid_entry_address, MemoryAccessKind::kPasidEntry, 8, pe);
+  if (trace != nullptr) {
+    AddWalkStep(trace, "pasid_entry", 0, PasidTableIndex(pasid), "pasid", {5, 0},
+                out.pasid_entry_address, pe_ok ? pe : nullptr, 2,
+                pe_ok ? PasidEntry::Decode(out.pasid_raw).value().ToJson() : Json::MakeObject());
+  }
+  if (!pe_ok) return MakeFault(FaultCondition::kSpt1, request, fpd);
+  out.entry = PasidEntry::Decode(out.pasid_raw).value();
+  fpd = fpd || out.entry.fpd;
+  if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
+  const std::array<uint64_t, 8> pe_rsvd = PasidEntry::ReservedBits(out.pasid_raw,
+                                                                   PasidFormatOf(config));
+  if (Any(pe_rsvd.data(), 8)) return MakeFault(FaultCondition::kSpt3, request, fpd);
+  // PGTT (S §9.6): first-stage (001b) and nested (011b) need ECAP.FSTS / ECAP.NEST, which
+  // this model reports as 0; the reserved encodings are never supported.
+  const PasidTranslationType pgtt = out.entry.translation_type();
+  const bool supported =
+      (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
+      (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
+  if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
+  if (pgtt == PasidTranslationType::kSecondStage &&
+      (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.sagaw, out.entry.aw))) {
+    return MakeFault(FaultCondition::kSpt4_1, request, fpd);
+  }
+  if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
+    return *f;
+  }
+  out.context = ScalableTranslationContext(config, ce, out.entry, pasid, request.source_id, fpd);
+  return out;
+}
+
+TranslationContext ScalableTranslationContext(const WalkConfig& config,
+                                              const ScalableContextEntry& context_entry,
+                                              const PasidEntry& entry, uint32_t pasid,
+                                              SourceId sid, bool fpd) {
+  TranslationContext c;
+  c.scalable = true;
+  c.source_id = sid;
+  c.did = entry.did;
+  c.pasid = pasid;
+  c.fpd = fpd;
+  c.device_tlb = context_entry.device_tlb_enable;
+  c.tt = context_entry.device_tlb_enable ? TranslationType::kDeviceTlb
+                                         : TranslationType::kUntranslatedOnly;
+  if (entry.translation_type() == PasidTranslationType::kPassThrough) {
+    c.kind = TranslationKind::kPassThrough;
+    return c;
+  }
+  c.kind = TranslationKind::kSecondStage;
+  c.ss.root = entry.second_stage_root;
+  c.ss.aw = entry.aw;
+  c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
+  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw, AgawBits(entry.aw)));
+  c.ss.ad_enabled = entry.ssade;
+  c.ss.walks_snooped = config.page_walk_coherency && entry.pwsnp;
+  return c;
+}
+
+std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& context,
+                                                    WalkMemory& port, const DmaRequest& request,
+                                                    SsWalkResult* walk) {
+  if (!context.ss.ad_enabled || request.type != RequestType::kUntranslated) return std::nullopt;
+  const bool write = request.access != AccessKind::kRead;
+  for (int i = 0; i < walk->record_count; ++i) {
+    WalkLevelRecord& rec = walk->records[i];
+    uint64_t set = SecondStagePte::kAccessed.mask();
+    if (i + 1 == walk->record_count && write) set |= SecondStagePte::kDirty.mask();
+    if ((rec.raw & set) == set) continue;
+    if (!context.ss.walks_snooped) return MakeFault(FaultCondition::kSss5, request, context.fpd);
+    uint64_t now = 0;
+    if (!port.LockedSetBits(rec.entry_address, rec.raw, set,
+                            {MemoryAccessKind::kSecondStageEntry, static_cast<int8_t>(rec.level)},
+                            &now)) {
+      return MakeFault(FaultCondition::kSss6, request, context.fpd);
+    }
+    rec.raw = now;
+  }
+  return std::nullopt;
+}
+
+TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemory* memory,
+                                             const TranslationContext& context,
+                                             const DmaRequest& request, WalkTrace* trace) {
+  TranslateResult result;
+  if (AnswerBeforeWalk(config, context, request, &result)) return result;
+  const int levels = context.ss.levels;
+  FaultOr<SsWalkResult> walk =
+      WalkSecondStage(config, *memory, SsWalkStart{context.ss.root, levels, true, true}, levels,
+                      request.address, NeedsFor(config, request), request, context.fpd, trace);
+  if (!walk.ok()) return FaultResult(walk.fault());
+  CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
+  if (!result.ok()) return result;
+  WalkMemory port(memory, config.haw);
+  if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
+    return FaultResult(*std::move(f));
+  }
+  return result;
+}
+
+absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config, HostMemory* memory,
+                                                  const DmaRequest& request, WalkTrace* trace) {
+  if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
+  if (!ScalableModeActive(config)) {
+    return absl::FailedPreconditionError(
+        "scalable-mode translation needs RTADDR.TTM=01b and ECAP.SMTS=1");
+  }
+  if (std::optional<Fault> f = CheckScalableRequest(config, request)) return FaultResult(*f);
+  FaultOr<ScalableContext> context = LookupScalableContextEntry(config, *memory, request, trace);
+  if (!context.ok()) return FaultResult(context.fault());
+  FaultOr<PasidLookup> pasid = LookupPasidEntry(config, *memory, context.value(), request, trace);
+  if (!pasid.ok()) return FaultResult(pasid.fault());
+  return TranslateScalableWithContext(config, memory, pasid.value().context, request, trace);
+}
+
+}  // namespace vtd

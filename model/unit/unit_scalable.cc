@@ -1,0 +1,295 @@
+// RemappingUnit in scalable mode (RTADDR.TTM=01b, VT-d spec §3.4.3, §6.2, §6.5.2): the DMA
+// path through the scalable context cache, the PASID cache, the IOTLB and paging-structure
+// caches (tagged by DID, PASID and PGTT class, S §6.2) and the second-stage walk with its
+// accessed/dirty updates; and the PASID-granular invalidations.
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "model/structs/second_stage_pte.h"
+#include "model/translate/scalable_lookup.h"
+#include "model/unit/register_invalidation.h"
+#include "model/unit/remapping_unit.h"
+
+namespace vtd {
+namespace {
+
+std::string_view PasidCacheGranularityName(PasidCacheInvalidation::Granularity g) {
+  switch (g) {
+    case PasidCacheInvalidation::Granularity::kDomain:
+      return "domain";
+    case PasidCacheInvalidation::Granularity::kPasid:
+      return "pasid";
+    case PasidCacheInvalidation::Granularity::kGlobal:
+      return "global";
+  }
+  return "reserved";
+}
+
+}  // namespace
+
+void RemappingUnit::CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
+                                         const PasidCache::Entry* pasid, DmaOutcome& out) {
+  const std::string what = absl::StrFormat("sid %s", sid);
+  if (context != nullptr) {
+    const ScalableContext& c = context->value;
+    for (int q = 0; q < 2; ++q) {
+      CheckStale(CacheKind::kContext,
+                 absl::StrFormat("%s sm root entry qword %d", what, q).c_str(),
+                 c.root_entry_address + 8 * q, c.root_raw[q], context->fill_stamp, out);
+    }
+    for (int q = 0; q < 4; ++q) {
+      CheckStale(CacheKind::kContext,
+                 absl::StrFormat("%s sm context entry qword %d", what, q).c_str(),
+                 c.context_entry_address + 8 * q, c.context_raw[q], context->fill_stamp, out);
+    }
+  }
+  if (pasid != nullptr) {
+    const PasidLookup& p = pasid->value;
+    CheckStale(CacheKind::kPasid, (what + " pasid directory entry").c_str(),
+               p.directory_entry_address, p.directory_raw, pasid->fill_stamp, out);
+    for (int q = 0; q < 8; ++q) {
+      CheckStale(CacheKind::kPasid, absl::StrFormat("%s pasid entry qword %d", what, q).c_str(),
+                 p.pasid_entry_address + 8 * q, p.pasid_raw[q], pasid->fill_stamp, out);
+    }
+  }
+}
+
+void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options,
+                                         DmaOutcome& out) {
+  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+  const bool record = options.trace || options.record_cache_lookups;
+  const bool check = config_.check_invalidation;
+  if (std::optional<Fault> fault = CheckScalableRequest(walk_config_, request)) {
+    Complete(FaultResult(*std::move(fault)), out);
+    return;
+  }
+
+  // Context cache in scalable form (S §6.2.1), then the scalable root and context tables.
+  const SourceId sid = request.source_id;
+  std::optional<ScalableContext> walked_context;  // constructed only on a miss
+  const ScalableContext* context = nullptr;
+  const ScalableContextCache::Entry* context_hit = sm_context_cache_.Lookup(sid);
+  NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
+  if (context_hit != nullptr) {
+    context = &context_hit->value;
+  } else {
+    FaultOr<ScalableContext> lookup =
+        LookupScalableContextEntry(walk_config_, *memory_, request, trace);
+    if (!lookup.ok()) {
+      Complete(FaultResult(lookup.fault()), out);
+      return;
+    }
+    sm_context_cache_.Fill(sid, lookup.value(), request_count_);
+    context = &walked_context.emplace(std::move(lookup).value());
+  }
+
+  // PASID cache (S §6.2.2), tagged by source-id and the PASID the request is translated
+  // under (RID_PASID for requests without PASID).
+  const uint32_t pasid = EffectivePasid(context->entry, request);
+  const PasidCache::Entry* pasid_hit = pasid_cache_.Lookup(sid, pasid);
+  NoteLookup(CacheKind::kPasid, pasid_hit != nullptr, pasid, record, out);
+  if (check) CheckScalableEntries(sid, context_hit, pasid_hit, out);
+  if (pasid_hit != nullptr) {
+    // The checks of the request itself still apply to a cached entry.
+    std::optional<Fault> fault =
+        CheckRequestAgainstContext(context->entry, request);
+    if (!fault.has_value()) {
+      fault = CheckRequestAgainstPasidEntry(walk_config_, context->entry, pasid_hit->value.entry,
+                                            request, pasid_hit->value.context.fpd);
+    }
+    if (fault.has_value()) {
+      Complete(FaultResult(*std::move(fault)), out);
+      return;
+    }
+    TranslateScalableThroughCaches(pasid_hit->value.context, request, options, out);
+    return;
+  }
+  FaultOr<PasidLookup> lookup = LookupPasidEntry(walk_config_, *memory_, *context, request, trace);
+  if (!lookup.ok()) {
+    Complete(FaultResult(lookup.fault()), out);
+    return;
+  }
+  pasid_cache_.Fill(sid, pasid, lookup.value(), request_count_);
+  TranslateScalableThroughCaches(lookup.value().context, request, options, out);
+}
+
+void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& context,
+                                                   const DmaRequest& request,
+                                                   const DmaOptions& options, DmaOutcome& out) {
+  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+  const bool record = options.trace || options.record_cache_lookups;
+  const bool check = config_.check_invalidation;
+
+  // Request type, pass-through (PGTT 100b), translated requests, input width.
+  if (AnswerBeforeWalk(walk_config_, context, request, &out.result)) {
+    AfterResult(out);
+    CheckProtectedMemory(request, /*remapped=*/false, out);
+    return;
+  }
+  const RequestNeeds needs = NeedsFor(walk_config_, request);
+
+  // IOTLB (S §6.2.3), tagged by DID, PASID (or RID_PASID) and PGTT class.
+  const CacheTag tag = CacheTag::Of(context);
+  IotlbKey key;
+  const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
+  NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
+             tlb_hit != nullptr ? key.page << Iotlb::PageShift(key.leaf_level)
+                                : request.address & ~uint64_t{0xfff},
+             record, out);
+  if (tlb_hit != nullptr) {
+    const IotlbEntry& v = tlb_hit->value;
+    if (check) {
+      for (const CachedEntryRef& e : v.path) {
+        CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
+                   out);
+      }
+    }
+    // An entry lacking a permission the request needs is walked again whatever CAP.CM says:
+    // with SSADE an entry filled before its D bit was set holds no write permission, and the
+    // walk that sets D must happen (S §3.7.2).
+    const bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    if (v.leaf.complete && !lacks) {
+      CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
+      AfterResult(out);
+      CheckProtectedMemory(request, /*remapped=*/true, out);
+      return;
+    }
+  }
+
+  // Paging-structure caches (S §6.2.4), deepest level first.
+  const int levels = context.ss.levels;
+  SsWalkStart start{context.ss.root, levels, true, true};
+  for (int level = 2; level <= levels; ++level) {
+    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
+    NoteLookup(PscKind(level), psc_hit != nullptr,
+               request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
+               out);
+    if (psc_hit != nullptr) {
+      const PscEntry& v = psc_hit->value;
+      if (check) {
+        CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
+                   psc_hit->fill_stamp, out);
+      }
+      start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
+      break;
+    }
+  }
+
+  FaultOr<SsWalkResult> walk = WalkSecondStage(walk_config_, *memory_, start, levels,
+                                               request.address, needs, request, context.fpd, trace);
+  if (!walk.ok()) {
+    Complete(FaultResult(walk.fault()), out);
+    return;
+  }
+  SsWalkResult& w = walk.value();
+  TranslationLeaf leaf = LeafOf(walk_config_, w);
+  CompleteTranslation(walk_config_, context, leaf, request, &out.result);
+  // With SSADE, entries are cached only once hardware has set their A bits (a cached entry
+  // is used without another update): after a translated untranslated request.
+  bool cacheable = true;
+  if (context.ss.ad_enabled) {
+    cacheable = out.result.ok() && request.type == RequestType::kUntranslated;
+    if (cacheable) {
+      WalkMemory port(memory_, walk_config_.haw);
+      if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &w)) {
+        out.result = FaultResult(*std::move(f));
+        cacheable = false;
+      }
+    }
+  }
+  if (cacheable) {
+    if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
+    const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
+    if (w.complete || (registers_->cap().cm && not_present)) {
+      IotlbEntry entry;
+      if (w.complete) {
+        entry.leaf = leaf;
+        // A leaf whose D bit is clear grants no write until a walk sets it (SSADE).
+        const uint64_t leaf_raw = w.records[w.record_count - 1].raw;
+        if (context.ss.ad_enabled && SecondStagePte::kDirty.Get(leaf_raw) == 0) {
+          entry.leaf.write = false;
+        }
+      }
+      if (check) {
+        entry.path.reserve(w.record_count);
+        for (int i = 0; i < w.record_count; ++i) {
+          entry.path.push_back(
+              CachedEntryRef{w.records[i].level, w.records[i].entry_address, w.records[i].raw});
+        }
+      }
+      iotlb_.Fill(Iotlb::KeyFor(tag, request.address, entry.leaf.level), entry, request_count_);
+    }
+  }
+  AfterResult(out);
+  CheckProtectedMemory(request, /*remapped=*/true, out);
+}
+
+// ---------------------------------------------------------------------------------------
+// Invalidation in scalable mode.
+
+InvalidationOutcome RemappingUnit::InvalidateScalableContextCache(
+    const ContextInvalidation& request) {
+  // Scalable context entries carry no DID: domain-selective acts as global, device-selective
+  // ignores the DID (invalidation.md §3.1). The actual granularity reported is what was done.
+  InvalidationOutcome out;
+  std::string_view performed = "global";
+  switch (request.granularity) {
+    case ContextInvalidation::Granularity::kGlobal:
+    case ContextInvalidation::Granularity::kDomain:
+      out.actual_granularity = static_cast<uint8_t>(ContextInvalidation::Granularity::kGlobal);
+      out.entries_removed = sm_context_cache_.InvalidateAll();
+      break;
+    case ContextInvalidation::Granularity::kDevice:
+      out.actual_granularity = static_cast<uint8_t>(request.granularity);
+      out.entries_removed =
+          sm_context_cache_.InvalidateDevice(SourceId(request.source_id), request.function_mask);
+      performed = "device";
+      break;
+    default:
+      performed = "none";
+      break;
+  }
+  EmitInvalidation(CacheKind::kContext, GranularityName(request.granularity), performed,
+                   out.entries_removed);
+  return out;
+}
+
+InvalidationOutcome RemappingUnit::InvalidatePasidCache(const PasidCacheInvalidation& request) {
+  InvalidationOutcome out;
+  out.actual_granularity = static_cast<uint8_t>(request.granularity);
+  switch (request.granularity) {
+    case PasidCacheInvalidation::Granularity::kDomain:
+      out.entries_removed = pasid_cache_.InvalidateDomain(request.domain_id);
+      break;
+    case PasidCacheInvalidation::Granularity::kPasid:
+      out.entries_removed = pasid_cache_.InvalidatePasid(request.domain_id, request.pasid);
+      break;
+    case PasidCacheInvalidation::Granularity::kGlobal:
+      out.entries_removed = pasid_cache_.InvalidateAll();
+      break;
+  }
+  const std::string_view name = PasidCacheGranularityName(request.granularity);
+  EmitInvalidation(CacheKind::kPasid, name, name, out.entries_removed);
+  return out;
+}
+
+InvalidationOutcome RemappingUnit::InvalidatePasidIotlb(const PasidIotlbInvalidation& request) {
+  // S §6.5.2.4 Table 24. PASID-selective: IOTLB entries of every PGTT class with the DID and
+  // PASID, and first-stage paging-structure entries (second-stage ones are kept).
+  // Page-selective-within-PASID: only first-stage and nested IOTLB entries (second-stage and
+  // pass-through translations are invalidated with iotlb_inv_dsc). Every paging-structure
+  // cache and IOTLB entry this unit creates is second-stage or pass-through (PGTT 001b and
+  // 011b fault with SPT.4.2 while ECAP.FSTS and ECAP.NEST are 0), so only the
+  // PASID-selective form finds entries to drop.
+  InvalidationOutcome out;
+  out.actual_granularity = static_cast<uint8_t>(request.granularity);
+  std::string_view name = "page";
+  if (request.granularity == PasidIotlbInvalidation::Granularity::kPasid) {
+    out.entries_removed = iotlb_.InvalidatePasid(request.domain_id, request.pasid);
+    name = "pasid";
+  }
+  EmitInvalidation(CacheKind::kIotlb, name, name, out.entries_removed);
+  return out;
+}
+
+}  // namespace vtd

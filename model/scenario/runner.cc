@@ -697,8 +697,9 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
 //  2. RTADDR = root | TTM=01b, GCMD.SRTP, wait GSTS.RTPS (S §11.4.5).
 //  3. Unless CAP.ESRTPS (SRTP then invalidates every cache itself): global context-cache
 //     (cc_inv_dsc), global PASID-cache (pc_inv_dsc) and global IOTLB (iotlb_inv_dsc, drains
-//     when supported) invalidation, each submitted with a wait descriptor (SW=1, FN=1) and
-//     its status polled, as qi_submit_sync does (S §6.5.2.1-§6.5.2.3, §6.5.2.8).
+//     when supported) invalidation, each followed by a wait descriptor (SW=1, status to the
+//     slot of the wait's queue index) and its status polled, as qi_submit_sync does
+//     (S §6.5.2.1-§6.5.2.3, §6.5.2.8).
 //  4. GCMD.TE, wait GSTS.TES.
 absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t root,
                                                   StepResult& r) {
@@ -763,15 +764,16 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
     const InvalidationDescriptor flushes[] = {ContextCacheInvalidateDescriptor{},
                                               PasidCacheInvalidateDescriptor{}, iotlb};
     for (int i = 0; i < 3; ++i) {
+      uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
       InvalidationWaitDescriptor wait;
       wait.status_write = true;
-      wait.fence = true;
       wait.status_data = kStatusDone;
-      wait.status_address = pages->status + 4 * static_cast<uint64_t>(i);
+      // One 32-bit status slot per queue slot (the page holds 1024); the wait takes the slot
+      // after the flush.
+      wait.status_address = pages->status + 4 * ((((tail + 32) % queue_bytes) / 32) & 0x3ff);
       // The status slot says "in use" until the wait descriptor overwrites it.
       absl::Status in_use = memory_->Write(wait.status_address, 4, kStatusInUse);
       if (!in_use.ok()) return Fail(e.unit.mark, in_use.message());
-      uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
       for (const InvalidationDescriptor& d : {flushes[i], InvalidationDescriptor{wait}}) {
         absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(d, 256);
         if (!words.ok()) return Fail(e.unit.mark, words.status().message());

@@ -88,6 +88,56 @@ TEST(ScenarioRunnerSec9, BuilderWritesDriverBytes) {
   for (const StepResult& s : run.steps) EXPECT_TRUE(s.ok) << s.index << ": " << s.failures[0];
 }
 
+// `enable` on a scalable-mode unit runs the Linux bring-up (scenarios/README.md "Builders"):
+// the queue at the first free pool pages with IQA.DW=1, QS=1; RTADDR.TTM=01b; cc_inv_dsc
+// global (type 1, G=01b), pc_inv_dsc global (type 7, G=11b), iotlb_inv_dsc global with DR/DW
+// (type 2, G=01b, bits 7:6), each followed by a wait descriptor (type 5, SW, status data 2 at
+// the wait slot's status dword); then TE (S §6.5.2.1-§6.5.2.3, §6.5.2.8, §11.4.5, §11.4.9.3).
+// Pool: root 0x100000, context table 0x101000, PASID directory 0x102000, PASID table
+// 0x103000, SS tables 0x104000-0x107000, queue 0x108000-0x109fff, status page 0x10a000.
+TEST(ScenarioRunnerSec6_5, ScalableEnableRunsTheLinuxSequence) {
+  CollectedRun run = MustRun(
+      "name: t\n"
+      "platform:\n"
+      "  memory_size: 64M\n"
+      "  units:\n"
+      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: 0x0000493880f00f4a}\n"
+      "tables: {base: 0x100000, size: 1M}\n"
+      "steps:\n"
+      "  - map: {sid: \"00:02.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K, pasid: 3}\n"
+      "  - enable:\n"
+      "  - mmio_read: {reg: IQA, width: 64}\n"
+      "    expect: {value: 0x108801}\n"
+      "  - mmio_read: {reg: RTADDR, width: 64}\n"
+      "    expect: {value: 0x100400}\n"
+      "  - mmio_read: {reg: GSTS}\n"
+      "    expect: {value: 0xc4000000}\n"
+      "  - mmio_read: {reg: IQH, width: 64}\n"
+      "    expect: {value: 0xc0}\n"
+      "  - mem_read: {addr: 0x108000, width: 64}\n"
+      "    expect: {value: 0x11}\n"
+      "  - mem_read: {addr: 0x108020, width: 64}\n"
+      "    expect: {value: 0x200000025}\n"
+      "  - mem_read: {addr: 0x108028, width: 64}\n"
+      "    expect: {value: 0x10a004}\n"
+      "  - mem_read: {addr: 0x108040, width: 64}\n"
+      "    expect: {value: 0x37}\n"
+      "  - mem_read: {addr: 0x108068, width: 64}\n"
+      "    expect: {value: 0x10a00c}\n"
+      "  - mem_read: {addr: 0x108080, width: 64}\n"
+      "    expect: {value: 0xd2}\n"
+      "  - mem_read: {addr: 0x1080a8, width: 64}\n"
+      "    expect: {value: 0x10a014}\n"
+      "  - mem_read: {addr: 0x10a014, width: 32}\n"
+      "    expect: {value: 2}\n"
+      "  - dma: {sid: \"00:02.0\", addr: 0x1010, access: read, pasid: 3}\n"
+      "    expect: {hpa: 0x200010}\n");
+  EXPECT_TRUE(run.summary.passed);
+  for (const StepResult& s : run.steps) {
+    EXPECT_TRUE(s.ok) << s.index << ": " << (s.failures.empty() ? "" : s.failures[0]);
+  }
+}
+
 // `repeat` unrolls with stride: indices count every iteration, addresses and expected hpa move.
 TEST(ScenarioRunnerRepeat, StrideAdvancesAddressesAndExpectations) {
   CollectedRun run = MustRun(absl::StrCat(

@@ -71,6 +71,8 @@ std::string CacheTitle(CacheKind cache) {
       return "PDPTE paging-structure-cache";
     case CacheKind::kPscPde:
       return "PDE paging-structure-cache";
+    case CacheKind::kPasid:
+      return "PASID-cache";
     case CacheKind::kInterruptEntry:
       return "interrupt entry cache";
     default:
@@ -118,6 +120,38 @@ using internal::LevelName;
 constexpr int kRootColor = 0;
 constexpr int kContextColor = 1;
 int LevelColor(int level) { return 2 + (5 - level); }
+// Scalable mode: the PASID directory and PASID table entries (after the five levels).
+constexpr int kPasidDirectoryColor = 7;
+constexpr int kPasidTableColor = 8;
+
+// In scalable mode the source-id picks the root entry by bus, its half by devfn bit 7 and the
+// 32-byte context entry by devfn bits 6:0 (S §3.4.3, §9.2).
+ExplainSplit ScalableSourceIdSplit(SourceId sid) {
+  ExplainSplit s;
+  s.title = absl::StrFormat("source-id %s (bus; devfn bit 7 picks the root entry's half)", sid);
+  s.width_bits = 16;
+  const uint16_t v = sid.value();
+  s.fields.push_back(ExplainBits{15, 8, "bus", static_cast<uint64_t>(v >> 8), kRootColor});
+  s.fields.push_back(ExplainBits{7, 7, (v & 0x80) != 0 ? "upper half" : "lower half",
+                                 static_cast<uint64_t>((v >> 7) & 1), kRootColor});
+  s.fields.push_back(
+      ExplainBits{6, 0, "context index", static_cast<uint64_t>(v & 0x7f), kContextColor});
+  return s;
+}
+
+// The PASID that chose the PASID directory entry (19:6) and PASID table entry (5:0), S §3.4.3.
+ExplainSplit PasidSplit(uint32_t pasid, bool from_request) {
+  ExplainSplit s;
+  s.title = absl::StrFormat(
+      "PASID %s (%s)", Hex(pasid),
+      from_request ? "the request's" : "RID_PASID of the context entry: the request has none");
+  s.width_bits = 20;
+  s.fields.push_back(ExplainBits{19, 6, "directory index", static_cast<uint64_t>(pasid >> 6),
+                                 kPasidDirectoryColor});
+  s.fields.push_back(
+      ExplainBits{5, 0, "table index", static_cast<uint64_t>(pasid & 0x3f), kPasidTableColor});
+  return s;
+}
 
 std::string SizeText(uint64_t bytes) {
   if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) {
@@ -143,6 +177,24 @@ ExplainEntry WalkEntry(const WalkStep& step, const DmaRequest& request) {
     chooser = absl::StrFormat("bus 0x%02x = source-id bits %d:%d of %s", step.index,
                               step.index_bits.hi, step.index_bits.lo, request.source_id);
     e.color = kRootColor;
+  } else if (step.structure == "sm_root_entry") {
+    const bool upper = request.source_id.devfn() >= 0x80;
+    chooser =
+        absl::StrFormat("bus 0x%02x = source-id bits 15:8 of %s; devfn bit 7 = %d: the %s half, %s",
+                        step.index, request.source_id, upper ? 1 : 0, upper ? "upper" : "lower",
+                        upper ? "UP/UCTP for devfn 0x80-0xFF" : "LP/LCTP for devfn 0x00-0x7F");
+    e.color = kRootColor;
+  } else if (step.structure == "sm_context_entry") {
+    chooser = absl::StrFormat(
+        "devfn & 0x7F = source-id bits 6:0 of %s (device %d function %d), 32-byte entries",
+        request.source_id, request.source_id.device(), request.source_id.function());
+    e.color = kContextColor;
+  } else if (step.structure == "pasid_directory_entry" || step.structure == "pasid_entry") {
+    const bool directory = step.structure == "pasid_directory_entry";
+    chooser = absl::StrFormat("PASID bits %d:%d of %s%s", step.index_bits.hi, step.index_bits.lo,
+                              request.pasid ? Hex(*request.pasid) : std::string("RID_PASID"),
+                              directory ? "" : ", 64-byte entries");
+    e.color = directory ? kPasidDirectoryColor : kPasidTableColor;
   } else {
     chooser =
         absl::StrFormat("devfn 0x%02x = source-id bits %d:%d: device %d function %d", step.index,
@@ -222,7 +274,25 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     return x;
   }
   const DmaOutcome& out = *in.outcome;
-  x.splits.push_back(internal::SourceIdSplit(r.source_id, kRootColor, kContextColor));
+  const bool scalable =
+      in.root_table_latched && ((*in.root_table_latched >> 10) & 3) == 1;  // TTM=01b
+  if (scalable) {
+    x.splits.push_back(ScalableSourceIdSplit(r.source_id));
+    // The PASID the lookup used: the request's, or (without one) what the directory and
+    // table indexes read say RID_PASID was.
+    std::optional<int> directory, table;
+    for (const WalkStep& step : out.trace) {
+      if (step.structure == "pasid_directory_entry") directory = step.index;
+      if (step.structure == "pasid_entry") table = step.index;
+    }
+    if (r.pasid) {
+      x.splits.push_back(PasidSplit(*r.pasid, true));
+    } else if (directory && table) {
+      x.splits.push_back(PasidSplit(static_cast<uint32_t>(*directory << 6 | *table), false));
+    }
+  } else {
+    x.splits.push_back(internal::SourceIdSplit(r.source_id, kRootColor, kContextColor));
+  }
   if (std::optional<ExplainSplit> iova = IovaSplit(r, out)) x.splits.push_back(*std::move(iova));
   if (in.root_table_latched) {
     x.AddLine(absl::StrFormat(
@@ -231,7 +301,9 @@ Explanation ExplainDma(const DmaExplainInput& in) {
         in.unit_name, Hex(*in.root_table_latched), Hex(*in.root_table_latched & ~uint64_t{0xfff}),
         static_cast<int>((*in.root_table_latched >> 11) & 1),
         static_cast<int>((*in.root_table_latched >> 10) & 1),
-        ((*in.root_table_latched >> 10) & 3) == 0 ? "legacy mode" : "not legacy mode"));
+        ((*in.root_table_latched >> 10) & 3) == 0   ? "legacy mode"
+        : ((*in.root_table_latched >> 10) & 3) == 1 ? "scalable mode"
+                                                    : "not legacy mode"));
   } else {
     x.AddLine(absl::StrFormat("%s: no root table latched yet (RTADDR_REG = %s, no SRTP)",
                               in.unit_name, Hex(in.rtaddr_register)));

@@ -66,6 +66,10 @@ std::vector<std::string> ExplanationText(const Explanation& x) {
 }
 
 std::string StructureTitle(std::string_view structure) {
+  if (structure == "sm_root_entry") return "scalable-mode root entry";
+  if (structure == "sm_context_entry") return "scalable-mode context entry";
+  if (structure == "pasid_directory_entry") return "PASID directory entry";
+  if (structure == "pasid_entry") return "PASID table entry";
   if (structure.substr(0, 3) == "ss_") {
     std::string rest(structure.substr(3));
     for (char& c : rest) c = absl::ascii_toupper(static_cast<unsigned char>(c));
@@ -80,11 +84,11 @@ std::string StructureTitle(std::string_view structure) {
 
 std::string_view StructureSection(std::string_view structure) {
   if (structure == "root_entry") return "§9.1";
-  if (structure == "scalable_root_entry") return "§9.2";
+  if (structure == "sm_root_entry") return "§9.2";
   if (structure == "context_entry") return "§9.3";
-  if (structure == "scalable_context_entry") return "§9.4";
+  if (structure == "sm_context_entry") return "§9.4";
   if (structure == "pasid_directory_entry") return "§9.5";
-  if (structure == "pasid_table_entry") return "§9.6";
+  if (structure == "pasid_entry") return "§9.6";
   if (structure.substr(0, 3) == "fs_") return "§9.7";
   if (structure.substr(0, 3) == "ss_") return "§9.8";
   return "";

@@ -28,8 +28,16 @@ struct Colour {
 // Palette indexes of ExplainEntry::color / ExplainBits::color: root, context, then second-stage
 // levels 5..1 (IRTE, descriptors and registers reuse them).
 constexpr Colour kPalette[] = {
-    {"#fde2e4", "#c9184a"}, {"#dbe7fd", "#1d4ed8"}, {"#fff3bf", "#9c7a00"}, {"#d3f9d8", "#2b8a3e"},
-    {"#e5dbff", "#6741d9"}, {"#ffe8cc", "#d9480f"}, {"#c5f6fa", "#0b7285"},
+    {"#fde2e4", "#c9184a"},
+    {"#dbe7fd", "#1d4ed8"},
+    {"#fff3bf", "#9c7a00"},
+    {"#d3f9d8", "#2b8a3e"},
+    {"#e5dbff", "#6741d9"},
+    {"#ffe8cc", "#d9480f"},
+    {"#c5f6fa", "#0b7285"},
+    // Scalable mode: PASID directory entry, PASID table entry.
+    {"#f3d9fa", "#a61e4d"},
+    {"#e9fac8", "#5c940d"},
 };
 constexpr Colour kNeutral = {"#f1f3f5", "#868e96"};
 

@@ -85,6 +85,62 @@ TEST(ExplainDma, EveryStructureCitesItsSection) {
   EXPECT_EQ(run.steps[2].explanation, ExplanationText(x));
 }
 
+// Scalable mode (S §3.4.3): §9.2 root entry chosen by bus with devfn bit 7 picking the half,
+// §9.4 context entry by devfn bits 6:0, §9.5 PASID directory entry by PASID bits 19:6, §9.6
+// PASID table entry by PASID bits 5:0. PASID 0x1c5 = directory index 7, table index 5;
+// 00:10.0 is devfn 0x80: the upper half, context index 0.
+TEST(ExplainDma, ScalableLookupShowsItsIndexBits) {
+  CollectedRun run = ExplainedInline(
+      "name: t\n"
+      "platform:\n"
+      "  memory_size: 64M\n"
+      "  units:\n"
+      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: 0x0003699880f00fde}\n"
+      "tables: {base: 0x100000, size: 1M}\n"
+      "steps:\n"
+      "  - map: {sid: \"00:10.0\", domain: 1, iova: 0x1000, hpa: 0x200000, size: 4K, "
+      "pasid: 0x1c5}\n"
+      "  - enable:\n"
+      "  - dma: {sid: \"00:10.0\", addr: 0x1234, access: read, pasid: 0x1c5}\n");
+  ASSERT_EQ(run.steps.size(), 3u);
+  ASSERT_TRUE(run.steps[2].explained);
+  const Explanation& x = *run.steps[2].explained;
+  const ExplainEntry* root = FindEntry(x, "scalable-mode root entry");
+  const ExplainEntry* context = FindEntry(x, "scalable-mode context entry");
+  const ExplainEntry* directory = FindEntry(x, "PASID directory entry");
+  const ExplainEntry* table = FindEntry(x, "PASID table entry");
+  ASSERT_NE(root, nullptr);
+  ASSERT_NE(context, nullptr);
+  ASSERT_NE(directory, nullptr);
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ(root->section, "§9.2");
+  EXPECT_THAT(root->chosen_by, HasSubstr("upper half"));
+  EXPECT_EQ(context->section, "§9.4");
+  EXPECT_THAT(context->chosen_by, HasSubstr("index 0 "));
+  EXPECT_EQ(directory->section, "§9.5");
+  EXPECT_THAT(directory->chosen_by, HasSubstr("index 7 (PASID bits 19:6 of 0x1c5)"));
+  EXPECT_EQ(table->section, "§9.6");
+  EXPECT_THAT(table->chosen_by, HasSubstr("index 5 (PASID bits 5:0 of 0x1c5"));
+  // Splits: source-id (bus, devfn bit 7, bits 6:0), PASID (19:6, 5:0), IOVA.
+  ASSERT_EQ(x.splits.size(), 3u);
+  const ExplainSplit& sid = x.splits[0];
+  ASSERT_EQ(sid.fields.size(), 3u);
+  EXPECT_EQ(sid.fields[1].hi, 7);
+  EXPECT_EQ(sid.fields[1].value, 1u);
+  EXPECT_EQ(sid.fields[2].value, 0u);
+  EXPECT_EQ(sid.fields[2].color, context->color);
+  const ExplainSplit& pasid = x.splits[1];
+  ASSERT_EQ(pasid.fields.size(), 2u);
+  EXPECT_EQ(pasid.fields[0].hi, 19);
+  EXPECT_EQ(pasid.fields[0].lo, 6);
+  EXPECT_EQ(pasid.fields[0].value, 7u);
+  EXPECT_EQ(pasid.fields[0].color, directory->color);
+  EXPECT_EQ(pasid.fields[1].value, 5u);
+  EXPECT_EQ(pasid.fields[1].color, table->color);
+  EXPECT_NE(directory->color, table->color);
+  EXPECT_THAT(x.outcome, HasSubstr("hpa 0x200234"));
+}
+
 TEST(ExplainDma, TheFaultIsMarkedWhereTheWalkStopped) {
   CollectedRun run = ExplainedInline(absl::StrCat(
       kPlatform,

@@ -621,6 +621,32 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
   return absl::OkStatus();
 }
 
+namespace {
+
+// Reads a register up to kMaxPolls times, as a driver's timeout loop, until the bits of
+// `mask` are all clear (`want_set` false) or some is set; else the step fails, naming `what`.
+bool PollRegister(RemappingUnit& unit, uint32_t offset, int width, uint64_t mask, bool want_set,
+                  std::string_view what, StepResult& r) {
+  for (int i = 0; i < kMaxPolls; ++i) {
+    const uint64_t v = width == 64 ? unit.ReadRegister64(offset) : unit.ReadRegister32(offset);
+    if (((v & mask) != 0) == want_set) return true;
+  }
+  r.ok = false;
+  r.failures.push_back(absl::StrFormat("%s never %s after %d polls", what,
+                                       want_set ? "became 1" : "cleared", kMaxPolls));
+  return false;
+}
+
+// One GCMD command the way the spec's recipe writes it (S §11.4.4.1): the current status with
+// the one-shot bits masked off (GSTS & 96FFFFFFh), plus the command bit.
+void IssueGlobalCommand(RemappingUnit& unit, uint32_t bit) {
+  const RegisterFile& regs = unit.registers();
+  const uint32_t status = unit.ReadRegister32(regs.OffsetOf(RegId::kGsts));
+  unit.WriteRegister32(regs.OffsetOf(RegId::kGcmd), (status & 0x96ffffff) | bit);
+}
+
+}  // namespace
+
 // The enable sequence of a driver (Linux iommu_enable_translation and friends; S §11.4.4.1,
 // §11.4.5, §6.5.1): RTADDR, SRTP and wait RTPS, global context-cache invalidation, global
 // IOTLB invalidation (drains when supported), write-buffer flush when CAP.RWBF, TE and wait
@@ -640,26 +666,15 @@ absl::Status ScenarioRunner::Impl::EnableStepRun(const EnableStep& e, StepResult
                            e.scalable.value ? ", scalable mode" : "");
   const RegisterFile& regs = unit.registers();
   const uint32_t rtaddr = regs.OffsetOf(RegId::kRtaddr);
-  const uint32_t gcmd = regs.OffsetOf(RegId::kGcmd);
   const uint32_t gsts = regs.OffsetOf(RegId::kGsts);
   const uint32_t ccmd = regs.OffsetOf(RegId::kCcmd);
   const uint32_t iotlb = regs.OffsetOf(RegId::kIotlb);
   const Capability cap = Capability::Decode(unit.config().cap);
 
   auto poll = [&](uint32_t offset, int width, uint64_t mask, bool want_set, std::string_view what) {
-    for (int i = 0; i < kMaxPolls; ++i) {
-      const uint64_t v = width == 64 ? unit.ReadRegister64(offset) : unit.ReadRegister32(offset);
-      if (((v & mask) != 0) == want_set) return true;
-    }
-    r.ok = false;
-    r.failures.push_back(absl::StrFormat("%s never %s after %d polls", what,
-                                         want_set ? "became 1" : "cleared", kMaxPolls));
-    return false;
+    return PollRegister(unit, offset, width, mask, want_set, what, r);
   };
-  auto command = [&](uint32_t bit) {
-    const uint32_t status = unit.ReadRegister32(gsts);
-    unit.WriteRegister32(gcmd, (status & 0x96ffffff) | bit);
-  };
+  auto command = [&](uint32_t bit) { IssueGlobalCommand(unit, bit); };
 
   if (e.scalable.value) {
     absl::Status s = EnableScalable(e, root, r);
@@ -706,7 +721,6 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
   const int index = e.unit.index;
   RemappingUnit& unit = *units_[index];
   const RegisterFile& regs = unit.registers();
-  const uint32_t gcmd = regs.OffsetOf(RegId::kGcmd);
   const uint32_t gsts = regs.OffsetOf(RegId::kGsts);
   const uint32_t iqa_reg = regs.OffsetOf(RegId::kIqa);
   const uint32_t iqt_reg = regs.OffsetOf(RegId::kIqt);
@@ -721,18 +735,9 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
   constexpr uint32_t kStatusDone = 2;
 
   auto poll = [&](uint64_t mask, bool want_set, std::string_view what) {
-    for (int i = 0; i < kMaxPolls; ++i) {
-      if (((unit.ReadRegister32(gsts) & mask) != 0) == want_set) return true;
-    }
-    r.ok = false;
-    r.failures.push_back(absl::StrFormat("%s never %s after %d polls", what,
-                                         want_set ? "became 1" : "cleared", kMaxPolls));
-    return false;
+    return PollRegister(unit, gsts, 32, mask, want_set, what, r);
   };
-  auto command = [&](uint32_t bit) {
-    const uint32_t status = unit.ReadRegister32(gsts);
-    unit.WriteRegister32(gcmd, (status & 0x96ffffff) | bit);
-  };
+  auto command = [&](uint32_t bit) { IssueGlobalCommand(unit, bit); };
 
   absl::StatusOr<QueuePages> pages = builder_->Queue(index);
   if (!pages.ok()) return Fail(e.unit.mark, pages.status().message());

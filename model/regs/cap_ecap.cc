@@ -891,7 +891,13 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
                                p.kind == CapabilityProblem::Kind::kEarlierRevision;
       bool needs_masked = false;
       if (p.kind == CapabilityProblem::Kind::kInconsistent) {
-        for (const MaskedField& m : out.masked) needs_masked |= m.field == p.needs;
+        for (const MaskedField& m : out.masked) {
+          needs_masked |= m.field == p.needs;
+          // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS) lose
+          // their meaning with ECS masked: they go too.
+          needs_masked |= p.needs == "ECAP.SMTS" &&
+                          m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
+        }
       }
       if ((!unsupported && !needs_masked) || p.field == "CAP.MGAW") continue;
       const bool is_ecap = absl::StartsWith(p.field, "ECAP");

@@ -311,10 +311,10 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
   const uint64_t qi = ExtendedCapability::kQi.mask();
   const uint64_t smts = ExtendedCapability::kSmts.mask() | qi;
   const Case cases[] = {
-      {CapRegister::kEcap, "SMTS", smts},
-      {CapRegister::kEcap, "PASID", ExtendedCapability::kPasid.mask() | smts},
       {CapRegister::kEcap, "FSTS", ExtendedCapability::kFsts.mask() | smts},
-      {CapRegister::kEcap, "SSTS", ExtendedCapability::kSsts.mask()},
+      {CapRegister::kEcap, "NEST",
+       ExtendedCapability::kNest.mask() | ExtendedCapability::kFsts.mask() |
+           ExtendedCapability::kSsts.mask() | smts},
       {CapRegister::kEcap, "MTS", ExtendedCapability::kMts.mask() | smts},
       {CapRegister::kEcap, "VCS", ExtendedCapability::kVcs.mask()},
       {CapRegister::kEcap, "PDS",
@@ -338,17 +338,30 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
 
 TEST(ValidateCapabilitiesTest, AcceptsEveryFieldWithAllFeatures) {
   const uint64_t ecap =
-      kMinimalEcap | ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
+      kMinimalEcap | ExtendedCapability::kFsts.mask() | ExtendedCapability::kSmts.mask() |
+      ExtendedCapability::kQi.mask();
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap), Not(IsOk()));
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap, ImplementedFeatures::All()), IsOk());
 }
 
 TEST(ValidateCapabilitiesTest, LaterIssuesFlipRows) {
   ImplementedFeatures f = ImplementedFeatures::Today();
-  f.Set(CapRegister::kEcap, "smts", Support::kModeled, "scalable mode landed");
-  const uint64_t ecap =
-      kMinimalEcap | ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
+  f.Set(CapRegister::kEcap, "fsts", Support::kModeled, "first-stage translation landed");
+  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kFsts.mask() |
+                        ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
+  EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap), Not(IsOk()));
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap, f), IsOk());
+}
+
+TEST(ValidateCapabilitiesTest, AcceptsQemuScalableUnits) {
+  // QEMU's vIOMMU with x-scalable-mode=on (aw-bits=48), without and with PASID: SMTS, SSTS,
+  // SRS, and PASID with PSS 7.
+  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000480080f00f4a, ImplementedFeatures::Today(),
+                                   {.version = 0x30}),
+              IsOk());
+  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000493880f00f4a, ImplementedFeatures::Today(),
+                                   {.version = 0x30}),
+              IsOk());
 }
 
 TEST(ValidateCapabilitiesTest, RejectsReservedAndDeprecatedBits) {

@@ -181,7 +181,7 @@ TEST_F(MachineTest, SkylakeGraphicsUnitLoadsMaskedAndSaysWhat) {
       "DMAR: dmar0: reg_base_addr fbffc000 ver 1:0 cap 1c0000c40660462 ecap 19e2ff0505e\n";
   EXPECT_THAT(
       ImportMachine(table, ParseBootLog(log, "dmesg").value(), {.mask_unimplemented = false}),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ECAP.PASID")));
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ECAP.NEST")));
   absl::StatusOr<Machine> m = ImportMachine(table, ParseBootLog(log, "dmesg").value());
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_FALSE(m->units[0].masked.masked.empty());

@@ -1,0 +1,123 @@
+// Fixture for scalable-mode unit tests: a unit with QEMU's scalable CAP/ECAP (or another),
+// brought up the way Linux does in scalable mode (QI with 256-bit descriptors, SRTP with
+// TTM=01b, TE), and scalable tables written in memory bit by bit from the spec digest
+// (translation-structures.md §3, §5-§7), not with the model's encoders.
+#ifndef VTDSIM_TESTS_UNIT_SCALABLE_FIXTURE_H_
+#define VTDSIM_TESTS_UNIT_SCALABLE_FIXTURE_H_
+
+#include <cstdint>
+
+#include "tests/unit/unit_fixture.h"
+
+namespace vtd {
+
+// QEMU's scalable-mode unit (x-scalable-mode=on, aw-bits=48), with and without PASID.
+inline constexpr uint64_t kQemuScalableCap = 0x00d2008c222f0606;
+inline constexpr uint64_t kQemuScalableEcap = 0x0000480080f00f4a;
+inline constexpr uint64_t kQemuScalablePasidEcap = 0x0000493880f00f4a;
+
+// ECAP bits (registers.md): DT 2, SC 7, SRS 31, PSS 39:35, PASID 40, SMTS 43, SSADS 45,
+// SSTS 46, SMPWCS 48, RPS 49.
+inline constexpr uint64_t kEcapDt = uint64_t{1} << 2;
+inline constexpr uint64_t kEcapSsads = uint64_t{1} << 45;
+inline constexpr uint64_t kEcapSmpwcs = uint64_t{1} << 48;
+inline constexpr uint64_t kEcapRps = uint64_t{1} << 49;
+
+inline constexpr uint64_t kSmContextTable = 0x12000;  // lower table (devfn < 0x80)
+inline constexpr uint64_t kPasidDirectory = 0x13000;
+inline constexpr uint64_t kPasidTable = 0x14000;
+inline constexpr uint32_t kIqhOffset = 0x80;
+inline constexpr uint32_t kIqtOffset = 0x88;
+inline constexpr uint32_t kIqaOffset = 0x90;
+inline constexpr uint64_t kQueueBase = 0x30000;
+
+class ScalableUnitTest : public UnitTest {
+ protected:
+  void SetUp() override {
+    UnitTest::SetUp();
+    config_.cap = kQemuScalableCap;
+    config_.ecap = kQemuScalablePasidEcap;
+    config_.version = 0x30;
+    config_.host_address_width = 48;
+    next_table_ = 0x40000;
+  }
+
+  // ---- Tables (bit positions from translation-structures.md).
+  // Scalable root entry for kSid's bus: LP (bit 0) with LCTP, UP (bit 64) with UCTP.
+  void SetSmRoot(uint64_t lower, uint64_t upper = 0) {
+    SetRoot(kSid.bus(), lower, upper);
+  }
+  uint64_t SmContextAddress(SourceId sid = kSid) { return kSmContextTable + 32 * (sid.devfn() & 0x7f); }
+  // Context entry: qword 0 = P | FPD<<1 | DTE<<2 | PASIDE<<3 | PRE<<4 | PDTS<<9 | PASIDDIRPTR;
+  // qword 1 = RID_PASID (19:0) | RID_PRIV<<20.
+  void SetSmContextRaw(uint64_t q0, uint64_t q1 = 0, uint64_t q2 = 0, uint64_t q3 = 0,
+                       SourceId sid = kSid) {
+    const uint64_t a = SmContextAddress(sid);
+    Write(a, q0);
+    Write(a + 8, q1);
+    Write(a + 16, q2);
+    Write(a + 24, q3);
+  }
+  void SetSmContext(bool paside = true, int pdts = 0, uint32_t rid_pasid = 0, bool fpd = false,
+                    bool dte = false) {
+    SetSmContextRaw(1 | (fpd ? 2 : 0) | (dte ? 4 : 0) | (paside ? 8 : 0) |
+                        (static_cast<uint64_t>(pdts) << 9) | kPasidDirectory,
+                    rid_pasid);
+  }
+  // PASID directory entry for `pasid`: P | FPD<<1 | table pointer.
+  void SetPasidDir(uint32_t pasid, uint64_t raw) { Write(kPasidDirectory + 8 * (pasid >> 6), raw); }
+  uint64_t PasidEntryAddress(uint32_t pasid) { return kPasidTable + 64 * (pasid & 0x3f); }
+  void SetPasidEntryRaw(uint32_t pasid, uint64_t q0, uint64_t q1 = 0, uint64_t q2 = 0) {
+    const uint64_t a = PasidEntryAddress(pasid);
+    for (int q = 0; q < 8; ++q) Write(a + 8 * q, 0);
+    Write(a, q0);
+    Write(a + 8, q1);
+    Write(a + 16, q2);
+  }
+  // PASID entry with PGTT 010b: P | AW<<2 | PGTT<<6 | SSADE<<9 | SSPTPTR; DID in qword 1,
+  // PWSNP bit 87 (qword 1 bit 23); SRE bit 128 (qword 2 bit 0).
+  void SetSecondStagePasid(uint32_t pasid, uint16_t did = 5, int aw = 2, bool ssade = false,
+                           bool pwsnp = false, bool sre = false, bool fpd = false) {
+    SetPasidDir(pasid, kPasidTable | 1);
+    root_table_ = NewTable();
+    levels_ = aw + 2;
+    SetPasidEntryRaw(pasid,
+                     1 | (fpd ? 2 : 0) | (static_cast<uint64_t>(aw) << 2) | (uint64_t{2} << 6) |
+                         (ssade ? uint64_t{1} << 9 : 0) | root_table_,
+                     did | (pwsnp ? uint64_t{1} << 23 : 0), sre ? 1 : 0);
+  }
+  void SetPassThroughPasid(uint32_t pasid, uint16_t did = 5) {
+    SetPasidDir(pasid, kPasidTable | 1);
+    SetPasidEntryRaw(pasid, 1 | (uint64_t{4} << 6), did);
+  }
+
+  // ---- Bring-up as Linux does in scalable mode: QI with 256-bit descriptors (IQA.DW=1),
+  // SRTP with TTM=01b, global context / PASID-cache / IOTLB invalidation, TE.
+  void EnableScalable() {
+    SetSmRoot(kSmContextTable | 1);
+    unit_->WriteRegister64(kIqaOffset, kQueueBase | (uint64_t{1} << 11));  // DW=1, QS=0
+    GlobalCommand(1u << 26, true);                                        // QIE
+    ASSERT_NE(Gsts() & (1u << 26), 0u) << "QIES";
+    SetRootTable(kRootTable | (uint64_t{1} << 10));  // TTM=01b
+    Submit({0x11, 0, 0, 0});                         // cc_inv_dsc global
+    Submit({0x37, 0, 0, 0});                         // pc_inv_dsc global (G=11b)
+    Submit({0x12, 0, 0, 0});                         // iotlb_inv_dsc global
+    EnableTranslation();
+  }
+  // Writes one 256-bit descriptor at the tail and advances IQT.
+  void Submit(std::array<uint64_t, 4> words) {
+    const uint64_t tail = unit_->ReadRegister64(kIqtOffset);
+    for (int q = 0; q < 4; ++q) Write(kQueueBase + tail + 8 * q, words[q]);
+    unit_->WriteRegister64(kIqtOffset, (tail + 32) % 4096);
+  }
+
+  DmaRequest PasidReq(uint64_t address, uint32_t pasid, AccessKind access = AccessKind::kRead) {
+    DmaRequest r = Req(address, access);
+    r.pasid = pasid;
+    return r;
+  }
+};
+
+}  // namespace vtd
+
+#endif  // VTDSIM_TESTS_UNIT_SCALABLE_FIXTURE_H_

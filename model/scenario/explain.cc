@@ -265,9 +265,12 @@ Explanation ExplainDma(const DmaExplainInput& in) {
                          : absl::StrFormat("%s %s of %d bytes", RequestTypeName(r.type),
                                            AccessKindName(r.access), r.size);
   x.title = absl::StrFormat("%s at %s from %s", what, Hex(r.address), r.source_id);
-  x.AddLine(absl::StrFormat("request: %s at %s from %s (segment %d)%s", what, Hex(r.address),
-                            r.source_id, r.segment,
-                            r.pasid ? absl::StrCat(" with PASID ", Hex(*r.pasid)) : ""));
+  x.AddLine(absl::StrFormat(
+      "request: %s at %s from %s (segment %d)%s", what, Hex(r.address), r.source_id, r.segment,
+      r.pasid
+          ? absl::StrCat(" with PASID ", Hex(*r.pasid), r.privileged ? ", supervisor (PR=1)" : "",
+                         r.execute ? ", execute (ER=1)" : "")
+          : ""));
   x.AddLine(absl::StrCat("routing: ", in.routing));
   if (in.unit_name.empty() || in.outcome == nullptr) {
     x.outcome = "no remapping unit: the request reaches memory untranslated at its own address";

@@ -359,12 +359,14 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   if (d.pasid) req.pasid = d.pasid->value;
   req.privileged = d.priv.value;
   req.execute = d.exec.value;
-  r.what = absl::StrFormat("dma %s %s %s (%d bytes)%s%s", d.sid.value,
-                           DmaAccessName(d.access.value), Hex(req.address), req.size,
-                           d.at.value == AddressType::kUntranslated
-                               ? ""
-                               : absl::StrCat(" ", AddressTypeName(d.at.value)),
-                           req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid)) : "");
+  r.what = absl::StrFormat(
+      "dma %s %s %s (%d bytes)%s%s", d.sid.value, DmaAccessName(d.access.value), Hex(req.address),
+      req.size,
+      d.at.value == AddressType::kUntranslated ? ""
+                                               : absl::StrCat(" ", AddressTypeName(d.at.value)),
+      req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid), req.privileged ? " priv" : "",
+                               req.execute ? " exec" : "")
+                : "");
   ++summary_.dma;
   const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);

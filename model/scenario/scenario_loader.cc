@@ -2656,8 +2656,8 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
     auto [mode, inserted] = unit_scalable_.emplace(*unit, m.scalable);
     if (mode->second != m.scalable) {
       Error(f.mark(), e.path,
-            absl::StrFormat("%s's tables are %s-mode ones from an earlier map (expected every "
-                            "map of a unit in one mode: %s)",
+            absl::StrFormat("%s's tables are %s-mode ones from an earlier map or enable "
+                            "(expected every map of a unit in one mode: %s)",
                             unit_name.empty() ? "the unit" : unit_name,
                             mode->second ? "scalable" : "legacy",
                             mode->second ? "give pasid, pgtt or rid_pasid"
@@ -2800,8 +2800,9 @@ std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
   EnableStep en;
   if (e.value.IsNull()) {  // `enable:` alone: unit 0
     en.unit = UnitRef{"", 0, e.mark()};
-    auto mode = unit_scalable_.find(0);
-    en.scalable = {mode != unit_scalable_.end() && mode->second, e.mark()};
+    // The mode of unit 0's maps; later maps must follow it.
+    auto [mode, inserted] = unit_scalable_.emplace(0, false);
+    en.scalable = {mode->second, e.mark()};
     return en;
   }
   Fields f(*this, e.value, e.path, kEnableKeys, "a map {unit, root, mode}");
@@ -2847,6 +2848,8 @@ std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
                             unit_names_[unit->index], ecap.smts, ecap.qi));
     }
   }
+  // Maps after the enable build tables for the mode it latched.
+  unit_scalable_.emplace(unit->index, en.scalable.value);
   if (errors_.size() != errors_before) return std::nullopt;
   return en;
 }

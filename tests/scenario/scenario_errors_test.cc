@@ -490,6 +490,14 @@ TEST(ScenarioErrorsTest, PassThroughMapTakesNoRange) {
   EXPECT_THAT(s, HasErrorAt(6, 58, "'iova' does not go with 'pgtt: pass_through'"));
 }
 
+// Maps after an enable build tables for the mode the enable latched.
+TEST(ScenarioErrorsTest, MapAfterLegacyEnableStaysLegacy) {
+  auto s = LoadInline(WithSteps(
+      "  - enable:\n"
+      "  - map: {sid: \"00:02.0\", domain: 1, iova: 0, hpa: 0, size: 4K, pgtt: second}\n"));
+  EXPECT_THAT(s, HasErrorAt(7, 10, "tables are legacy-mode ones from an earlier map or enable"));
+}
+
 TEST(ScenarioErrorsTest, EnableModeScalableNeedsSmts) {
   auto s = LoadInline(WithSteps("  - enable: {mode: scalable}\n"));
   EXPECT_THAT(s, HasErrorAt(6, 20, "dmar0 cannot run in scalable mode (ECAP.SMTS=0"));

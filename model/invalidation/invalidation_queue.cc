@@ -272,10 +272,10 @@ void InvalidationQueue::Execute(QueueRun& run, ProcessedDescriptor& p) {
           const PasidDeviceTlbInvalidation request = d.ToRequest();
           if (caches_ != nullptr) p.outcome = caches_->InvalidatePasidDeviceTlb(request);
           // The endpoint answers as for dev_tlb_inv_dsc (S §6.5.2.6).
-          AwaitDeviceTlbResponse(run, p,
-                                 DeviceTlbInvalidation{request.source_id, request.pfsid,
-                                                       request.max_invs_pending, request.address,
-                                                       request.size});
+          AwaitDeviceTlbResponse(
+              run, p,
+              DeviceTlbInvalidation{request.source_id, request.pfsid, request.max_invs_pending,
+                                    request.address, request.size});
         }
       },
       p.descriptor);

@@ -895,8 +895,8 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
           needs_masked |= m.field == p.needs;
           // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS) lose
           // their meaning with ECS masked: they go too.
-          needs_masked |= p.needs == "ECAP.SMTS" &&
-                          m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
+          needs_masked |=
+              p.needs == "ECAP.SMTS" && m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
         }
       }
       if ((!unsupported && !needs_masked) || p.field == "CAP.MGAW") continue;

@@ -154,7 +154,9 @@ absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMe
                                           const DmaRequest& request, WalkTrace* trace) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (config.ttm() == 1 && config.scalable_mode) {
-    return absl::UnimplementedError("scalable-mode translation (TTM=01b) is not modeled yet");
+    return absl::FailedPreconditionError(
+        "RTADDR.TTM=01b selects scalable mode: translate with TranslateScalable "
+        "(model/translate/scalable_lookup.h)");
   }
   FaultOr<LegacyContext> context = LookupLegacyContext(config, memory, request, trace);
   if (!context.ok()) return FaultResult(context.fault());

@@ -102,8 +102,8 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
                                      const TranslationContext& context, const DmaRequest& request,
                                      WalkTrace* trace = nullptr);
 
-// The full legacy walk. Status only for bad input (ValidateRequest) or a mode this walk
-// does not model (Unimplemented for TTM=01b with ECAP.SMTS=1); every guest-visible
+// The full legacy walk. Status only for bad input (ValidateRequest) or scalable mode
+// (FailedPrecondition for TTM=01b with ECAP.SMTS=1: TranslateScalable's); every guest-visible
 // outcome, faults included, is in the result.
 absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
                                           const DmaRequest& request, WalkTrace* trace = nullptr);

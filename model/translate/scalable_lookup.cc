@@ -75,8 +75,8 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   // Scalable-mode root entry (S §9.2): one per bus; the half for devfn bit 7.
   ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
   uint64_t root_raw[2] = {0, 0};
-  const bool root_ok = ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2,
-                                 root_raw);
+  const bool root_ok =
+      ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2, root_raw);
   const ScalableRootEntry root = ScalableRootEntry::Decode(root_raw[0], root_raw[1]);
   ctx.root_raw = {root_raw[0], root_raw[1]};
   if (trace != nullptr) {
@@ -100,8 +100,8 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   const bool ce_ok =
       ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4, ce);
   if (trace != nullptr) {
-    AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid",
-                {6, 0}, ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
+    AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid", {6, 0},
+                ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
                 ce_ok ? ScalableContextEntry::Decode(ce).value().ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault(FaultCondition::kSct1, request, false);
@@ -130,9 +130,11 @@ std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entr
                                                 const DmaRequest& request) {
   if (!request.pasid.has_value()) return std::nullopt;
   if (!entry.pasid_enable) return MakeFault(FaultCondition::kSct6, request, entry.fpd);
-  if (*request.pasid > entry.MaxPasid()) return MakeFault(FaultCondition::kSct7, request, entry.fpd);
+  if (*request.pasid > entry.MaxPasid())
+    return MakeFault(FaultCondition::kSct7, request, entry.fpd);
   // A PASID equal to RID_PASID is reserved for requests without PASID (0 without RPS).
-  if (*request.pasid == entry.rid_pasid) return MakeFault(FaultCondition::kSct9, request, entry.fpd);
+  if (*request.pasid == entry.rid_pasid)
+    return MakeFault(FaultCondition::kSct9, request, entry.fpd);
   return std::nullopt;
 }
 
@@ -164,8 +166,8 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
 
   // PASID directory entry (S §9.5), indexed by PASID[19:6].
   out.directory_entry_address = ce.pasid_directory + uint64_t{8} * PasidDirectoryIndex(pasid);
-  const bool dir_ok = port.Read(out.directory_entry_address,
-                                {MemoryAccessKind::kPasidDirEntry, 0}, &out.directory_raw);
+  const bool dir_ok = port.Read(out.directory_entry_address, {MemoryAccessKind::kPasidDirEntry, 0},
+                                &out.directory_raw);
   const PasidDirectoryEntry dir = PasidDirectoryEntry::Decode(out.directory_raw);
   if (trace != nullptr) {
     AddWalkStep(trace, "pasid_directory_entry", 0, PasidDirectoryIndex(pasid), "pasid", {19, 6},
@@ -193,15 +195,14 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
   out.entry = PasidEntry::Decode(out.pasid_raw).value();
   fpd = fpd || out.entry.fpd;
   if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
-  const std::array<uint64_t, 8> pe_rsvd = PasidEntry::ReservedBits(out.pasid_raw,
-                                                                   PasidFormatOf(config));
+  const std::array<uint64_t, 8> pe_rsvd =
+      PasidEntry::ReservedBits(out.pasid_raw, PasidFormatOf(config));
   if (Any(pe_rsvd.data(), 8)) return MakeFault(FaultCondition::kSpt3, request, fpd);
   // PGTT (S §9.6): first-stage (001b) and nested (011b) need ECAP.FSTS / ECAP.NEST, which
   // this model reports as 0; the reserved encodings are never supported.
   const PasidTranslationType pgtt = out.entry.translation_type();
-  const bool supported =
-      (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
-      (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
+  const bool supported = (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
+                         (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
   if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
   if (pgtt == PasidTranslationType::kSecondStage &&
       (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.sagaw, out.entry.aw))) {
@@ -216,8 +217,8 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
 
 TranslationContext ScalableTranslationContext(const WalkConfig& config,
                                               const ScalableContextEntry& context_entry,
-                                              const PasidEntry& entry, uint32_t pasid,
-                                              SourceId sid, bool fpd) {
+                                              const PasidEntry& entry, uint32_t pasid, SourceId sid,
+                                              bool fpd) {
   TranslationContext c;
   c.scalable = true;
   c.source_id = sid;
@@ -276,7 +277,8 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
   CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
   if (!result.ok()) return result;
   WalkMemory port(memory, config.haw);
-  if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
+  if (std::optional<Fault> f =
+          UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
     return FaultResult(*std::move(f));
   }
   return result;

@@ -107,8 +107,8 @@ std::optional<Fault> CheckRequestAgainstPasidEntry(const WalkConfig& config,
 // The context the rest of the translation uses, for PGTT 010b or 100b.
 TranslationContext ScalableTranslationContext(const WalkConfig& config,
                                               const ScalableContextEntry& context_entry,
-                                              const PasidEntry& entry, uint32_t pasid,
-                                              SourceId sid, bool fpd);
+                                              const PasidEntry& entry, uint32_t pasid, SourceId sid,
+                                              bool fpd);
 
 // ---- Second-stage accessed/dirty updates (SSADE, S §3.7.2; faults.md §3 SSS.5/SSS.6).
 // After a second-stage walk that translated `request` (untranslated, not faulting), sets A

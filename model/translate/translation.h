@@ -64,7 +64,7 @@ struct SecondStageParams {
   uint8_t aw = 0;      // AW as programmed
   // Input-address width X = min(MGAW, AGAW(AW)) (S §3.7): LGN.1.1 / SGN.5 above it.
   uint8_t input_width = 0;
-  bool ad_enabled = false;  // SSADE (scalable mode): A/D updates in second-stage entries
+  bool ad_enabled = false;     // SSADE (scalable mode): A/D updates in second-stage entries
   bool walks_snooped = false;  // PWSNP with ECAP.SMPWCS: A/D updates possible (else SSS.5)
 };
 

@@ -249,11 +249,9 @@ class RemappingUnit : public CacheInvalidator {
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
   // caches, then the IOTLB, paging-structure caches and second-stage walk with A/D updates.
-  void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options,
-                            DmaOutcome& out);
-  void TranslateScalableThroughCaches(const TranslationContext& context,
-                                      const DmaRequest& request, const DmaOptions& options,
-                                      DmaOutcome& out);
+  void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
+  void TranslateScalableThroughCaches(const TranslationContext& context, const DmaRequest& request,
+                                      const DmaOptions& options, DmaOutcome& out);
   InvalidationOutcome InvalidateScalableContextCache(const ContextInvalidation& request);
   void CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
                             const PasidCache::Entry* pasid, DmaOutcome& out);

@@ -33,8 +33,7 @@ void RemappingUnit::CheckScalableEntries(SourceId sid, const ScalableContextCach
   if (context != nullptr) {
     const ScalableContext& c = context->value;
     for (int q = 0; q < 2; ++q) {
-      CheckStale(CacheKind::kContext,
-                 absl::StrFormat("%s sm root entry qword %d", what, q).c_str(),
+      CheckStale(CacheKind::kContext, absl::StrFormat("%s sm root entry qword %d", what, q).c_str(),
                  c.root_entry_address + 8 * q, c.root_raw[q], context->fill_stamp, out);
     }
     for (int q = 0; q < 4; ++q) {
@@ -91,8 +90,7 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   if (check) CheckScalableEntries(sid, context_hit, pasid_hit, out);
   if (pasid_hit != nullptr) {
     // The checks of the request itself still apply to a cached entry.
-    std::optional<Fault> fault =
-        CheckRequestAgainstContext(context->entry, request);
+    std::optional<Fault> fault = CheckRequestAgainstContext(context->entry, request);
     if (!fault.has_value()) {
       fault = CheckRequestAgainstPasidEntry(walk_config_, context->entry, pasid_hit->value.entry,
                                             request, pasid_hit->value.context.fpd);

@@ -5,9 +5,9 @@
 // address, the fault condition and whether it is reported, and the A/D updates hardware made
 // (compared in memory after each request).
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
-#include <cstdio>
 #include <random>
 #include <string>
 
@@ -21,7 +21,7 @@
 namespace vtd {
 namespace {
 
-constexpr uint64_t kCap = 0x00d2008c222f0606;      // QEMU's scalable unit (aw-bits=48)
+constexpr uint64_t kCap = 0x00d2008c222f0606;       // QEMU's scalable unit (aw-bits=48)
 constexpr uint64_t kEcapBase = 0x0000493880f00f0a;  // QEMU's with PASID, without PT (bit 6)
 constexpr uint64_t kMemoryBytes = uint64_t{1} << 32;
 constexpr uint64_t kRoot = 0x100000;
@@ -153,12 +153,12 @@ std::string Describe(const DmaOutcome& o) {
 
 void SubmitDescriptor(RemappingUnit& unit, HostMemory& memory, uint64_t q0) {
   const uint64_t tail = unit.ReadRegister64(0x88);
-  for (int q = 0; q < 4; ++q) ASSERT_TRUE(memory.Write64(kQueue + tail + 8 * q, q == 0 ? q0 : 0).ok());
+  for (int q = 0; q < 4; ++q)
+    ASSERT_TRUE(memory.Write64(kQueue + tail + 8 * q, q == 0 ? q0 : 0).ok());
   unit.WriteRegister64(0x88, (tail + 32) % 4096);
 }
 
-void RunTrial(uint64_t seed, int* compared, int* translated,
-              std::map<std::string, int>* outcomes) {
+void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::string, int>* outcomes) {
   std::mt19937_64 rng(seed);
   std::unique_ptr<HostMemory> memory = HostMemory::Create(kMemoryBytes).value();
   World w(rng, memory.get());
@@ -188,7 +188,8 @@ void RunTrial(uint64_t seed, int* compared, int* translated,
     if (w.Chance(defects / 2)) q0 |= uint64_t{1} << 7;  // reserved
     const uint32_t max_pasid = (uint32_t{1} << (pdts + 13)) - 1;
     uint32_t rid_pasid = 0;
-    if (t.caps.rid_pasid) rid_pasid = static_cast<uint32_t>(w.Pick(w.Chance(defects) ? 0x100000 : 256));
+    if (t.caps.rid_pasid)
+      rid_pasid = static_cast<uint32_t>(w.Pick(w.Chance(defects) ? 0x100000 : 256));
     w.Write(ce_addr, q0);
     w.Write(ce_addr + 8, rid_pasid);
     if (w.Chance(defects / 4)) w.Write(ce_addr + 16, 1);  // reserved qword 2
@@ -203,8 +204,8 @@ void RunTrial(uint64_t seed, int* compared, int* translated,
     for (uint32_t p : list) {
       const uint64_t de = dir + 8 * (p >> 6);
       if (w.ref().qwords.count(de) == 0) {
-        uint64_t dv = w.Pointer(defects / 4) | (w.Chance(100 - defects) ? 1 : 0) |
-                      (w.Chance(10) ? 2 : 0);
+        uint64_t dv =
+            w.Pointer(defects / 4) | (w.Chance(100 - defects) ? 1 : 0) | (w.Chance(10) ? 2 : 0);
         if (w.Chance(defects / 2)) dv |= 4;  // reserved
         w.Write(de, dv);
       }
@@ -251,7 +252,8 @@ void RunTrial(uint64_t seed, int* compared, int* translated,
   config.version = 0x30;
   config.host_address_width = t.caps.haw;
   config.check_invalidation = true;
-  absl::StatusOr<std::unique_ptr<RemappingUnit>> created = RemappingUnit::Create(config, memory.get());
+  absl::StatusOr<std::unique_ptr<RemappingUnit>> created =
+      RemappingUnit::Create(config, memory.get());
   ASSERT_TRUE(created.ok()) << created.status();
   RemappingUnit& unit = **created;
   auto command = [&](uint32_t bit) {
@@ -289,10 +291,10 @@ void RunTrial(uint64_t seed, int* compared, int* translated,
     request.pasid = rr.pasid;
     request.privileged = rr.privileged;
     const DmaOutcome out = unit.Dma(request);
-    const std::string where = absl::StrFormat("seed %d request %d sid %#x pasid %s %s %#x", seed,
-                                              i, rr.sid,
-                                              rr.pasid ? absl::StrFormat("%#x", *rr.pasid) : "-",
-                                              rr.write ? "write" : "read", rr.address);
+    const std::string where =
+        absl::StrFormat("seed %d request %d sid %#x pasid %s %s %#x", seed, i, rr.sid,
+                        rr.pasid ? absl::StrFormat("%#x", *rr.pasid) : "-",
+                        rr.write ? "write" : "read", rr.address);
     ASSERT_EQ(Describe(out), Describe(expected)) << where;
     EXPECT_TRUE(out.stale.empty()) << where << ": " << out.stale.front().entry;
     for (const auto& [address, value] : expected.updates) {
@@ -321,10 +323,10 @@ TEST(ScalableDifferentialTest, UnitAgreesWithReferenceOnRandomTables) {
   std::printf("outcomes:%s\n", seen.c_str());
   // Every condition the generator's defects lead to was met (SRT.1 needs a root table
   // beyond memory: scalable_faults_test).
-  for (const char* condition : {"SRT.2", "SRT.3", "SCT.1", "SCT.2", "SCT.3", "SCT.4.2",
-                                "SCT.6", "SCT.7", "SCT.9", "SPD.1", "SPD.2", "SPD.3", "SPT.1",
-                                "SPT.2", "SPT.3", "SPT.4.1", "SPT.4.2", "SPT.6", "SSS.1", "SSS.2",
-                                "SSS.3", "SSS.4", "SSS.5", "SGN.5", "SGN.6", "SGN.7", "SGN.10"}) {
+  for (const char* condition :
+       {"SRT.2", "SRT.3", "SCT.1", "SCT.2", "SCT.3", "SCT.4.2", "SCT.6",   "SCT.7",   "SCT.9",
+        "SPD.1", "SPD.2", "SPD.3", "SPT.1", "SPT.2", "SPT.3",   "SPT.4.1", "SPT.4.2", "SPT.6",
+        "SSS.1", "SSS.2", "SSS.3", "SSS.4", "SSS.5", "SGN.5",   "SGN.6",   "SGN.7",   "SGN.10"}) {
     EXPECT_GT(outcomes[condition], 0) << condition;
   }
 }

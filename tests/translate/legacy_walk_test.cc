@@ -287,7 +287,8 @@ TEST_F(LegacyWalkTest, BadRequestsAreStatusNotFaults) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   config_.scalable_mode = true;
   config_.rtaddr = kRootTable | (1 << 10);
-  EXPECT_THAT(Translate(config_, *memory_, Req(0)), StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(Translate(config_, *memory_, Req(0)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(WalkConfigTest, FromRegisters) {

@@ -46,7 +46,8 @@ TEST_F(ScalableUnitBehaviourTest, QemuScalableCapabilitiesLoad) {
 
 TEST_F(ScalableUnitBehaviourTest, FirstStageAndNestedStayRejected) {
   config_.ecap = kQemuScalablePasidEcap | (uint64_t{1} << 47);  // FSTS
-  absl::StatusOr<std::unique_ptr<RemappingUnit>> unit = RemappingUnit::Create(config_, memory_.get());
+  absl::StatusOr<std::unique_ptr<RemappingUnit>> unit =
+      RemappingUnit::Create(config_, memory_.get());
   ASSERT_FALSE(unit.ok());
   EXPECT_NE(unit.status().message().find("FSTS"), std::string_view::npos) << unit.status();
   config_.ecap = kQemuScalablePasidEcap | (uint64_t{1} << 47) | (uint64_t{1} << 26);  // + NEST

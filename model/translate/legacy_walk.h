@@ -55,7 +55,6 @@ struct LegacyContext {
   // them with memory).
   std::array<uint64_t, 2> root_raw{};
   std::array<uint64_t, 2> context_raw{};
-  bool context_read = false;  // the context entry fetch was made (false: stopped before)
 };
 // Checks RTADDR.TTM for the request first (CheckRootTableMode). Returns the context entry
 // that governs `request`'s source id, or the fault its fetch or validation hit. `partial`,

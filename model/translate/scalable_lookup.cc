@@ -31,27 +31,27 @@ bool Any(const uint64_t* words, int count) {
 ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   ScalableContextFormat f;
   f.haw = config.haw;
-  f.device_tlb = config.device_tlb;
-  f.pasid = config.requests_with_pasid;
-  f.rid_pasid = config.rid_pasid;
+  f.device_tlb = config.ecap.dt;
+  f.pasid = config.ecap.pasid;
+  f.rid_pasid = config.ecap.rps;
   return f;
 }
 
 PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   PasidEntryFormat f;
   f.haw = config.haw;
-  f.did_bits = DomainIdBits(config.nd);
-  f.ssts = config.ss_translation;
-  f.ssads = config.ss_accessed_dirty;
-  f.smpwcs = config.page_walk_coherency;
-  f.sc = config.snoop_control;
-  f.srs = config.supervisor_requests;
+  f.did_bits = config.cap.domain_id_bits();
+  f.ssts = config.ecap.ssts;
+  f.ssads = config.ecap.ssads;
+  f.smpwcs = config.ecap.smpwcs;
+  f.sc = config.ecap.sc;
+  f.srs = config.ecap.srs;
   return f;
 }
 
 std::optional<Fault> CheckScalableRequest(const WalkConfig& config, const DmaRequest& request) {
   if (!request.pasid.has_value()) return std::nullopt;
-  if (config.pasid_bits < 20 && *request.pasid >= (uint32_t{1} << config.pasid_bits)) {
+  if (config.pasid_bits() < 20 && *request.pasid >= (uint32_t{1} << config.pasid_bits())) {
     return MakeFault(FaultCondition::kSgn10, request, false);
   }
   // ER=1 is no longer defined from VER major 8 on (S Table 30 RTA.5); before it, it is
@@ -201,11 +201,11 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
   // PGTT (S §9.6): first-stage (001b) and nested (011b) need ECAP.FSTS / ECAP.NEST, which
   // this model reports as 0; the reserved encodings are never supported.
   const PasidTranslationType pgtt = out.entry.translation_type();
-  const bool supported = (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
-                         (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
+  const bool supported = (pgtt == PasidTranslationType::kSecondStage && config.ecap.ssts) ||
+                         (pgtt == PasidTranslationType::kPassThrough && config.ecap.pt);
   if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
   if (pgtt == PasidTranslationType::kSecondStage &&
-      (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.sagaw, out.entry.aw))) {
+      (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.cap.sagaw, out.entry.aw))) {
     return MakeFault(FaultCondition::kSpt4_1, request, fpd);
   }
   if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
@@ -236,9 +236,9 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
   c.ss.root = entry.second_stage_root;
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
-  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw, AgawBits(entry.aw)));
+  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
   c.ss.ad_enabled = entry.ssade;
-  c.ss.walks_snooped = config.page_walk_coherency && entry.pwsnp;
+  c.ss.walks_snooped = config.ecap.smpwcs && entry.pwsnp;
   return c;
 }
 

@@ -36,12 +36,12 @@ class ScalableUnitBehaviourTest : public ScalableUnitTest {
 TEST_F(ScalableUnitBehaviourTest, QemuScalableCapabilitiesLoad) {
   config_.ecap = kQemuScalableEcap;
   CreateUnit();
-  EXPECT_TRUE(unit_->walk_config().scalable_mode);
-  EXPECT_FALSE(unit_->walk_config().requests_with_pasid);
+  EXPECT_TRUE(unit_->walk_config().ecap.smts);
+  EXPECT_FALSE(unit_->walk_config().ecap.pasid);
   config_.ecap = kQemuScalablePasidEcap;
   CreateUnit();
-  EXPECT_TRUE(unit_->walk_config().requests_with_pasid);
-  EXPECT_EQ(unit_->walk_config().pasid_bits, 8);  // PSS = 7
+  EXPECT_TRUE(unit_->walk_config().ecap.pasid);
+  EXPECT_EQ(unit_->walk_config().pasid_bits(), 8);  // PSS = 7
 }
 
 TEST_F(ScalableUnitBehaviourTest, FirstStageAndNestedStayRejected) {

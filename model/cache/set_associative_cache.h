@@ -233,9 +233,9 @@ class SetAssociativeCache {
       case ReplacementPolicy::kFifo:
       case ReplacementPolicy::kLru: {
         // The way with the smallest stamp (stamps are distinct).
-        const uint64_t* stamps = (geometry_.policy == ReplacementPolicy::kFifo ? fill_order_.data()
-                                                                               : last_use_.data()) +
-                                 base;
+        const uint64_t* stamps =
+            (geometry_.policy == ReplacementPolicy::kFifo ? fill_order_.data() : last_use_.data()) +
+            base;
         int victim = 0;
         for (int way = 1; way < ways_; ++way) {
           if (stamps[way] < stamps[victim]) victim = way;

@@ -257,10 +257,12 @@ class RemappingUnit : public CacheInvalidator {
   void MoveData(const DmaRequest& request, absl::Span<uint8_t> data, DmaOutcome& out);
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
-  // caches, then the IOTLB, paging-structure caches and second-stage walk with A/D updates.
+  // caches, then TranslateThroughCaches.
   void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
-  void TranslateScalableThroughCaches(const TranslationContext& context, const DmaRequest& request,
-                                      const DmaOptions& options, DmaOutcome& out);
+  // After the context lookup of either mode (unit_walk.cc): AnswerBeforeWalk, the IOTLB, the
+  // paging-structure caches, the walk (with SSADE A/D updates), fills and completion.
+  void TranslateThroughCaches(const TranslationContext& context, const DmaRequest& request,
+                              const DmaOptions& options, DmaOutcome& out);
   InvalidationOutcome InvalidateScalableContextCache(const ContextInvalidation& request);
   void CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
                             const PasidCache::Entry* pasid, DmaOutcome& out);

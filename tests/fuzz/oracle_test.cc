@@ -141,13 +141,13 @@ TEST(OracleTest, RegisterOracleReportsGstsNotFollowingGcmd) {
   EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("does not follow the accepted GCMD"));
 }
 
-// IQH stays inside the queue (S §11.4.9.1): a 4 KiB queue (IQA.QS=0) with IQH at 1 MiB.
+// IQH stays inside the queue (S §11.4.9.1): a 4 KiB queue (IQA.QS=0) with IQH at 8 KiB.
 TEST(OracleTest, RegisterOracleReportsIqhOutsideTheQueue) {
   const Program p = Of({MakeOp(OpKind::kQueueSetup, 0), kMap, kEnable});
   TestHooks hooks;
   EXPECT_EQ(Check(Profile::kQueue, p, hooks), "");
   hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x80 ? value | 0x100000 : value;
+    return offset == 0x80 ? value | 0x2000 : value;
   };
   EXPECT_THAT(Check(Profile::kQueue, p, hooks), HasSubstr("outside the 0x1000-byte queue"));
 }

@@ -99,57 +99,54 @@ TEST(OracleTest, IsolationReportsAWriteToAReadOnlyPage) {
   EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("with write permission"));
 }
 
+// The failure of `profile`'s oracles on `program` when register `offset` reads as `bug` makes
+// of its value (the program alone passes).
+std::string WithRegisterBug(Profile profile, const Program& program, uint32_t offset,
+                            uint64_t (*bug)(uint64_t)) {
+  TestHooks hooks;
+  EXPECT_EQ(Check(profile, program, hooks), "");
+  hooks.register_read = [offset, bug](uint32_t at, uint64_t value) {
+    return at == offset ? bug(value) : value;
+  };
+  return Check(profile, program, hooks);
+}
+
+constexpr uint32_t kGsts = 0x1c, kFsts = 0x34, kIqh = 0x80;
+
 // FSTS.FRI must stay below NFR (S §11.4.7.1); the default CAP has one fault-recording
 // register, so FRI 1 is out of range.
 TEST(OracleTest, RegisterOracleReportsFriNotBelowNfr) {
-  const Program p = Of({kMap, kEnable});
-  TestHooks hooks;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x34 ? value | (1u << 8) : value;
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("FSTS.FRI 1 is not below NFR 1"));
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Of({kMap, kEnable}), kFsts,
+                              [](uint64_t v) { return v | (1u << 8); }),
+              HasSubstr("FSTS.FRI 1 is not below NFR 1"));
 }
 
 // FSTS.PPF is the OR of the FRCD F bits (S §11.4.7.1): set with no fault recorded.
 TEST(OracleTest, RegisterOracleReportsPpfWithoutARecordedFault) {
-  const Program p = Of({kMap, kEnable});
-  TestHooks hooks;
-  hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x34 ? value | 2 : value;
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("FSTS.PPF is 1"));
+  EXPECT_THAT(
+      WithRegisterBug(Profile::kUnit, Of({kMap, kEnable}), kFsts, [](uint64_t v) { return v | 2; }),
+      HasSubstr("FSTS.PPF is 1"));
 }
 
 // GSTS bits 22:0 are reserved (S §11.4.4.2): they read 0.
 TEST(OracleTest, RegisterOracleReportsASetReservedBit) {
-  const Program p = Of({kMap, kEnable});
-  TestHooks hooks;
-  hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x1c ? value | 1 : value;
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("reserved bits 0x1 are set"));
+  EXPECT_THAT(
+      WithRegisterBug(Profile::kUnit, Of({kMap, kEnable}), kGsts, [](uint64_t v) { return v | 1; }),
+      HasSubstr("reserved bits 0x1 are set"));
 }
 
 // GSTS.TES follows an accepted GCMD.TE write (S §11.4.4).
 TEST(OracleTest, RegisterOracleReportsGstsNotFollowingGcmd) {
-  const Program p = Of({kMap, kEnable});
-  TestHooks hooks;
-  hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x1c ? value & ~uint64_t{1u << 31} : value;
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("does not follow the accepted GCMD"));
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Of({kMap, kEnable}), kGsts,
+                              [](uint64_t v) { return v & ~uint64_t{1u << 31}; }),
+              HasSubstr("does not follow the accepted GCMD"));
 }
 
 // IQH stays inside the queue (S §11.4.9.1): a 4 KiB queue (IQA.QS=0) with IQH at 8 KiB.
 TEST(OracleTest, RegisterOracleReportsIqhOutsideTheQueue) {
-  const Program p = Of({MakeOp(OpKind::kQueueSetup, 0), kMap, kEnable});
-  TestHooks hooks;
-  EXPECT_EQ(Check(Profile::kQueue, p, hooks), "");
-  hooks.register_read = [](uint32_t offset, uint64_t value) {
-    return offset == 0x80 ? value | 0x2000 : value;
-  };
-  EXPECT_THAT(Check(Profile::kQueue, p, hooks), HasSubstr("outside the 0x1000-byte queue"));
+  EXPECT_THAT(WithRegisterBug(Profile::kQueue, Of({MakeOp(OpKind::kQueueSetup, 0), kMap, kEnable}),
+                              kIqh, [](uint64_t v) { return v | 0x2000; }),
+              HasSubstr("outside the 0x1000-byte queue"));
 }
 
 // A read that answers differently on the second run of the same program.

@@ -99,7 +99,19 @@ constexpr uint64_t kEcapBase = 0x0000000000f050da;
 constexpr uint64_t kEcapVariants[] = {kEcapBase, kEcapBase | (1u << 2), 0x50c0,
                                       kEcapBase | (1u << 2) | (uint64_t{1} << 33)};
 
-std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
+// What "%#x" prints, without parsing a format (every step of every run is written).
+void AppendHex(std::string* s, uint64_t v) {
+  if (v == 0) {
+    s->push_back('0');
+  } else {
+    absl::StrAppend(s, "0x", absl::Hex(v));
+  }
+}
+std::string Hex(uint64_t v) {
+  std::string s;
+  AppendHex(&s, v);
+  return s;
+}
 std::string Sid(uint16_t sid) {
   return absl::StrFormat("\"%02x:%02x.%x\"", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 }
@@ -496,10 +508,14 @@ class Machine {
  private:
   // ---- Steps.
   void MemWrite(uint64_t address, const std::vector<uint64_t>& qwords) {
-    std::vector<std::string> hex;
-    for (uint64_t q : qwords) hex.push_back(Hex(q));
-    out_.Step(
-        absl::StrFormat("mem_write: {addr: %#x, u64: [%s]}", address, absl::StrJoin(hex, ", ")));
+    std::string step = "mem_write: {addr: ";
+    AppendHex(&step, address);
+    step += ", u64: [";
+    for (size_t i = 0; i < qwords.size(); ++i) {
+      if (i != 0) step += ", ";
+      AppendHex(&step, qwords[i]);
+    }
+    out_.Step(step + "]}");
     for (size_t i = 0; i < qwords.size(); ++i) {
       if (!memory_->Write64(address + 8 * i, qwords[i]).ok()) return;
     }

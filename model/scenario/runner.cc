@@ -359,6 +359,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   if (d.pasid) req.pasid = d.pasid->value;
   req.privileged = d.priv.value;
   req.execute = d.exec.value;
+  req.no_write = d.nw.value;
   r.what = absl::StrFormat(
       "dma %s %s %s (%d bytes)%s%s", d.sid.value, DmaAccessName(d.access.value), Hex(req.address),
       req.size,

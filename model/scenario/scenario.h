@@ -291,6 +291,8 @@ struct Dma {
   Located<bool> exec;
   Located<bool> priv;
   Located<AddressType> at;
+  // Extension: the NW (no-write) flag of a translation request (S §4.2.3; `nw:`).
+  Located<bool> nw;
   // Extension: the bytes a write carries (`data:`), little-endian; without it a DMA moves
   // no data (the translation only).
   std::optional<Located<std::vector<uint8_t>>> data;

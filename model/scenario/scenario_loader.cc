@@ -2044,8 +2044,8 @@ std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string&
 constexpr absl::string_view kMmioWriteKeys[] = {"unit", "offset", "reg", "value", "width"};
 constexpr absl::string_view kMmioReadKeys[] = {"unit", "offset", "reg", "width"};
 constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
-constexpr absl::string_view kDmaKeys[] = {"sid",   "segment", "addr", "size", "access",
-                                          "pasid", "exec",    "priv", "at",   "data"};
+constexpr absl::string_view kDmaKeys[] = {"sid",  "segment", "addr", "size", "access", "pasid",
+                                          "exec", "priv",    "at",   "nw",   "data"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
 constexpr absl::string_view kMapKeys[] = {"unit", "sid",   "segment", "domain",    "iova",
                                           "hpa",  "size",  "perm",    "page_size", "levels",
@@ -2324,7 +2324,7 @@ void Loader::ParseExpectedData(const Entry& x, const Dma& d, Expect& expect) {
 
 std::optional<Dma> Loader::ParseDma(const Entry& e) {
   Fields f(*this, e.value, e.path, kDmaKeys,
-           "a map {sid, segment, addr, size, access, pasid, exec, priv, at}");
+           "a map {sid, segment, addr, size, access, pasid, exec, priv, at, nw}");
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   Dma d;
@@ -2362,6 +2362,14 @@ std::optional<Dma> Loader::ParseDma(const Entry& e) {
       {"untranslated", 0}, {"translation_request", 1}, {"translated", 2}};
   if (const Entry* a = f.Find("at")) {
     if (auto c = Choice(*a, kAt)) d.at = {static_cast<AddressType>(c->value), c->mark};
+  }
+  if (const Entry* x = f.Find("nw")) {
+    if (auto b = Bool(*x)) d.nw = *b;
+    if (d.nw.value && d.at.value != AddressType::kTranslationRequest) {
+      Error(d.nw.mark, x->path,
+            "nw: true is the flag of a translation request (expected "
+            "at: translation_request)");
+    }
   }
   if (const Entry* x = f.Find("data")) ParseDmaData(*x, f.Has("size"), d);
   if (errors_.size() != errors_before) return std::nullopt;

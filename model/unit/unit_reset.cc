@@ -6,6 +6,9 @@ namespace vtd {
 
 void RemappingUnit::Reset() {
   registers_->Reset();
+  // RTADDR is 0 and no root table pointer is latched (S §11.4.5): the walk must not keep the
+  // one the last SRTP latched, or TE set without SRTP would walk tables from before reset.
+  walk_config_.rtaddr = 0;
   // The caches hold nothing at reset (S §6: software invalidates nothing before first use).
   context_cache_.InvalidateAll();
   sm_context_cache_.InvalidateAll();

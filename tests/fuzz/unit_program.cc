@@ -24,16 +24,20 @@
 //  * determinism: FuzzOneInput runs every program twice and compares the transcripts.
 #include "tests/fuzz/unit_program.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -89,11 +93,25 @@ constexpr uint64_t kCapVariants[] = {
     (kCapNfr4 & ~(uint64_t{0x3f} << 16) & ~(uint64_t{0x1f} << 8)) | (uint64_t{56} << 16) |
         (uint64_t{0xe} << 8) | (uint64_t{1} << 59),
 };
-// ECAP variants: QI, IR, EIM, PT, SC (default); the same with device-TLBs (DT); no QI/IR.
+// ECAP variants: QI, IR, EIM, PT, SC (default); the same with device-TLBs (DT); no QI/IR;
+// device-TLBs honouring the No-Write flag of translation requests (NWFS, bit 33).
 constexpr uint64_t kEcapBase = 0x0000000000f050da;
-constexpr uint64_t kEcapVariants[] = {kEcapBase, kEcapBase | (1u << 2), 0x50c0};
+constexpr uint64_t kEcapVariants[] = {kEcapBase, kEcapBase | (1u << 2), 0x50c0,
+                                      kEcapBase | (1u << 2) | (uint64_t{1} << 33)};
 
-std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
+// What "%#x" prints, without parsing a format (every step of every run is written).
+void AppendHex(std::string* s, uint64_t v) {
+  if (v == 0) {
+    s->push_back('0');
+  } else {
+    absl::StrAppend(s, "0x", absl::Hex(v));
+  }
+}
+std::string Hex(uint64_t v) {
+  std::string s;
+  AppendHex(&s, v);
+  return s;
+}
 std::string Sid(uint16_t sid) {
   return absl::StrFormat("\"%02x:%02x.%x\"", sid >> 8, (sid >> 3) & 0x1f, sid & 7);
 }
@@ -156,7 +174,7 @@ class CleanTracker : public UnitObserver, public MemoryObserver {
   bool interrupt_clean() const { return interrupt_clean_; }
 
  private:
-  std::set<uint64_t> read_pages_;
+  absl::flat_hash_set<uint64_t> read_pages_;  // looked up only
   bool context_fresh_ = false;
   bool dma_clean_ = false;
   bool interrupt_clean_ = false;
@@ -260,33 +278,34 @@ std::string ResultFields(const TranslateResult& r) {
   return s;
 }
 
-DmaAnswer AnswerOf(const TranslateResult& r) {
+DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
   DmaAnswer a;
   if (r.fault) {
     a.faulted = true;
     a.reason = static_cast<int>(r.fault->reason);
   } else if (r.translation && r.completion == Completion::kSuccess) {
     a.ok = true;
-    a.hpa = r.translation->hpa;
+    a.hpa = hooks.translated_hpa ? hooks.translated_hpa(r.translation->hpa) : r.translation->hpa;
   }
   a.detail = ResultFields(r);
   return a;
 }
 
-DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request) {
+DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHooks& hooks) {
   const DmaOutcome out = unit.Dma(request);
-  DmaAnswer a = AnswerOf(out.result);
+  DmaAnswer a = AnswerOf(out.result, hooks);
   if (!a.faulted && out.blocked) a.ok = false;
   a.stale = !out.stale.empty();
-  a.skip_oracles = !out.status.ok() || out.blocked_by == "pmr";
+  // Interrupt requests (writes to FEEx_xxxxh) are not translated: the walk does not apply.
+  a.skip_oracles = !out.status.ok() || out.blocked_by == "pmr" || out.interrupt.has_value();
   return a;
 }
 
 std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, const HostMemory& memory,
-                                 const DmaRequest& request) {
+                                 const DmaRequest& request, const TestHooks& hooks) {
   absl::StatusOr<TranslateResult> r = Translate(unit.walk_config(), memory, request);
   if (!r.ok()) return std::nullopt;
-  return AnswerOf(*r);
+  return AnswerOf(*r, hooks);
 }
 
 std::vector<std::string> DmaExpect(const DmaAnswer& a) {
@@ -295,44 +314,138 @@ std::vector<std::string> DmaExpect(const DmaAnswer& a) {
   return {};
 }
 
+// ---- The platforms. Building a unit (register file, caches) costs more than most programs
+// do, so each CAP/ECAP pair gets one unit and one memory, brought back to power-on before
+// every run: the unit by RemappingUnit::Reset (registers at their reset values, caches
+// empty), the memory by zeroing the pages the last run wrote.
+//
+// Host memory reused run after run: a page written in one run is zeroed and kept for the
+// next (allocating and freeing pages each run, with ASan's fresh pages and page faults, cost
+// more than running most programs). Reads as a new sparse memory does: zero until written.
+class ReusableMemory : public HostMemory {
+ public:
+  explicit ReusableMemory(uint64_t size) : HostMemory(size), pages_(size / kPageSize, nullptr) {}
+
+  // Every page back to zero.
+  void Clear() {
+    for (uint64_t n : used_) {
+      std::memset(pages_[n], 0, kPageSize);
+      spare_.push_back(pages_[n]);
+      pages_[n] = nullptr;
+    }
+    used_.clear();
+    ForgetCachedPages();
+  }
+  std::vector<uint64_t> AllocatedPages() const override {
+    std::vector<uint64_t> pages = used_;
+    std::sort(pages.begin(), pages.end());
+    return pages;
+  }
+  int allocated_page_count() const override { return static_cast<int>(used_.size()); }
+
+ protected:
+  uint8_t* FindPage(uint64_t page_number) const override { return pages_[page_number]; }
+  uint8_t* GetOrAllocatePage(uint64_t page_number) override {
+    uint8_t*& page = pages_[page_number];
+    if (page == nullptr) {
+      if (spare_.empty()) {
+        storage_.push_back(std::make_unique<Page>());
+        spare_.push_back(storage_.back()->bytes.data());
+      }
+      page = spare_.back();
+      spare_.pop_back();
+      used_.push_back(page_number);
+    }
+    return page;
+  }
+
+ private:
+  struct alignas(8) Page {
+    std::array<uint8_t, kPageSize> bytes{};
+  };
+  std::vector<uint8_t*> pages_;  // by page number; nullptr reads as zero
+  std::vector<uint64_t> used_;   // page numbers written since Clear
+  std::vector<uint8_t*> spare_;  // zeroed pages
+  std::vector<std::unique_ptr<Page>> storage_;
+};
+
+struct Platform {
+  std::unique_ptr<ReusableMemory> memory;
+  std::unique_ptr<RemappingUnit> unit;
+  std::vector<PlacedRegister> registers;
+};
+
+// The platform for the pair at power-on, or nullptr when the model (and so a scenario) does
+// not accept the pair. At most kMaxPlatforms are kept (flipped CAP/ECAP bits make many pairs).
+Platform* PowerOn(uint64_t cap, uint64_t ecap, bool check_invalidation) {
+  constexpr size_t kMaxPlatforms = 64;
+  using Key = std::tuple<uint64_t, uint64_t, bool>;
+  static auto* platforms = new std::map<Key, std::unique_ptr<Platform>>();
+  const Key key{cap, ecap, check_invalidation};
+  auto it = platforms->find(key);
+  if (it == platforms->end()) {
+    if (platforms->size() >= kMaxPlatforms) platforms->clear();
+    std::unique_ptr<Platform> platform;
+    if (ValidateCapabilities(cap, ecap).ok()) {
+      auto memory = std::make_unique<ReusableMemory>(kMemorySize);
+      UnitConfig config;
+      config.register_base = kRegisterBase;
+      config.cap = cap;
+      config.ecap = ecap;
+      config.check_invalidation = check_invalidation;
+      absl::StatusOr<std::unique_ptr<RemappingUnit>> unit =
+          RemappingUnit::Create(config, memory.get());
+      if (unit.ok()) {
+        platform = std::make_unique<Platform>();
+        platform->memory = std::move(memory);
+        platform->unit = *std::move(unit);
+        platform->registers = PlaceRegisters(cap, ecap);
+      }
+    }
+    it = platforms->emplace(key, std::move(platform)).first;
+  }
+  Platform* platform = it->second.get();
+  if (platform != nullptr) {
+    platform->unit->Reset();
+    platform->memory->Clear();
+  }
+  return platform;
+}
+
 // ---- The machine: one unit, its memory, the builder's state, the oracles.
 class Machine {
  public:
-  Machine(Profile profile, const Program& program, Transcript& out) : profile_(profile), out_(out) {
+  Machine(Profile profile, const Program& program, Transcript& out, const TestHooks& hooks)
+      : profile_(profile), out_(out), hooks_(hooks) {
     cap_ = kCapVariants[program.cap_variant % std::size(kCapVariants)];
     ecap_ = kEcapVariants[program.ecap_variant % std::size(kEcapVariants)];
     if (program.cap_flip < 64) cap_ ^= uint64_t{1} << program.cap_flip;
     if (program.ecap_flip < 64) ecap_ ^= uint64_t{1} << program.ecap_flip;
   }
+  ~Machine() {
+    if (unit_ == nullptr) return;
+    unit_->RemoveObserver(&tracker_);
+    memory_->set_observer(nullptr);
+  }
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
 
   // False when the platform is not one the model (and so a scenario) accepts.
   bool Build() {
-    // The audit is the slow part of building a unit: remembered per CAP/ECAP pair.
-    static std::map<std::pair<uint64_t, uint64_t>, bool>* accepted =
-        new std::map<std::pair<uint64_t, uint64_t>, bool>();
-    const auto [it, inserted] = accepted->try_emplace({cap_, ecap_}, false);
-    if (inserted) it->second = ValidateCapabilities(cap_, ecap_).ok();
-    if (!it->second) return false;
-    memory_ = HostMemory::Create(kMemorySize).value();
-    UnitConfig config;
-    config.register_base = kRegisterBase;
-    config.cap = cap_;
-    config.ecap = ecap_;
-    config.check_invalidation = true;
-    absl::StatusOr<std::unique_ptr<RemappingUnit>> unit =
-        RemappingUnit::Create(config, memory_.get());
-    if (!unit.ok()) return false;
-    unit_ = std::move(*unit);
+    Platform* platform = PowerOn(cap_, ecap_, hooks_.check_invalidation);
+    if (platform == nullptr) return false;
+    memory_ = platform->memory.get();
+    unit_ = platform->unit.get();
     unit_->AddObserver(&tracker_);
     memory_->set_observer(&tracker_);
     caps_ = Capability::Decode(cap_);
     ecaps_ = ExtendedCapability::Decode(ecap_);
-    registers_ = PlaceRegisters(cap_, ecap_);
+    registers_ = &platform->registers;
     out_.Line(absl::StrFormat("name: fuzz-%s", ProfileName(profile_)));
     out_.Line("description: written by a vtdsim fuzz target (tests/fuzz)");
     out_.Line("platform:");
     out_.Line(absl::StrFormat("  memory_size: %#x", kMemorySize));
-    out_.Line("  check_invalidation: true");
+    out_.Line(absl::StrCat("  check_invalidation: ", hooks_.check_invalidation ? "true" : "false"));
     out_.Line("  units:");
     out_.Line(
         absl::StrFormat("    - {base: %#x, cap: %#x, ecap: %#x}", kRegisterBase, cap_, ecap_));
@@ -389,14 +502,20 @@ class Machine {
     return failure_.empty();
   }
   const std::string& failure() const { return failure_; }
+  HostMemory& memory() { return *memory_; }
+  RemappingUnit& unit() { return *unit_; }
 
  private:
   // ---- Steps.
   void MemWrite(uint64_t address, const std::vector<uint64_t>& qwords) {
-    std::vector<std::string> hex;
-    for (uint64_t q : qwords) hex.push_back(Hex(q));
-    out_.Step(
-        absl::StrFormat("mem_write: {addr: %#x, u64: [%s]}", address, absl::StrJoin(hex, ", ")));
+    std::string step = "mem_write: {addr: ";
+    AppendHex(&step, address);
+    step += ", u64: [";
+    for (size_t i = 0; i < qwords.size(); ++i) {
+      if (i != 0) step += ", ";
+      AppendHex(&step, qwords[i]);
+    }
+    out_.Step(step + "]}");
     for (size_t i = 0; i < qwords.size(); ++i) {
       if (!memory_->Write64(address + 8 * i, qwords[i]).ok()) return;
     }
@@ -407,6 +526,10 @@ class Machine {
     return v.ok() ? *v : 0;
   }
   uint64_t Reg(RegId id) const { return unit_->registers().Get(id); }
+  // A value software reads at `offset` (through the register-read hook, when a test plants one).
+  uint64_t Observed(uint32_t offset, uint64_t value) const {
+    return hooks_.register_read ? hooks_.register_read(offset, value) : value;
+  }
   uint32_t Shadow() const { return static_cast<uint32_t>(Reg(RegId::kGsts)) & kGcmdPersistMask; }
 
   void MmioWrite(uint32_t offset, int width, uint64_t value) {
@@ -439,7 +562,7 @@ class Machine {
   }
 
   void CheckGcmd(uint32_t gcmd) {
-    const uint32_t gsts = static_cast<uint32_t>(Reg(RegId::kGsts));
+    const uint32_t gsts = static_cast<uint32_t>(Observed(kGsts, Reg(RegId::kGsts)));
     uint32_t persistent = kTe;
     if (ecaps_.qi) persistent |= kQie;
     if (ecaps_.ir) persistent |= kIre | kCfi;
@@ -460,13 +583,14 @@ class Machine {
   }
 
   uint64_t ReadAt(const PlacedRegister& r) {
-    return r.spec->width == 64 ? unit_->ReadRegister64(r.offset) : unit_->ReadRegister32(r.offset);
+    return Observed(r.offset, r.spec->width == 64 ? unit_->ReadRegister64(r.offset)
+                                                  : unit_->ReadRegister32(r.offset));
   }
 
   void CheckRegisters() {
     const int nfr = caps_.num_fault_recording_registers();
     bool any_f = false;
-    for (const PlacedRegister& r : registers_) {
+    for (const PlacedRegister& r : *registers_) {
       if (!GateOpen(r.spec->gate, caps_, ecaps_)) continue;
       const uint64_t value = ReadAt(r);
       const uint64_t width_mask = r.spec->width == 64 ? ~uint64_t{0} : 0xffffffff;
@@ -480,7 +604,7 @@ class Machine {
       if (r.spec->id == RegId::kFrcdHi && r.index < nfr && (value >> 63) != 0) any_f = true;
     }
     (void)unit_->TakeDiagnostics();
-    const uint32_t fsts = unit_->ReadRegister32(kFsts);
+    const uint32_t fsts = static_cast<uint32_t>(Observed(kFsts, unit_->ReadRegister32(kFsts)));
     const int fri = (fsts >> 8) & 0xff;
     if (fri >= nfr) {
       Fail(absl::StrFormat("FSTS.FRI %d is not below NFR %d", fri, nfr), kFsts, 32, 0, 0xff00);
@@ -495,7 +619,7 @@ class Machine {
       const uint64_t iqa = Reg(RegId::kIqa);
       const uint64_t size = uint64_t{4096} << (iqa & 7);
       const bool wide = ((iqa >> 11) & 1) != 0;
-      const uint64_t iqh = unit_->ReadRegister64(kIqh);
+      const uint64_t iqh = Observed(kIqh, unit_->ReadRegister64(kIqh));
       if (iqh >= size || (wide && (iqh & 0x10))) {
         Fail(absl::StrFormat("IQH %#x is outside the %#x-byte queue (or misaligned for DW=%d)", iqh,
                              size, wide),
@@ -592,7 +716,7 @@ class Machine {
       offset = op.b & 0x1fff;
       if (!(op.a & 4)) offset &= ~uint32_t(width / 8 - 1);
     } else {
-      const PlacedRegister& r = registers_[op.b % registers_.size()];
+      const PlacedRegister& r = (*registers_)[op.b % registers_->size()];
       offset = r.offset;
       if (r.spec->width == 32 && (offset & 7)) width = 32;
     }
@@ -600,7 +724,7 @@ class Machine {
   }
 
   void RawMmioRead(const Op& op) {
-    const PlacedRegister& r = registers_[op.b % registers_.size()];
+    const PlacedRegister& r = (*registers_)[op.b % registers_->size()];
     out_.Step(absl::StrFormat("mmio_read: {offset: %#x, width: %d}", r.offset, r.spec->width));
     const uint64_t value = ReadAt(r);
     (void)unit_->TakeDiagnostics();
@@ -860,18 +984,22 @@ class Machine {
 
   // ---- DMA (S §3.1, §4.1).
   // a: write bit 0, AT bits 2:1, PASID bit 3, PR bit 4, ER bit 5, mapped IOVA bit 6, mapped
-  // requester bit 7; b: requester; c: PASID / mapping; d: address or offset; e: size.
+  // requester bit 7; b: requester; c: PASID / mapping; d: address or offset; e: size (15:0),
+  // the interrupt window FEEx_xxxxh bit 62 (address 19:2 from d), NW bit 63 (translation
+  // requests: a read-only translation is asked for, S §4.2.3, honoured with ECAP.NWFS).
   void Dma(const Op& op) {
     DmaRequest req;
     req.source_id = SourceId(op.b);
     req.address = op.d;
-    if ((op.a & 0x40) && !mapped_.empty()) {
+    if ((op.e >> 62) & 1) {
+      req.address = 0xfee00000 | (op.d & 0xffffc);
+    } else if ((op.a & 0x40) && !mapped_.empty()) {
       const Mapping& m = mapped_[op.c % mapped_.size()];
       req.address = m.iova + (op.d & (m.size - 1));
       if (op.a & 0x80) req.source_id = SourceId(m.sid);
     }
     const int room = 4096 - static_cast<int>(req.address & 0xfff);
-    req.size = 1 + static_cast<int>(op.e % room);
+    req.size = 1 + static_cast<int>((op.e & 0xffff) % room);
     req.access = (op.a & 1) ? AccessKind::kWrite : AccessKind::kRead;
     static constexpr RequestType kTypes[] = {RequestType::kUntranslated, RequestType::kTranslation,
                                              RequestType::kTranslated, RequestType::kUntranslated};
@@ -879,6 +1007,7 @@ class Machine {
     if (op.a & 8) req.pasid = op.c & 0xfffff;
     req.privileged = (op.a & 0x10) != 0;
     req.execute = (op.a & 0x20) != 0;
+    req.no_write = req.type == RequestType::kTranslation && (op.e >> 63) != 0;
     static constexpr const char* kAt[] = {"untranslated", "translation_request", "translated",
                                           "untranslated"};
     std::string step = absl::StrFormat("dma: {sid: %s, addr: %#x, size: %d, access: %s, at: %s",
@@ -887,10 +1016,11 @@ class Machine {
     if (req.pasid) absl::StrAppend(&step, ", pasid: ", Hex(*req.pasid));
     if (req.privileged) absl::StrAppend(&step, ", priv: true");
     if (req.execute) absl::StrAppend(&step, ", exec: true");
+    if (req.no_write) absl::StrAppend(&step, ", nw: true");
     out_.Step(step + "}");
 
     requesters_.insert(req.source_id.value());
-    const DmaAnswer got = UnitDma(*unit_, req);
+    const DmaAnswer got = UnitDma(*unit_, req, hooks_);
     std::vector<std::string> expect = DmaExpect(got);
     const bool clean = tracker_.dma_clean() && unit_->translation_enabled() && !got.skip_oracles &&
                        DomainsConsistent();
@@ -903,7 +1033,7 @@ class Machine {
       expect.push_back("stale: any");
     }
     if (failure_.empty() && clean) {
-      const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req);
+      const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req, hooks_);
       if (walk && walk->detail != got.detail) {
         failure_ = absl::StrCat("cache transparency: the unit answered ", got.detail,
                                 " but the walk over current memory answers ", walk->detail);
@@ -921,7 +1051,7 @@ class Machine {
             "isolation: the DMA reached %#x but no present table entry maps that page for "
             "requester %s with %s permission",
             got.hpa, Sid(req.source_id.value()), (op.a & 1) ? "write" : "read");
-        const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req);
+        const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req, hooks_);
         expect = walk && !walk->ok ? DmaExpect(*walk) : std::vector<std::string>{};
       }
     }
@@ -967,9 +1097,10 @@ class Machine {
   uint64_t cap_ = 0, ecap_ = 0;
   Capability caps_;
   ExtendedCapability ecaps_;
-  std::vector<PlacedRegister> registers_;
-  std::unique_ptr<HostMemory> memory_;
-  std::unique_ptr<RemappingUnit> unit_;
+  const std::vector<PlacedRegister>* registers_ = nullptr;  // the platform's
+  const TestHooks& hooks_;
+  HostMemory* memory_ = nullptr;   // the platform's
+  RemappingUnit* unit_ = nullptr;  // the platform's
   CleanTracker tracker_;
   std::vector<uint64_t> pool_;
   std::vector<Mapping> mapped_;
@@ -1078,33 +1209,44 @@ std::vector<uint8_t> EncodeProgram(Profile profile, const Program& program) {
   return out;
 }
 
-RunResult RunProgram(Profile profile, const Program& program, const std::string* stream_path) {
+RunResult RunProgram(Profile profile, const Program& program, const std::string* stream_path,
+                     const TestHooks* hooks) {
+  static const TestHooks kNoHooks;
+  const TestHooks& h = hooks != nullptr ? *hooks : kNoHooks;
   RunResult result;
   Transcript out(stream_path);
-  Machine machine(profile, program, out);
+  Machine machine(profile, program, out, h);
   if (!machine.Build()) {
     result.skipped = true;
     return result;
   }
-  for (const Op& op : program.ops) {
-    if (!machine.Run(op)) break;
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    if (h.before_op) h.before_op(i, machine.memory(), machine.unit());
+    if (!machine.Run(program.ops[i])) break;
   }
   result.failure = machine.failure();
   result.transcript = out.text();
   return result;
 }
 
-int FuzzOneInput(Profile profile, const uint8_t* data, size_t size) {
-  const Program program = DecodeProgram(profile, data, size);
-  const std::string* path = g_write_scenario.empty() ? nullptr : &g_write_scenario;
-  const RunResult first = RunProgram(profile, program, path);
-  if (first.skipped) return 0;
+std::string CheckProgram(Profile profile, const Program& program, const std::string* stream_path,
+                         const TestHooks* hooks, RunResult* first_run) {
+  RunResult first = RunProgram(profile, program, stream_path, hooks);
   std::string failure = first.failure;
-  if (failure.empty()) {
-    const RunResult second = RunProgram(profile, program, nullptr);
+  if (failure.empty() && !first.skipped) {
+    const RunResult second = RunProgram(profile, program, nullptr, hooks);
     if (second.transcript != first.transcript)
       failure = "determinism: two runs of the input differ";
   }
+  if (first_run != nullptr) *first_run = std::move(first);
+  return failure;
+}
+
+int FuzzOneInput(Profile profile, const uint8_t* data, size_t size) {
+  const Program program = DecodeProgram(profile, data, size);
+  const std::string* path = g_write_scenario.empty() ? nullptr : &g_write_scenario;
+  RunResult first;
+  const std::string failure = CheckProgram(profile, program, path, nullptr, &first);
   if (failure.empty()) return 0;
   std::fprintf(stderr, "vtd %s fuzzer: %s\n--- scenario ---\n%s", ProfileName(profile),
                failure.c_str(), first.transcript.c_str());

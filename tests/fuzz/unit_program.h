@@ -9,8 +9,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace vtd {
+class HostMemory;
+class RemappingUnit;
+}  // namespace vtd
 
 namespace vtd::fuzz {
 
@@ -67,9 +73,31 @@ struct RunResult {
   std::string failure;     // empty, or the oracle that failed and why
 };
 
+// Bugs planted by the oracle self-tests (oracle_test.cc), each to prove an oracle reports the
+// kind of wrong answer it is for. The targets run without hooks.
+struct TestHooks {
+  // Before operation `index`: may change memory behind the program's back (no mem_write step,
+  // nothing the clean tracker sees), so caches hold entries memory no longer has.
+  std::function<void(size_t index, HostMemory& memory, RemappingUnit& unit)> before_op;
+  // Rewrites the output address of every successful translation, the unit's and the pure
+  // walk's alike (a bug in the walker both share).
+  std::function<uint64_t(uint64_t hpa)> translated_hpa;
+  // Rewrites every register value the program and the oracles read (a register-file bug).
+  std::function<uint64_t(uint32_t offset, uint64_t value)> register_read;
+  // The unit's invalidation checker (UnitConfig::check_invalidation).
+  bool check_invalidation = true;
+};
+
 // Runs the program. With `stream_path`, every step is also appended to that file as it is
 // executed (flushed before it runs, so a crash leaves the steps up to the crashing one).
-RunResult RunProgram(Profile profile, const Program& program, const std::string* stream_path);
+// The platform of each CAP/ECAP pair is built once and brought back to its power-on state
+// (RemappingUnit::Reset, memory emptied) before every run.
+RunResult RunProgram(Profile profile, const Program& program, const std::string* stream_path,
+                     const TestHooks* hooks = nullptr);
+// Runs the program twice: the first failing oracle, the determinism oracle (the two
+// transcripts differ) included, or empty. `first` receives the first run.
+std::string CheckProgram(Profile profile, const Program& program, const std::string* stream_path,
+                         const TestHooks* hooks = nullptr, RunResult* first = nullptr);
 
 // Fixed programs that drive the unit the way drivers do (the targets' seeds).
 std::vector<Program> SeedPrograms(Profile profile);

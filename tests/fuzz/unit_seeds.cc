@@ -25,6 +25,9 @@ constexpr uint8_t kWrite = 1;
 constexpr uint8_t kTranslationRequest = 1 << 1;
 constexpr uint8_t kTranslated = 2 << 1;
 constexpr uint8_t kSubmit = 0x80;
+// Dma e: the interrupt window FEEx_xxxxh (bit 62), the NW flag (bit 63).
+constexpr uint64_t kMsiWindow = uint64_t{1} << 62;
+constexpr uint64_t kNoWrite = uint64_t{1} << 63;
 
 std::vector<Op> Dmas(int count) {
   std::vector<Op> ops;
@@ -80,6 +83,18 @@ std::vector<Program> SeedPrograms(Profile profile) {
                MakeOp(OpKind::kDma, kMapped | kTranslated | kWrite, 0, 0, 0x99000, 8),
                MakeOp(OpKind::kDma, kMapped, 0, 0, 0, 0)};
       seeds.push_back(r);
+      // The No-Write flag (ECAP.NWFS): translation requests for a read-only page with and
+      // without NW, and for the interrupt range (S.1/S.2); an MSI written through the DMA path.
+      Program n;
+      n.ecap_variant = 3;
+      n.ops = {MakeOp(OpKind::kMap, kRead | kDeviceTlb, 0x0028, 0x50, 0x77, 7),
+               enable,
+               MakeOp(OpKind::kDma, kMapped | kTranslationRequest, 0, 0, 0, kNoWrite),
+               MakeOp(OpKind::kDma, kMapped | kTranslationRequest, 0, 0, 0, 0),
+               MakeOp(OpKind::kDma, kTranslationRequest, 0x0028, 0, 0, kNoWrite | kMsiWindow),
+               MakeOp(OpKind::kDma, kTranslationRequest, 0x0028, 0, 0, kMsiWindow),
+               MakeOp(OpKind::kDma, kWrite, 0x0028, 0, 0x1000, kMsiWindow | 3)};
+      seeds.push_back(n);
       // Queued invalidation for the same driver work; 5-level tables.
       Program s;
       s.cap_variant = 3;

@@ -357,12 +357,12 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   if (d.pasid) req.pasid = d.pasid->value;
   req.privileged = d.priv.value;
   req.execute = d.exec.value;
-  r.what = absl::StrFormat("dma %s %s %s (%d bytes)%s%s", d.sid.value,
-                           DmaAccessName(d.access.value), Hex(req.address), req.size,
-                           d.at.value == AddressType::kUntranslated
-                               ? ""
-                               : absl::StrCat(" ", AddressTypeName(d.at.value)),
-                           req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid)) : "");
+  r.what = absl::StrFormat("dma %s %s %s (%d bytes)", d.sid.value, DmaAccessName(d.access.value),
+                           Hex(req.address), req.size);
+  if (d.at.value != AddressType::kUntranslated) {
+    absl::StrAppend(&r.what, " ", AddressTypeName(d.at.value));
+  }
+  if (req.pasid) absl::StrAppend(&r.what, " pasid ", Hex(*req.pasid));
   ++summary_.dma;
   const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);

@@ -116,8 +116,13 @@ std::string DmaDataText(const std::vector<uint8_t>& data) {
     for (size_t i = data.size(); i-- > 0;) value = (value << 8) | data[i];
     return Hex(value);
   }
+  static constexpr char kDigits[] = "0123456789abcdef";
   std::string text;
-  for (uint8_t b : data) absl::StrAppendFormat(&text, "%02x", b);
+  text.reserve(2 * data.size());
+  for (uint8_t b : data) {
+    text += kDigits[b >> 4];
+    text += kDigits[b & 0xf];
+  }
   return text;
 }
 
@@ -201,11 +206,37 @@ std::string FormatSentMessage(const SentMessage& m) {
 }
 
 std::string FormatStepText(const StepResult& step) {
-  std::string head = absl::StrFormat("[%d] %s", step.index, step.what);
-  const std::string outcome = FormatOutcome(step);
-  if (!outcome.empty()) absl::StrAppend(&head, " ", outcome);
-  if (step.cycles) absl::StrAppend(&head, absl::StrFormat(" [%d cycles]", *step.cycles));
-  std::string out = absl::StrFormat("  %-72s %s\n", head, step.ok ? "ok" : "FAIL");
+  // One line per step ("  [index] what outcome [N cycles]", padded to 72 columns, then the
+  // verdict), built by appends: a long run prints a million of these.
+  std::string out;
+  out.reserve(128);
+  out += "  [";
+  AppendDecimal(out, step.index);
+  out += "] ";
+  out += step.what;
+  if (step.dma && step.dma->status == DmaStepResult::Status::kOk && !step.value) {
+    // The common case formatted in place (the same text FormatOutcome gives).
+    out += " -> hpa ";
+    AppendHex(out, step.dma->hpa);
+    if (step.dma->data) {
+      out += " data ";
+      out += DmaDataText(*step.dma->data);
+    }
+  } else {
+    const std::string outcome = FormatOutcome(step);
+    if (!outcome.empty()) {
+      out += ' ';
+      out += outcome;
+    }
+  }
+  if (step.cycles) {
+    out += " [";
+    AppendDecimal(out, *step.cycles);
+    out += " cycles]";
+  }
+  constexpr size_t kHeadColumns = 2 + 72;
+  if (out.size() < kHeadColumns) out.append(kHeadColumns - out.size(), ' ');
+  out += step.ok ? " ok\n" : " FAIL\n";
   if (step.step != nullptr && !step.step->label.empty()) {
     absl::StrAppend(&out, "      label: ", step.step->label, "\n");
   }

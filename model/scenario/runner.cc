@@ -360,14 +360,15 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   req.privileged = d.priv.value;
   req.execute = d.exec.value;
   req.no_write = d.nw.value;
-  r.what = absl::StrFormat(
-      "dma %s %s %s (%d bytes)%s%s", d.sid.value, DmaAccessName(d.access.value), Hex(req.address),
-      req.size,
-      d.at.value == AddressType::kUntranslated ? ""
-                                               : absl::StrCat(" ", AddressTypeName(d.at.value)),
-      req.pasid ? absl::StrCat(" pasid ", Hex(*req.pasid), req.privileged ? " priv" : "",
-                               req.execute ? " exec" : "")
-                : "");
+  r.what = absl::StrFormat("dma %s %s %s (%d bytes)", d.sid.value, DmaAccessName(d.access.value),
+                           Hex(req.address), req.size);
+  if (d.at.value != AddressType::kUntranslated) {
+    absl::StrAppend(&r.what, " ", AddressTypeName(d.at.value));
+  }
+  if (req.pasid) {
+    absl::StrAppend(&r.what, " pasid ", Hex(*req.pasid), req.privileged ? " priv" : "",
+                    req.execute ? " exec" : "");
+  }
   ++summary_.dma;
   const bool explain = Explaining(r);
   const Route& route = RouteRequester(req.segment, req.source_id);

@@ -34,7 +34,11 @@ class SourceId {
   // Formats as "bb:dd.f" (lower-case hex), the form Linux and lspci print.
   friend absl::FormatConvertResult<absl::FormatConversionCharSet::kString> AbslFormatConvert(
       SourceId sid, const absl::FormatConversionSpec&, absl::FormatSink* sink) {
-    sink->Append(absl::StrFormat("%02x:%02x.%x", sid.bus(), sid.device(), sid.function()));
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const char text[7] = {kDigits[sid.bus() >> 4],    kDigits[sid.bus() & 0xf],    ':',
+                          kDigits[sid.device() >> 4], kDigits[sid.device() & 0xf], '.',
+                          kDigits[sid.function()]};
+    sink->Append(absl::string_view(text, sizeof(text)));
     return {true};
   }
 

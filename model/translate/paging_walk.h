@@ -119,6 +119,9 @@ struct SecondStageFormat {
   FaultCondition root_fetch_error = FaultCondition::kLct4_3;  // table at the top level
   FaultCondition fetch_error = FaultCondition::kLss1;         // tables below it
   FaultCondition reserved = FaultCondition::kLss2;
+  // Stop where neither R nor W is left on the path (scalable SSS.2, S §3.7.1); legacy walks
+  // go on and let the request's needs decide.
+  bool stop_without_access = false;
 
   static SecondStageFormat Legacy(const SsPteFormat& pte) {
     return SecondStageFormat{pte, FaultCondition::kLct4_3, FaultCondition::kLss1,
@@ -203,7 +206,8 @@ FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
     write = write && entry_write;
     result.read = read;
     result.write = write;
-    if ((needs.read && !read) || (needs.write && !write)) {
+    if ((needs.read && !read) || (needs.write && !write) ||
+        (format.stop_without_access && !read && !write)) {
       result.leaf = Format::Decode(raw);
       return result;
     }

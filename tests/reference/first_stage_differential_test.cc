@@ -324,14 +324,14 @@ void ExpectSeen(const std::set<std::string>& seen, std::initializer_list<const c
 
 TEST(FirstStageDifferentialTest, FirstStageOnlyMatchesTheReference) {
   std::set<std::string> seen;
-  RunTrials(/*nested=*/false, 1500, &seen);
+  RunTrials(/*nested=*/false, 1000, &seen);
   ExpectSeen(seen, {"translated", "SFS.1", "SFS.2", "SFS.3", "SFS.4", "SFS.9", "SGN.1", "SGN.2",
                     "SGN.6", "SGN.8.1", "SPT.6"});
 }
 
 TEST(FirstStageDifferentialTest, NestedMatchesTheReference) {
   std::set<std::string> seen;
-  RunTrials(/*nested=*/true, 1500, &seen);
+  RunTrials(/*nested=*/true, 1000, &seen);
   ExpectSeen(seen,
              {"translated", "SFS.2", "SFS.3", "SFS.5", "SFS.6", "SFS.7", "SFS.8", "SFS.9", "SSS.1",
               "SSS.2", "SSS.3", "SSS.4", "SSS.5", "SGN.1", "SGN.2", "SGN.6", "SGN.7", "SGN.8.1"});

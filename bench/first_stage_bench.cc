@@ -3,7 +3,8 @@
 // tables, undecoded. A 4-level first-stage walk reads 4 entries; a nested walk of a 4-level
 // first stage over a 4-level second stage reads 4 x (4 + 1) + 4 = 24 (S §3.8: each
 // first-stage table address and the output go through the second stage). Accessed bits are
-// set beforehand, so no A/D update is made (reads only, as a walk of pages already used).
+// set beforehand, so no A/D update is made (reads only, as a walk of pages already used);
+// BM_FirstStageWriteSetsDirty measures the one update of a write to a clean page.
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -31,6 +32,8 @@ struct Setup {
   FirstStageWalkConfig config;
   std::vector<TranslationContext> contexts;
   std::vector<DmaRequest> requests;
+  std::vector<uint64_t> leaf_addresses;  // host-physical address of each first-stage leaf
+  std::vector<uint64_t> leaf_values;     // as built (A set, D clear)
   bool nested;
   uint64_t next_hpa = 0x100000;
   uint64_t next_gpa = 0x1000000;
@@ -63,7 +66,9 @@ struct Setup {
         table = next;
       }
       const uint64_t page = TablePage();
-      Write(Host(table) + 8 * LevelIndex(address, 1), page | kFsPresent);
+      leaf_addresses.push_back(Host(table) + 8 * LevelIndex(address, 1));
+      leaf_values.push_back(page | kFsPresent);
+      Write(leaf_addresses.back(), leaf_values.back());
       contexts.push_back(c);
       DmaRequest r;
       r.address = address | 0x40;
@@ -116,6 +121,50 @@ void BM_ColdWalk(benchmark::State& state, bool nested) {
 }
 BENCHMARK_CAPTURE(BM_ColdWalk, FirstStage4Level, false);
 BENCHMARK_CAPTURE(BM_ColdWalk, Nested4Plus4Level, true);
+
+// The A/D update cost: a first-stage write whose leaf has D clear, so the walk ends with one
+// locked read-modify-write of the leaf (S §3.6.2). Software clears D again before each walk
+// (one software store, also in the floor below).
+void BM_FirstStageWriteSetsDirty(benchmark::State& state) {
+  Setup s(/*nested_walk=*/false);
+  WalkMemory port(s.memory.get(), s.config.haw);
+  std::vector<DmaRequest> writes = s.requests;
+  for (DmaRequest& r : writes) r.access = AccessKind::kWrite;
+  size_t i = 0;
+  for (auto _ : state) {
+    s.Write(s.leaf_addresses[i], s.leaf_values[i]);
+    auto leaf = TranslateFirstStage(s.config, s.contexts[i], port, writes[i]);
+    benchmark::DoNotOptimize(leaf->page_base);
+    if (++i == writes.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FirstStageWriteSetsDirty);
+
+// Its floor: the software store, the walk's 4 dependent loads, then the leaf's read and write.
+void BM_Floor_FirstStageWriteLoadsAndUpdate(benchmark::State& state) {
+  Setup s(/*nested_walk=*/false);
+  const MemoryAccessTag tag{MemoryAccessKind::kOther, 0};
+  size_t i = 0;
+  for (auto _ : state) {
+    s.Write(s.leaf_addresses[i], s.leaf_values[i]);
+    const uint64_t address = s.requests[i].address;
+    uint64_t table = s.contexts[i].fs.root;
+    uint64_t at = 0;
+    uint64_t raw = 0;
+    for (int level = 4; level >= 1; --level) {
+      at = table + 8 * LevelIndex(address, level);
+      s.memory->HwReadAligned64(at, tag, &raw);
+      table = raw & kAddressMask;
+    }
+    s.memory->HwReadAligned64(at, tag, &raw);
+    (void)s.memory->HwWrite(at, 8, raw | (1 << 6), tag);
+    benchmark::DoNotOptimize(table);
+    if (++i == s.requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Floor_FirstStageWriteLoadsAndUpdate);
 
 // The floors: the same walks' loads, dependent and undecoded (4 for the first stage alone,
 // 24 for nested).

@@ -46,6 +46,7 @@ PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   f.smpwcs = config.page_walk_coherency;
   f.sc = config.snoop_control;
   f.srs = config.supervisor_requests;
+  f.fsts = config.fs_translation;
   return f;
 }
 
@@ -75,8 +76,8 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   // Scalable-mode root entry (S §9.2): one per bus; the half for devfn bit 7.
   ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
   uint64_t root_raw[2] = {0, 0};
-  const bool root_ok = ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2,
-                                 root_raw);
+  const bool root_ok =
+      ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2, root_raw);
   const ScalableRootEntry root = ScalableRootEntry::Decode(root_raw[0], root_raw[1]);
   ctx.root_raw = {root_raw[0], root_raw[1]};
   if (trace != nullptr) {
@@ -100,8 +101,8 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   const bool ce_ok =
       ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4, ce);
   if (trace != nullptr) {
-    AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid",
-                {6, 0}, ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
+    AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid", {6, 0},
+                ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
                 ce_ok ? ScalableContextEntry::Decode(ce).value().ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault(FaultCondition::kSct1, request, false);
@@ -130,9 +131,11 @@ std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entr
                                                 const DmaRequest& request) {
   if (!request.pasid.has_value()) return std::nullopt;
   if (!entry.pasid_enable) return MakeFault(FaultCondition::kSct6, request, entry.fpd);
-  if (*request.pasid > entry.MaxPasid()) return MakeFault(FaultCondition::kSct7, request, entry.fpd);
+  if (*request.pasid > entry.MaxPasid())
+    return MakeFault(FaultCondition::kSct7, request, entry.fpd);
   // A PASID equal to RID_PASID is reserved for requests without PASID (0 without RPS).
-  if (*request.pasid == entry.rid_pasid) return MakeFault(FaultCondition::kSct9, request, entry.fpd);
+  if (*request.pasid == entry.rid_pasid)
+    return MakeFault(FaultCondition::kSct9, request, entry.fpd);
   return std::nullopt;
 }
 
@@ -164,8 +167,8 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
 
   // PASID directory entry (S §9.5), indexed by PASID[19:6].
   out.directory_entry_address = ce.pasid_directory + uint64_t{8} * PasidDirectoryIndex(pasid);
-  const bool dir_ok = port.Read(out.directory_entry_address,
-                                {MemoryAccessKind::kPasidDirEntry, 0}, &out.directory_raw);
+  const bool dir_ok = port.Read(out.directory_entry_address, {MemoryAccessKind::kPasidDirEntry, 0},
+                                &out.directory_raw);
   const PasidDirectoryEntry dir = PasidDirectoryEntry::Decode(out.directory_raw);
   if (trace != nullptr) {
     AddWalkStep(trace, "pasid_directory_entry", 0, PasidDirectoryIndex(pasid), "pasid", {19, 6},
@@ -193,19 +196,33 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
   out.entry = PasidEntry::Decode(out.pasid_raw).value();
   fpd = fpd || out.entry.fpd;
   if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
-  const std::array<uint64_t, 8> pe_rsvd = PasidEntry::ReservedBits(out.pasid_raw,
-                                                                   PasidFormatOf(config));
+  const std::array<uint64_t, 8> pe_rsvd =
+      PasidEntry::ReservedBits(out.pasid_raw, PasidFormatOf(config));
   if (Any(pe_rsvd.data(), 8)) return MakeFault(FaultCondition::kSpt3, request, fpd);
-  // PGTT (S §9.6): first-stage (001b) and nested (011b) need ECAP.FSTS / ECAP.NEST, which
-  // this model reports as 0; the reserved encodings are never supported.
+  // PGTT (S §9.6): first-stage (001b) needs ECAP.FSTS, second-stage (010b) ECAP.SSTS, nested
+  // (011b) ECAP.NEST, pass-through (100b) ECAP.PT; the reserved encodings are never valid.
   const PasidTranslationType pgtt = out.entry.translation_type();
-  const bool supported =
-      (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
-      (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
+  const bool supported = (pgtt == PasidTranslationType::kFirstStage && config.fs_translation) ||
+                         (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
+                         (pgtt == PasidTranslationType::kNested && config.nested) ||
+                         (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
   if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
-  if (pgtt == PasidTranslationType::kSecondStage &&
+  const bool has_second_stage =
+      pgtt == PasidTranslationType::kSecondStage || pgtt == PasidTranslationType::kNested;
+  const bool has_first_stage =
+      pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested;
+  if (has_second_stage &&
       (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.sagaw, out.entry.aw))) {
     return MakeFault(FaultCondition::kSpt4_1, request, fpd);
+  }
+  // FSPM: 00b 4-level; 01b 5-level only with CAP.FS5LP; other values are invalid (SPT.4.3).
+  if (has_first_stage && !(out.entry.fspm == 0 || (out.entry.fspm == 1 && config.fs_5level))) {
+    return MakeFault(FaultCondition::kSpt4_3, request, fpd);
+  }
+  // Nested: FSPTPTR is guest-physical and must lie below 2^X, X = min(MGAW, AGAW(AW)) (SPT.4.4).
+  if (pgtt == PasidTranslationType::kNested &&
+      (out.entry.first_stage_root >> std::min(config.mgaw, AgawBits(out.entry.aw))) != 0) {
+    return MakeFault(FaultCondition::kSpt4_4, request, fpd);
   }
   if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
     return *f;
@@ -216,8 +233,8 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
 
 TranslationContext ScalableTranslationContext(const WalkConfig& config,
                                               const ScalableContextEntry& context_entry,
-                                              const PasidEntry& entry, uint32_t pasid,
-                                              SourceId sid, bool fpd) {
+                                              const PasidEntry& entry, uint32_t pasid, SourceId sid,
+                                              bool fpd) {
   TranslationContext c;
   c.scalable = true;
   c.source_id = sid;
@@ -231,14 +248,36 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
     c.kind = TranslationKind::kPassThrough;
     return c;
   }
-  c.kind = TranslationKind::kSecondStage;
+  const PasidTranslationType pgtt = entry.translation_type();
+  c.ss.walks_snooped = config.page_walk_coherency && entry.pwsnp;
+  if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
+    c.kind = pgtt == PasidTranslationType::kNested ? TranslationKind::kNested
+                                                   : TranslationKind::kFirstStage;
+    c.fs.root = entry.first_stage_root;
+    c.fs.levels = entry.fspm == 1 ? 5 : 4;
+    c.fs.supervisor_requests = entry.sre;
+    c.fs.write_protect = entry.wpe;
+    c.fs.extended_access = entry.eafe;
+    if (pgtt == PasidTranslationType::kFirstStage) return c;
+  } else {
+    c.kind = TranslationKind::kSecondStage;
+  }
   c.ss.root = entry.second_stage_root;
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
   c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw, AgawBits(entry.aw)));
   c.ss.ad_enabled = entry.ssade;
-  c.ss.walks_snooped = config.page_walk_coherency && entry.pwsnp;
   return c;
+}
+
+FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
+                                        const TranslationContext& context) {
+  FirstStageWalkConfig f;
+  f.haw = config.haw;
+  f.fs_1g = config.fs_1g;
+  f.ss_pte = config.pte_format();
+  f.page_walk_snoop = context.ss.walks_snooped;
+  return f;
 }
 
 std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& context,
@@ -268,6 +307,14 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
                                              const DmaRequest& request, WalkTrace* trace) {
   TranslateResult result;
   if (AnswerBeforeWalk(config, context, request, &result)) return result;
+  if (context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested) {
+    WalkMemory port(memory, config.haw);
+    FaultOr<TranslationLeaf> leaf =
+        TranslateFirstStage(FirstStageConfigOf(config, context), context, port, request, trace);
+    if (!leaf.ok()) return FaultResult(leaf.fault());
+    CompleteTranslation(config, context, leaf.value(), request, &result);
+    return result;
+  }
   const int levels = context.ss.levels;
   FaultOr<SsWalkResult> walk =
       WalkSecondStage(config, *memory, SsWalkStart{context.ss.root, levels, true, true}, levels,
@@ -276,7 +323,8 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
   CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
   if (!result.ok()) return result;
   WalkMemory port(memory, config.haw);
-  if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
+  if (std::optional<Fault> f =
+          UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
     return FaultResult(*std::move(f));
   }
   return result;

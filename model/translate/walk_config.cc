@@ -28,6 +28,11 @@ absl::StatusOr<WalkConfig> WalkConfig::FromRegisters(uint64_t cap, uint64_t ecap
   c.page_walk_coherency = Bit(48).Get(ecap) != 0;
   c.rid_pasid = Bit(49).Get(ecap) != 0;
   c.supervisor_requests = Bit(31).Get(ecap) != 0;
+  c.fs_translation = Bit(47).Get(ecap) != 0;
+  c.nested = Bit(26).Get(ecap) != 0;
+  c.fs_5level = Bit(60).Get(cap) != 0;
+  c.fs_1g = Bit(56).Get(cap) != 0;
+  c.page_requests = Bit(29).Get(ecap) != 0;
   absl::Status status = c.Validate();
   if (!status.ok()) return status;
   return c;

@@ -38,6 +38,11 @@ struct WalkConfig {
   bool page_walk_coherency = false;  // ECAP.SMPWCS: PWSNP
   bool rid_pasid = false;            // ECAP.RPS: context RID_PASID
   bool supervisor_requests = false;  // ECAP.SRS: SRE
+  bool fs_translation = false;       // ECAP.FSTS: PGTT=001b, FSPTPTR/FSPM/WPE
+  bool nested = false;               // ECAP.NEST: PGTT=011b
+  bool fs_5level = false;            // CAP.FS5LP: FSPM=01b (5-level first stage)
+  bool fs_1g = false;                // CAP.FS1GP: 1 GiB first-stage pages
+  bool page_requests = false;        // ECAP.PRS: context PRE, page request queue
   int version_major = 1;             // VER_REG major: ER=1 is RTA.5 from 8 on (S Table 30)
 
   static constexpr BitRange kRtaddrRta{63, 12};

@@ -33,8 +33,7 @@ void RemappingUnit::CheckScalableEntries(SourceId sid, const ScalableContextCach
   if (context != nullptr) {
     const ScalableContext& c = context->value;
     for (int q = 0; q < 2; ++q) {
-      CheckStale(CacheKind::kContext,
-                 absl::StrFormat("%s sm root entry qword %d", what, q).c_str(),
+      CheckStale(CacheKind::kContext, absl::StrFormat("%s sm root entry qword %d", what, q).c_str(),
                  c.root_entry_address + 8 * q, c.root_raw[q], context->fill_stamp, out);
     }
     for (int q = 0; q < 4; ++q) {
@@ -91,8 +90,7 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   if (check) CheckScalableEntries(sid, context_hit, pasid_hit, out);
   if (pasid_hit != nullptr) {
     // The checks of the request itself still apply to a cached entry.
-    std::optional<Fault> fault =
-        CheckRequestAgainstContext(context->entry, request);
+    std::optional<Fault> fault = CheckRequestAgainstContext(context->entry, request);
     if (!fault.has_value()) {
       fault = CheckRequestAgainstPasidEntry(walk_config_, context->entry, pasid_hit->value.entry,
                                             request, pasid_hit->value.context.fpd);
@@ -130,6 +128,8 @@ void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& con
 
   // IOTLB (S §6.2.3), tagged by DID, PASID (or RID_PASID) and PGTT class.
   const CacheTag tag = CacheTag::Of(context);
+  const bool first_stage =
+      context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
   IotlbKey key;
   const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
   NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
@@ -147,13 +147,20 @@ void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& con
     // An entry lacking a permission the request needs is walked again whatever CAP.CM says:
     // with SSADE an entry filled before its D bit was set holds no write permission, and the
     // walk that sets D must happen (S §3.7.2).
-    const bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
+    if (first_stage && v.privileged != request.privileged) lacks = true;
     if (v.leaf.complete && !lacks) {
       CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
       AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
       return;
     }
+  }
+
+  if (first_stage) {
+    TranslateFirstStageAndFill(context, tag, request, trace, out);
+    return;
   }
 
   // Paging-structure caches (S §6.2.4), deepest level first.
@@ -224,6 +231,36 @@ void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& con
   CheckProtectedMemory(request, /*remapped=*/true, out);
 }
 
+void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context,
+                                               const CacheTag& tag, const DmaRequest& request,
+                                               WalkTrace* trace, DmaOutcome& out) {
+  WalkMemory port(memory_, walk_config_.haw);
+  FaultOr<TranslationLeaf> walk =
+      TranslateFirstStage(FirstStageConfigOf(walk_config_, context), context, port, request, trace);
+  if (!walk.ok()) {
+    Complete(FaultResult(walk.fault()), out);
+    return;
+  }
+  const TranslationLeaf& leaf = walk.value();
+  CompleteTranslation(walk_config_, context, leaf, request, &out.result);
+  // The walk set A in every entry it used (S §3.6.2), so the translation may be cached. The
+  // leaf's D bit (and, nested with SSADE, the second-stage output's) is known set only when
+  // this walk set it; otherwise the cached entry grants no write, and a write that hits it
+  // walks again to set D (S §3.6.2: a write needs a dirty leaf).
+  if (out.result.ok()) {
+    const bool dirty_set = request.type == RequestType::kTranslation
+                               ? leaf.write && !request.no_write
+                               : request.access != AccessKind::kRead;
+    IotlbEntry entry;
+    entry.leaf = leaf;
+    entry.leaf.write = leaf.write && dirty_set;
+    entry.privileged = request.privileged;
+    iotlb_.Fill(Iotlb::KeyFor(tag, request.address, leaf.level), entry, request_count_);
+  }
+  AfterResult(out);
+  CheckProtectedMemory(request, /*remapped=*/true, out);
+}
+
 // ---------------------------------------------------------------------------------------
 // Invalidation in scalable mode.
 
@@ -275,18 +312,19 @@ InvalidationOutcome RemappingUnit::InvalidatePasidCache(const PasidCacheInvalida
 
 InvalidationOutcome RemappingUnit::InvalidatePasidIotlb(const PasidIotlbInvalidation& request) {
   // S §6.5.2.4 Table 24. PASID-selective: IOTLB entries of every PGTT class with the DID and
-  // PASID, and first-stage paging-structure entries (second-stage ones are kept).
-  // Page-selective-within-PASID: only first-stage and nested IOTLB entries (second-stage and
-  // pass-through translations are invalidated with iotlb_inv_dsc). Every paging-structure
-  // cache and IOTLB entry this unit creates is second-stage or pass-through (PGTT 001b and
-  // 011b fault with SPT.4.2 while ECAP.FSTS and ECAP.NEST are 0), so only the
-  // PASID-selective form finds entries to drop.
+  // PASID, and first-stage paging-structure entries (second-stage ones are kept; this unit
+  // caches no first-stage paging-structure entries). Page-selective-within-PASID: only
+  // first-stage and nested IOTLB entries (second-stage and pass-through translations are
+  // invalidated with iotlb_inv_dsc).
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
   std::string_view name = "page";
   if (request.granularity == PasidIotlbInvalidation::Granularity::kPasid) {
     out.entries_removed = iotlb_.InvalidatePasid(request.domain_id, request.pasid);
     name = "pasid";
+  } else {
+    const AddressRange range = PageMaskRange(request.address, request.address_mask);
+    out.entries_removed = iotlb_.InvalidateFirstStage(request.domain_id, request.pasid, &range);
   }
   EmitInvalidation(CacheKind::kIotlb, name, name, out.entries_removed);
   return out;

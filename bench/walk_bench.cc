@@ -31,8 +31,8 @@ struct Setup {
     memory = std::move(HostMemory::Create(uint64_t{1} << 36)).value();
     config.rtaddr = 0x100000;
     config.haw = 46;
-    config.mgaw = 48;
-    config.sagaw = 0b0100;
+    config.cap.mgaw = 48 - 1;
+    config.cap.sagaw = 0b0100;
     uint64_t next = 0x200000;
     auto table = [&] {
       const uint64_t t = next;

@@ -43,13 +43,40 @@ struct CacheTag {
   static CacheTag Of(const TranslationContext& context) {
     return CacheTag{context.did.value(), context.kind, context.pasid};
   }
-};
 
-struct IotlbKey {
-  CacheTag tag;
-  uint8_t leaf_level = 1;  // 1: 4 KiB, 2: 2 MiB, 3: 1 GiB
-  uint64_t page = 0;       // input address >> page shift
+  // The tag as one word (DID 15:0, kind 23:16, PASID or kNoPasid 44:24), which cache keys
+  // hold so that a lookup compares integers.
+  constexpr uint64_t Packed() const {
+    return uint64_t{did} | uint64_t{static_cast<uint8_t>(kind)} << 16 | uint64_t{pasid} << 24;
+  }
+  static constexpr CacheTag FromPacked(uint64_t word) {
+    return CacheTag{static_cast<uint16_t>(word), static_cast<TranslationKind>(word >> 16 & 0xff),
+                    static_cast<uint32_t>(word >> 24)};
+  }
+  static constexpr uint16_t PackedDid(uint64_t word) { return static_cast<uint16_t>(word); }
+};
+// PASIDs are 20 bits and kNoPasid is 2^20: both fit the 21 bits Packed gives them.
+static_assert(kNoPasid < (uint32_t{1} << 21));
+
+// The IOTLB's key, packed in two words so that a lookup compares two integers: word 0 holds
+// the input page number (address >> page shift, at most 52 bits) and the leaf level above
+// it; word 1 the tag (DID 15:0, kind 23:16, PASID or kNoPasid 44:24).
+class IotlbKey {
+ public:
+  constexpr IotlbKey() = default;
+  constexpr IotlbKey(const CacheTag& tag, int leaf_level, uint64_t page)
+      : page_level_(page | uint64_t(leaf_level) << kLevelShift), tag_(tag.Packed()) {}
+
+  constexpr CacheTag tag() const { return CacheTag::FromPacked(tag_); }
+  constexpr uint16_t did() const { return CacheTag::PackedDid(tag_); }
+  constexpr int leaf_level() const { return static_cast<int>(page_level_ >> kLevelShift); }
+  constexpr uint64_t page() const { return page_level_ & ((uint64_t{1} << kLevelShift) - 1); }
   bool operator==(const IotlbKey&) const = default;
+
+ private:
+  static constexpr int kLevelShift = 56;
+  uint64_t page_level_ = uint64_t{1} << kLevelShift;  // page 0, 4 KiB
+  uint64_t tag_ = CacheTag{}.Packed();
 };
 
 struct IotlbEntry {
@@ -75,7 +102,7 @@ class Iotlb {
 
   static constexpr int PageShift(int leaf_level) { return 12 + 9 * (leaf_level - 1); }
   static IotlbKey KeyFor(const CacheTag& tag, uint64_t address, int leaf_level) {
-    return IotlbKey{tag, static_cast<uint8_t>(leaf_level), address >> PageShift(leaf_level)};
+    return IotlbKey(tag, leaf_level, address >> PageShift(leaf_level));
   }
 
   // One counted lookup for `address` under `tag`, over the page sizes with a bit in
@@ -89,7 +116,7 @@ class Iotlb {
     for (int level = 1; level <= 3; ++level) {
       if ((leaf_levels & (1u << level)) == 0) continue;
       const IotlbKey k = KeyFor(tag, address, level);
-      if (const Entry* e = cache_.LookupIfPresent(k, k.page)) {
+      if (const Entry* e = cache_.LookupIfPresent(k, k.page())) {
         if (key != nullptr) *key = k;
         return e;
       }
@@ -101,7 +128,7 @@ class Iotlb {
   const Entry* Probe(const CacheTag& tag, uint64_t address, uint32_t leaf_levels,
                      IotlbKey* key = nullptr) const;
   void Fill(const IotlbKey& key, const IotlbEntry& entry, uint64_t stamp) {
-    cache_.Fill(key, key.page, entry, stamp);
+    cache_.Fill(key, key.page(), entry, stamp);
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }

@@ -20,10 +20,20 @@
 
 namespace vtd {
 
-struct PscKey {
-  CacheTag tag;
-  uint64_t region = 0;  // input address >> RegionShift(level)
+// Packed in two words, as the IOTLB's key: the tag (CacheTag::Packed) and the region.
+class PscKey {
+ public:
+  constexpr PscKey() = default;
+  constexpr PscKey(const CacheTag& tag, uint64_t region) : tag_(tag.Packed()), region_(region) {}
+
+  constexpr CacheTag tag() const { return CacheTag::FromPacked(tag_); }
+  constexpr uint16_t did() const { return CacheTag::PackedDid(tag_); }
+  constexpr uint64_t region() const { return region_; }  // input address >> RegionShift(level)
   bool operator==(const PscKey&) const = default;
+
+ private:
+  uint64_t tag_ = CacheTag{}.Packed();
+  uint64_t region_ = 0;
 };
 
 struct PscEntry {
@@ -46,20 +56,20 @@ class PagingStructureCache {
   // An entry at `level` maps 2^RegionShift bytes of input addresses.
   int RegionShift() const { return 12 + 9 * (level_ - 1); }
   PscKey KeyFor(const CacheTag& tag, uint64_t address) const {
-    return PscKey{tag, address >> RegionShift()};
+    return PscKey(tag, address >> RegionShift());
   }
 
   const Entry* Lookup(const CacheTag& tag, uint64_t address) {
     const PscKey key = KeyFor(tag, address);
-    return cache_.Lookup(key, key.region);
+    return cache_.Lookup(key, key.region());
   }
   const Entry* Probe(const CacheTag& tag, uint64_t address) const {
     const PscKey key = KeyFor(tag, address);
-    return cache_.Probe(key, key.region);
+    return cache_.Probe(key, key.region());
   }
   void Fill(const CacheTag& tag, uint64_t address, const PscEntry& entry, uint64_t stamp) {
     const PscKey key = KeyFor(tag, address);
-    cache_.Fill(key, key.region, entry, stamp);
+    cache_.Fill(key, key.region(), entry, stamp);
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }

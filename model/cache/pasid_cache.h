@@ -102,9 +102,8 @@ class PasidCache {
   }
   // Entries of PASID `pasid` with DID `did` (pc_inv_dsc PASID-selective-within-domain).
   int InvalidatePasid(uint16_t did, uint32_t pasid) {
-    return cache_.InvalidateIf([&](const Entry& e) {
-      return e.key.pasid == pasid && e.value.context.did.value() == did;
-    });
+    return cache_.InvalidateIf(
+        [&](const Entry& e) { return e.key.pasid == pasid && e.value.context.did.value() == did; });
   }
 
   const CacheCounters& counters() const { return cache_.counters(); }

@@ -91,7 +91,7 @@ class SetAssociativeCache {
   const Entry* Probe(const Key& key, uint64_t set_index) const {
     if (sets_ == 0) return nullptr;
     const int slot = FindSlot(key, set_index);
-    return slot < 0 ? nullptr : &*slots_[slot].entry;
+    return slot < 0 ? nullptr : &*slots_[slot];
   }
 
   // Looks for `key`, counting a hit or miss and updating recency on a hit.
@@ -107,8 +107,8 @@ class SetAssociativeCache {
       return nullptr;
     }
     ++counters_.hits;
-    slots_[slot].last_use = ++clock_;
-    return &*slots_[slot].entry;
+    last_use_[slot] = ++clock_;
+    return &*slots_[slot];
   }
 
   // Looks for `key` and, only if it is present, counts the lookup as a hit and updates
@@ -120,8 +120,8 @@ class SetAssociativeCache {
     if (slot < 0) return nullptr;
     ++counters_.lookups;
     ++counters_.hits;
-    slots_[slot].last_use = ++clock_;
-    return &*slots_[slot].entry;
+    last_use_[slot] = ++clock_;
+    return &*slots_[slot];
   }
   // Counts one lookup that missed (the counterpart of LookupIfPresent).
   void CountMiss() {
@@ -137,16 +137,15 @@ class SetAssociativeCache {
     std::optional<Entry> evicted;
     if (slot < 0) {
       slot = ChooseVictim(set_index);
-      if (slots_[slot].entry.has_value()) {
+      if (tags_[slot].valid) {
         ++counters_.evictions;
-        evicted = std::move(slots_[slot].entry);
+        evicted = std::move(slots_[slot]);
       }
     }
-    Slot& s = slots_[slot];
-    s.entry = Entry{key, std::move(value), fill_stamp};
+    slots_[slot] = Entry{key, std::move(value), fill_stamp};
     tags_[slot] = Tag{key, true};
-    s.last_use = ++clock_;
-    s.fill_order = clock_;
+    last_use_[slot] = ++clock_;
+    fill_order_[slot] = clock_;
     return evicted;
   }
 
@@ -154,10 +153,10 @@ class SetAssociativeCache {
   template <typename Pred>
   int InvalidateIf(Pred pred) {
     int removed = 0;
-    for (Slot& s : slots_) {
-      if (s.entry.has_value() && pred(static_cast<const Entry&>(*s.entry))) {
-        s.entry.reset();
-        tags_[&s - slots_.data()].valid = false;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (tags_[i].valid && pred(static_cast<const Entry&>(*slots_[i]))) {
+        slots_[i].reset();
+        tags_[i].valid = false;
         ++removed;
       }
     }
@@ -172,25 +171,21 @@ class SetAssociativeCache {
   // Visits valid entries in a fixed order (set by set, way by way).
   template <typename Fn>
   void ForEach(Fn fn) const {
-    for (const Slot& s : slots_) {
-      if (s.entry.has_value()) fn(*s.entry);
+    for (const std::optional<Entry>& s : slots_) {
+      if (s.has_value()) fn(*s);
     }
   }
 
   int size() const {
     int n = 0;
-    for (const Slot& s : slots_) n += s.entry.has_value();
+    for (const Tag& t : tags_) n += t.valid;
     return n;
   }
 
  private:
-  struct Slot {
-    std::optional<Entry> entry;
-    uint64_t last_use = 0;
-    uint64_t fill_order = 0;
-  };
   // A compact copy of each slot's key and validity, so a lookup scans a set's ways without
-  // touching the (larger) entries: a host-side speed-up with no effect on behaviour.
+  // touching the (larger) entries, and the replacement state in arrays of its own, so a
+  // victim search does not either: host-side speed-ups with no effect on behaviour.
   struct Tag {
     Key key{};
     bool valid = false;
@@ -202,6 +197,8 @@ class SetAssociativeCache {
         ways_(geometry.entries == 0 ? 0 : geometry.effective_ways()),
         slots_(static_cast<size_t>(geometry.entries)),
         tags_(static_cast<size_t>(geometry.entries)),
+        last_use_(static_cast<size_t>(geometry.entries)),
+        fill_order_(static_cast<size_t>(geometry.entries)),
         rng_(geometry.seed) {}
 
   int SetBase(uint64_t set_index) const {
@@ -221,23 +218,22 @@ class SetAssociativeCache {
     const int base = SetBase(set_index);
     // An empty way is always used first, lowest way first.
     for (int way = 0; way < ways_; ++way) {
-      if (!slots_[base + way].entry.has_value()) return base + way;
+      if (!tags_[base + way].valid) return base + way;
     }
     switch (geometry_.policy) {
       case ReplacementPolicy::kRandom:
         return base + static_cast<int>(rng_() % static_cast<uint64_t>(ways_));
       case ReplacementPolicy::kFifo:
       case ReplacementPolicy::kLru: {
-        int victim = base;
+        // The way with the smallest stamp (lowest way on a tie, which distinct stamps rule out).
+        const uint64_t* stamps =
+            (geometry_.policy == ReplacementPolicy::kFifo ? fill_order_.data() : last_use_.data()) +
+            base;
+        int victim = 0;
         for (int way = 1; way < ways_; ++way) {
-          const Slot& s = slots_[base + way];
-          const Slot& v = slots_[victim];
-          const bool older = geometry_.policy == ReplacementPolicy::kFifo
-                                 ? s.fill_order < v.fill_order
-                                 : s.last_use < v.last_use;
-          if (older) victim = base + way;
+          if (stamps[way] < stamps[victim]) victim = way;
         }
-        return victim;
+        return base + victim;
       }
     }
     return base;
@@ -246,8 +242,10 @@ class SetAssociativeCache {
   CacheGeometry geometry_;
   int sets_;
   int ways_;
-  std::vector<Slot> slots_;
-  std::vector<Tag> tags_;  // parallel to slots_
+  std::vector<std::optional<Entry>> slots_;
+  std::vector<Tag> tags_;             // parallel to slots_
+  std::vector<uint64_t> last_use_;    // parallel to slots_: clock_ at the last lookup hit or fill
+  std::vector<uint64_t> fill_order_;  // parallel to slots_: clock_ at the fill
   uint64_t clock_ = 0;
   std::mt19937_64 rng_;
   CacheCounters counters_;

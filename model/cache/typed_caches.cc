@@ -40,7 +40,7 @@ const Iotlb::Entry* Iotlb::Probe(const CacheTag& tag, uint64_t address, uint32_t
   for (int level = 1; level <= 3; ++level) {
     if ((leaf_levels & (1u << level)) == 0) continue;
     const IotlbKey k = KeyFor(tag, address, level);
-    if (const Entry* e = cache_.Probe(k, k.page)) {
+    if (const Entry* e = cache_.Probe(k, k.page())) {
       if (key != nullptr) *key = k;
       return e;
     }
@@ -49,40 +49,40 @@ const Iotlb::Entry* Iotlb::Probe(const CacheTag& tag, uint64_t address, uint32_t
 }
 
 int Iotlb::InvalidateDomain(uint16_t did) {
-  return cache_.InvalidateIf([did](const Entry& e) { return e.key.tag.did == did; });
+  return cache_.InvalidateIf([did](const Entry& e) { return e.key.did() == did; });
 }
 
 int Iotlb::InvalidatePasid(uint16_t did, uint32_t pasid) {
   return cache_.InvalidateIf(
-      [&](const Entry& e) { return e.key.tag.did == did && e.key.tag.pasid == pasid; });
+      [&](const Entry& e) { return e.key.did() == did && e.key.tag().pasid == pasid; });
 }
 
 namespace {
 bool PageOverlaps(const IotlbKey& key, const AddressRange& range) {
-  const int shift = Iotlb::PageShift(key.leaf_level);
-  return range.Overlaps(key.page << shift, uint64_t{1} << shift);
+  const int shift = Iotlb::PageShift(key.leaf_level());
+  return range.Overlaps(key.page() << shift, uint64_t{1} << shift);
 }
 }  // namespace
 
 int Iotlb::InvalidatePages(uint16_t did, uint64_t address, int address_mask) {
   const AddressRange range = PageMaskRange(address, address_mask);
   return cache_.InvalidateIf(
-      [&](const Entry& e) { return e.key.tag.did == did && PageOverlaps(e.key, range); });
+      [&](const Entry& e) { return e.key.did() == did && PageOverlaps(e.key, range); });
 }
 
 int Iotlb::InvalidatePasidPages(uint16_t did, uint32_t pasid, uint64_t address, int address_mask) {
   const AddressRange range = PageMaskRange(address, address_mask);
   return cache_.InvalidateIf([&](const Entry& e) {
-    return e.key.tag.did == did && e.key.tag.pasid == pasid && PageOverlaps(e.key, range);
+    return e.key.did() == did && e.key.tag().pasid == pasid && PageOverlaps(e.key, range);
   });
 }
 
 int Iotlb::InvalidateFirstStage(uint16_t did, std::optional<uint32_t> pasid,
                                 const AddressRange* range) {
   return cache_.InvalidateIf([&](const Entry& e) {
-    const TranslationKind kind = e.key.tag.kind;
-    return (kind == TranslationKind::kFirstStage || kind == TranslationKind::kNested) &&
-           e.key.tag.did == did && (!pasid.has_value() || e.key.tag.pasid == *pasid) &&
+    const CacheTag tag = e.key.tag();
+    return (tag.kind == TranslationKind::kFirstStage || tag.kind == TranslationKind::kNested) &&
+           tag.did == did && (!pasid.has_value() || tag.pasid == *pasid) &&
            (range == nullptr || PageOverlaps(e.key, *range));
   });
 }
@@ -105,19 +105,19 @@ absl::StatusOr<PagingStructureCache> PagingStructureCache::Create(int level,
 }
 
 int PagingStructureCache::InvalidateDomain(uint16_t did) {
-  return cache_.InvalidateIf([did](const Entry& e) { return e.key.tag.did == did; });
+  return cache_.InvalidateIf([did](const Entry& e) { return e.key.did() == did; });
 }
 
 int PagingStructureCache::InvalidatePasid(uint16_t did, uint32_t pasid) {
   return cache_.InvalidateIf(
-      [&](const Entry& e) { return e.key.tag.did == did && e.key.tag.pasid == pasid; });
+      [&](const Entry& e) { return e.key.did() == did && e.key.tag().pasid == pasid; });
 }
 
 int PagingStructureCache::InvalidatePages(uint16_t did, uint64_t address, int address_mask) {
   const AddressRange range = PageMaskRange(address, address_mask);
   const int shift = RegionShift();
   return cache_.InvalidateIf([&](const Entry& e) {
-    return e.key.tag.did == did && range.Overlaps(e.key.region << shift, uint64_t{1} << shift);
+    return e.key.did() == did && range.Overlaps(e.key.region() << shift, uint64_t{1} << shift);
   });
 }
 
@@ -126,8 +126,8 @@ int PagingStructureCache::InvalidatePasidPages(uint16_t did, uint32_t pasid, uin
   const AddressRange range = PageMaskRange(address, address_mask);
   const int shift = RegionShift();
   return cache_.InvalidateIf([&](const Entry& e) {
-    return e.key.tag.did == did && e.key.tag.pasid == pasid &&
-           range.Overlaps(e.key.region << shift, uint64_t{1} << shift);
+    return e.key.did() == did && e.key.tag().pasid == pasid &&
+           range.Overlaps(e.key.region() << shift, uint64_t{1} << shift);
   });
 }
 

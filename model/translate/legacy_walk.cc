@@ -11,12 +11,12 @@ namespace vtd {
 std::optional<Fault> CheckRootTableModeFaults(const WalkConfig& config, const DmaRequest& request) {
   switch (config.ttm()) {
     case 3:
-      return MakeFault(config.abort_dma_mode ? FaultCondition::kRta4 : FaultCondition::kRta1_1,
-                       request, false);
+      return MakeFault(config.ecap.adms ? FaultCondition::kRta4 : FaultCondition::kRta1_1, request,
+                       false);
     case 2:
       return MakeFault(FaultCondition::kRta1_2, request, false);
     case 1:
-      if (!config.scalable_mode) return MakeFault(FaultCondition::kRta1_3, request, false);
+      if (!config.ecap.smts) return MakeFault(FaultCondition::kRta1_3, request, false);
       return std::nullopt;
     default:
       break;
@@ -63,25 +63,24 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
                 ce_ok ? ContextEntry::Decode(ce_raw[0], ce_raw[1]).ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault(FaultCondition::kLct1, request, false);
-  ctx.context_read = true;
   ctx.context_raw = {ce_raw[0], ce_raw[1]};
   ctx.entry = ContextEntry::Decode(ce_raw[0], ce_raw[1]);
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   ctx.context = LegacyTranslationContext(config, ctx.entry, sid);
   if (!ctx.entry.present) return MakeFault(FaultCondition::kLct2, request, fpd);
   const auto ce_rsvd =
-      ContextEntry::ReservedBits(ce_raw[0], ce_raw[1], config.haw, DomainIdBits(config.nd));
+      ContextEntry::ReservedBits(ce_raw[0], ce_raw[1], config.haw, config.cap.domain_id_bits());
   if ((ce_rsvd[0] | ce_rsvd[1]) != 0) return MakeFault(FaultCondition::kLct3, request, fpd);
-  if (!SagawSupports(config.sagaw, ctx.entry.aw))
+  if (!SagawSupports(config.cap.sagaw, ctx.entry.aw))
     return MakeFault(FaultCondition::kLct4_1, request, fpd);
   switch (ctx.entry.translation_type()) {
     case TranslationType::kUntranslatedOnly:
       break;
     case TranslationType::kDeviceTlb:
-      if (!config.device_tlb) return MakeFault(FaultCondition::kLct4_2, request, fpd);
+      if (!config.ecap.dt) return MakeFault(FaultCondition::kLct4_2, request, fpd);
       break;
     case TranslationType::kPassThrough:
-      if (!config.pass_through) return MakeFault(FaultCondition::kLct4_2, request, fpd);
+      if (!config.ecap.pt) return MakeFault(FaultCondition::kLct4_2, request, fpd);
       break;
     case TranslationType::kReserved:
       return MakeFault(FaultCondition::kLct4_2, request, fpd);
@@ -94,7 +93,7 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
                                       RequestNeeds needs, const DmaRequest& request, bool fpd,
                                       WalkTrace* trace) {
   // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
-  const SecondStageFormat format = config.ttm() == 1 && config.scalable_mode
+  const SecondStageFormat format = config.ttm() == 1 && config.ecap.smts
                                        ? SecondStageFormat::Scalable(config.pte_format())
                                        : SecondStageFormat::Legacy(config.pte_format());
   return WalkPaging(format, WalkMemory(memory, config.haw), start, top_level, iova, needs, request,
@@ -115,7 +114,7 @@ TranslationContext LegacyTranslationContext(const WalkConfig& config, const Cont
   c.ss.root = entry.second_stage_root;
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
-  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw, AgawBits(entry.aw)));
+  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
   return c;
 }
 
@@ -127,7 +126,7 @@ TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk) {
   leaf.write = walk.write;
   if (walk.complete) {
     leaf.page_base = walk.page_base;
-    leaf.snoop = config.snoop_control && walk.leaf.snoop;
+    leaf.snoop = config.ecap.sc && walk.leaf.snoop;
     leaf.emt = walk.leaf.emt;
     leaf.ipat = walk.leaf.ipat;
     leaf.transient_mapping = config.bit62 == SsBit62::kTransientMapping && walk.leaf.bit62;
@@ -153,8 +152,10 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
 absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
                                           const DmaRequest& request, WalkTrace* trace) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
-  if (config.ttm() == 1 && config.scalable_mode) {
-    return absl::UnimplementedError("scalable-mode translation (TTM=01b) is not modeled yet");
+  if (config.ttm() == 1 && config.ecap.smts) {
+    return absl::FailedPreconditionError(
+        "RTADDR.TTM=01b selects scalable mode: translate with TranslateScalable "
+        "(model/translate/scalable_lookup.h)");
   }
   FaultOr<LegacyContext> context = LookupLegacyContext(config, memory, request, trace);
   if (!context.ok()) return FaultResult(context.fault());

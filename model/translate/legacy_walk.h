@@ -55,7 +55,6 @@ struct LegacyContext {
   // them with memory).
   std::array<uint64_t, 2> root_raw{};
   std::array<uint64_t, 2> context_raw{};
-  bool context_read = false;  // the context entry fetch was made (false: stopped before)
 };
 // Checks RTADDR.TTM for the request first (CheckRootTableMode). Returns the context entry
 // that governs `request`'s source id, or the fault its fetch or validation hit. `partial`,
@@ -102,8 +101,8 @@ TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory&
                                      const TranslationContext& context, const DmaRequest& request,
                                      WalkTrace* trace = nullptr);
 
-// The full legacy walk. Status only for bad input (ValidateRequest) or a mode this walk
-// does not model (Unimplemented for TTM=01b with ECAP.SMTS=1); every guest-visible
+// The full legacy walk. Status only for bad input (ValidateRequest) or scalable mode
+// (FailedPrecondition for TTM=01b with ECAP.SMTS=1: TranslateScalable's); every guest-visible
 // outcome, faults included, is in the result.
 absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
                                           const DmaRequest& request, WalkTrace* trace = nullptr);

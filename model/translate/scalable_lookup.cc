@@ -31,28 +31,28 @@ bool Any(const uint64_t* words, int count) {
 ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   ScalableContextFormat f;
   f.haw = config.haw;
-  f.device_tlb = config.device_tlb;
-  f.pasid = config.requests_with_pasid;
-  f.rid_pasid = config.rid_pasid;
+  f.device_tlb = config.ecap.dt;
+  f.pasid = config.ecap.pasid;
+  f.rid_pasid = config.ecap.rps;
   return f;
 }
 
 PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   PasidEntryFormat f;
   f.haw = config.haw;
-  f.did_bits = DomainIdBits(config.nd);
-  f.ssts = config.ss_translation;
-  f.ssads = config.ss_accessed_dirty;
-  f.smpwcs = config.page_walk_coherency;
-  f.sc = config.snoop_control;
-  f.srs = config.supervisor_requests;
-  f.fsts = config.fs_translation;
+  f.did_bits = config.cap.domain_id_bits();
+  f.ssts = config.ecap.ssts;
+  f.ssads = config.ecap.ssads;
+  f.smpwcs = config.ecap.smpwcs;
+  f.sc = config.ecap.sc;
+  f.srs = config.ecap.srs;
+  f.fsts = config.ecap.fsts;
   return f;
 }
 
 std::optional<Fault> CheckScalableRequest(const WalkConfig& config, const DmaRequest& request) {
   if (!request.pasid.has_value()) return std::nullopt;
-  if (config.pasid_bits < 20 && *request.pasid >= (uint32_t{1} << config.pasid_bits)) {
+  if (config.pasid_bits() < 20 && *request.pasid >= (uint32_t{1} << config.pasid_bits())) {
     return MakeFault(FaultCondition::kSgn10, request, false);
   }
   // ER=1 is no longer defined from VER major 8 on (S Table 30 RTA.5); before it, it is
@@ -202,26 +202,26 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
   // PGTT (S §9.6): first-stage (001b) needs ECAP.FSTS, second-stage (010b) ECAP.SSTS, nested
   // (011b) ECAP.NEST, pass-through (100b) ECAP.PT; the reserved encodings are never valid.
   const PasidTranslationType pgtt = out.entry.translation_type();
-  const bool supported = (pgtt == PasidTranslationType::kFirstStage && config.fs_translation) ||
-                         (pgtt == PasidTranslationType::kSecondStage && config.ss_translation) ||
-                         (pgtt == PasidTranslationType::kNested && config.nested) ||
-                         (pgtt == PasidTranslationType::kPassThrough && config.pass_through);
+  const bool supported = (pgtt == PasidTranslationType::kFirstStage && config.ecap.fsts) ||
+                         (pgtt == PasidTranslationType::kSecondStage && config.ecap.ssts) ||
+                         (pgtt == PasidTranslationType::kNested && config.ecap.nest) ||
+                         (pgtt == PasidTranslationType::kPassThrough && config.ecap.pt);
   if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
   const bool has_second_stage =
       pgtt == PasidTranslationType::kSecondStage || pgtt == PasidTranslationType::kNested;
   const bool has_first_stage =
       pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested;
   if (has_second_stage &&
-      (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.sagaw, out.entry.aw))) {
+      (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.cap.sagaw, out.entry.aw))) {
     return MakeFault(FaultCondition::kSpt4_1, request, fpd);
   }
   // FSPM: 00b 4-level; 01b 5-level only with CAP.FS5LP; other values are invalid (SPT.4.3).
-  if (has_first_stage && !(out.entry.fspm == 0 || (out.entry.fspm == 1 && config.fs_5level))) {
+  if (has_first_stage && !(out.entry.fspm == 0 || (out.entry.fspm == 1 && config.cap.fs5lp))) {
     return MakeFault(FaultCondition::kSpt4_3, request, fpd);
   }
   // Nested: FSPTPTR is guest-physical and must lie below 2^X, X = min(MGAW, AGAW(AW)) (SPT.4.4).
   if (pgtt == PasidTranslationType::kNested &&
-      (out.entry.first_stage_root >> std::min(config.mgaw, AgawBits(out.entry.aw))) != 0) {
+      (out.entry.first_stage_root >> std::min(config.mgaw(), AgawBits(out.entry.aw))) != 0) {
     return MakeFault(FaultCondition::kSpt4_4, request, fpd);
   }
   if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
@@ -249,7 +249,7 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
     return c;
   }
   const PasidTranslationType pgtt = entry.translation_type();
-  c.ss.walks_snooped = config.page_walk_coherency && entry.pwsnp;
+  c.ss.walks_snooped = config.ecap.smpwcs && entry.pwsnp;
   if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
     c.kind = pgtt == PasidTranslationType::kNested ? TranslationKind::kNested
                                                    : TranslationKind::kFirstStage;
@@ -265,7 +265,7 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
   c.ss.root = entry.second_stage_root;
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
-  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw, AgawBits(entry.aw)));
+  c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
   c.ss.ad_enabled = entry.ssade;
   return c;
 }
@@ -274,7 +274,7 @@ FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
                                         const TranslationContext& context) {
   FirstStageWalkConfig f;
   f.haw = config.haw;
-  f.fs_1g = config.fs_1g;
+  f.fs_1g = config.cap.fs1gp;
   f.ss_pte = config.pte_format();
   f.page_walk_snoop = context.ss.walks_snooped;
   return f;

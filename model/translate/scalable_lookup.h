@@ -44,7 +44,7 @@ namespace vtd {
 
 // True when the unit translates in scalable mode: RTADDR.TTM=01b with ECAP.SMTS.
 inline bool ScalableModeActive(const WalkConfig& config) {
-  return config.ttm() == 1 && config.scalable_mode;
+  return config.ttm() == 1 && config.ecap.smts;
 }
 
 // The entry formats the unit's capabilities define (S §9.4, §9.6).

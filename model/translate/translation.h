@@ -202,12 +202,12 @@ struct RequestNeeds {
 inline RequestNeeds NeedsFor(const WalkConfig& config, const DmaRequest& request) {
   RequestNeeds needs;
   if (request.type == RequestType::kTranslation) {
-    needs.honour_nw = request.no_write && config.no_write_flag;
+    needs.honour_nw = request.no_write && config.ecap.nwfs;
     return needs;
   }
   // Reads need R (a zero-length read with ZLR accepts W alone), writes W, atomics both.
   const bool zero_length_read =
-      request.size == 0 && request.access == AccessKind::kRead && config.zlr;
+      request.size == 0 && request.access == AccessKind::kRead && config.cap.zlr;
   needs.read = request.access != AccessKind::kWrite && !zero_length_read;
   needs.write = request.access != AccessKind::kRead;
   return needs;
@@ -318,7 +318,7 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   // Requests with PASID to FEEx_xxxxh are translated normally (faults.md §3).
   if (ats && !request.pasid.has_value() && OverlapsInterruptRange(request.address, 1)) {
     // S.1 / S.2 special conditions (S §4.2.3, Table 30): not a fault.
-    const bool honour_nw = request.no_write && config.no_write_flag;
+    const bool honour_nw = request.no_write && config.ecap.nwfs;
     out->completion = Completion::kSuccess;
     AtsCompletion& c = out->ats.emplace();
     c.address = request.address & ~uint64_t{0xfff};

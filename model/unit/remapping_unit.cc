@@ -81,11 +81,11 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
       walk_config_(walk_config),
       recorder_(registers_.get()) {
   iotlb_leaf_levels_ = 0b10;
-  if (walk_config_.sllps_2m) iotlb_leaf_levels_ |= 0b100;
-  if (walk_config_.sllps_1g) iotlb_leaf_levels_ |= 0b1000;
+  if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;
+  if ((walk_config_.cap.sslps & WalkConfig::kSslps1G) != 0) iotlb_leaf_levels_ |= 0b1000;
   // First-stage leaves: 2 MiB always, 1 GiB with CAP.FS1GP (S §3.6).
-  if (walk_config_.fs_translation) iotlb_leaf_levels_ |= 0b100;
-  if (walk_config_.fs_translation && walk_config_.fs_1g) iotlb_leaf_levels_ |= 0b1000;
+  if (walk_config_.ecap.fsts) iotlb_leaf_levels_ |= 0b100;
+  if (walk_config_.ecap.fsts && walk_config_.cap.fs1gp) iotlb_leaf_levels_ |= 0b1000;
 }
 
 const UnitConfig& RemappingUnit::config() const { return config_; }
@@ -417,10 +417,18 @@ DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& optio
 
 void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options) {
   out->Clear();
-  if (InInterruptWindow(request)) return DmaToInterruptRange(request, 0, *out);
+  RunRequest(request, options, {}, *out);
+}
+
+void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& options,
+                               absl::Span<uint8_t> data, DmaOutcome& out) {
+  if (InInterruptWindow(request))
+    return DmaToInterruptRange(request, FirstDword(request, data), out);
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
-  DmaTranslate(request, options, *out);
+  DmaTranslate(request, options, out);
+  // The data access belongs to the request (timing charges it to the same step).
+  if (!data.empty()) MoveData(request, data, out);
   for (UnitObserver* o : observers_) o->OnRequestEnd();
 }
 
@@ -625,7 +633,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   IotlbKey key;
   const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
   NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
-             tlb_hit != nullptr ? key.page << Iotlb::PageShift(key.leaf_level)
+             tlb_hit != nullptr ? key.page() << Iotlb::PageShift(key.leaf_level())
                                 : request.address & ~uint64_t{0xfff},
              record, out);
   if (tlb_hit != nullptr) {

@@ -285,6 +285,15 @@ class RemappingUnit : public CacheInvalidator {
            InterruptAddress::InInterruptRange(request.address);
   }
   void DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out);
+  // The one request envelope of Dma and DmaWithData: the interrupt window, the request
+  // count, the observers' request boundaries, the translation, and (with `data`, unit_dma_data.cc)
+  // the data access.
+  void RunRequest(const DmaRequest& request, const DmaOptions& options, absl::Span<uint8_t> data,
+                  DmaOutcome& out);
+  // The interrupt data an interrupt-window write carries (0 for reads and no data).
+  static uint32_t FirstDword(const DmaRequest& request, absl::Span<const uint8_t> data);
+  // The device's data access at the translated address, unless the request was blocked.
+  void MoveData(const DmaRequest& request, absl::Span<uint8_t> data, DmaOutcome& out);
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
   // caches, then the IOTLB, paging-structure caches and second-stage walk with A/D updates.

@@ -59,33 +59,34 @@ DmaOutcome RemappingUnit::DmaWithData(const DmaRequest& request, absl::Span<uint
     out.blocked_by = "invalid_request";
     return out;
   }
-  const bool write = request.access == AccessKind::kWrite;
-  if (InInterruptWindow(request)) {
-    uint32_t dword = 0;  // the write's first DWORD, little-endian as PCIe carries it
-    for (size_t i = 0; write && i < std::min<size_t>(data.size(), 4); ++i) {
-      dword |= uint32_t{data[i]} << (8 * i);
-    }
-    DmaToInterruptRange(request, dword, out);
-    return out;
-  }
-  ++request_count_;
-  for (UnitObserver* o : observers_) o->OnRequestBegin();
-  DmaTranslate(request, options, out);
-  // The data access belongs to the request (timing charges it to the same step).
-  if (!out.blocked && out.result.translation.has_value() &&
-      request.type != RequestType::kTranslation && !data.empty()) {
-    const uint64_t hpa = out.result.translation->hpa;
-    const MemoryAccessTag tag{MemoryAccessKind::kDmaData};
-    absl::Status s =
-        write ? memory_->HwWriteBytes(hpa, data, tag) : memory_->HwReadBytes(hpa, data, tag);
-    if (!s.ok()) {
-      out.blocked = true;
-      out.blocked_by = "beyond_memory";
-      out.result.completion = Completion::kUnsupportedRequest;
-    }
-  }
-  for (UnitObserver* o : observers_) o->OnRequestEnd();
+  RunRequest(request, options, data, out);
   return out;
+}
+
+uint32_t RemappingUnit::FirstDword(const DmaRequest& request, absl::Span<const uint8_t> data) {
+  // The write's first DWORD, little-endian as PCIe carries it.
+  uint32_t dword = 0;
+  if (request.access != AccessKind::kWrite) return dword;
+  for (size_t i = 0; i < std::min<size_t>(data.size(), 4); ++i) {
+    dword |= uint32_t{data[i]} << (8 * i);
+  }
+  return dword;
+}
+
+void RemappingUnit::MoveData(const DmaRequest& request, absl::Span<uint8_t> data, DmaOutcome& out) {
+  if (out.blocked || !out.result.translation.has_value() ||
+      request.type == RequestType::kTranslation) {
+    return;
+  }
+  const uint64_t hpa = out.result.translation->hpa;
+  const MemoryAccessTag tag{MemoryAccessKind::kDmaData};
+  absl::Status s = request.access == AccessKind::kWrite ? memory_->HwWriteBytes(hpa, data, tag)
+                                                        : memory_->HwReadBytes(hpa, data, tag);
+  if (!s.ok()) {
+    out.blocked = true;
+    out.blocked_by = "beyond_memory";
+    out.result.completion = Completion::kUnsupportedRequest;
+  }
 }
 
 }  // namespace vtd

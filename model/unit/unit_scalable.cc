@@ -133,7 +133,7 @@ void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& con
   IotlbKey key;
   const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
   NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
-             tlb_hit != nullptr ? key.page << Iotlb::PageShift(key.leaf_level)
+             tlb_hit != nullptr ? key.page() << Iotlb::PageShift(key.leaf_level())
                                 : request.address & ~uint64_t{0xfff},
              record, out);
   if (tlb_hit != nullptr) {

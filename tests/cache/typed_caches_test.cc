@@ -42,7 +42,7 @@ TEST(Iotlb, LooksUpEveryEnabledPageSizeAndCountsOnce_Sec6_2_3) {
   EXPECT_EQ(tlb.Lookup(CacheTag::Legacy(3), 0x801ff000, 0b0010), nullptr);  // 4 KiB only: miss
   const Iotlb::Entry* hit = tlb.Lookup(CacheTag::Legacy(3), 0x801ff000, 0b0110, &key);
   ASSERT_NE(hit, nullptr);
-  EXPECT_EQ(key.leaf_level, 2);
+  EXPECT_EQ(key.leaf_level(), 2);
   EXPECT_EQ(hit->value.leaf.page_base, 0x40000000u);
   EXPECT_EQ(tlb.Lookup(CacheTag::Legacy(4), 0x801ff000, 0b0110), nullptr);  // other domain
   EXPECT_EQ(tlb.counters().lookups, 3u);

@@ -337,9 +337,8 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
 }
 
 TEST(ValidateCapabilitiesTest, AcceptsEveryFieldWithAllFeatures) {
-  const uint64_t ecap =
-      kMinimalEcap | ExtendedCapability::kFsts.mask() | ExtendedCapability::kSmts.mask() |
-      ExtendedCapability::kQi.mask();
+  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kFsts.mask() |
+                        ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap), Not(IsOk()));
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap, ImplementedFeatures::All()), IsOk());
 }
@@ -356,11 +355,11 @@ TEST(ValidateCapabilitiesTest, LaterIssuesFlipRows) {
 TEST(ValidateCapabilitiesTest, AcceptsQemuScalableUnits) {
   // QEMU's vIOMMU with x-scalable-mode=on (aw-bits=48), without and with PASID: SMTS, SSTS,
   // SRS, and PASID with PSS 7.
-  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000480080f00f4a, ImplementedFeatures::Today(),
-                                   {.version = 0x30}),
+  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000480080f00f4a,
+                                   ImplementedFeatures::Today(), {.version = 0x30}),
               IsOk());
-  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000493880f00f4a, ImplementedFeatures::Today(),
-                                   {.version = 0x30}),
+  EXPECT_THAT(ValidateCapabilities(0x00d2008c222f0606, 0x0000493880f00f4a,
+                                   ImplementedFeatures::Today(), {.version = 0x30}),
               IsOk());
 }
 

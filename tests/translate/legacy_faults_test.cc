@@ -77,13 +77,13 @@ TEST_F(LegacyWalkFaults, LCT3_ContextReservedBits_Sec9_3) {
   ExpectFault(Req(0x1000), "LCT.3");
   SetContextRaw(lo | (uint64_t{1} << 40), hi);  // SSPTPTR above HAW
   ExpectFault(Req(0x1000), "LCT.3");
-  config_.nd = 1;  // 6-bit DIDs; DID 7 fits, 0x40 does not
+  config_.cap.nd = 1;  // 6-bit DIDs; DID 7 fits, 0x40 does not
   SetContextRaw(lo, (hi & ~(uint64_t{0xffff} << 8)) | (uint64_t{0x40} << 8));
   ExpectFault(Req(0x1000), "LCT.3");
 }
 
 TEST_F(LegacyWalkFaults, LCT41_AwNotInSagaw_Sec7_1_3) {
-  config_.sagaw = 0b00100;  // 48-bit only
+  config_.cap.sagaw = 0b00100;  // 48-bit only
   SetContext(1);
   Fault f = ExpectFault(Req(0x1000), "LCT.4.1");
   EXPECT_EQ(f.reason, FaultReason::kContextEntryInvalid);
@@ -97,13 +97,13 @@ TEST_F(LegacyWalkFaults, LCT42_TtReserved_Sec9_3) {
 }
 
 TEST_F(LegacyWalkFaults, LCT42_DeviceTlbWithoutEcapDt_Sec9_3) {
-  config_.device_tlb = false;
+  config_.ecap.dt = false;
   SetContext(2, TranslationType::kDeviceTlb);
   ExpectFault(Req(0x1000), "LCT.4.2");
 }
 
 TEST_F(LegacyWalkFaults, LCT42_PassThroughWithoutEcapPt_Sec9_3) {
-  config_.pass_through = false;
+  config_.ecap.pt = false;
   SetContext(2, TranslationType::kPassThrough);
   ExpectFault(Req(0x1000), "LCT.4.2");
 }
@@ -162,7 +162,7 @@ TEST_F(LegacyWalkFaults, LSS2_ReservedBitsInPagingEntries_Sec9_8) {
 }
 
 TEST_F(LegacyWalkFaults, LSS2_LeafSnpWithoutSnoopControl_Sec9_8) {
-  config_.snoop_control = false;
+  config_.ecap.sc = false;
   SetContext(2);
   Map(0x1000, 0x9000, 1, 3 | (1 << 11));
   ExpectFault(Req(0x1000), "LSS.2");
@@ -177,7 +177,7 @@ TEST_F(LegacyWalkFaults, LSS2_NotCheckedInNonPresentEntries_Sec3_7) {
 TEST_F(LegacyWalkFaults, LGN11_AddressAboveGuestWidth_Sec3_7) {
   SetContext(1);  // 39-bit AGAW
   ExpectFault(Req(uint64_t{1} << 39), "LGN.1.1");
-  config_.mgaw = 39;
+  config_.cap.mgaw = 39 - 1;
   SetContext(2);  // 48-bit AGAW but MGAW 39
   Fault f = ExpectFault(Req(uint64_t{1} << 40), "LGN.1.1");
   EXPECT_EQ(f.reason, FaultReason::kAddressBeyondWidth);
@@ -295,7 +295,7 @@ TEST_F(LegacyWalkFaults, RTA2_RequestWithPasidInLegacyMode_Sec3_4_2) {
 }
 
 TEST_F(LegacyWalkFaults, RTA4_AbortDmaMode_Sec3_4_4) {
-  config_.abort_dma_mode = true;
+  config_.ecap.adms = true;
   config_.rtaddr = kRootTable | (3 << 10);
   EXPECT_EQ(ExpectFault(Req(0x1000), "RTA.4").reason, FaultReason::kAbortDmaMode);
   ExpectFault(Req(0x1000, kRead, 0, kTranslation), "RTA.4", Completion::kUnsupportedRequest);

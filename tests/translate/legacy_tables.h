@@ -26,13 +26,12 @@ class LegacyWalkTest : public ::testing::Test {
     memory_ = std::move(HostMemory::Create(uint64_t{1} << 32)).value();
     config_.rtaddr = kRootTable;
     config_.haw = 39;
-    config_.mgaw = 48;
-    config_.sagaw = 0b01110;  // 39, 48, 57
-    config_.sllps_2m = true;
-    config_.sllps_1g = true;
-    config_.pass_through = true;
-    config_.device_tlb = true;
-    config_.snoop_control = true;
+    config_.cap.mgaw = 48 - 1;
+    config_.cap.sagaw = 0b01110;  // 39, 48, 57
+    config_.cap.sslps = WalkConfig::kSslps2M | WalkConfig::kSslps1G;
+    config_.ecap.pt = true;
+    config_.ecap.dt = true;
+    config_.ecap.sc = true;
     SetRoot(kSid.bus(), kContextTable | 1, 0);
   }
 

@@ -45,7 +45,7 @@ TEST_F(LegacyWalkTest, ThreeAndFiveLevelWalks) {
     EXPECT_EQ(r.translation->levels, aw + 2);
   }
   // 57-bit input with 5 levels (MGAW 57).
-  config_.mgaw = 57;
+  config_.cap.mgaw = 57 - 1;
   SetContext(3);
   Map(uint64_t{1} << 55, 0x6000);
   EXPECT_EQ(Run(Req(uint64_t{1} << 55)).translation->hpa, 0x6000u);
@@ -67,8 +67,7 @@ TEST_F(LegacyWalkTest, SuperpagesWhenSllpsAllows) {
 }
 
 TEST_F(LegacyWalkTest, LSS2_SuperpageReservedWhenSllpsDisallows_Sec9_8) {
-  config_.sllps_2m = false;
-  config_.sllps_1g = false;
+  config_.cap.sslps = 0;
   SetContext(2);
   Map(0x40000000, 0x200000, 2);
   Map(0x80000000, 0x40000000, 3);
@@ -132,7 +131,7 @@ TEST_F(LegacyWalkTest, DeviceTlbTranslatedRequestPassesThrough) {
 }
 
 TEST_F(LegacyWalkTest, TranslationRequestNoWriteHonouredWithNwfs) {
-  config_.no_write_flag = true;
+  config_.ecap.nwfs = true;
   SetContext(2, TranslationType::kDeviceTlb);
   Map(0x1000, 0x9000, 1, 1);  // read-only
   DmaRequest req = Req(0x1000, AccessKind::kRead, 0, RequestType::kTranslation);
@@ -152,7 +151,7 @@ TEST_F(LegacyWalkTest, S1_TranslationRequestToInterruptRange_Sec4_2_3) {
   EXPECT_TRUE(r.ats->write);
   EXPECT_TRUE(r.ats->untranslated_only);
   // S.2: NW=1 honoured.
-  config_.no_write_flag = true;
+  config_.ecap.nwfs = true;
   DmaRequest req = Req(0xfee00000, AccessKind::kRead, 0, RequestType::kTranslation);
   req.no_write = true;
   r = Run(req);
@@ -164,7 +163,7 @@ TEST_F(LegacyWalkTest, ZeroLengthReadToWriteOnlyPageAllowedWithZlr_Sec3_14) {
   SetContext(2);
   Map(0x1000, 0x9000, 1, 2);  // write-only
   ExpectFault(Req(0x1000, AccessKind::kRead, 0), "LGN.3");
-  config_.zlr = true;
+  config_.cap.zlr = true;
   EXPECT_TRUE(Run(Req(0x1000, AccessKind::kRead, 0)).ok());
   ExpectFault(Req(0x1000, AccessKind::kRead, 4), "LGN.3");
 }
@@ -285,9 +284,10 @@ TEST_F(LegacyWalkTest, BadRequestsAreStatusNotFaults) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Translate(config_, *memory_, Req(0, AccessKind::kRead, 4097)),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  config_.scalable_mode = true;
+  config_.ecap.smts = true;
   config_.rtaddr = kRootTable | (1 << 10);
-  EXPECT_THAT(Translate(config_, *memory_, Req(0)), StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_THAT(Translate(config_, *memory_, Req(0)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(WalkConfigTest, FromRegisters) {
@@ -295,11 +295,12 @@ TEST(WalkConfigTest, FromRegisters) {
   const uint64_t cap = 6 | (0b0110 << 8) | (uint64_t{47} << 16) | (1 << 22) | (uint64_t{3} << 34);
   const uint64_t ecap = (1 << 2) | (1 << 6) | (1 << 7) | (uint64_t{1} << 33);
   VTD_ASSERT_OK_AND_ASSIGN(WalkConfig c, WalkConfig::FromRegisters(cap, ecap, 0x1000, 46));
-  EXPECT_EQ(c.nd, 6);
-  EXPECT_EQ(c.sagaw, 0b0110u);
-  EXPECT_EQ(c.mgaw, 48);
-  EXPECT_TRUE(c.zlr && c.sllps_2m && c.sllps_1g);
-  EXPECT_TRUE(c.device_tlb && c.pass_through && c.snoop_control && c.no_write_flag);
+  EXPECT_EQ(c.cap.nd, 6);
+  EXPECT_EQ(c.cap.sagaw, 0b0110u);
+  EXPECT_EQ(c.mgaw(), 48);
+  EXPECT_TRUE(c.cap.zlr);
+  EXPECT_EQ(c.cap.sslps, 0b11);
+  EXPECT_TRUE(c.ecap.dt && c.ecap.pt && c.ecap.sc && c.ecap.nwfs);
   EXPECT_EQ(c.root_table(), 0x1000u);
   EXPECT_THAT(WalkConfig::FromRegisters(cap | (1 << 8), ecap, 0, 46),
               StatusIs(absl::StatusCode::kInvalidArgument));  // SAGAW bit 0 reserved

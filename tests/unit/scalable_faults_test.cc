@@ -127,8 +127,8 @@ TEST_F(ScalableFaultTest, Sct5TranslationRequestWithDteClear) {
   Start(kWideEcap);
   SetSmContext();
   SetSecondStagePasid(0);
-  ExpectFault(Req(0x1000, AccessKind::kRead, 4, RequestType::kTranslation),
-              FaultCondition::kSct5, 0x44);
+  ExpectFault(Req(0x1000, AccessKind::kRead, 4, RequestType::kTranslation), FaultCondition::kSct5,
+              0x44);
 }
 
 TEST_F(ScalableFaultTest, Sct6PasideClear) {

@@ -44,10 +44,10 @@ class ScalableUnitTest : public UnitTest {
 
   // ---- Tables (bit positions from translation-structures.md).
   // Scalable root entry for kSid's bus: LP (bit 0) with LCTP, UP (bit 64) with UCTP.
-  void SetSmRoot(uint64_t lower, uint64_t upper = 0) {
-    SetRoot(kSid.bus(), lower, upper);
+  void SetSmRoot(uint64_t lower, uint64_t upper = 0) { SetRoot(kSid.bus(), lower, upper); }
+  uint64_t SmContextAddress(SourceId sid = kSid) {
+    return kSmContextTable + 32 * (sid.devfn() & 0x7f);
   }
-  uint64_t SmContextAddress(SourceId sid = kSid) { return kSmContextTable + 32 * (sid.devfn() & 0x7f); }
   // Context entry: qword 0 = P | FPD<<1 | DTE<<2 | PASIDE<<3 | PRE<<4 | PDTS<<9 | PASIDDIRPTR;
   // qword 1 = RID_PASID (19:0) | RID_PRIV<<20.
   void SetSmContextRaw(uint64_t q0, uint64_t q1 = 0, uint64_t q2 = 0, uint64_t q3 = 0,
@@ -96,7 +96,7 @@ class ScalableUnitTest : public UnitTest {
   void EnableScalable() {
     SetSmRoot(kSmContextTable | 1);
     unit_->WriteRegister64(kIqaOffset, kQueueBase | (uint64_t{1} << 11));  // DW=1, QS=0
-    GlobalCommand(1u << 26, true);                                        // QIE
+    GlobalCommand(1u << 26, true);                                         // QIE
     ASSERT_NE(Gsts() & (1u << 26), 0u) << "QIES";
     SetRootTable(kRootTable | (uint64_t{1} << 10));  // TTM=01b
     Submit({0x11, 0, 0, 0});                         // cc_inv_dsc global

@@ -36,12 +36,12 @@ class ScalableUnitBehaviourTest : public ScalableUnitTest {
 TEST_F(ScalableUnitBehaviourTest, QemuScalableCapabilitiesLoad) {
   config_.ecap = kQemuScalableEcap;
   CreateUnit();
-  EXPECT_TRUE(unit_->walk_config().scalable_mode);
-  EXPECT_FALSE(unit_->walk_config().requests_with_pasid);
+  EXPECT_TRUE(unit_->walk_config().ecap.smts);
+  EXPECT_FALSE(unit_->walk_config().ecap.pasid);
   config_.ecap = kQemuScalablePasidEcap;
   CreateUnit();
-  EXPECT_TRUE(unit_->walk_config().requests_with_pasid);
-  EXPECT_EQ(unit_->walk_config().pasid_bits, 8);  // PSS = 7
+  EXPECT_TRUE(unit_->walk_config().ecap.pasid);
+  EXPECT_EQ(unit_->walk_config().pasid_bits(), 8);  // PSS = 7
 }
 
 TEST_F(ScalableUnitBehaviourTest, FirstStageAndNestedAreAccepted) {
@@ -51,10 +51,10 @@ TEST_F(ScalableUnitBehaviourTest, FirstStageAndNestedAreAccepted) {
   absl::StatusOr<std::unique_ptr<RemappingUnit>> unit =
       RemappingUnit::Create(config_, memory_.get());
   ASSERT_TRUE(unit.ok()) << unit.status();
-  EXPECT_TRUE((*unit)->walk_config().fs_translation);
-  EXPECT_TRUE((*unit)->walk_config().nested);
-  EXPECT_TRUE((*unit)->walk_config().fs_1g);
-  EXPECT_TRUE((*unit)->walk_config().fs_5level);
+  EXPECT_TRUE((*unit)->walk_config().ecap.fsts);
+  EXPECT_TRUE((*unit)->walk_config().ecap.nest);
+  EXPECT_TRUE((*unit)->walk_config().cap.fs1gp);
+  EXPECT_TRUE((*unit)->walk_config().cap.fs5lp);
 }
 
 TEST_F(ScalableUnitBehaviourTest, ServerUnitLoadsWithFirstStageAndTranslates) {

@@ -34,6 +34,7 @@ ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   f.device_tlb = config.ecap.dt;
   f.pasid = config.ecap.pasid;
   f.rid_pasid = config.ecap.rps;
+  f.page_requests = config.ecap.prs;
   return f;
 }
 

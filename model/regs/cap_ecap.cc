@@ -184,7 +184,7 @@ constexpr FeatureSupport kFeaturesToday[] = {
      "PFSID fields of device-TLB invalidation descriptors are defined"},
     {kEcap, "PASID", Support::kModeled, "requests with PASID (PASIDE)"},
     {kEcap, "PSS", Support::kModeled, "PASID width (SGN.10 above it)"},
-    {kEcap, "EAFS", Support::kRejected, "first-stage translation is not modeled"},
+    {kEcap, "EAFS", Support::kRejected, "extended-accessed flags (EAFE) are not modeled"},
     {kEcap, "NWFS", Support::kModeled, "no-write flag of translation requests in the walk"},
     {kEcap, "SRS", Support::kModeled, "SRE: privileged requests (SPT.6 without it)"},
     {kEcap, "ERS", Support::kRejected, "execute requests are not modeled"},
@@ -894,10 +894,10 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
       if (p.kind == CapabilityProblem::Kind::kInconsistent) {
         for (const MaskedField& m : out.masked) {
           needs_masked |= m.field == p.needs;
-          // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS) lose
-          // their meaning with ECS masked: they go too.
-          needs_masked |=
-              p.needs == "ECAP.SMTS" && m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
+          // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS; FL1GP
+          // with ECS instead of FSTS) lose their meaning with ECS masked: they go too.
+          needs_masked |= (p.needs == "ECAP.SMTS" || p.needs == "ECAP.FSTS") &&
+                          m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
         }
       }
       if ((!unsupported && !needs_masked) || p.field == "CAP.MGAW") continue;

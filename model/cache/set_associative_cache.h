@@ -133,14 +133,25 @@ class SetAssociativeCache {
   std::optional<Entry> Fill(const Key& key, uint64_t set_index, Value value, uint64_t fill_stamp) {
     if (sets_ == 0) return std::nullopt;
     ++counters_.fills;
-    int slot = FindSlot(key, set_index);
-    std::optional<Entry> evicted;
-    if (slot < 0) {
-      slot = ChooseVictim(set_index);
-      if (tags_[slot].valid) {
-        ++counters_.evictions;
-        evicted = std::move(slots_[slot]);
+    // One pass over the set: the way holding `key`, else the lowest empty way.
+    const int base = SetBase(set_index);
+    int slot = -1;
+    int empty = -1;
+    for (int way = 0; way < ways_; ++way) {
+      const Tag& t = tags_[base + way];
+      if (!t.valid) {
+        if (empty < 0) empty = base + way;
+      } else if (t.key == key) {
+        slot = base + way;
+        break;
       }
+    }
+    std::optional<Entry> evicted;
+    if (slot < 0) slot = empty;
+    if (slot < 0) {
+      slot = ChooseVictimInFullSet(base);
+      ++counters_.evictions;
+      evicted = std::move(slots_[slot]);
     }
     slots_[slot] = Entry{key, std::move(value), fill_stamp};
     tags_[slot] = Tag{key, true};
@@ -214,18 +225,14 @@ class SetAssociativeCache {
     return -1;
   }
 
-  int ChooseVictim(uint64_t set_index) {
-    const int base = SetBase(set_index);
-    // An empty way is always used first, lowest way first.
-    for (int way = 0; way < ways_; ++way) {
-      if (!tags_[base + way].valid) return base + way;
-    }
+  // The way a fill replaces when every way of the set at `base` is valid.
+  int ChooseVictimInFullSet(int base) {
     switch (geometry_.policy) {
       case ReplacementPolicy::kRandom:
         return base + static_cast<int>(rng_() % static_cast<uint64_t>(ways_));
       case ReplacementPolicy::kFifo:
       case ReplacementPolicy::kLru: {
-        // The way with the smallest stamp (lowest way on a tie, which distinct stamps rule out).
+        // The way with the smallest stamp (stamps are distinct).
         const uint64_t* stamps =
             (geometry_.policy == ReplacementPolicy::kFifo ? fill_order_.data() : last_use_.data()) +
             base;

@@ -296,10 +296,12 @@ class RemappingUnit : public CacheInvalidator {
   void MoveData(const DmaRequest& request, absl::Span<uint8_t> data, DmaOutcome& out);
   void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
   // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
-  // caches, then the IOTLB, paging-structure caches and second-stage walk with A/D updates.
+  // caches, then TranslateThroughCaches.
   void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
-  void TranslateScalableThroughCaches(const TranslationContext& context, const DmaRequest& request,
-                                      const DmaOptions& options, DmaOutcome& out);
+  // After the context lookup of either mode (unit_walk.cc): AnswerBeforeWalk, the IOTLB, the
+  // paging-structure caches, the walk (with SSADE A/D updates), fills and completion.
+  void TranslateThroughCaches(const TranslationContext& context, const DmaRequest& request,
+                              const DmaOptions& options, DmaOutcome& out);
   // PGTT 001b/011b after an IOTLB miss: the first-stage (or nested) walk with its A/D
   // updates, then the IOTLB fill.
   void TranslateFirstStageAndFill(const TranslationContext& context, const CacheTag& tag,

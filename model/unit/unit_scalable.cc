@@ -99,7 +99,7 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
       Complete(FaultResult(*std::move(fault)), out);
       return;
     }
-    TranslateScalableThroughCaches(pasid_hit->value.context, request, options, out);
+    TranslateThroughCaches(pasid_hit->value.context, request, options, out);
     return;
   }
   FaultOr<PasidLookup> lookup = LookupPasidEntry(walk_config_, *memory_, *context, request, trace);
@@ -108,127 +108,7 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
     return;
   }
   pasid_cache_.Fill(sid, pasid, lookup.value(), request_count_);
-  TranslateScalableThroughCaches(lookup.value().context, request, options, out);
-}
-
-void RemappingUnit::TranslateScalableThroughCaches(const TranslationContext& context,
-                                                   const DmaRequest& request,
-                                                   const DmaOptions& options, DmaOutcome& out) {
-  WalkTrace* trace = options.trace ? &out.trace : nullptr;
-  const bool record = options.trace || options.record_cache_lookups;
-  const bool check = config_.check_invalidation;
-
-  // Request type, pass-through (PGTT 100b), translated requests, input width.
-  if (AnswerBeforeWalk(walk_config_, context, request, &out.result)) {
-    AfterResult(out);
-    CheckProtectedMemory(request, /*remapped=*/false, out);
-    return;
-  }
-  const RequestNeeds needs = NeedsFor(walk_config_, request);
-
-  // IOTLB (S §6.2.3), tagged by DID, PASID (or RID_PASID) and PGTT class.
-  const CacheTag tag = CacheTag::Of(context);
-  const bool first_stage =
-      context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
-  IotlbKey key;
-  const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
-  NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
-             tlb_hit != nullptr ? key.page() << Iotlb::PageShift(key.leaf_level())
-                                : request.address & ~uint64_t{0xfff},
-             record, out);
-  if (tlb_hit != nullptr) {
-    const IotlbEntry& v = tlb_hit->value;
-    if (check) {
-      for (const CachedEntryRef& e : v.path) {
-        CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
-                   out);
-      }
-    }
-    // An entry lacking a permission the request needs is walked again whatever CAP.CM says:
-    // with SSADE an entry filled before its D bit was set holds no write permission, and the
-    // walk that sets D must happen (S §3.7.2).
-    bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
-    // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
-    if (first_stage && v.privileged != request.privileged) lacks = true;
-    if (v.leaf.complete && !lacks) {
-      CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
-      AfterResult(out);
-      CheckProtectedMemory(request, /*remapped=*/true, out);
-      return;
-    }
-  }
-
-  if (first_stage) {
-    TranslateFirstStageAndFill(context, tag, request, trace, out);
-    return;
-  }
-
-  // Paging-structure caches (S §6.2.4), deepest level first.
-  const int levels = context.ss.levels;
-  SsWalkStart start{context.ss.root, levels, true, true};
-  for (int level = 2; level <= levels; ++level) {
-    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
-    NoteLookup(PscKind(level), psc_hit != nullptr,
-               request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
-               out);
-    if (psc_hit != nullptr) {
-      const PscEntry& v = psc_hit->value;
-      if (check) {
-        CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
-                   psc_hit->fill_stamp, out);
-      }
-      start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
-      break;
-    }
-  }
-
-  FaultOr<SsWalkResult> walk = WalkSecondStage(walk_config_, *memory_, start, levels,
-                                               request.address, needs, request, context.fpd, trace);
-  if (!walk.ok()) {
-    Complete(FaultResult(walk.fault()), out);
-    return;
-  }
-  SsWalkResult& w = walk.value();
-  TranslationLeaf leaf = LeafOf(walk_config_, w);
-  CompleteTranslation(walk_config_, context, leaf, request, &out.result);
-  // With SSADE, entries are cached only once hardware has set their A bits (a cached entry
-  // is used without another update): after a translated untranslated request.
-  bool cacheable = true;
-  if (context.ss.ad_enabled) {
-    cacheable = out.result.ok() && request.type == RequestType::kUntranslated;
-    if (cacheable) {
-      WalkMemory port(memory_, walk_config_.haw);
-      if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &w)) {
-        out.result = FaultResult(*std::move(f));
-        cacheable = false;
-      }
-    }
-  }
-  if (cacheable) {
-    if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
-    const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
-    if (w.complete || (registers_->cap().cm && not_present)) {
-      IotlbEntry entry;
-      if (w.complete) {
-        entry.leaf = leaf;
-        // A leaf whose D bit is clear grants no write until a walk sets it (SSADE).
-        const uint64_t leaf_raw = w.records[w.record_count - 1].raw;
-        if (context.ss.ad_enabled && SecondStagePte::kDirty.Get(leaf_raw) == 0) {
-          entry.leaf.write = false;
-        }
-      }
-      if (check) {
-        entry.path.reserve(w.record_count);
-        for (int i = 0; i < w.record_count; ++i) {
-          entry.path.push_back(
-              CachedEntryRef{w.records[i].level, w.records[i].entry_address, w.records[i].raw});
-        }
-      }
-      iotlb_.Fill(Iotlb::KeyFor(tag, request.address, entry.leaf.level), entry, request_count_);
-    }
-  }
-  AfterResult(out);
-  CheckProtectedMemory(request, /*remapped=*/true, out);
+  TranslateThroughCaches(lookup.value().context, request, options, out);
 }
 
 void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context,

@@ -13,6 +13,7 @@
 #define VTDSIM_MODEL_CACHE_IOTLB_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -82,9 +83,14 @@ struct IotlbEntry {
   // The translation as the walk produced it (complete = false: a caching-mode entry for a
   // not-present translation). Page size and leaf level are the key's.
   TranslationLeaf leaf;
+  // First-stage and nested entries: the privilege (PR) the leaf's rights were computed for
+  // (S §3.6.1: U/S and WPE make them depend on it); a request of the other privilege walks.
+  bool privileged = false;
   // Every entry the walk read, top first (only with the invalidation checker).
   std::vector<CachedEntryRef> path;
 };
+
+struct AddressRange;
 
 class Iotlb {
  public:
@@ -135,6 +141,9 @@ class Iotlb {
   int InvalidatePasid(uint16_t did, uint32_t pasid);
   // Entries of `did` and `pasid` overlapping the page range (page-selective-within-PASID).
   int InvalidatePasidPages(uint16_t did, uint32_t pasid, uint64_t address, int address_mask);
+  // First-stage and nested entries (PGTT 001b/011b) of `did`; with `pasid`, only that PASID's;
+  // with `range`, only pages overlapping it (S §6.5.2.3, §6.5.2.4 Tables 23, 24).
+  int InvalidateFirstStage(uint16_t did, std::optional<uint32_t> pasid, const AddressRange* range);
   // Removes one entry (a re-walk replaces it).
   int Invalidate(const IotlbKey& key);
 

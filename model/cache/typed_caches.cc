@@ -77,6 +77,16 @@ int Iotlb::InvalidatePasidPages(uint16_t did, uint32_t pasid, uint64_t address, 
   });
 }
 
+int Iotlb::InvalidateFirstStage(uint16_t did, std::optional<uint32_t> pasid,
+                                const AddressRange* range) {
+  return cache_.InvalidateIf([&](const Entry& e) {
+    const CacheTag tag = e.key.tag();
+    return (tag.kind == TranslationKind::kFirstStage || tag.kind == TranslationKind::kNested) &&
+           tag.did == did && (!pasid.has_value() || tag.pasid == *pasid) &&
+           (range == nullptr || PageOverlaps(e.key, *range));
+  });
+}
+
 int Iotlb::Invalidate(const IotlbKey& key) {
   return cache_.InvalidateIf([&](const Entry& e) { return e.key == key; });
 }

@@ -56,8 +56,8 @@ bool operator==(const Fault& a, const Fault& b) {
   return a.reason == b.reason && a.condition == b.condition && a.segment == b.segment &&
          a.source_id == b.source_id && a.address == b.address && a.access == b.access &&
          a.request_type == b.request_type && a.pasid == b.pasid && a.privileged == b.privileged &&
-         a.execute == b.execute && a.qualified == b.qualified && a.fpd == b.fpd &&
-         a.recoverable == b.recoverable && a.response == b.response;
+         a.execute == b.execute && a.page_request == b.page_request && a.qualified == b.qualified &&
+         a.fpd == b.fpd && a.recoverable == b.recoverable && a.response == b.response;
 }
 
 }  // namespace vtd

@@ -42,8 +42,9 @@ struct Fault {
   AccessKind access = AccessKind::kRead;
   RequestType request_type = RequestType::kUntranslated;
   std::optional<uint32_t> pasid;
-  bool privileged = false;  // PRIV (requests with PASID)
-  bool execute = false;     // EXE (requests with PASID)
+  bool privileged = false;    // PRIV (requests with PASID)
+  bool execute = false;       // EXE (requests with PASID)
+  bool page_request = false;  // a page request (recorded with T2:T1 = 01b, S §11.4.7.6)
   // The condition is qualified, and an FPD bit of 1 was seen on the way: not reported.
   bool qualified = false;
   bool fpd = false;

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "absl/types/span.h"
+
 namespace vtd {
 
 // Context-cache invalidation (CCMD.CIRG / cc_inv_dsc.G): S §6.5.1.1, §6.5.2.1.
@@ -112,6 +114,9 @@ class CacheInvalidator {
   virtual InvalidationOutcome InvalidatePasidDeviceTlb(const PasidDeviceTlbInvalidation&) {
     return InvalidationOutcome{1, 0};
   }
+  // page_grp_resp_dsc: the response reaches the device named by its RID (4 qwords as
+  // validated). Nothing is cached by it.
+  virtual void DeliverPageGroupResponse(absl::Span<const uint64_t> /*words*/) {}
 };
 
 }  // namespace vtd

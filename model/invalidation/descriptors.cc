@@ -1,5 +1,6 @@
 #include "model/invalidation/descriptors.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -596,10 +597,25 @@ std::variant<InvalidationDescriptor, DescriptorProblem> DecodeDescriptor(
       if (type == 0x7) return DecodeAs<PasidCacheInvalidateDescriptor>(words, limits);
       return DecodeAs<PasidDeviceTlbInvalidateDescriptor>(words, limits);
     }
-    case 0x9:
-      return DescriptorProblem{
-          QueueErrorCode::kInvalidType,
-          "descriptor type 0x9 (page_grp_resp_dsc) without ECAP.PRS (S Table 26)"};
+    case 0x9: {
+      if (!limits.page_requests || limits.check_page_group_response == nullptr) {
+        return DescriptorProblem{
+            QueueErrorCode::kInvalidType,
+            "descriptor type 0x9 (page_grp_resp_dsc) without ECAP.PRS (S Table 26)"};
+      }
+      if (limits.ttm != 1) {
+        return DescriptorProblem{
+            QueueErrorCode::kInvalidType,
+            "descriptor type 0x9 (page_grp_resp_dsc) is valid only in scalable mode (S Table 26)"};
+      }
+      if (std::optional<DescriptorProblem> problem =
+              limits.check_page_group_response(words, limits.page_requests)) {
+        return *std::move(problem);
+      }
+      PageGroupResponseWords d;
+      std::copy(words.begin(), words.end(), d.words.begin());
+      return d;
+    }
     case 0xA:
       return DescriptorProblem{QueueErrorCode::kInvalidType,
                                "descriptor type 0xa (hpt_inv_desc) without ECAP.HPTS (S Table 26)"};
@@ -608,6 +624,13 @@ std::variant<InvalidationDescriptor, DescriptorProblem> DecodeDescriptor(
           QueueErrorCode::kInvalidType,
           absl::StrFormat("descriptor type %#x is reserved (S Table 26)", type)};
   }
+}
+
+absl::StatusOr<std::vector<uint64_t>> PageGroupResponseWords::Encode(int width_bits) const {
+  if (width_bits != 256) {
+    return absl::InvalidArgumentError("page_grp_resp_dsc is a 256-bit descriptor");
+  }
+  return std::vector<uint64_t>(words.begin(), words.end());
 }
 
 absl::StatusOr<std::vector<uint64_t>> EncodeDescriptor(const InvalidationDescriptor& descriptor,
@@ -629,6 +652,11 @@ std::string_view GranularityName(const GranularityNames& names, uint8_t g) {
 }
 
 struct Describer {
+  std::string operator()(const PageGroupResponseWords& d) const {
+    // RC bits 15:12, RID 31:16, PRGI bits 75:67 (invalidation.md §3.9).
+    return absl::StrFormat("page_grp_resp_dsc rid %#x rc %#x prgi %#x", (d.words[0] >> 16) & 0xffff,
+                           (d.words[0] >> 12) & 0xf, (d.words[1] >> 3) & 0x1ff);
+  }
   std::string operator()(const ContextCacheInvalidateDescriptor& d) const {
     std::string s =
         absl::StrFormat("%s %s", kCc, GranularityName(kContextGranularities, d.granularity));

@@ -81,6 +81,12 @@ struct DescriptorLimits {
   // RTADDR.TTM as latched (00b legacy, 01b scalable, 11b abort-DMA): types 6..8 are valid
   // only with 01b or 11b (S Table 26). The queue checks the TTM and width pairing first.
   int ttm = 0;
+  bool page_requests = false;  // ECAP.PRS: type 9 (page_grp_resp_dsc) valid in scalable mode
+  // The page request interface owns the page_grp_resp_dsc format (model/pagereq): its check
+  // of the 4 qwords (reserved fields, response code), given by the unit. Without it type 9
+  // is invalid.
+  std::optional<DescriptorProblem> (*check_page_group_response)(absl::Span<const uint64_t> words,
+                                                                bool page_requests) = nullptr;
 };
 
 // Context-cache invalidate descriptor, type 1 (S §6.5.2.1).
@@ -306,11 +312,23 @@ struct PasidDeviceTlbInvalidateDescriptor {
   bool operator==(const PasidDeviceTlbInvalidateDescriptor&) const = default;
 };
 
+// page_grp_resp_dsc (type 0x9, 256-bit; invalidation.md §3.9) as fetched: its fields are the
+// page request interface's (PageGroupResponseDescriptor in model/pagereq), which decodes it
+// when it reaches the device (CacheInvalidator::DeliverPageGroupResponse).
+struct PageGroupResponseWords {
+  static constexpr DescriptorType kType = DescriptorType::kPageGroupResponse;
+  std::array<uint64_t, 4> words{};
+  // The 4 qwords as they are; InvalidArgument for a 128-bit queue.
+  absl::StatusOr<std::vector<uint64_t>> Encode(int width_bits = 256) const;
+  bool operator==(const PageGroupResponseWords&) const = default;
+};
+
 using InvalidationDescriptor =
     std::variant<ContextCacheInvalidateDescriptor, IotlbInvalidateDescriptor,
                  DeviceTlbInvalidateDescriptor, InterruptEntryCacheInvalidateDescriptor,
                  InvalidationWaitDescriptor, PasidIotlbInvalidateDescriptor,
-                 PasidCacheInvalidateDescriptor, PasidDeviceTlbInvalidateDescriptor>;
+                 PasidCacheInvalidateDescriptor, PasidDeviceTlbInvalidateDescriptor,
+                 PageGroupResponseWords>;
 
 // Decodes and validates one descriptor: `words` is 2 qwords (DW=0) or 4 (DW=1). A problem
 // (IQEI 3 or 4) if the type is not valid in the mode limits.ttm names (1..5 in legacy mode,

@@ -1,11 +1,13 @@
 // The remapping hardware's own event interrupts (VT-d spec §5.1.6, §7.3, §6.5.2.10): the
-// fault event (FECTL/FEDATA/FEADDR/FEUADDR) and the invalidation completion event
-// (IECTL/IEDATA/IEADDR/IEUADDR) share one protocol, written once here over the register file:
+// fault event (FECTL/FEDATA/FEADDR/FEUADDR), the invalidation completion event
+// (IECTL/IEDATA/IEADDR/IEUADDR) and the page request event (PECTL/PEDATA/PEADDR/PEUADDR)
+// share one protocol, written once here over the register file:
 //
 //  * an event condition sets the control register's IP; if IM is 0 the message is sent at
 //    once and IP cleared, otherwise it stays pending;
 //  * software clearing IM while IP is 1 sends the pending message and clears IP;
-//  * software clearing the status that caused it (FSTS bits, ICS.IWC) while IP is 1 clears IP.
+//  * software clearing the status that caused it (FSTS bits, ICS.IWC, PRS.PPR/PRO) while IP is
+//    1 clears IP.
 // These messages are never remapped or posted (S §5.1.6).
 #ifndef VTDSIM_MODEL_INVALIDATION_EVENT_INTERRUPT_H_
 #define VTDSIM_MODEL_INVALIDATION_EVENT_INTERRUPT_H_
@@ -35,6 +37,9 @@ inline constexpr EventRegisters kFaultEventRegisters{"fault_event", RegId::kFect
                                                      RegId::kFeaddr, RegId::kFeuaddr};
 inline constexpr EventRegisters kInvalidationEventRegisters{
     "invalidation_event", RegId::kIectl, RegId::kIedata, RegId::kIeaddr, RegId::kIeuaddr};
+// The page request event (S §7.5, ECAP.PRS): PRS.PPR/PRO are its status.
+inline constexpr EventRegisters kPageRequestEventRegisters{
+    "page_request_event", RegId::kPectl, RegId::kPedata, RegId::kPeaddr, RegId::kPeuaddr};
 
 // An event interrupt message: a DWORD write of `data` to `address` (upper address in 63:32).
 struct EventMessage {

@@ -77,6 +77,8 @@ DescriptorLimits InvalidationQueue::Limits() const {
   l.page_request_drain = ecap.pds;
   const auto& root = registers_->global_command().active_root_table();
   l.ttm = root.has_value() ? root->ttm() : kTtmLegacy;
+  l.page_requests = ecap.prs;
+  l.check_page_group_response = check_page_group_response_;
   return l;
 }
 
@@ -276,6 +278,8 @@ void InvalidationQueue::Execute(QueueRun& run, ProcessedDescriptor& p) {
               run, p,
               DeviceTlbInvalidation{request.source_id, request.pfsid, request.max_invs_pending,
                                     request.address, request.size});
+        } else if constexpr (std::is_same_v<D, PageGroupResponseWords>) {
+          if (caches_ != nullptr) caches_->DeliverPageGroupResponse(d.words);
         }
       },
       p.descriptor);

@@ -121,6 +121,11 @@ class InvalidationQueue {
   // Default: every device answers with a valid completion.
   void set_device_tlb_responder(DeviceTlbResponder responder) { responder_ = std::move(responder); }
 
+  // The page request interface's check of page_grp_resp_dsc (type 0x9 is invalid without it).
+  void set_page_group_response_check(decltype(DescriptorLimits::check_page_group_response) check) {
+    check_page_group_response_ = check;
+  }
+
   void set_fault_status_handler(FaultStatusHandler handler) {
     fault_status_handler_ = std::move(handler);
   }
@@ -168,6 +173,7 @@ class InvalidationQueue {
   uint64_t address_mask_;
   DeviceTlbResponder responder_;
   FaultStatusHandler fault_status_handler_;
+  decltype(DescriptorLimits::check_page_group_response) check_page_group_response_ = nullptr;
   // A device-TLB time-out waiting for the wait descriptor that reports it.
   std::optional<uint16_t> pending_timeout_sid_;
   uint64_t descriptors_processed_ = 0;

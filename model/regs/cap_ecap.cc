@@ -137,10 +137,10 @@ constexpr FeatureSupport kFeaturesToday[] = {
      "SRTP invalidates the context cache, IOTLB and paging-structure caches"},
     {kCap, "ESIRTPS", Support::kModeled, "SIRTP and IRE 1->0 invalidate the interrupt entry cache"},
     {kCap, "ECMDS", Support::kRejected, "the enhanced command interface is not modeled"},
-    {kCap, "FS5LP", Support::kRejected, "first-stage translation is not modeled"},
+    {kCap, "FS5LP", Support::kModeled, "5-level first-stage paging (FSPM=01b)"},
     {kCap, "PI", Support::kModeled,
      "posted-format IRTEs and posted-interrupt descriptors (PIR, ON, SN, URG, notification)"},
-    {kCap, "FS1GP", Support::kRejected, "first-stage translation is not modeled"},
+    {kCap, "FS1GP", Support::kModeled, "1 GiB first-stage pages"},
     {kCap, "DRD", Support::kModeled, "draining is immediate in the model"},
     {kCap, "DWD", Support::kModeled, "draining is immediate in the model"},
     {kCap, "MAMV", Support::kModeled, "limits IVA.AM of page-selective invalidations"},
@@ -173,7 +173,7 @@ constexpr FeatureSupport kFeaturesToday[] = {
     {kEcap, "TDXCS", Support::kRejected, "TDX Connect is not modeled"},
     {kEcap, "RPS", Support::kModeled, "RID_PASID of scalable-mode context entries"},
     {kEcap, "SMPWCS", Support::kModeled, "PWSNP: snooped walks, needed for A/D updates"},
-    {kEcap, "FSTS", Support::kRejected, "first-stage translation is not modeled"},
+    {kEcap, "FSTS", Support::kModeled, "first-stage translation (PGTT=001b) with A/D updates"},
     {kEcap, "SSTS", Support::kModeled, "second-stage translation (PGTT=010b)"},
     {kEcap, "SSADS", Support::kModeled, "SSADE: A/D updates in second-stage entries"},
     {kEcap, "VCS", Support::kRejected, "the virtual command interface is not modeled"},
@@ -184,12 +184,13 @@ constexpr FeatureSupport kFeaturesToday[] = {
      "PFSID fields of device-TLB invalidation descriptors are defined"},
     {kEcap, "PASID", Support::kModeled, "requests with PASID (PASIDE)"},
     {kEcap, "PSS", Support::kModeled, "PASID width (SGN.10 above it)"},
-    {kEcap, "EAFS", Support::kRejected, "first-stage translation is not modeled"},
+    {kEcap, "EAFS", Support::kRejected, "extended-accessed flags (EAFE) are not modeled"},
     {kEcap, "NWFS", Support::kModeled, "no-write flag of translation requests in the walk"},
     {kEcap, "SRS", Support::kModeled, "SRE: privileged requests (SPT.6 without it)"},
     {kEcap, "ERS", Support::kRejected, "execute requests are not modeled"},
-    {kEcap, "PRS", Support::kRejected, "page requests are not modeled"},
-    {kEcap, "NEST", Support::kRejected, "nested translation is not modeled"},
+    {kEcap, "PRS", Support::kModeled,
+     "page request queue (PQH/PQT/PQA/PRS/PECTL), page requests, page_grp_resp_dsc"},
+    {kEcap, "NEST", Support::kModeled, "nested translation (PGTT=011b)"},
     {kEcap, "MTS", Support::kRejected, "memory types and MTRR registers are not modeled"},
     {kEcap, "MHMV", Support::kModeled, "limits the index mask of iec_inv_dsc"},
     {kEcap, "IRO", Support::kModeled, "IOTLB register placement"},
@@ -893,10 +894,10 @@ MaskedCapabilities MaskUnimplemented(uint64_t cap, uint64_t ecap,
       if (p.kind == CapabilityProblem::Kind::kInconsistent) {
         for (const MaskedField& m : out.masked) {
           needs_masked |= m.field == p.needs;
-          // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS) lose
-          // their meaning with ECS masked: they go too.
-          needs_masked |=
-              p.needs == "ECAP.SMTS" && m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
+          // Spec 2.x extended-context fields (PASID, PSS... with ECS instead of SMTS; FL1GP
+          // with ECS instead of FSTS) lose their meaning with ECS masked: they go too.
+          needs_masked |= (p.needs == "ECAP.SMTS" || p.needs == "ECAP.FSTS") &&
+                          m.field == absl::StrFormat("ECAP bit %d", kEcsBit);
         }
       }
       if ((!unsupported && !needs_masked) || p.field == "CAP.MGAW") continue;

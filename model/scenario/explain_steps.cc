@@ -218,6 +218,8 @@ std::string_view DescriptorSection(const InvalidationDescriptor& d) {
       return "§6.5.2.4";
     case 6:
       return "§6.5.2.2";
+    case 8:
+      return "§7.6.1";
     default:
       return "§6.5.2.6";
   }
@@ -302,6 +304,15 @@ std::vector<ExplainField> DescriptorFields(const InvalidationDescriptor& d) {
               F("ADDR", t.address),
               B("S", t.size)};
     }
+    std::vector<ExplainField> operator()(const PageGroupResponseWords& r) const {
+      // Field positions: invalidation.md §3.9.
+      return {{"type", "9 page_grp_resp_dsc"},
+              B("PP", (r.words[0] >> 4) & 1),
+              F("RC", (r.words[0] >> 12) & 0xf),
+              F("RID", (r.words[0] >> 16) & 0xffff),
+              F("PASID", (r.words[0] >> 32) & 0xfffff),
+              F("PRGI", (r.words[1] >> 3) & 0x1ff)};
+    }
   };
   return std::visit(Visitor{}, d);
 }
@@ -353,6 +364,9 @@ std::string DescriptorEffect(const ProcessedDescriptor& p) {
         "answered: %s",
         p.device_response ? DeviceTlbResponseName(*p.device_response)
                           : std::string_view("nothing"));
+  }
+  if (std::holds_alternative<PageGroupResponseWords>(d)) {
+    return "page group response sent to the device named by RID (PRG Response Message)";
   }
   const auto& w = std::get<InvalidationWaitDescriptor>(d);
   if (p.wait_aborted) {

@@ -34,6 +34,7 @@ ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   f.device_tlb = config.ecap.dt;
   f.pasid = config.ecap.pasid;
   f.rid_pasid = config.ecap.rps;
+  f.page_requests = config.ecap.prs;
   return f;
 }
 
@@ -46,6 +47,7 @@ PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   f.smpwcs = config.ecap.smpwcs;
   f.sc = config.ecap.sc;
   f.srs = config.ecap.srs;
+  f.fsts = config.ecap.fsts;
   return f;
 }
 
@@ -198,15 +200,30 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
   const std::array<uint64_t, 8> pe_rsvd =
       PasidEntry::ReservedBits(out.pasid_raw, PasidFormatOf(config));
   if (Any(pe_rsvd.data(), 8)) return MakeFault(FaultCondition::kSpt3, request, fpd);
-  // PGTT (S §9.6): first-stage (001b) and nested (011b) need ECAP.FSTS / ECAP.NEST, which
-  // this model reports as 0; the reserved encodings are never supported.
+  // PGTT (S §9.6): first-stage (001b) needs ECAP.FSTS, second-stage (010b) ECAP.SSTS, nested
+  // (011b) ECAP.NEST, pass-through (100b) ECAP.PT; the reserved encodings are never valid.
   const PasidTranslationType pgtt = out.entry.translation_type();
-  const bool supported = (pgtt == PasidTranslationType::kSecondStage && config.ecap.ssts) ||
+  const bool supported = (pgtt == PasidTranslationType::kFirstStage && config.ecap.fsts) ||
+                         (pgtt == PasidTranslationType::kSecondStage && config.ecap.ssts) ||
+                         (pgtt == PasidTranslationType::kNested && config.ecap.nest) ||
                          (pgtt == PasidTranslationType::kPassThrough && config.ecap.pt);
   if (!supported) return MakeFault(FaultCondition::kSpt4_2, request, fpd);
-  if (pgtt == PasidTranslationType::kSecondStage &&
+  const bool has_second_stage =
+      pgtt == PasidTranslationType::kSecondStage || pgtt == PasidTranslationType::kNested;
+  const bool has_first_stage =
+      pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested;
+  if (has_second_stage &&
       (!IsDefinedAw(out.entry.aw) || !SagawSupports(config.cap.sagaw, out.entry.aw))) {
     return MakeFault(FaultCondition::kSpt4_1, request, fpd);
+  }
+  // FSPM: 00b 4-level; 01b 5-level only with CAP.FS5LP; other values are invalid (SPT.4.3).
+  if (has_first_stage && !(out.entry.fspm == 0 || (out.entry.fspm == 1 && config.cap.fs5lp))) {
+    return MakeFault(FaultCondition::kSpt4_3, request, fpd);
+  }
+  // Nested: FSPTPTR is guest-physical and must lie below 2^X, X = min(MGAW, AGAW(AW)) (SPT.4.4).
+  if (pgtt == PasidTranslationType::kNested &&
+      (out.entry.first_stage_root >> std::min(config.mgaw(), AgawBits(out.entry.aw))) != 0) {
+    return MakeFault(FaultCondition::kSpt4_4, request, fpd);
   }
   if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
     return *f;
@@ -232,14 +249,36 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
     c.kind = TranslationKind::kPassThrough;
     return c;
   }
-  c.kind = TranslationKind::kSecondStage;
+  const PasidTranslationType pgtt = entry.translation_type();
+  c.ss.walks_snooped = config.ecap.smpwcs && entry.pwsnp;
+  if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
+    c.kind = pgtt == PasidTranslationType::kNested ? TranslationKind::kNested
+                                                   : TranslationKind::kFirstStage;
+    c.fs.root = entry.first_stage_root;
+    c.fs.levels = entry.fspm == 1 ? 5 : 4;
+    c.fs.supervisor_requests = entry.sre;
+    c.fs.write_protect = entry.wpe;
+    c.fs.extended_access = entry.eafe;
+    if (pgtt == PasidTranslationType::kFirstStage) return c;
+  } else {
+    c.kind = TranslationKind::kSecondStage;
+  }
   c.ss.root = entry.second_stage_root;
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
   c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
   c.ss.ad_enabled = entry.ssade;
-  c.ss.walks_snooped = config.ecap.smpwcs && entry.pwsnp;
   return c;
+}
+
+FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
+                                        const TranslationContext& context) {
+  FirstStageWalkConfig f;
+  f.haw = config.haw;
+  f.fs_1g = config.cap.fs1gp;
+  f.ss_pte = config.pte_format();
+  f.page_walk_snoop = context.ss.walks_snooped;
+  return f;
 }
 
 std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& context,
@@ -269,6 +308,14 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
                                              const DmaRequest& request, WalkTrace* trace) {
   TranslateResult result;
   if (AnswerBeforeWalk(config, context, request, &result)) return result;
+  if (context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested) {
+    WalkMemory port(memory, config.haw);
+    FaultOr<TranslationLeaf> leaf =
+        TranslateFirstStage(FirstStageConfigOf(config, context), context, port, request, trace);
+    if (!leaf.ok()) return FaultResult(leaf.fault());
+    CompleteTranslation(config, context, leaf.value(), request, &result);
+    return result;
+  }
   const int levels = context.ss.levels;
   FaultOr<SsWalkResult> walk =
       WalkSecondStage(config, *memory, SsWalkStart{context.ss.root, levels, true, true}, levels,

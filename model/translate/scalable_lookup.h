@@ -33,6 +33,7 @@
 #include "model/memory/host_memory.h"
 #include "model/structs/pasid_entry.h"
 #include "model/structs/scalable_context_entry.h"
+#include "model/translate/first_stage_walk.h"
 #include "model/translate/legacy_walk.h"
 #include "model/translate/paging_walk.h"
 #include "model/translate/request.h"
@@ -110,6 +111,12 @@ TranslationContext ScalableTranslationContext(const WalkConfig& config,
                                               const PasidEntry& entry, uint32_t pasid, SourceId sid,
                                               bool fpd);
 
+// What a first-stage or nested walk (PGTT 001b/011b) under `context` needs of the unit's
+// capabilities: HAW, CAP.FS1GP, the second-stage entry format, and whether walks are snooped
+// (ECAP.SMPWCS with the PASID entry's PWSNP) so that A/D updates can be made.
+FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
+                                        const TranslationContext& context);
+
 // ---- Second-stage accessed/dirty updates (SSADE, S §3.7.2; faults.md §3 SSS.5/SSS.6).
 // After a second-stage walk that translated `request` (untranslated, not faulting), sets A
 // in every entry the walk used and D in the leaf for writes, each a locked read-modify-write
@@ -127,7 +134,8 @@ std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& co
 absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config, HostMemory* memory,
                                                   const DmaRequest& request,
                                                   WalkTrace* trace = nullptr);
-// Everything after the lookups (shared with the unit's cache-miss path).
+// Everything after the lookups: the second-stage walk for PGTT 010b, TranslateFirstStage for
+// 001b and 011b.
 TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemory* memory,
                                              const TranslationContext& context,
                                              const DmaRequest& request, WalkTrace* trace = nullptr);

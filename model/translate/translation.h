@@ -304,9 +304,13 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
     return true;
   }
 
-  // Second-stage translation (S §3.7). Input limit: X = min(MGAW, AGAW(AW)).
+  // Second-stage translation (S §3.7). Input limit: X = min(MGAW, AGAW(AW)). A first-stage
+  // or nested input is checked for canonicity by the first-stage walk instead (S §3.6).
   const bool ats = request.type == RequestType::kTranslation;
-  if (!BelowWidth(ats ? request.address : LastByte(request), context.ss.input_width)) {
+  const bool first_stage =
+      context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
+  if (!first_stage &&
+      !BelowWidth(ats ? request.address : LastByte(request), context.ss.input_width)) {
     *out = FaultResult(MakeFault(
         ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request, fpd));
     return true;

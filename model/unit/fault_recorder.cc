@@ -53,6 +53,10 @@ FaultRecord FaultRecord::FromFault(const Fault& fault) {
       r.t2 = fault.request_type != RequestType::kTranslation;
       break;
   }
+  if (fault.page_request) {
+    r.t1 = false;
+    r.t2 = true;
+  }
   r.address_type = static_cast<uint8_t>(fault.request_type);
   r.reason = static_cast<uint8_t>(fault.reason);
   r.source_id = fault.source_id.value();

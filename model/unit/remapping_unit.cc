@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
 #include "model/common/status_macros.h"
+#include "model/pagereq/page_request_queue.h"
 #include "model/structs/address_width.h"
 #include "model/structs/second_stage_pte.h"
 #include "model/unit/register_invalidation.h"
@@ -82,6 +83,9 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
   iotlb_leaf_levels_ = 0b10;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps1G) != 0) iotlb_leaf_levels_ |= 0b1000;
+  // First-stage leaves: 2 MiB always, 1 GiB with CAP.FS1GP (S §3.6).
+  if (walk_config_.ecap.fsts) iotlb_leaf_levels_ |= 0b100;
+  if (walk_config_.ecap.fsts && walk_config_.cap.fs1gp) iotlb_leaf_levels_ |= 0b1000;
 }
 
 const UnitConfig& RemappingUnit::config() const { return config_; }
@@ -196,6 +200,13 @@ void RemappingUnit::AfterWrite(const WriteResult& result) {
       case RegId::kFectl:
         if (std::optional<FaultEventMessage> m = recorder_.OnFectlWrite()) {
           EmitInterruptMessage(InterruptMessageEvent{"fault_event", m->address, m->data, true});
+        }
+        break;
+      case RegId::kPrs:
+      case RegId::kPectl:
+        // Clearing PPR/PRO clears PECTL.IP; clearing IM with IP set sends the message.
+        if (std::optional<EventMessage> m = AfterPageRequestRegisterWrite(*registers_, w)) {
+          EmitInterruptMessage(InterruptMessageEvent{m->source, m->address, m->data, m->sent});
         }
         break;
       default:
@@ -324,6 +335,9 @@ InvalidationOutcome RemappingUnit::InvalidateIotlb(const IotlbInvalidation& requ
     case IotlbInvalidation::Granularity::kPage:
       out.entries_removed =
           iotlb_.InvalidatePages(request.domain_id, request.address, request.address_mask);
+      // Scalable mode: first-stage and nested entries of the domain go whatever their page
+      // (invalidation.md §3.2, S Table 23).
+      out.entries_removed += iotlb_.InvalidateFirstStage(request.domain_id, std::nullopt, nullptr);
       // IH=1: only leaves changed; paging-structure-cache entries may be kept.
       psc_touched = !request.invalidation_hint;
       if (psc_touched) {

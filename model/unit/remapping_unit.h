@@ -24,6 +24,7 @@
 #define VTDSIM_MODEL_UNIT_REMAPPING_UNIT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@
 #include "model/invalidation/cache_invalidation.h"
 #include "model/invalidation/invalidation_queue.h"
 #include "model/memory/host_memory.h"
+#include "model/pagereq/page_request_descriptor.h"
+#include "model/pagereq/page_request_queue.h"
 #include "model/regs/register_file.h"
 #include "model/translate/legacy_walk.h"
 #include "model/translate/request.h"
@@ -132,6 +135,30 @@ struct DmaOutcome {
   void Clear();
 };
 
+// What a device's page request did (VT-d spec §7.5; unit_page_request.cc).
+struct PageRequestResult {
+  // The condition that blocked the request before the queue (faults.md §2-§3, PR/PRn
+  // columns): recorded as a fault with T2:T1 = 01b.
+  std::optional<Fault> fault;
+  bool recorded = false;
+  std::optional<FaultRecordEvent> fault_record;
+  std::optional<InterruptMessageEvent> fault_event;
+  // The queue's answer, when the request reached it (written, or overflow).
+  std::optional<PageRequestOutcome> queued;
+  // The PRG Response hardware itself sent to the device: Invalid Request for a blocked
+  // request that is the last of its group (PR column "IR"; PRn requests are dropped), or
+  // Success for an overflowed last request (page_request_queue.h).
+  std::optional<PageGroupResponseDescriptor> response;
+  // The page request event it raised (sent, or pending with PECTL.IP under IM).
+  std::optional<InterruptMessageEvent> page_request_event;
+  // Not OK for a unit that cannot take page requests (ECAP.PRS=0): nothing happened.
+  absl::Status status;
+};
+
+// A device's answer to a page group response (page_grp_resp_dsc through the invalidation
+// queue, or one hardware sends itself).
+using PageResponseListener = std::function<void(const PageGroupResponseDescriptor&)>;
+
 class RemappingUnit : public CacheInvalidator {
  public:
   // InvalidArgument/Unimplemented naming the CAP/ECAP field the model cannot honour, or a bad
@@ -186,6 +213,18 @@ class RemappingUnit : public CacheInvalidator {
   uint64_t queue_descriptors_processed() const;
   // How endpoints answer device-TLB invalidations (default: valid completions).
   void set_device_tlb_responder(DeviceTlbResponder responder);
+
+  // ---- Page requests (unit_page_request.cc; ECAP.PRS, scalable mode).
+  // A page request from a device: checked as the spec checks page requests (TTM, scalable
+  // root, context entry with PRE, PASID directory and table entries), then written to the
+  // page request queue with PRS and the page request event.
+  PageRequestResult PageRequest(const PageRequestDescriptor& request);
+  // Where page group responses go (default: nowhere).
+  void set_page_response_listener(PageResponseListener listener) {
+    page_response_listener_ = std::move(listener);
+  }
+  // page_grp_resp_dsc from the invalidation queue: decoded and sent to the listener.
+  void DeliverPageGroupResponse(absl::Span<const uint64_t> words) override;
 
   void AddObserver(UnitObserver* observer);
   void RemoveObserver(UnitObserver* observer);
@@ -263,6 +302,10 @@ class RemappingUnit : public CacheInvalidator {
   // paging-structure caches, the walk (with SSADE A/D updates), fills and completion.
   void TranslateThroughCaches(const TranslationContext& context, const DmaRequest& request,
                               const DmaOptions& options, DmaOutcome& out);
+  // PGTT 001b/011b after an IOTLB miss: the first-stage (or nested) walk with its A/D
+  // updates, then the IOTLB fill.
+  void TranslateFirstStageAndFill(const TranslationContext& context, const CacheTag& tag,
+                                  const DmaRequest& request, WalkTrace* trace, DmaOutcome& out);
   InvalidationOutcome InvalidateScalableContextCache(const ContextInvalidation& request);
   void CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
                             const PasidCache::Entry* pasid, DmaOutcome& out);
@@ -311,6 +354,7 @@ class RemappingUnit : public CacheInvalidator {
   InterruptEntryCache iec_;
   std::unique_ptr<InvalidationQueue> queue_;
   QueueRun last_queue_run_;
+  PageResponseListener page_response_listener_;
 };
 
 }  // namespace vtd

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
+#include "model/pagereq/page_request_descriptor.h"
 #include "model/unit/remapping_unit.h"
 
 namespace vtd {
@@ -38,6 +39,7 @@ absl::Status RemappingUnit::InitInterruptRemapping() {
   queue_ = std::make_unique<InvalidationQueue>(registers_.get(), memory_, this,
                                                config_.host_address_width);
   queue_->set_fault_status_handler([this](uint32_t bits) { SetFaultStatus(bits); });
+  queue_->set_page_group_response_check(&PageGroupResponseDescriptor::Validate);
   return absl::OkStatus();
 }
 

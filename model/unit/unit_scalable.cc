@@ -111,6 +111,36 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   TranslateThroughCaches(lookup.value().context, request, options, out);
 }
 
+void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context,
+                                               const CacheTag& tag, const DmaRequest& request,
+                                               WalkTrace* trace, DmaOutcome& out) {
+  WalkMemory port(memory_, walk_config_.haw);
+  FaultOr<TranslationLeaf> walk =
+      TranslateFirstStage(FirstStageConfigOf(walk_config_, context), context, port, request, trace);
+  if (!walk.ok()) {
+    Complete(FaultResult(walk.fault()), out);
+    return;
+  }
+  const TranslationLeaf& leaf = walk.value();
+  CompleteTranslation(walk_config_, context, leaf, request, &out.result);
+  // The walk set A in every entry it used (S §3.6.2), so the translation may be cached. The
+  // leaf's D bit (and, nested with SSADE, the second-stage output's) is known set only when
+  // this walk set it; otherwise the cached entry grants no write, and a write that hits it
+  // walks again to set D (S §3.6.2: a write needs a dirty leaf).
+  if (out.result.ok()) {
+    const bool dirty_set = request.type == RequestType::kTranslation
+                               ? leaf.write && !request.no_write
+                               : request.access != AccessKind::kRead;
+    IotlbEntry entry;
+    entry.leaf = leaf;
+    entry.leaf.write = leaf.write && dirty_set;
+    entry.privileged = request.privileged;
+    iotlb_.Fill(Iotlb::KeyFor(tag, request.address, leaf.level), entry, request_count_);
+  }
+  AfterResult(out);
+  CheckProtectedMemory(request, /*remapped=*/true, out);
+}
+
 // ---------------------------------------------------------------------------------------
 // Invalidation in scalable mode.
 
@@ -162,18 +192,19 @@ InvalidationOutcome RemappingUnit::InvalidatePasidCache(const PasidCacheInvalida
 
 InvalidationOutcome RemappingUnit::InvalidatePasidIotlb(const PasidIotlbInvalidation& request) {
   // S §6.5.2.4 Table 24. PASID-selective: IOTLB entries of every PGTT class with the DID and
-  // PASID, and first-stage paging-structure entries (second-stage ones are kept).
-  // Page-selective-within-PASID: only first-stage and nested IOTLB entries (second-stage and
-  // pass-through translations are invalidated with iotlb_inv_dsc). Every paging-structure
-  // cache and IOTLB entry this unit creates is second-stage or pass-through (PGTT 001b and
-  // 011b fault with SPT.4.2 while ECAP.FSTS and ECAP.NEST are 0), so only the
-  // PASID-selective form finds entries to drop.
+  // PASID, and first-stage paging-structure entries (second-stage ones are kept; this unit
+  // caches no first-stage paging-structure entries). Page-selective-within-PASID: only
+  // first-stage and nested IOTLB entries (second-stage and pass-through translations are
+  // invalidated with iotlb_inv_dsc).
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
   std::string_view name = "page";
   if (request.granularity == PasidIotlbInvalidation::Granularity::kPasid) {
     out.entries_removed = iotlb_.InvalidatePasid(request.domain_id, request.pasid);
     name = "pasid";
+  } else {
+    const AddressRange range = PageMaskRange(request.address, request.address_mask);
+    out.entries_removed = iotlb_.InvalidateFirstStage(request.domain_id, request.pasid, &range);
   }
   EmitInvalidation(CacheKind::kIotlb, name, name, out.entries_removed);
   return out;

@@ -28,6 +28,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   // IOTLB (S §6.2.3), tagged by DID, PASID (kNoPasid in legacy mode, the PASID or RID_PASID
   // in scalable mode), PGTT class, page and page size.
   const CacheTag tag = CacheTag::Of(context);
+  const bool first_stage =
+      context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
   IotlbKey key;
   const Iotlb::Entry* tlb_hit = iotlb_.Lookup(tag, request.address, iotlb_leaf_levels_, &key);
   NoteLookup(CacheKind::kIotlb, tlb_hit != nullptr,
@@ -48,13 +50,20 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // (model choice). In scalable mode it is walked again either way: with SSADE an entry
     // filled before its D bit was set holds no write permission, and the walk that sets D
     // must happen (S §3.7.2).
-    const bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
+    if (first_stage && v.privileged != request.privileged) lacks = true;
     if ((caching_mode && !context.scalable) || (v.leaf.complete && !lacks)) {
       CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
       AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
       return;
     }
+  }
+
+  if (first_stage) {
+    TranslateFirstStageAndFill(context, tag, request, options.trace ? &out.trace : nullptr, out);
+    return;
   }
 
   // Paging-structure caches (S §6.2.4), deepest level first: a hit starts the walk below.

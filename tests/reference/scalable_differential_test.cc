@@ -65,7 +65,7 @@ struct Trial {
   uint64_t cap = 0;
 };
 
-Trial RandomCaps(World& w) {
+Trial RandomCaps(World& w, bool first_stage) {
   Trial t;
   t.cap = kCap;
   t.ecap = kEcapBase;
@@ -97,6 +97,17 @@ Trial RandomCaps(World& w) {
   t.caps.pasid = true;
   t.caps.rid_pasid = w.Chance(40);
   flag(49, t.caps.rid_pasid);
+  if (first_stage) {
+    // ECAP.FSTS (47), ECAP.NEST (26), CAP.FS1GP (56), CAP.FS5LP (60): registers.md.
+    t.caps.first_stage = true;
+    flag(47, true);
+    t.caps.nested = w.Chance(60);
+    flag(26, t.caps.nested);
+    t.caps.fs_1g = w.Chance(50);
+    if (t.caps.fs_1g) t.cap |= uint64_t{1} << 56;
+    t.caps.fs_5level = w.Chance(50);
+    if (t.caps.fs_5level) t.cap |= uint64_t{1} << 60;
+  }
   return t;
 }
 
@@ -133,6 +144,69 @@ void MapRandom(World& w, const Trial& t, uint64_t table, int levels, uint64_t io
   }
 }
 
+// A second-stage mapping of `gpa` to itself (4 KiB, R/W), so that a nested walk finds the
+// first-stage table written at that address; now and then a permission defect.
+void MapIdentity(World& w, uint64_t table, int levels, uint64_t gpa, int defects) {
+  for (int level = levels; level >= 1; --level) {
+    const uint64_t ea = table + 8 * ((gpa >> (12 + 9 * (level - 1))) & 0x1ff);
+    const auto existing = w.ref().qwords.find(ea);
+    if (existing != w.ref().qwords.end() && existing->second != 0) {
+      if (level == 1 || (existing->second & 0x80) != 0) return;
+      table = existing->second & 0x000ffffffffff000;
+      continue;
+    }
+    const uint64_t perms = w.Chance(defects) ? (w.Chance(50) ? 1 : 0) : 3;
+    if (level == 1) {
+      w.Write(ea, (gpa & ~uint64_t{0xfff}) | perms | (w.Chance(30) ? 0x300 : 0));
+      return;
+    }
+    const uint64_t next = w.Table();
+    w.Write(ea, next | perms);
+    table = next;
+  }
+}
+
+// First-stage tables (translation-structures.md §8: P 0, R/W 1, U/S 2, A 5, D 6, PS 7) for
+// `iova` from `table` down, with random rights, large pages and defects. Nested: every table
+// written is also mapped to itself in the second stage at `ss_table`, and the output page
+// through MapRandom.
+void MapRandomFirstStage(World& w, const Trial& t, uint64_t table, int levels, uint64_t iova,
+                         int defects, uint64_t ss_table, int ss_levels) {
+  const bool nested = ss_levels > 0;
+  if (nested) MapIdentity(w, ss_table, ss_levels, table, defects);
+  for (int level = levels; level >= 1; --level) {
+    const uint64_t ea = table + 8 * ((iova >> (12 + 9 * (level - 1))) & 0x1ff);
+    const auto existing = w.ref().qwords.find(ea);
+    const bool leaf =
+        level == 1 || (level == 2 && w.Chance(25)) || (level == 3 && t.caps.fs_1g && w.Chance(20));
+    if (existing != w.ref().qwords.end() && existing->second != 0) {
+      if (leaf || (existing->second & 0x80) != 0) return;
+      table = existing->second & 0x000ffffffffff000;
+      continue;
+    }
+    uint64_t raw = w.Chance(100 - defects) ? 1 : 0;
+    if (w.Chance(80)) raw |= 2;     // R/W
+    if (w.Chance(85)) raw |= 4;     // U/S
+    if (w.Chance(30)) raw |= 0x20;  // A already set
+    if (leaf) {
+      const int shift = 12 + 9 * (level - 1);
+      const uint64_t out = (w.Pick(64) + 1) << shift;
+      raw |= out;
+      if (level > 1) raw |= 0x80;
+      if (w.Chance(30)) raw |= 0x40;  // D already set
+      if (nested)
+        MapRandom(w, t, ss_table, ss_levels, out | (iova & ((uint64_t{1} << shift) - 1)), defects);
+    } else {
+      raw |= w.Table();
+    }
+    if (w.Chance(defects / 2)) raw |= uint64_t{1} << 50;  // reserved (above HAW)
+    w.Write(ea, raw);
+    if (leaf) return;
+    table = raw & 0x000ffffffffff000;
+    if (nested) MapIdentity(w, ss_table, ss_levels, table, defects);
+  }
+}
+
 std::string Describe(const reference::ScalableResult& r) {
   if (r.translated) return absl::StrFormat("translated %#x", r.output);
   return absl::StrFormat("%s (%#x)%s", r.condition, r.reason, r.reported ? "" : " not reported");
@@ -158,11 +232,19 @@ void SubmitDescriptor(RemappingUnit& unit, HostMemory& memory, uint64_t q0) {
   unit.WriteRegister64(0x88, (tail + 32) % 4096);
 }
 
-void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::string, int>* outcomes) {
+struct FirstStageEntry {
+  uint64_t fs_root = 0;
+  int fs_levels = 4;
+  uint64_t ss_root = 0;
+  int ss_levels = 0;  // nested only
+};
+
+void RunTrial(uint64_t seed, bool first_stage, int* compared, int* translated,
+              std::map<std::string, int>* outcomes) {
   std::mt19937_64 rng(seed);
   std::unique_ptr<HostMemory> memory = HostMemory::Create(kMemoryBytes).value();
   World w(rng, memory.get());
-  const Trial t = RandomCaps(w);
+  const Trial t = RandomCaps(w, first_stage);
   const int defects = w.Chance(50) ? 0 : 8;  // percent per structure
 
   // One device (two with devfn on both sides of 0x80).
@@ -177,6 +259,7 @@ void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::strin
 
   std::vector<uint32_t> pasids[2];
   std::map<uint64_t, std::pair<int, uint64_t>> pasid_entries;  // address -> levels, ssptptr
+  std::vector<FirstStageEntry> fs_entries;
   for (int d = 0; d < 2; ++d) {
     const uint64_t ctx_table = (d == 0 ? root_lo : root_hi) & 0x000ffffffffff000;
     const uint64_t ce_addr = ctx_table + 32 * (sids[d] & 0x7f);
@@ -212,6 +295,7 @@ void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::strin
       const uint64_t pe = (w.ref().qwords[de] & 0x000ffffffffff000) + 64 * (p & 0x3f);
       if (pasid_entries.count(pe) != 0) continue;
       int pgtt = t.caps.pass_through && w.Chance(20) ? 4 : 2;
+      if (first_stage && w.Chance(60)) pgtt = t.caps.nested && w.Chance(50) ? 3 : 1;
       if (w.Chance(defects / 2)) pgtt = static_cast<int>(w.Pick(8));
       int aw = w.Chance(30) ? 1 : (w.Chance(60) ? 2 : 3);
       if (w.Chance(defects / 2)) aw = static_cast<int>(w.Pick(8));
@@ -224,7 +308,22 @@ void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::strin
       // these do not.
       uint64_t pq1 = 1 + pasid_entries.size();
       if (t.caps.page_walk_snoop && w.Chance(70)) pq1 |= uint64_t{1} << 23;
-      const uint64_t pq2 = w.Chance(50) ? 1 : 0;  // SRE
+      uint64_t pq2 = w.Chance(50) ? 1 : 0;  // SRE
+      if (pgtt == 1 || pgtt == 3) {
+        // FSPTPTR, FSPM (3:2: 5-level now and then, also where CAP.FS5LP is 0), WPE (4).
+        FirstStageEntry fs;
+        fs.fs_root = w.Table();
+        const int fspm = w.Chance(30) ? 1 : (w.Chance(defects) ? 2 : 0);
+        fs.fs_levels = fspm == 1 ? 5 : 4;
+        pq2 |= fs.fs_root | (static_cast<uint64_t>(fspm) << 2) | (w.Chance(50) ? 0x10 : 0);
+        if (pgtt == 3) {
+          fs.ss_root = ss;
+          fs.ss_levels = (aw & 7) + 2;
+        }
+        if (fspm <= 1 && (pgtt == 1 || (fs.ss_levels >= 3 && fs.ss_levels <= 5))) {
+          fs_entries.push_back(fs);
+        }
+      }
       w.Write(pe, pq0);
       w.Write(pe + 8, pq1);
       w.Write(pe + 16, pq2);
@@ -243,6 +342,11 @@ void RunTrial(uint64_t seed, int* compared, int* translated, std::map<std::strin
     const int levels = entry.first;
     if (levels < 3 || levels > 5) continue;
     for (uint64_t a : addresses) MapRandom(w, t, entry.second, levels, a, defects);
+  }
+  for (const FirstStageEntry& fs : fs_entries) {
+    for (uint64_t a : addresses) {
+      MapRandomFirstStage(w, t, fs.fs_root, fs.fs_levels, a, defects, fs.ss_root, fs.ss_levels);
+    }
   }
 
   // The unit, brought up as Linux does: QI (256-bit), SRTP with TTM=01b, invalidations, TE.
@@ -311,7 +415,7 @@ TEST(ScalableDifferentialTest, UnitAgreesWithReferenceOnRandomTables) {
   int translated = 0;
   std::map<std::string, int> outcomes;  // condition (or "translated") -> requests
   for (uint64_t seed = 1; seed <= 300; ++seed) {
-    RunTrial(seed, &compared, &translated, &outcomes);
+    RunTrial(seed, /*first_stage=*/false, &compared, &translated, &outcomes);
     if (::testing::Test::HasFatalFailure()) return;
   }
   // The generator must exercise both outcomes substantially.
@@ -327,6 +431,27 @@ TEST(ScalableDifferentialTest, UnitAgreesWithReferenceOnRandomTables) {
        {"SRT.2", "SRT.3", "SCT.1", "SCT.2", "SCT.3", "SCT.4.2", "SCT.6",   "SCT.7",   "SCT.9",
         "SPD.1", "SPD.2", "SPD.3", "SPT.1", "SPT.2", "SPT.3",   "SPT.4.1", "SPT.4.2", "SPT.6",
         "SSS.1", "SSS.2", "SSS.3", "SSS.4", "SSS.5", "SGN.5",   "SGN.6",   "SGN.7",   "SGN.10"}) {
+    EXPECT_GT(outcomes[condition], 0) << condition;
+  }
+}
+
+// The same through units with ECAP.FSTS and ECAP.NEST: PASID entries with PGTT 001b and 011b
+// beside 010b and 100b, first-stage tables with random rights, large pages and defects, and
+// nested second stages that map the first-stage tables.
+TEST(ScalableDifferentialTest, FirstStageAndNestedAgreeWithReference) {
+  int compared = 0;
+  int translated = 0;
+  std::map<std::string, int> outcomes;
+  for (uint64_t seed = 1001; seed <= 1300; ++seed) {
+    RunTrial(seed, /*first_stage=*/true, &compared, &translated, &outcomes);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_GT(compared, 5000);
+  EXPECT_GT(translated, compared / 10);
+  std::string seen;
+  for (const auto& [outcome, count] : outcomes) seen += absl::StrFormat(" %s:%d", outcome, count);
+  std::printf("outcomes:%s\n", seen.c_str());
+  for (const char* condition : {"SPT.4.3", "SFS.2", "SFS.3", "SGN.1", "SGN.2", "SGN.6"}) {
     EXPECT_GT(outcomes[condition], 0) << condition;
   }
 }

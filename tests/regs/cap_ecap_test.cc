@@ -311,10 +311,6 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
   const uint64_t qi = ExtendedCapability::kQi.mask();
   const uint64_t smts = ExtendedCapability::kSmts.mask() | qi;
   const Case cases[] = {
-      {CapRegister::kEcap, "FSTS", ExtendedCapability::kFsts.mask() | smts},
-      {CapRegister::kEcap, "NEST",
-       ExtendedCapability::kNest.mask() | ExtendedCapability::kFsts.mask() |
-           ExtendedCapability::kSsts.mask() | smts},
       {CapRegister::kEcap, "MTS", ExtendedCapability::kMts.mask() | smts},
       {CapRegister::kEcap, "VCS", ExtendedCapability::kVcs.mask()},
       {CapRegister::kEcap, "PDS",
@@ -337,7 +333,7 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
 }
 
 TEST(ValidateCapabilitiesTest, AcceptsEveryFieldWithAllFeatures) {
-  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kFsts.mask() |
+  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kMts.mask() |
                         ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap), Not(IsOk()));
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap, ImplementedFeatures::All()), IsOk());
@@ -345,8 +341,8 @@ TEST(ValidateCapabilitiesTest, AcceptsEveryFieldWithAllFeatures) {
 
 TEST(ValidateCapabilitiesTest, LaterIssuesFlipRows) {
   ImplementedFeatures f = ImplementedFeatures::Today();
-  f.Set(CapRegister::kEcap, "fsts", Support::kModeled, "first-stage translation landed");
-  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kFsts.mask() |
+  f.Set(CapRegister::kEcap, "mts", Support::kModeled, "memory types landed");
+  const uint64_t ecap = kMinimalEcap | ExtendedCapability::kMts.mask() |
                         ExtendedCapability::kSmts.mask() | ExtendedCapability::kQi.mask();
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap), Not(IsOk()));
   EXPECT_THAT(ValidateCapabilities(kMinimalCap, ecap, f), IsOk());

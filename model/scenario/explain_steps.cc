@@ -306,12 +306,9 @@ std::vector<ExplainField> DescriptorFields(const InvalidationDescriptor& d) {
     }
     std::vector<ExplainField> operator()(const PageGroupResponseWords& r) const {
       // Field positions: invalidation.md §3.9.
-      return {{"type", "9 page_grp_resp_dsc"},
-              B("PP", (r.words[0] >> 4) & 1),
-              F("RC", (r.words[0] >> 12) & 0xf),
-              F("RID", (r.words[0] >> 16) & 0xffff),
-              F("PASID", (r.words[0] >> 32) & 0xfffff),
-              F("PRGI", (r.words[1] >> 3) & 0x1ff)};
+      return {{"type", "9 page_grp_resp_dsc"},          B("PP", (r.words[0] >> 4) & 1),
+              F("RC", (r.words[0] >> 12) & 0xf),        F("RID", (r.words[0] >> 16) & 0xffff),
+              F("PASID", (r.words[0] >> 32) & 0xfffff), F("PRGI", (r.words[1] >> 3) & 0x1ff)};
     }
   };
   return std::visit(Visitor{}, d);

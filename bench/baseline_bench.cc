@@ -7,17 +7,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 
 namespace {
 
-// Splitmix64: a cheap, deterministic stream of well-mixed keys.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+using vtd::Mix;
 
 // A hash-map lookup keyed like an IOTLB entry (domain, page number), hitting every time.
 void BM_Floor_HashMapLookup(benchmark::State& state) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 #include "model/memory/host_memory.h"
 #include "model/structs/address_width.h"
@@ -25,13 +26,6 @@ constexpr uint64_t kEcap = 0x0000493880f00f4a;  // with PASID (8-bit)
 constexpr uint64_t kRoot = 0x100000;
 constexpr uint64_t kQueue = 0x180000;
 constexpr uint32_t kPasid = 0x2a;
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // One device (bus 0, devfn 8), PASID 0x2a with a 4-level second-stage table mapping `pages`
 // random 4 KiB pages, each in its own 2 MiB region; the unit brought up with QI (256-bit

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 #include "model/memory/host_memory.h"
 #include "model/regs/cap_ecap.h"
@@ -20,13 +21,6 @@
 
 namespace vtd {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 UnitCacheConfig NoCaches() {
   UnitCacheConfig none;

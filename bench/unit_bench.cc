@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 #include "model/memory/host_memory.h"
 #include "model/regs/cap_ecap.h"
@@ -15,13 +16,6 @@
 
 namespace vtd {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // One device (bus 0, devfn 8) with a 4-level table mapping `pages` random 4 KiB pages, each
 // in its own 2 MiB region (distinct PTs), and a unit enabled over it.

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 #include "model/memory/host_memory.h"
 #include "model/structs/address_width.h"
@@ -12,13 +13,6 @@
 
 namespace vtd {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 // 256 devices on bus 0..0, each its own 4-level table with one mapping at a random IOVA.
 struct Setup {

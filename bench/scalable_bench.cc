@@ -121,13 +121,6 @@ void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
   state.SetItemsProcessed(state.iterations());
 }
 
-UnitCacheConfig NoCaches() {
-  UnitCacheConfig none;
-  none.context = none.pasid = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte =
-      none.psc_pde = CacheGeometry{};
-  return none;
-}
-
 void BM_ScalableColdWalkNoCaches(benchmark::State& state) { Run(state, NoCaches(), 256); }
 BENCHMARK(BM_ScalableColdWalkNoCaches);
 

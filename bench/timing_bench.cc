@@ -74,13 +74,6 @@ struct Setup {
   }
 };
 
-UnitCacheConfig NoCaches() {
-  UnitCacheConfig none;
-  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
-      CacheGeometry{};
-  return none;
-}
-
 void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages, bool timed) {
   Setup s(caches, pages);
   timing::TimingObserver observer(timing::CostModel::Default());

@@ -22,13 +22,6 @@
 namespace vtd {
 namespace {
 
-UnitCacheConfig NoCaches() {
-  UnitCacheConfig none;
-  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
-      CacheGeometry{};
-  return none;
-}
-
 struct Options {
   int levels = 4;
   UnitCacheConfig caches;

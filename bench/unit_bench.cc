@@ -102,13 +102,6 @@ void RunOutParam(benchmark::State& state, const UnitCacheConfig& caches, int pag
   state.SetItemsProcessed(state.iterations());
 }
 
-UnitCacheConfig NoCaches() {
-  UnitCacheConfig none;
-  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
-      CacheGeometry{};
-  return none;
-}
-
 void BM_UnitIotlbHit(benchmark::State& state) { Run(state, UnitCacheConfig{}, 1); }
 BENCHMARK(BM_UnitIotlbHit);
 

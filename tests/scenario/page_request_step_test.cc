@@ -19,57 +19,50 @@ using ::testing::HasSubstr;
 using testing::LoadInline;
 using testing::Ran;
 using testing::RunText;
+using testing::WithScalableUnit;
 
-// QEMU's scalable unit with PASID plus DT (2) and PRS (29), or without PRS. Steps start on
-// line 8.
-std::string Unit(const std::string& ecap, const std::string& steps) {
-  return absl::StrCat(
-      "name: t\n"
-      "platform:\n"
-      "  memory_size: 64M\n"
-      "  units:\n"
-      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: ",
-      ecap,
-      "}\n"
-      "tables: {base: 0x100000, size: 1M}\n"
-      "steps:\n",
-      steps);
-}
+// QEMU's scalable unit with PASID (ECAP 0x0000493880f00f4a) plus DT (2), with or without PRS
+// (29).
 constexpr char kPrs[] = "0x00004938a0f00f4e";
 constexpr char kNoPrs[] = "0x0000493880f00f4e";
 
 TEST(PageRequestStepTest, LoaderChecks) {
-  EXPECT_THAT(LoadInline(Unit(kNoPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000}\n")),
-              HasErrorAt(8, 19, "dmar0 takes no page requests (ECAP.PRS=0"));
-  EXPECT_THAT(LoadInline(Unit(kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1010}\n")),
-              HasErrorAt(8, 42, "0x1010 is not a page address"));
   EXPECT_THAT(
-      LoadInline(Unit(kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000, priv: true}\n")),
-      HasErrorAt(8, 50, "'priv: true' needs a 'pasid'"));
+      LoadInline(WithScalableUnit(kNoPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000}\n")),
+      HasErrorAt(8, 19, "dmar0 takes no page requests (ECAP.PRS=0"));
   EXPECT_THAT(
-      LoadInline(Unit(kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000, prgi: 512}\n")),
-      HasErrorAt(8, 56, "512 is out of range (expected 0 to 511)"));
+      LoadInline(WithScalableUnit(kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1010}\n")),
+      HasErrorAt(8, 42, "0x1010 is not a page address"));
+  EXPECT_THAT(LoadInline(WithScalableUnit(
+                  kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000, priv: true}\n")),
+              HasErrorAt(8, 50, "'priv: true' needs a 'pasid'"));
+  EXPECT_THAT(LoadInline(WithScalableUnit(
+                  kPrs, "  - page_request: {sid: \"00:02.0\", addr: 0x1000, prgi: 512}\n")),
+              HasErrorAt(8, 56, "512 is out of range (expected 0 to 511)"));
   // `pre` needs `dte` (SCT.4.1) and the unit's PRS.
-  EXPECT_THAT(LoadInline(Unit(kPrs,
-                              "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0, hpa: 0, "
-                              "size: 4K, pre: true}\n")),
+  EXPECT_THAT(LoadInline(WithScalableUnit(
+                  kPrs,
+                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0, hpa: 0, "
+                  "size: 4K, pre: true}\n")),
               HasErrorAt(8, 80, "pre: true needs dte: true"));
-  EXPECT_THAT(LoadInline(Unit(kNoPrs,
-                              "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0, hpa: 0, "
-                              "size: 4K, dte: true, pre: true}\n")),
+  EXPECT_THAT(LoadInline(WithScalableUnit(
+                  kNoPrs,
+                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0, hpa: 0, "
+                  "size: 4K, dte: true, pre: true}\n")),
               HasErrorAt(8, 91, "ECAP.PRS=0, so PRE is reserved"));
   // A page group response is a 256-bit descriptor with a 4-bit response code.
-  EXPECT_THAT(LoadInline(Unit(kPrs,
-                              "  - queue:\n"
-                              "      descriptors:\n"
-                              "        - page_response: {sid: \"00:02.0\", code: maybe}\n")),
-              HasErrorAt(10, 49, "'maybe' is not valid"));
+  EXPECT_THAT(
+      LoadInline(WithScalableUnit(kPrs,
+                                  "  - queue:\n"
+                                  "      descriptors:\n"
+                                  "        - page_response: {sid: \"00:02.0\", code: maybe}\n")),
+      HasErrorAt(10, 49, "'maybe' is not valid"));
 }
 
 // One request queued with its event, then software's response: the JSON keys of
 // scenarios/FORMAT.md ("page_request" result, "responses").
 TEST(PageRequestStepTest, JsonKeys) {
-  Ran run = RunText(Unit(
+  Ran run = RunText(WithScalableUnit(
       kPrs,
       "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0x1000, hpa: 0x200000, size: 4K,\n"
       "          dte: true, pre: true}\n"

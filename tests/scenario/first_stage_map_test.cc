@@ -3,6 +3,7 @@
 // fault and what was expected. Capabilities from registers.md: FSTS (ECAP 47), NEST (26),
 // EAFS (34), SRS (31), SSADS (45); FS1GP (CAP 56), FS5LP (CAP 60).
 #include <string>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -140,6 +141,30 @@ TEST(FirstStageMapTest, NestedNeedsGpaAndAlignedBacking) {
                                   "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
                                   "iova: 0, gpa: 0, hpa: 0, size: 4K, ss_page_size: 2M}\n")),
       HasErrorAt(8, 111, "cannot back guest pages"));
+}
+
+// Depth defaults: a first stage has 4 levels whatever CAP.SAGAW says (FSPM does not depend on
+// it); a nested second stage, like a second-stage map, takes the largest AGAW the unit has.
+TEST(FirstStageMapTest, DepthDefaults) {
+  // CAP.SAGAW (12:8) = 00010b: 39-bit (3-level) second stage only.
+  const std::string text = absl::StrCat(
+      "name: t\n"
+      "platform:\n"
+      "  memory_size: 64M\n"
+      "  units:\n"
+      "    - {base: 0xfed90000, cap: 0x00d2008c222f0206, ecap: ",
+      kFirstStage,
+      "}\n"
+      "tables: {base: 0x100000, size: 1M}\n"
+      "steps:\n"
+      "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, iova: 0, hpa: 0, size: 4K}\n"
+      "  - map: {sid: \"00:02.0\", domain: 2, pasid: 2, pgtt: nested, iova: 0, gpa: 0, hpa: 0, "
+      "size: 4K}\n");
+  absl::StatusOr<Scenario> s = LoadInline(text);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(std::get<MapStep>(s->steps[0].action).levels.value, 4);
+  EXPECT_EQ(std::get<MapStep>(s->steps[1].action).levels.value, 4);
+  EXPECT_EQ(std::get<MapStep>(s->steps[1].action).ss_levels.value, 3);
 }
 
 }  // namespace

@@ -248,7 +248,11 @@ struct DmaAnswer {
   std::string detail;         // every field compared by the transparency oracle
 };
 
-std::string ResultFields(const TranslateResult& r) {
+// `write_relevant`: the translation's write permission is part of the answer. For an
+// untranslated read it is not: the unit may keep an entry filled by a read walk without write
+// permission while the leaf's D bit is clear, so that a later write walks again and sets D
+// (S §3.6.2, §3.7.2), where the walk reports the leaf's permission.
+std::string ResultFields(const TranslateResult& r, bool write_relevant) {
   std::string s = absl::StrCat("completion=", std::string(CompletionName(r.completion)));
   if (r.fault) {
     const Fault& f = *r.fault;
@@ -263,7 +267,8 @@ std::string ResultFields(const TranslateResult& r) {
     const Translation& t = *r.translation;
     absl::StrAppend(&s, absl::StrFormat(" xlate{hpa=%#x base=%#x size=%#x r=%d w=%d snp=%d "
                                         "emt=%d ipat=%d tm=%d did=%#x fpd=%d tt=%d leaf=%d}",
-                                        t.hpa, t.page_base, t.page_size, t.read, t.write, t.snoop,
+                                        t.hpa, t.page_base, t.page_size, t.read,
+                                        write_relevant ? int{t.write} : -1, t.snoop,
                                         t.emt, t.ipat, t.transient_mapping, t.did.value(), t.fpd,
                                         static_cast<int>(t.tt), t.leaf_level));
   }
@@ -275,7 +280,7 @@ std::string ResultFields(const TranslateResult& r) {
   return s;
 }
 
-DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
+DmaAnswer AnswerOf(const TranslateResult& r, const DmaRequest& request, const TestHooks& hooks) {
   DmaAnswer a;
   if (r.fault) {
     a.faulted = true;
@@ -284,13 +289,14 @@ DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
     a.ok = true;
     a.hpa = hooks.translated_hpa ? hooks.translated_hpa(r.translation->hpa) : r.translation->hpa;
   }
-  a.detail = ResultFields(r);
+  a.detail = ResultFields(r, request.type != RequestType::kUntranslated ||
+                                request.access != AccessKind::kRead);
   return a;
 }
 
 DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHooks& hooks) {
   const DmaOutcome out = unit.Dma(request);
-  DmaAnswer a = AnswerOf(out.result, hooks);
+  DmaAnswer a = AnswerOf(out.result, request, hooks);
   if (!a.faulted && out.blocked) a.ok = false;
   a.stale = !out.stale.empty();
   // Interrupt requests (writes to FEEx_xxxxh) are not translated: the walk does not apply.
@@ -307,7 +313,7 @@ std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, HostMemory& memory,
                                           ? TranslateScalable(config, &memory, request)
                                           : Translate(config, memory, request);
   if (!r.ok()) return std::nullopt;
-  return AnswerOf(*r, hooks);
+  return AnswerOf(*r, request, hooks);
 }
 
 std::vector<std::string> DmaExpect(const DmaAnswer& a) {

@@ -181,7 +181,7 @@ std::vector<Program> SeedPrograms(Profile profile) {
       seeds.push_back(sm);
       // Page requests: a device with DTE and PRE, the queue set up (PQS 0, IM clear), requests
       // for mapped pages and the last of a group, a page group response (0x9), software
-      // taking the requests and clearing PRS; a request from a requester without PRE.
+      // taking the requests and clearing PRS; an overflow.
       Program pr;
       pr.cap_variant = kScalableCap;
       pr.ecap_variant = kScalableAll;
@@ -197,6 +197,9 @@ std::vector<Program> SeedPrograms(Profile profile) {
                        SmArgs(0, 9) | uint64_t{1} << 43),
                 MakeOp(OpKind::kSmDriver, kSmPrqService),
                 MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 1, 0, 0x13),
+                // PQH one descriptor past PQT: the queue is full, the next request overflows.
+                MakeOp(OpKind::kMmioWrite, 3, 0xc0, 0, 0xa0),
+                MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 0, 0, 0x14),
                 MakeOp(OpKind::kSmDriver, kSmDevTlb, 0x0020, 0, 0x10000, SmArgs(7, 9)),
                 MakeOp(OpKind::kDma, kMapped | kPasid | kTranslationRequest, 0, 0, 0, 0),
                 MakeOp(OpKind::kMmioRead, 0, 0)};
@@ -232,7 +235,7 @@ std::vector<Program> SeedPrograms(Profile profile) {
                        SmArgs(3, 2) | uint64_t{1} << 43)};
       seeds.push_back(ns);
       Program ss;
-      ss.cap_variant = kScalableCap;
+      ss.cap_variant = 1;  // four fault records, no first-stage capabilities
       ss.ecap_variant = kScalableSecond;
       ss.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage | kLeaf2M, 0x0100, 0x800, 0x800,
                        Did(5)),

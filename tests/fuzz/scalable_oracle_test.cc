@@ -136,16 +136,15 @@ TEST(ScalableOracleTest, IsolationReportsADmaToAnUnmappedPageForEveryPgtt) {
 // clear) and is not.
 TEST(ScalableOracleTest, IsolationFollowsFirstStageRights) {
   const uint64_t pasid5 = 5 | kWithPasid | uint64_t{2} << 36 | kPwsnp | kSre;
-  const Op read_only = MakeOp(OpKind::kSmMap, 1 | (2 << 4) | 0x80, 0x0010, 0x200, kHpa >> 12,
-                              pasid5);
-  const Op read_write = MakeOp(OpKind::kSmMap, 3 | (2 << 4) | 0x80, 0x0010, 0x201,
-                               (kHpa >> 12) + 1, pasid5);
+  const Op read_only =
+      MakeOp(OpKind::kSmMap, 1 | (2 << 4) | 0x80, 0x0010, 0x200, kHpa >> 12, pasid5);
+  const Op read_write =
+      MakeOp(OpKind::kSmMap, 3 | (2 << 4) | 0x80, 0x0010, 0x201, (kHpa >> 12) + 1, pasid5);
   const Op user_write_b = MakeOp(OpKind::kDma, 0xc0 | 8 | 1, 0, 1, 0x10, 4);
   const Op supervisor_write_a = MakeOp(OpKind::kDma, 0xc0 | 8 | 0x10 | 1, 0, 0, 0x10, 4);
   TestHooks hooks;
-  const RunResult clean =
-      RunProgram(Profile::kUnit, Sm({read_only, read_write, kSmEnable, supervisor_write_a}),
-                 nullptr, &hooks);
+  const RunResult clean = RunProgram(
+      Profile::kUnit, Sm({read_only, read_write, kSmEnable, supervisor_write_a}), nullptr, &hooks);
   EXPECT_EQ(clean.failure, "");
   EXPECT_THAT(clean.transcript, HasSubstr(absl::StrFormat("hpa: %#x", kHpa + 0x10)));
   const Program p = Sm({read_only, read_write, kSmEnable, user_write_b});

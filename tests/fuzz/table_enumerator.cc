@@ -34,10 +34,10 @@ std::optional<bool> TableEnumerator::LegacyMaps(uint64_t rta, const IsolationQue
   if ((lo & 1) == 0) return false;
   if (((lo >> 2) & 3) == 2) return q.hpa == q.iova;  // pass-through: output = input
   budget_ = kBudget;
-  const bool found = SecondStage(lo & address_mask_, static_cast<int>(hi & 7) + 2, 0, true, true,
-                                 [&](const Leaf& leaf) {
-                                   return q.hpa - leaf.out < leaf.size && (q.write ? leaf.w : leaf.r);
-                                 });
+  const bool found = SecondStage(
+      lo & address_mask_, static_cast<int>(hi & 7) + 2, 0, true, true, [&](const Leaf& leaf) {
+        return q.hpa - leaf.out < leaf.size && (q.write ? leaf.w : leaf.r);
+      });
   if (budget_ < 0) return std::nullopt;
   return found;
 }
@@ -82,7 +82,9 @@ std::optional<bool> TableEnumerator::ScalableMaps(uint64_t rta, const IsolationQ
       if (fspm > 1) return false;
       found = FirstStage(
           fs_root, fs_levels, 0, true, true, [](uint64_t a) { return std::optional<uint64_t>(a); },
-          [&](const Leaf& leaf) { return q.hpa - leaf.out < leaf.size && first_stage_allows(leaf); });
+          [&](const Leaf& leaf) {
+            return q.hpa - leaf.out < leaf.size && first_stage_allows(leaf);
+          });
       break;
     case 3: {
       if (fspm > 1) return false;

@@ -66,8 +66,7 @@ class TableEnumerator {
   bool SecondStage(uint64_t table, int level, uint64_t in, bool r, bool w, const LeafFn& fn);
   // Table addresses go through `locate` (identity, or the second stage for nested).
   bool FirstStage(uint64_t table, int level, uint64_t in, bool w, bool u,
-                  const std::function<std::optional<uint64_t>(uint64_t)>& locate,
-                  const LeafFn& fn);
+                  const std::function<std::optional<uint64_t>(uint64_t)>& locate, const LeafFn& fn);
   // The host address of a guest-physical one through second-stage tables, needing read
   // permission on every level (the walk hardware makes for a first-stage table read).
   std::optional<uint64_t> SecondStageAddress(uint64_t root, int levels, uint64_t gpa) const;

@@ -136,8 +136,8 @@ constexpr uint64_t kEcapVariants[] = {
     kEcapBase | (1u << 2),
     0x50c0,
     kEcapBase | (1u << 2) | (uint64_t{1} << 33),
-    kEcapScalable | kEcapFsts | kEcapNest | kEcapDtPrs | (uint64_t{1} << 45) |
-        (uint64_t{1} << 48) | (uint64_t{1} << 49),
+    kEcapScalable | kEcapFsts | kEcapNest | kEcapDtPrs | (uint64_t{1} << 45) | (uint64_t{1} << 48) |
+        (uint64_t{1} << 49),
     kEcapScalable,
     kEcapScalable | kEcapFsts | kEcapDtPrs,
 };
@@ -268,8 +268,8 @@ std::string ResultFields(const TranslateResult& r, bool write_relevant) {
     absl::StrAppend(&s, absl::StrFormat(" xlate{hpa=%#x base=%#x size=%#x r=%d w=%d snp=%d "
                                         "emt=%d ipat=%d tm=%d did=%#x fpd=%d tt=%d leaf=%d}",
                                         t.hpa, t.page_base, t.page_size, t.read,
-                                        write_relevant ? int{t.write} : -1, t.snoop,
-                                        t.emt, t.ipat, t.transient_mapping, t.did.value(), t.fpd,
+                                        write_relevant ? int{t.write} : -1, t.snoop, t.emt, t.ipat,
+                                        t.transient_mapping, t.did.value(), t.fpd,
                                         static_cast<int>(t.tt), t.leaf_level));
   }
   if (r.ats) {
@@ -289,8 +289,8 @@ DmaAnswer AnswerOf(const TranslateResult& r, const DmaRequest& request, const Te
     a.ok = true;
     a.hpa = hooks.translated_hpa ? hooks.translated_hpa(r.translation->hpa) : r.translation->hpa;
   }
-  a.detail = ResultFields(r, request.type != RequestType::kUntranslated ||
-                                request.access != AccessKind::kRead);
+  a.detail = ResultFields(
+      r, request.type != RequestType::kUntranslated || request.access != AccessKind::kRead);
   return a;
 }
 
@@ -623,8 +623,8 @@ class Machine {
         return;
       }
       if (r.spec->id == RegId::kFrcdHi && r.index < nfr && (value >> 63) != 0) any_f = true;
-      const bool event_control = r.spec->id == RegId::kFectl || r.spec->id == RegId::kIectl ||
-                                 r.spec->id == RegId::kPectl;
+      const bool event_control =
+          r.spec->id == RegId::kFectl || r.spec->id == RegId::kIectl || r.spec->id == RegId::kPectl;
       if (event_control && (value & (uint64_t{1} << 30)) && !(value & (uint64_t{1} << 31))) {
         Fail(absl::StrFormat("%s reads %#x: IP set with IM clear", r.Name(), value), r.offset, 32,
              0, uint64_t{1} << 30);
@@ -647,8 +647,8 @@ class Machine {
       const uint64_t size = uint64_t{4096} << (Reg(RegId::kPqa) & 7);
       const uint64_t pqt = Observed(kPqt, unit_->ReadRegister64(kPqt));
       if (pqt >= size) {
-        Fail(absl::StrFormat("PQT %#x is outside the %#x-byte page request queue", pqt, size),
-             kPqt, 64, 0, ~(size - 1));
+        Fail(absl::StrFormat("PQT %#x is outside the %#x-byte page request queue", pqt, size), kPqt,
+             64, 0, ~(size - 1));
         return;
       }
     }
@@ -909,9 +909,9 @@ class Machine {
                       (op.d & kAddressBits) | (b & 1) | ((b >> 6) & 1) << 11);
         break;
       case 11:  // page_grp_resp_dsc: PP, RC, RID, PASID; PRGI
-        PutDescriptor(0x9 | (b & 1) << 4 | ((b >> 4) & 0xf) << 12 | (c & 0xffff) << 16 |
-                          pasid << 32,
-                      ((b >> 8) & 0x1ff) << 3);
+        PutDescriptor(
+            0x9 | (b & 1) << 4 | ((b >> 4) & 0xf) << 12 | (c & 0xffff) << 16 | pasid << 32,
+            ((b >> 8) & 0x1ff) << 3);
         break;
       case 12:  // any bits in all four qwords
         PutDescriptor(op.d, op.e, uint64_t{c} << 32 | b, op.e >> 1);
@@ -1271,8 +1271,7 @@ class Machine {
     const uint64_t hpa = ((op.d << 12) & ((uint64_t{1} << 39) - 1)) & ~(page - 1);
     const uint64_t fs_leaf = hpa | 1 | (op.a & 2) | ((op.a >> 5) & 4) | ((e >> 61) & 1) * 0x60;
     const uint64_t fs_tables = 7 | ((e >> 61) & 1) * 0x20;
-    const std::optional<uint32_t> tag =
-        with_pasid ? std::optional<uint32_t>(pasid) : std::nullopt;
+    const std::optional<uint32_t> tag = with_pasid ? std::optional<uint32_t>(pasid) : std::nullopt;
     switch (pgtt) {
       case 1:
         if (!FsMap(p2 & kAddressBits, fs_levels, iova, fs_leaf, leaf_level, fs_tables,
@@ -1410,8 +1409,8 @@ class Machine {
     out_.Line(absl::StrFormat(
         "  # page_request: {sid: %s, pasid_present: %d, pasid: %#x, addr: %#x, read: %d, "
         "write: %d, exec: %d, priv: %d, lpig: %d, prgi: %#x}",
-        Sid(r.rid), r.pasid_present, r.pasid, r.address, r.read, r.write, r.execute,
-        r.privileged, r.last_in_group, r.prgi));
+        Sid(r.rid), r.pasid_present, r.pasid, r.address, r.read, r.write, r.execute, r.privileged,
+        r.last_in_group, r.prgi));
     const uint64_t pqh = Reg(RegId::kPqh), pqt = Reg(RegId::kPqt), pqa = Reg(RegId::kPqa);
     const PageRequestResult result = unit_->PageRequest(r);
     if (!ecaps_.prs || !result.status.ok() || !pq_checkable_) return;
@@ -1443,9 +1442,9 @@ class Machine {
                         uint64_t{r.prgi} << 3 | r.address;
     const uint64_t at = (pqa & kAddressBits) + tail;
     if (Peek(at) != q0 || Peek(at + 8) != q1 || Peek(at + 16) != 0 || Peek(at + 24) != 0) {
-      PageRequestFail(absl::StrFormat("the page request descriptor at %#x is not %#x %#x 0 0", at,
-                                      q0, q1),
-                      (tail + 32) % size);
+      PageRequestFail(
+          absl::StrFormat("the page request descriptor at %#x is not %#x %#x 0 0", at, q0, q1),
+          (tail + 32) % size);
     } else if (new_tail != (tail + 32) % size || !(prs & 1)) {
       PageRequestFail("a queued page request must advance PQT by 32 and set PRS.PPR",
                       (tail + 32) % size);
@@ -1475,8 +1474,7 @@ class Machine {
       const uint64_t directory = Peek((c0 & kAddressBits) + 8 * (pasid >> 6));
       if ((directory & 1) == 0) continue;
       const uint64_t at = (directory & kAddressBits) + 64 * (pasid & 0x3f);
-      const std::array<uint64_t, 3> entry = {Peek(at) & ~uint64_t{2}, Peek(at + 8),
-                                             Peek(at + 16)};
+      const std::array<uint64_t, 3> entry = {Peek(at) & ~uint64_t{2}, Peek(at + 8), Peek(at + 16)};
       if ((entry[0] & 1) == 0) continue;
       const uint16_t did = static_cast<uint16_t>(entry[1]);
       const auto [it, inserted] = entries.try_emplace({did, pasid}, entry);

@@ -152,17 +152,16 @@ std::vector<Program> SeedPrograms(Profile profile) {
       Program sm;
       sm.cap_variant = kScalableCap;
       sm.ecap_variant = kScalableAll;
-      sm.ops = {
-          MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0010, 0x100, 0x2000,
-                 Did(1) | kSsade | kPwsnp),
-          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0010, 0x200, 0x2100,
-                 5 | kWithPasid | Did(2) | kPwsnp | kSre),
-          MakeOp(OpKind::kSmMap, kRw | kNested | kUser, 0x0010, 0x300, 0x2200,
-                 6 | kWithPasid | Did(3) | kPwsnp | kSsade),
-          MakeOp(OpKind::kSmMap, kSmPassThrough, 0x0018, 0x400, 0, Did(4)),
-          MakeOp(OpKind::kSmMap, kRead | kFirstStage | kLeaf2M, 0x0010, 0x600, 0x2400,
-                 5 | kWithPasid | Did(2) | kPwsnp | kSre),
-          MakeOp(OpKind::kSmDriver, kSmEnable)};
+      sm.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0010, 0x100, 0x2000,
+                       Did(1) | kSsade | kPwsnp),
+                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0010, 0x200, 0x2100,
+                       5 | kWithPasid | Did(2) | kPwsnp | kSre),
+                MakeOp(OpKind::kSmMap, kRw | kNested | kUser, 0x0010, 0x300, 0x2200,
+                       6 | kWithPasid | Did(3) | kPwsnp | kSsade),
+                MakeOp(OpKind::kSmMap, kSmPassThrough, 0x0018, 0x400, 0, Did(4)),
+                MakeOp(OpKind::kSmMap, kRead | kFirstStage | kLeaf2M, 0x0010, 0x600, 0x2400,
+                       5 | kWithPasid | Did(2) | kPwsnp | kSre),
+                MakeOp(OpKind::kSmDriver, kSmEnable)};
       for (uint32_t m = 0; m < 5; ++m) {
         const uint8_t pasid = m == 1 || m == 2 || m == 4 ? kPasid : 0;
         sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | pasid, 0, m, 0x10 * m, 4));
@@ -185,24 +184,24 @@ std::vector<Program> SeedPrograms(Profile profile) {
       Program pr;
       pr.cap_variant = kScalableCap;
       pr.ecap_variant = kScalableAll;
-      pr.ops = {MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0020, 0x10, 0x3000,
-                       9 | kWithPasid | Did(7) | kPwsnp | kDte | kPre),
-                MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0028, 0x20, 0x3100, Did(8)),
-                MakeOp(OpKind::kSmDriver, kSmEnable),
-                MakeOp(OpKind::kSmDriver, kSmPrqSetup, 0, 0, 0, SmArgs(1, 0)),
-                MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead, 0, 0, 0, 0x11),
-                MakeOp(OpKind::kPageRequest, kPrMapped | kPrWrite | kPrLast, 0, 0, 0, 0x11),
-                MakeOp(OpKind::kPageRequest, 1 | kPrRead | kPrLast, 0x0020, 9, 0x7000, 0x12),
-                MakeOp(OpKind::kSmDriver, kSmResponse, 0x0020, 0x11, 0,
-                       SmArgs(0, 9) | uint64_t{1} << 43),
-                MakeOp(OpKind::kSmDriver, kSmPrqService),
-                MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 1, 0, 0x13),
-                // PQH one descriptor past PQT: the queue is full, the next request overflows.
-                MakeOp(OpKind::kMmioWrite, 3, 0xc0, 0, 0xa0),
-                MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 0, 0, 0x14),
-                MakeOp(OpKind::kSmDriver, kSmDevTlb, 0x0020, 0, 0x10000, SmArgs(7, 9)),
-                MakeOp(OpKind::kDma, kMapped | kPasid | kTranslationRequest, 0, 0, 0, 0),
-                MakeOp(OpKind::kMmioRead, 0, 0)};
+      pr.ops = {
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0020, 0x10, 0x3000,
+                 9 | kWithPasid | Did(7) | kPwsnp | kDte | kPre),
+          MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0028, 0x20, 0x3100, Did(8)),
+          MakeOp(OpKind::kSmDriver, kSmEnable),
+          MakeOp(OpKind::kSmDriver, kSmPrqSetup, 0, 0, 0, SmArgs(1, 0)),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead, 0, 0, 0, 0x11),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrWrite | kPrLast, 0, 0, 0, 0x11),
+          MakeOp(OpKind::kPageRequest, 1 | kPrRead | kPrLast, 0x0020, 9, 0x7000, 0x12),
+          MakeOp(OpKind::kSmDriver, kSmResponse, 0x0020, 0x11, 0, SmArgs(0, 9) | uint64_t{1} << 43),
+          MakeOp(OpKind::kSmDriver, kSmPrqService),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 1, 0, 0x13),
+          // PQH one descriptor past PQT: the queue is full, the next request overflows.
+          MakeOp(OpKind::kMmioWrite, 3, 0xc0, 0, 0xa0),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 0, 0, 0x14),
+          MakeOp(OpKind::kSmDriver, kSmDevTlb, 0x0020, 0, 0x10000, SmArgs(7, 9)),
+          MakeOp(OpKind::kDma, kMapped | kPasid | kTranslationRequest, 0, 0, 0, 0),
+          MakeOp(OpKind::kMmioRead, 0, 0)};
       seeds.push_back(pr);
       // 5-level first stage with 1-GiB and 2-MiB pages, supervisor requests with WPE over a
       // read-only page, and entries with A/D already set.
@@ -211,8 +210,8 @@ std::vector<Program> SeedPrograms(Profile profile) {
       fs.ecap_variant = kScalableAll;
       fs.ops = {MakeOp(OpKind::kSmMap, kRead | kFirstStage | kLeaf1G, 0x0030, 0x40000, 0x40000,
                        3 | kWithPasid | Did(9) | kPwsnp | kSre | kWpe | kFs5Level),
-                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kLeaf2M | kUser, 0x0030, 0x1200,
-                       0x5000, 3 | kWithPasid | Did(9) | kAdPreset),
+                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kLeaf2M | kUser, 0x0030, 0x1200, 0x5000,
+                       3 | kWithPasid | Did(9) | kAdPreset),
                 MakeOp(OpKind::kSmDriver, kSmEnable),
                 MakeOp(OpKind::kDma, kMapped | kPasid | kPriv, 0, 0, 0x1234, 4),
                 MakeOp(OpKind::kDma, kMapped | kPasid | kPriv | kWrite, 0, 0, 0x1234, 4),
@@ -224,21 +223,20 @@ std::vector<Program> SeedPrograms(Profile profile) {
       Program ns;
       ns.cap_variant = kScalableCap;
       ns.ecap_variant = kScalableNoSnoop;
-      ns.ops = {MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x10, 0x6000,
-                       2 | kWithPasid | Did(3)),
-                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x20, 0x6100,
-                       2 | kWithPasid | Did(3) | kAdPreset),
-                MakeOp(OpKind::kSmDriver, kSmEnable),
-                MakeOp(OpKind::kDma, kMapped | kPasid, 0, 0, 0, 4),
-                MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 1, 0, 4),
-                MakeOp(OpKind::kSmDriver, kSmPasidSelective, 0, 0, 0,
-                       SmArgs(3, 2) | uint64_t{1} << 43)};
+      ns.ops = {
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x10, 0x6000,
+                 2 | kWithPasid | Did(3)),
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x20, 0x6100,
+                 2 | kWithPasid | Did(3) | kAdPreset),
+          MakeOp(OpKind::kSmDriver, kSmEnable),
+          MakeOp(OpKind::kDma, kMapped | kPasid, 0, 0, 0, 4),
+          MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 1, 0, 4),
+          MakeOp(OpKind::kSmDriver, kSmPasidSelective, 0, 0, 0, SmArgs(3, 2) | uint64_t{1} << 43)};
       seeds.push_back(ns);
       Program ss;
       ss.cap_variant = 1;  // four fault records, no first-stage capabilities
       ss.ecap_variant = kScalableSecond;
-      ss.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage | kLeaf2M, 0x0100, 0x800, 0x800,
-                       Did(5)),
+      ss.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage | kLeaf2M, 0x0100, 0x800, 0x800, Did(5)),
                 MakeOp(OpKind::kSmMap, kRead | kSecondStage, 0x0180, 0x10, 0x900, Did(5)),
                 MakeOp(OpKind::kSmDriver, kSmEnable)};
       Append(ss.ops, Dmas(4));
@@ -295,8 +293,8 @@ std::vector<Program> SeedPrograms(Profile profile) {
                MakeOp(OpKind::kDescriptor, 15, 0, 63),
                MakeOp(OpKind::kDescriptor, 15 | kSubmit, 0, 63),  // wraps the 128-entry queue
                MakeOp(OpKind::kSmDriver, kSmGlobal),
-               MakeOp(OpKind::kDescriptor, 14 | kSubmit, 0, 0, 0, 0),  // type 0xa: IQE
-               MakeOp(OpKind::kMmioWrite, 2, 0x34, 0, 0x10),           // FSTS.IQE cleared
+               MakeOp(OpKind::kDescriptor, 14 | kSubmit, 0, 0, 0, 0),         // type 0xa: IQE
+               MakeOp(OpKind::kMmioWrite, 2, 0x34, 0, 0x10),                  // FSTS.IQE cleared
                MakeOp(OpKind::kDescriptor, 13 | kSubmit, 1, 0, 0x3000, 0x5),  // reserved bits
                MakeOp(OpKind::kDescriptor, 12 | kSubmit, 0, 0, 0x16, 0x77)};
       seeds.push_back(w);

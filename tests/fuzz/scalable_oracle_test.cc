@@ -10,17 +10,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/memory/host_memory.h"
+#include "tests/fuzz/oracle_test_util.h"
 #include "tests/fuzz/unit_program.h"
 
 namespace vtd::fuzz {
 namespace {
 
 using ::testing::HasSubstr;
-
-Op MakeOp(OpKind kind, uint8_t a = 0, uint16_t b = 0, uint32_t c = 0, uint64_t d = 0,
-          uint64_t e = 0) {
-  return Op{kind, a, b, c, d, e};
-}
 
 // QEMU's scalable unit with first-stage, nested, A/D and page requests (unit_program.cc
 // variants 4 and 4).
@@ -30,13 +26,6 @@ Program Sm(std::vector<Op> ops) {
   p.ecap_variant = 4;
   p.ops = std::move(ops);
   return p;
-}
-
-std::string Check(Profile profile, const Program& program, const TestHooks& hooks) {
-  RunResult first;
-  std::string failure = CheckProgram(profile, program, nullptr, &hooks, &first);
-  EXPECT_FALSE(first.skipped);
-  return failure;
 }
 
 // SmMap a: R bit 0, W bit 1, PGTT choice 6:4 (0 second, 2 first, 3 nested), U/S bit 7;
@@ -58,64 +47,38 @@ const Op kSmEnable = MakeOp(OpKind::kSmDriver, 0);
 const Op kPasidRead = MakeOp(OpKind::kDma, 0xc0 | 8, 0, 0, 0x10, 4);
 const Op kRead = MakeOp(OpKind::kDma, 0xc0, 0, 0, 0x10, 4);
 
-// Rewrites the qword `from` to `to` in the table pool behind the program's back.
-void Replace(HostMemory& memory, uint64_t from, uint64_t to) {
-  for (uint64_t a = 0x100000; a < 0x200000; a += 8) {
-    if (memory.Read64(a).value() == from) ASSERT_TRUE(memory.Write64(a, to).ok());
-  }
-}
-
 // First-stage leaf after the first read: P, R/W, U/S and A (set by the walk, S §3.6.2).
 constexpr uint64_t kFsLeafAfterRead = kHpa | 0x27;
 
 // A first-stage IOTLB entry left stale: the leaf moves with no invalidation.
 TEST(ScalableOracleTest, TransparencyReportsAStaleFirstStageEntry) {
-  const Program p = Sm({kFsMap, kSmEnable, kPasidRead, kPasidRead});
-  TestHooks hooks;
-  hooks.check_invalidation = false;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, kFsLeafAfterRead, (kHpa + 0x1000) | 0x27);
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("cache transparency"));
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, Sm({kFsMap, kSmEnable, kPasidRead, kPasidRead}), 3,
+                            kFsLeafAfterRead, (kHpa + 0x1000) | 0x27, false),
+              HasSubstr("cache transparency"));
 }
 
 // The same for a nested translation: the guest page moves to one the second stage does not
 // map, the unit answers from its IOTLB, the walk faults.
 TEST(ScalableOracleTest, TransparencyReportsAStaleNestedEntry) {
-  const Program p = Sm({kNestedMap, kSmEnable, kPasidRead, kPasidRead});
-  TestHooks hooks;
-  hooks.check_invalidation = false;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, kFsLeafAfterRead, (kHpa + 0x1000) | 0x27);
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("cache transparency"));
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, Sm({kNestedMap, kSmEnable, kPasidRead, kPasidRead}), 3,
+                            kFsLeafAfterRead, (kHpa + 0x1000) | 0x27, false),
+              HasSubstr("cache transparency"));
 }
 
 // With the invalidation checker on, a stale second-stage entry in scalable mode, after the
 // global context, PASID-cache and IOTLB invalidations, is the stale oracle's failure.
 TEST(ScalableOracleTest, StaleOracleReportsAStaleScalableSecondStageEntry) {
-  const Program p = Sm({kSsMap, kSmEnable, kRead, kRead});
-  TestHooks hooks;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, kHpa | 3, (kHpa + 0x1000) | 3);
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("stale hit"));
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, Sm({kSsMap, kSmEnable, kRead, kRead}), 3, kHpa | 3,
+                            (kHpa + 0x1000) | 3, true),
+              HasSubstr("stale hit"));
 }
 
 // A PASID-table entry changed (its DID) with no PASID-cache invalidation: the unit answers
 // with the cached entry's domain, the walk with the new one.
 TEST(ScalableOracleTest, TransparencyReportsAStalePasidEntry) {
-  const Program p = Sm({kSsMap, kSmEnable, kRead, kRead});
-  TestHooks hooks;
-  hooks.check_invalidation = false;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, 1, 2);  // PASID entry qword 1: DID 1 -> 2
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("did=0x1"));
+  // PASID entry qword 1: DID 1 -> 2
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, Sm({kSsMap, kSmEnable, kRead, kRead}), 3, 1, 2, false),
+              HasSubstr("did=0x1"));
 }
 
 // A walker bug shared by the unit and the pure walk, for every PGTT that walks tables: the
@@ -161,46 +124,38 @@ const Op kPrqSetup = MakeOp(OpKind::kSmDriver, 6);  // PQS 0 (4 KiB), PECTL.IM c
 const Op kPageRequest = MakeOp(OpKind::kPageRequest, 0x40 | 8 | 0x20, 0, 0, 0, 0x11);
 constexpr uint32_t kPqh = 0xc0, kPqt = 0xc8, kPrs = 0xdc, kPectl = 0xe0, kFectl = 0x38;
 
-std::string WithRegisterBug(const Program& program, uint32_t offset, uint64_t (*bug)(uint64_t)) {
-  TestHooks hooks;
-  EXPECT_EQ(Check(Profile::kUnit, program, hooks), "");
-  hooks.register_read = [offset, bug](uint32_t at, uint64_t value) {
-    return at == offset ? bug(value) : value;
-  };
-  return Check(Profile::kUnit, program, hooks);
-}
-
 // PQT stays inside the queue (S §11.4.11): a 4 KiB queue with PQT at 8 KiB.
 TEST(ScalableOracleTest, RegisterOracleReportsPqtOutsideTheQueue) {
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}), kPqt,
-                              [](uint64_t v) { return v | 0x2000; }),
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}),
+                              kPqt, [](uint64_t v) { return v | 0x2000; }),
               HasSubstr("outside the 0x1000-byte page request queue"));
 }
 
 // A queued request advances PQT by one 32-byte descriptor and sets PRS.PPR.
 TEST(ScalableOracleTest, PageRequestOracleReportsATailThatDidNotAdvance) {
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}), kPqt,
-                              [](uint64_t v) { return v & ~uint64_t{0x20}; }),
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}),
+                              kPqt, [](uint64_t v) { return v & ~uint64_t{0x20}; }),
               HasSubstr("advance PQT by 32"));
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}), kPrs,
-                              [](uint64_t v) { return v & ~uint64_t{1}; }),
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable, kPrqSetup, kPageRequest}),
+                              kPrs, [](uint64_t v) { return v & ~uint64_t{1}; }),
               HasSubstr("set PRS.PPR"));
 }
 
 // A full queue (PQT + 32 = PQH, written by software) takes nothing and sets PRS.PRO.
 TEST(ScalableOracleTest, PageRequestOracleReportsAFullQueueWithoutPro) {
   const Op head = MakeOp(OpKind::kMmioWrite, /*64-bit raw offset*/ 3, kPqh, 0, 0x20);
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable, kPrqSetup, head, kPageRequest}), kPrs,
-                              [](uint64_t v) { return v & ~uint64_t{2}; }),
-              HasSubstr("full queue must set PRS.PRO"));
+  EXPECT_THAT(
+      WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable, kPrqSetup, head, kPageRequest}), kPrs,
+                      [](uint64_t v) { return v & ~uint64_t{2}; }),
+      HasSubstr("full queue must set PRS.PRO"));
 }
 
 // S §7.3.1: IP is never left set with IM clear (clearing IM sends the pending message).
 TEST(ScalableOracleTest, RegisterOracleReportsIpWithImClear) {
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable, kPrqSetup}), kPectl,
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable, kPrqSetup}), kPectl,
                               [](uint64_t v) { return (v | (1u << 30)) & ~uint64_t{1u << 31}; }),
               HasSubstr("PECTL_REG reads 0x40000000: IP set with IM clear"));
-  EXPECT_THAT(WithRegisterBug(Sm({kPrqMap, kSmEnable}), kFectl,
+  EXPECT_THAT(WithRegisterBug(Profile::kUnit, Sm({kPrqMap, kSmEnable}), kFectl,
                               [](uint64_t v) { return (v | (1u << 30)) & ~uint64_t{1u << 31}; }),
               HasSubstr("IP set with IM clear"));
 }

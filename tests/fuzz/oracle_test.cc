@@ -10,17 +10,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/memory/host_memory.h"
+#include "tests/fuzz/oracle_test_util.h"
 #include "tests/fuzz/unit_program.h"
 
 namespace vtd::fuzz {
 namespace {
 
 using ::testing::HasSubstr;
-
-Op MakeOp(OpKind kind, uint8_t a = 0, uint16_t b = 0, uint32_t c = 0, uint64_t d = 0,
-          uint64_t e = 0) {
-  return Op{kind, a, b, c, d, e};
-}
 
 // Requester 00:02.0 (0x10), IOVA 0x100000 read/write to HPA 0x1800000 (4 KiB leaf), domain 1.
 constexpr uint64_t kHpa = 0x1800000;
@@ -36,44 +32,20 @@ Program Of(std::vector<Op> ops) {
   return p;
 }
 
-std::string Check(Profile profile, const Program& program, const TestHooks& hooks) {
-  RunResult first;
-  std::string failure = CheckProgram(profile, program, nullptr, &hooks, &first);
-  EXPECT_FALSE(first.skipped);
-  return failure;
-}
-
-// Rewrites the qword `from` to `to` wherever it is in the table pool, without a mem_write
-// step: what software would do if it edited a table and forgot the invalidation, unseen.
-void Replace(HostMemory& memory, uint64_t from, uint64_t to) {
-  for (uint64_t a = 0x100000; a < 0x200000; a += 8) {
-    if (memory.Read64(a).value() == from) ASSERT_TRUE(memory.Write64(a, to).ok());
-  }
-}
-
 // A stale IOTLB entry: the leaf moves to another page with no invalidation, the unit answers
 // from its IOTLB, the walk over memory answers the new page (S §6.5: software must invalidate).
 TEST(OracleTest, TransparencyReportsAStaleIotlbEntry) {
   const Program p = Of({kMap, kEnable, kMappedRead, kMappedRead});
-  TestHooks hooks;
-  hooks.check_invalidation = false;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, kHpa | 3, (kHpa + 0x1000) | 3);
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("cache transparency"));
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, p, 3, kHpa | 3, (kHpa + 0x1000) | 3, false),
+              HasSubstr("cache transparency"));
 }
 
 // The same stale entry with the unit's invalidation checker on: the checker reports it, and
 // after global invalidations with no table write seen that is the stale oracle's failure.
 TEST(OracleTest, StaleOracleReportsTheCheckersStaleHit) {
   const Program p = Of({kMap, kEnable, kMappedRead, kMappedRead});
-  TestHooks hooks;
-  EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
-  hooks.before_op = [](size_t index, HostMemory& memory, RemappingUnit&) {
-    if (index == 3) Replace(memory, kHpa | 3, (kHpa + 0x1000) | 3);
-  };
-  EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("stale hit"));
+  EXPECT_THAT(WithTableEdit(Profile::kUnit, p, 3, kHpa | 3, (kHpa + 0x1000) | 3, true),
+              HasSubstr("stale hit"));
 }
 
 // A walker bug both the unit and the pure walk share (so transparency holds): the DMA reaches
@@ -97,18 +69,6 @@ TEST(OracleTest, IsolationReportsAWriteToAReadOnlyPage) {
   EXPECT_EQ(Check(Profile::kUnit, p, hooks), "");
   hooks.translated_hpa = [](uint64_t hpa) { return hpa - 0x1000; };
   EXPECT_THAT(Check(Profile::kUnit, p, hooks), HasSubstr("with write permission"));
-}
-
-// The failure of `profile`'s oracles on `program` when register `offset` reads as `bug` makes
-// of its value (the program alone passes).
-std::string WithRegisterBug(Profile profile, const Program& program, uint32_t offset,
-                            uint64_t (*bug)(uint64_t)) {
-  TestHooks hooks;
-  EXPECT_EQ(Check(profile, program, hooks), "");
-  hooks.register_read = [offset, bug](uint32_t at, uint64_t value) {
-    return at == offset ? bug(value) : value;
-  };
-  return Check(profile, program, hooks);
 }
 
 constexpr uint32_t kGsts = 0x1c, kFsts = 0x34, kIqh = 0x80;

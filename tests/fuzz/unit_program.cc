@@ -4,6 +4,8 @@
 //   0x0100000  table pool: the root table, then context and second-stage tables (256 pages)
 //   0x0800000  invalidation queue (IQA)           0x0900000  wait-descriptor status words
 //   0x0a00000  interrupt-remapping table (IRTA)   0x0b00000  posted-interrupt descriptors
+//   0x0c00000  page request queue (PQA)
+// The pool's first page is the legacy root table, its second the scalable-mode root table.
 // Every software memory write is a `mem_write` step, every register access an `mmio_write` or
 // `mmio_read` step, so the transcript replays exactly what the unit saw.
 //
@@ -14,13 +16,24 @@
 //    the last SRTP), a DMA's result equals the pure walk's (Translate) over current memory,
 //    field by field, and the invalidation checker reports no stale hit; the same for
 //    interrupts after a global interrupt-entry-cache invalidation (S §6.5, §6.4);
+//    In scalable mode "clean" also needs a global PASID-cache invalidation, and the pure walk
+//    is TranslateScalable (every PGTT: first-stage, second-stage, nested, pass-through);
+//    hardware accessed/dirty updates do not make the unit unclean (caches hold entries as
+//    updated, S §3.6.2, §3.7.2);
 //  * isolation: a successful untranslated DMA in a clean unit reaches a page that the root,
-//    context and second-stage entries in memory map for that requester with that permission,
-//    found by enumerating the tables here (S §3.4, §3.7, §9.1-9.8), not by the model's walker;
+//    context (PASID directory and PASID table) entries and the first-stage, second-stage or
+//    nested tables in memory map for that requester with that permission, found by
+//    enumerating the tables (table_enumerator.h), not by the model's walker;
 //  * register invariants after every operation: readable registers read 0 in reserved bits
 //    (S §11.3), FSTS.FRI < NFR and FSTS.PPF is the OR of the FRCD F bits (S §11.4.7.1), GSTS
 //    follows an accepted GCMD write (S §11.4.4), IQH stays inside the queue and keeps bit 4
-//    clear with 256-bit descriptors (S §11.4.9.1);
+//    clear with 256-bit descriptors (S §11.4.9.1), PQT stays inside the page request queue,
+//    and no event control register (FECTL, IECTL, PECTL) has IP set with IM clear (S §7.3.1:
+//    clearing IM sends the pending message and clears IP);
+//  * page requests (S §7.5): a request the unit admits is written at PQA + PQT in the layout
+//    of Linux's page_req_dsc (the digest has none), PQT advances by 32 bytes and PRS.PPR is
+//    set, or, with the queue full, nothing is written and PRS.PRO is set; a blocked request
+//    leaves PQT alone;
 //  * determinism: FuzzOneInput runs every program twice and compares the transcripts.
 #include "tests/fuzz/unit_program.h"
 
@@ -45,7 +58,9 @@
 #include "model/regs/cap_ecap.h"
 #include "model/regs/register_map.h"
 #include "model/translate/legacy_walk.h"
+#include "model/translate/scalable_lookup.h"
 #include "model/unit/remapping_unit.h"
+#include "tests/fuzz/table_enumerator.h"
 
 namespace vtd::fuzz {
 namespace {
@@ -58,6 +73,9 @@ constexpr uint64_t kQueueBase = 0x800000;
 constexpr uint64_t kStatusBase = 0x900000;
 constexpr uint64_t kIrtBase = 0xa00000;
 constexpr uint64_t kPidBase = 0xb00000;
+constexpr uint64_t kPrqBase = 0xc00000;
+constexpr uint64_t kSmRootBase = kPoolBase + 0x1000;
+constexpr uint64_t kAddressBits = 0x000ffffffffff000;  // 51:12 of any table pointer
 constexpr uint64_t kDataBase = 0x1000000;
 
 // Register offsets (S §11.4, Table of register descriptions).
@@ -70,6 +88,13 @@ constexpr uint32_t kIqh = 0x80;
 constexpr uint32_t kIqt = 0x88;
 constexpr uint32_t kIqa = 0x90;
 constexpr uint32_t kIrta = 0xb8;
+constexpr uint32_t kPqh = 0xc0;
+constexpr uint32_t kPqt = 0xc8;
+constexpr uint32_t kPqa = 0xd0;
+constexpr uint32_t kPrs = 0xdc;
+constexpr uint32_t kPectl = 0xe0;
+constexpr uint32_t kPedata = 0xe4;
+constexpr uint32_t kPeaddr = 0xe8;
 
 // GCMD/GSTS bits (S §11.4.4): the persistent ones and the one-shot commands.
 constexpr uint32_t kTe = 1u << 31;
@@ -92,12 +117,30 @@ constexpr uint64_t kCapVariants[] = {
     kCapNfr4 | (1u << 7) | (1u << 4),
     (kCapNfr4 & ~(uint64_t{0x3f} << 16) & ~(uint64_t{0x1f} << 8)) | (uint64_t{56} << 16) |
         (uint64_t{0xe} << 8) | (uint64_t{1} << 59),
+    // QEMU's scalable-mode unit (x-scalable-mode=on, aw-bits=48) with FS1GP (56) and FS5LP
+    // (60).
+    0x00d2008c222f0606 | (uint64_t{1} << 56) | (uint64_t{1} << 60),
 };
 // ECAP variants: QI, IR, EIM, PT, SC (default); the same with device-TLBs (DT); no QI/IR;
 // device-TLBs honouring the No-Write flag of translation requests (NWFS, bit 33).
 constexpr uint64_t kEcapBase = 0x0000000000f050da;
-constexpr uint64_t kEcapVariants[] = {kEcapBase, kEcapBase | (1u << 2), 0x50c0,
-                                      kEcapBase | (1u << 2) | (uint64_t{1} << 33)};
+// Scalable mode: QEMU's scalable unit with PASID (SMTS, SSTS, PASID, PSS 7, SRS, PT, QI, IR);
+// the same with every translation type, A/D and page requests (FSTS 47, NEST 26, SSADS 45,
+// SMPWCS 48, RPS 49, DT 2, PRS 29); first-stage and page requests with walks not snooped
+// (A/D updates fault).
+constexpr uint64_t kEcapScalable = 0x0000493880f00f4a;
+constexpr uint64_t kEcapFsts = uint64_t{1} << 47, kEcapNest = uint64_t{1} << 26;
+constexpr uint64_t kEcapDtPrs = (uint64_t{1} << 2) | (uint64_t{1} << 29);
+constexpr uint64_t kEcapVariants[] = {
+    kEcapBase,
+    kEcapBase | (1u << 2),
+    0x50c0,
+    kEcapBase | (1u << 2) | (uint64_t{1} << 33),
+    kEcapScalable | kEcapFsts | kEcapNest | kEcapDtPrs | (uint64_t{1} << 45) | (uint64_t{1} << 48) |
+        (uint64_t{1} << 49),
+    kEcapScalable,
+    kEcapScalable | kEcapFsts | kEcapDtPrs,
+};
 
 // What "%#x" prints, without parsing a format (every step of every run is written).
 void AppendHex(std::string* s, uint64_t v) {
@@ -152,11 +195,22 @@ class CleanTracker : public UnitObserver, public MemoryObserver {
   void OnRead(uint64_t address, int size, MemoryAccessTag) override {
     for (uint64_t p = address >> 12; p <= (address + size - 1) >> 12; ++p) read_pages_.insert(p);
   }
-  void OnWrite(uint64_t address, int size, MemoryAccessTag) override { Written(address, size); }
+  void OnWrite(uint64_t address, int size, MemoryAccessTag tag) override {
+    // Accessed/dirty updates are the hardware's own: caches hold the entries as updated.
+    if (tag.kind == MemoryAccessKind::kFirstStageEntry ||
+        tag.kind == MemoryAccessKind::kSecondStageEntry) {
+      return;
+    }
+    Written(address, size);
+  }
   void OnInvalidation(const InvalidationEvent& event) override {
     if (event.performed != "global") return;
     if (event.cache == CacheKind::kContext) context_fresh_ = true;
-    if (event.cache == CacheKind::kIotlb && context_fresh_) dma_clean_ = true;
+    if (event.cache == CacheKind::kPasid) pasid_fresh_ = true;
+    if (event.cache == CacheKind::kIotlb && context_fresh_) {
+      dma_clean_ = true;
+      scalable_clean_ = pasid_fresh_;
+    }
     if (event.cache == CacheKind::kInterruptEntry) interrupt_clean_ = true;
   }
   void Written(uint64_t address, int size) {
@@ -168,76 +222,19 @@ class CleanTracker : public UnitObserver, public MemoryObserver {
       }
     }
   }
-  void DmaDirty() { context_fresh_ = dma_clean_ = false; }
+  void DmaDirty() { context_fresh_ = pasid_fresh_ = dma_clean_ = scalable_clean_ = false; }
   void InterruptDirty() { interrupt_clean_ = false; }
-  bool dma_clean() const { return dma_clean_; }
+  // Scalable mode also caches PASID-table entries (S §6.2.2).
+  bool dma_clean(bool scalable) const { return scalable ? scalable_clean_ : dma_clean_; }
   bool interrupt_clean() const { return interrupt_clean_; }
 
  private:
   absl::flat_hash_set<uint64_t> read_pages_;  // looked up only
   bool context_fresh_ = false;
+  bool pasid_fresh_ = false;
   bool dma_clean_ = false;
+  bool scalable_clean_ = false;
   bool interrupt_clean_ = false;
-};
-
-// ---- The independent table enumeration (isolation oracle).
-// Whether the legacy-mode tables in memory map `hpa` for requester `sid` with write (or read)
-// permission anywhere in its address space: root entry (P bit 0, CTP 63:12), context entry
-// (P bit 0, TT 3:2, SSPTPTR 63:12; AW 66:64), then every present second-stage entry (R bit 0,
-// W bit 1, PS bit 7 at levels 2 and 3, address 51:12), permissions accumulated downwards
-// (S §9.1, §9.3, §9.8). nullopt when the enumeration exceeds its budget (self-referencing
-// tables).
-class Enumerator {
- public:
-  Enumerator(const HostMemory& memory, int haw) : memory_(memory) {
-    address_mask_ = ((uint64_t{1} << haw) - 1) & ~uint64_t{0xfff};
-  }
-  std::optional<bool> Maps(uint64_t rta, uint16_t sid, uint64_t iova, uint64_t hpa, bool write) {
-    const uint64_t root = Read(rta + (sid >> 8) * 16);
-    if ((root & 1) == 0) return false;
-    const uint64_t context_at = (root & address_mask_) + (sid & 0xff) * 16;
-    const uint64_t lo = Read(context_at);
-    const uint64_t hi = Read(context_at + 8);
-    if ((lo & 1) == 0) return false;
-    if (((lo >> 2) & 3) == 2) return hpa == iova;  // pass-through: output = input
-    budget_ = 1 << 15;
-    const bool found =
-        Walk(lo & address_mask_, static_cast<int>(hi & 7) + 2, true, true, hpa, write);
-    if (budget_ < 0) return std::nullopt;
-    return found;
-  }
-
- private:
-  uint64_t Read(uint64_t address) const {
-    absl::StatusOr<uint64_t> v = memory_.Read64(address);
-    return v.ok() ? *v : 0;
-  }
-  bool Walk(uint64_t table, int level, bool r, bool w, uint64_t hpa, bool write) {
-    if (level < 1 || level > 5) return false;
-    std::array<uint8_t, 4096> bytes{};
-    if (!memory_.ReadBytes(table & ~uint64_t{0xfff}, absl::MakeSpan(bytes)).ok()) return false;
-    for (int i = 0; i < 512; ++i) {
-      uint64_t entry = 0;
-      for (int k = 7; k >= 0; --k) entry = (entry << 8) | bytes[i * 8 + k];
-      if ((entry & 3) == 0) continue;
-      if (--budget_ < 0) return false;
-      const bool r2 = r && (entry & 1) != 0;
-      const bool w2 = w && (entry & 2) != 0;
-      const uint64_t address = entry & address_mask_;
-      const bool leaf = level == 1 || (level <= 3 && ((entry >> 7) & 1) != 0);
-      if (leaf) {
-        const uint64_t size = uint64_t{1} << (12 + 9 * (level - 1));
-        const uint64_t base = address & ~(size - 1);
-        if (hpa >= base && hpa - base < size && (write ? w2 : r2)) return true;
-      } else if (Walk(address, level - 1, r2, w2, hpa, write)) {
-        return true;
-      }
-    }
-    return false;
-  }
-  const HostMemory& memory_;
-  uint64_t address_mask_;
-  int budget_ = 0;
 };
 
 // ---- Model adapter: the only code that reads the unit's DMA result types.
@@ -251,7 +248,11 @@ struct DmaAnswer {
   std::string detail;         // every field compared by the transparency oracle
 };
 
-std::string ResultFields(const TranslateResult& r) {
+// `write_relevant`: the translation's write permission is part of the answer. For an
+// untranslated read it is not: the unit may keep an entry filled by a read walk without write
+// permission while the leaf's D bit is clear, so that a later write walks again and sets D
+// (S §3.6.2, §3.7.2), where the walk reports the leaf's permission.
+std::string ResultFields(const TranslateResult& r, bool write_relevant) {
   std::string s = absl::StrCat("completion=", std::string(CompletionName(r.completion)));
   if (r.fault) {
     const Fault& f = *r.fault;
@@ -266,8 +267,9 @@ std::string ResultFields(const TranslateResult& r) {
     const Translation& t = *r.translation;
     absl::StrAppend(&s, absl::StrFormat(" xlate{hpa=%#x base=%#x size=%#x r=%d w=%d snp=%d "
                                         "emt=%d ipat=%d tm=%d did=%#x fpd=%d tt=%d leaf=%d}",
-                                        t.hpa, t.page_base, t.page_size, t.read, t.write, t.snoop,
-                                        t.emt, t.ipat, t.transient_mapping, t.did.value(), t.fpd,
+                                        t.hpa, t.page_base, t.page_size, t.read,
+                                        write_relevant ? int{t.write} : -1, t.snoop, t.emt, t.ipat,
+                                        t.transient_mapping, t.did.value(), t.fpd,
                                         static_cast<int>(t.tt), t.leaf_level));
   }
   if (r.ats) {
@@ -278,7 +280,7 @@ std::string ResultFields(const TranslateResult& r) {
   return s;
 }
 
-DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
+DmaAnswer AnswerOf(const TranslateResult& r, const DmaRequest& request, const TestHooks& hooks) {
   DmaAnswer a;
   if (r.fault) {
     a.faulted = true;
@@ -287,13 +289,14 @@ DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
     a.ok = true;
     a.hpa = hooks.translated_hpa ? hooks.translated_hpa(r.translation->hpa) : r.translation->hpa;
   }
-  a.detail = ResultFields(r);
+  a.detail = ResultFields(
+      r, request.type != RequestType::kUntranslated || request.access != AccessKind::kRead);
   return a;
 }
 
 DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHooks& hooks) {
   const DmaOutcome out = unit.Dma(request);
-  DmaAnswer a = AnswerOf(out.result, hooks);
+  DmaAnswer a = AnswerOf(out.result, request, hooks);
   if (!a.faulted && out.blocked) a.ok = false;
   a.stale = !out.stale.empty();
   // Interrupt requests (writes to FEEx_xxxxh) are not translated: the walk does not apply.
@@ -301,11 +304,16 @@ DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHook
   return a;
 }
 
-std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, const HostMemory& memory,
+// The pure walk over current memory (in scalable mode it makes the accessed/dirty updates a
+// translation needs: none, when the unit's own translation made them).
+std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, HostMemory& memory,
                                  const DmaRequest& request, const TestHooks& hooks) {
-  absl::StatusOr<TranslateResult> r = Translate(unit.walk_config(), memory, request);
+  const WalkConfig& config = unit.walk_config();
+  absl::StatusOr<TranslateResult> r = ScalableModeActive(config)
+                                          ? TranslateScalable(config, &memory, request)
+                                          : Translate(config, memory, request);
   if (!r.ok()) return std::nullopt;
-  return AnswerOf(*r, hooks);
+  return AnswerOf(*r, request, hooks);
 }
 
 std::vector<std::string> DmaExpect(const DmaAnswer& a) {
@@ -450,7 +458,8 @@ class Machine {
     out_.Line(
         absl::StrFormat("    - {base: %#x, cap: %#x, ecap: %#x}", kRegisterBase, cap_, ecap_));
     out_.Line("steps:");
-    pool_.push_back(kPoolBase);  // the root table
+    pool_.push_back(kPoolBase);    // the legacy root table
+    pool_.push_back(kSmRootBase);  // the scalable-mode root table
     return true;
   }
 
@@ -493,10 +502,20 @@ class Machine {
       case OpKind::kMemWrite:
         MemWriteOp(op);
         break;
+      case OpKind::kSmMap:
+        SmMap(op);
+        break;
+      case OpKind::kSmDriver:
+        SmDriver(op);
+        break;
+      case OpKind::kPageRequest:
+        PageRequest(op);
+        break;
     }
     // Operations that only write memory leave the registers as they were.
     const bool memory_only = op.kind == OpKind::kMap || op.kind == OpKind::kMutate ||
                              op.kind == OpKind::kMemWrite || op.kind == OpKind::kIrte ||
+                             op.kind == OpKind::kSmMap ||
                              (op.kind == OpKind::kDescriptor && !(op.a & 0x80));
     if (failure_.empty() && !memory_only) CheckRegisters();
     return failure_.empty();
@@ -551,6 +570,8 @@ class Machine {
       if (!diagnosed) CheckGcmd(gcmd);
     }
     if ((Reg(RegId::kGsts) & kQie) == 0) iqh_checkable_ = true;
+    // Software moving the page request queue's tail or base: PQT is then what it wrote.
+    if ((offset & ~uint32_t{7}) == kPqt || (offset & ~uint32_t{7}) == kPqa) pq_checkable_ = false;
   }
 
   // ---- Register invariants.
@@ -602,6 +623,13 @@ class Machine {
         return;
       }
       if (r.spec->id == RegId::kFrcdHi && r.index < nfr && (value >> 63) != 0) any_f = true;
+      const bool event_control =
+          r.spec->id == RegId::kFectl || r.spec->id == RegId::kIectl || r.spec->id == RegId::kPectl;
+      if (event_control && (value & (uint64_t{1} << 30)) && !(value & (uint64_t{1} << 31))) {
+        Fail(absl::StrFormat("%s reads %#x: IP set with IM clear", r.Name(), value), r.offset, 32,
+             0, uint64_t{1} << 30);
+        return;
+      }
     }
     (void)unit_->TakeDiagnostics();
     const uint32_t fsts = static_cast<uint32_t>(Observed(kFsts, unit_->ReadRegister32(kFsts)));
@@ -614,6 +642,15 @@ class Machine {
       Fail(absl::StrFormat("FSTS.PPF is %d but the FRCD F bits OR to %d", (fsts >> 1) & 1, any_f),
            kFsts, 32, any_f ? 2 : 0, 2);
       return;
+    }
+    if (ecaps_.prs && pq_checkable_) {
+      const uint64_t size = uint64_t{4096} << (Reg(RegId::kPqa) & 7);
+      const uint64_t pqt = Observed(kPqt, unit_->ReadRegister64(kPqt));
+      if (pqt >= size) {
+        Fail(absl::StrFormat("PQT %#x is outside the %#x-byte page request queue", pqt, size), kPqt,
+             64, 0, ~(size - 1));
+        return;
+      }
     }
     if (ecaps_.qi && iqh_checkable_) {
       const uint64_t iqa = Reg(RegId::kIqa);
@@ -682,22 +719,7 @@ class Machine {
     const uint64_t iova_mask = (uint64_t{1} << std::min(12 + 9 * levels, 48)) - 1;
     const uint64_t iova = ((uint64_t(op.c) << 12) & iova_mask) & ~(page - 1);
     const uint64_t hpa = ((op.d << 12) & ((uint64_t{1} << 39) - 1)) & ~(page - 1);
-    uint64_t table = lo & ~uint64_t{0xfff};
-    for (int level = levels; level > leaf_level; --level) {
-      const uint64_t at = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
-      const uint64_t entry = Peek(at);
-      const uint64_t next = entry & 0x000ffffffffff000;
-      if ((entry & 3) == 3 && !(entry & 0x80) && InPool(next)) {
-        table = next;
-        continue;
-      }
-      std::optional<uint64_t> t = NewTable();
-      if (!t) return;
-      MemWrite(at, {*t | 3});
-      table = *t;
-    }
-    const uint64_t leaf = hpa | (op.a & 3) | (leaf_level > 1 ? 0x80 : 0);
-    MemWrite(table + ((iova >> (12 + 9 * (leaf_level - 1))) & 511) * 8, {leaf});
+    if (!SsMap(lo & ~uint64_t{0xfff}, levels, iova, hpa | (op.a & 3), leaf_level)) return;
     mapped_.push_back({sid, iova, page});
   }
 
@@ -838,11 +860,12 @@ class Machine {
     tail_ = Reg(RegId::kIqt);
   }
 
-  // a: kind bits 2:0, submit bit 7; b, c, d, e: fields (see each kind).
+  // a: kind bits 3:0, submit bit 7; b, c, d, e: fields (see each kind).
   void Descriptor(const Op& op) {
     tail_ = Reg(RegId::kIqt) % QueueSize();
     const uint64_t b = op.b, c = op.c;
-    switch (op.a & 7) {
+    const uint64_t pasid = op.e & 0xfffff;
+    switch (op.a & 15) {
       case 0:  // cc_inv_dsc: G, DID, SID, FM
         PutDescriptor(
             0x1 | (b & 3) << 4 | (c & 0xffff) << 16 | (c >> 16) << 32 | ((b >> 2) & 3) << 48, 0);
@@ -869,7 +892,35 @@ class Machine {
         PutDescriptor((op.d & ~uint64_t{0xe0f}) | (b & 0xf) | ((b >> 4) & 7) << 9, op.e);
         break;
       case 7:  // 1..64 wait descriptors without status write (moves the tail around the queue)
+      case 15:
         for (uint64_t i = 0; i <= (c & 0x3f); ++i) PutDescriptor(0x5, 0);
+        break;
+      // The 256-bit descriptors of scalable mode (invalidation.md §3.6-§3.9).
+      case 8:  // pc_inv_dsc: G, DID, PASID
+        PutDescriptor(0x7 | (b & 3) << 4 | (c & 0xffff) << 16 | pasid << 32, 0);
+        break;
+      case 9:  // p_iotlb_inv_dsc: G, DID, PASID; ADDR, IH, AM
+        PutDescriptor(0x6 | (b & 3) << 4 | (c & 0xffff) << 16 | pasid << 32,
+                      (op.d & kAddressBits) | ((b >> 2) & 1) << 6 | ((b >> 3) & 0x3f));
+        break;
+      case 10:  // p_dev_tlb_inv_dsc: MIP, PFSID, SID, PASID; GI, S, ADDR
+        PutDescriptor(0x8 | ((b >> 1) & 0x1f) << 4 | ((b >> 8) & 0xf) << 12 | (c & 0xffff) << 16 |
+                          pasid << 32,
+                      (op.d & kAddressBits) | (b & 1) | ((b >> 6) & 1) << 11);
+        break;
+      case 11:  // page_grp_resp_dsc: PP, RC, RID, PASID; PRGI
+        PutDescriptor(
+            0x9 | (b & 1) << 4 | ((b >> 4) & 0xf) << 12 | (c & 0xffff) << 16 | pasid << 32,
+            ((b >> 8) & 0x1ff) << 3);
+        break;
+      case 12:  // any bits in all four qwords
+        PutDescriptor(op.d, op.e, uint64_t{c} << 32 | b, op.e >> 1);
+        break;
+      case 13:  // types 0x6-0x9 with any other bits
+        PutDescriptor((op.d & ~uint64_t{0xe0f}) | (6 + (b & 3)), op.e, (b >> 2) & 1, 0);
+        break;
+      case 14:  // reserved types 0xa-0xf and types with Type[6:4] set
+        PutDescriptor((op.d & ~uint64_t{0xe0f}) | (0xa + b % 6) | ((b >> 4) & 7) << 9, op.e);
         break;
     }
     if (op.a & 0x80) MmioWrite(kIqt, 64, tail_);
@@ -983,8 +1034,9 @@ class Machine {
   }
 
   // ---- DMA (S §3.1, §4.1).
-  // a: write bit 0, AT bits 2:1, PASID bit 3, PR bit 4, ER bit 5, mapped IOVA bit 6, mapped
-  // requester bit 7; b: requester; c: PASID / mapping; d: address or offset; e: size (15:0),
+  // a: write bit 0, AT bits 2:1, PASID bit 3 (a mapping's own PASID when it has one), PR bit 4,
+  // ER bit 5, mapped IOVA bit 6, mapped requester bit 7; b: requester; c: PASID / mapping; d:
+  // address or offset; e: size (15:0),
   // the interrupt window FEEx_xxxxh bit 62 (address 19:2 from d), NW bit 63 (translation
   // requests: a read-only translation is asked for, S §4.2.3, honoured with ECAP.NWFS).
   void Dma(const Op& op) {
@@ -993,10 +1045,13 @@ class Machine {
     req.address = op.d;
     if ((op.e >> 62) & 1) {
       req.address = 0xfee00000 | (op.d & 0xffffc);
-    } else if ((op.a & 0x40) && !mapped_.empty()) {
+    }
+    std::optional<uint32_t> mapped_pasid;
+    if (!((op.e >> 62) & 1) && (op.a & 0x40) && !mapped_.empty()) {
       const Mapping& m = mapped_[op.c % mapped_.size()];
       req.address = m.iova + (op.d & (m.size - 1));
       if (op.a & 0x80) req.source_id = SourceId(m.sid);
+      mapped_pasid = m.pasid;
     }
     const int room = 4096 - static_cast<int>(req.address & 0xfff);
     req.size = 1 + static_cast<int>((op.e & 0xffff) % room);
@@ -1004,7 +1059,7 @@ class Machine {
     static constexpr RequestType kTypes[] = {RequestType::kUntranslated, RequestType::kTranslation,
                                              RequestType::kTranslated, RequestType::kUntranslated};
     req.type = kTypes[(op.a >> 1) & 3];
-    if (op.a & 8) req.pasid = op.c & 0xfffff;
+    if (op.a & 8) req.pasid = mapped_pasid.value_or(op.c & 0xfffff);
     req.privileged = (op.a & 0x10) != 0;
     req.execute = (op.a & 0x20) != 0;
     req.no_write = req.type == RequestType::kTranslation && (op.e >> 63) != 0;
@@ -1020,10 +1075,13 @@ class Machine {
     out_.Step(step + "}");
 
     requesters_.insert(req.source_id.value());
+    requests_.emplace(req.source_id.value(), req.pasid.value_or(kNoPasid));
     const DmaAnswer got = UnitDma(*unit_, req, hooks_);
     std::vector<std::string> expect = DmaExpect(got);
-    const bool clean = tracker_.dma_clean() && unit_->translation_enabled() && !got.skip_oracles &&
-                       DomainsConsistent();
+    const bool scalable = ScalableModeActive(unit_->walk_config());
+    const bool clean = tracker_.dma_clean(scalable) && unit_->translation_enabled() &&
+                       !got.skip_oracles &&
+                       (scalable ? ScalableDomainsConsistent() : DomainsConsistent());
     if (clean && got.stale) {
       failure_ =
           "the invalidation checker reports a stale hit after global context-cache and "
@@ -1040,12 +1098,20 @@ class Machine {
         expect = DmaExpect(*walk);
       }
     }
+    const int ttm = unit_->walk_config().ttm();
     if (failure_.empty() && clean && got.ok && req.type == RequestType::kUntranslated &&
-        unit_->walk_config().ttm() == 0) {
-      Enumerator tables(*memory_, unit_->walk_config().haw);
+        (ttm == 0 || scalable)) {
+      TableEnumerator tables(*memory_, unit_->walk_config().haw);
+      IsolationQuery q;
+      q.sid = req.source_id.value();
+      q.pasid = req.pasid;
+      q.privileged = req.privileged;
+      q.iova = req.address;
+      q.hpa = got.hpa;
+      q.write = req.access == AccessKind::kWrite;
+      const uint64_t rta = unit_->walk_config().root_table();
       const std::optional<bool> maps =
-          tables.Maps(unit_->walk_config().root_table(), req.source_id.value(), req.address,
-                      got.hpa, req.access == AccessKind::kWrite);
+          scalable ? tables.ScalableMaps(rta, q) : tables.LegacyMaps(rta, q);
       if (maps.has_value() && !*maps) {
         failure_ = absl::StrFormat(
             "isolation: the DMA reached %#x but no present table entry maps that page for "
@@ -1079,6 +1145,350 @@ class Machine {
     return true;
   }
 
+  // Second-stage entries from `root` (`levels` levels, S §9.8) so that `iova` reaches `leaf`
+  // (the output address with its R/W bits) at `leaf_level`: tables the builder made are
+  // reused, anything else is replaced by a new table. False when the pool is exhausted.
+  bool SsMap(uint64_t root, int levels, uint64_t iova, uint64_t leaf, int leaf_level) {
+    uint64_t table = root;
+    for (int level = levels; level > leaf_level; --level) {
+      const uint64_t at = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
+      const uint64_t entry = Peek(at);
+      const uint64_t next = entry & kAddressBits;
+      if ((entry & 3) == 3 && !(entry & 0x80) && InPool(next)) {
+        table = next;
+        continue;
+      }
+      std::optional<uint64_t> t = NewTable();
+      if (!t) return false;
+      MemWrite(at, {*t | 3});
+      table = *t;
+    }
+    MemWrite(table + ((iova >> (12 + 9 * (leaf_level - 1))) & 511) * 8,
+             {leaf | (leaf_level > 1 ? 0x80 : 0)});
+    return true;
+  }
+
+  // First-stage entries (S §9.7) from `root`, the same way; table entries get `table_bits`
+  // (P, R/W, U/S, A), new tables are announced to `new_table` (nested: the second stage must
+  // map them).
+  bool FsMap(uint64_t root, int levels, uint64_t iova, uint64_t leaf, int leaf_level,
+             uint64_t table_bits, const std::function<bool(uint64_t)>& new_table) {
+    uint64_t table = root;
+    for (int level = levels; level > leaf_level; --level) {
+      const uint64_t at = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
+      const uint64_t entry = Peek(at);
+      const uint64_t next = entry & kAddressBits;
+      if ((entry & 1) && !(entry & 0x80) && InPool(next)) {
+        table = next;
+        continue;
+      }
+      std::optional<uint64_t> t = NewTable();
+      if (!t || !new_table(*t)) return false;
+      MemWrite(at, {*t | table_bits});
+      table = *t;
+    }
+    MemWrite(table + ((iova >> (12 + 9 * (leaf_level - 1))) & 511) * 8,
+             {leaf | (leaf_level > 1 ? 0x80 : 0)});
+    return true;
+  }
+
+  // ---- Scalable mode (S §3.4.3, §9.2, §9.4-§9.8; translation-structures.md §3-§11).
+  uint32_t PasidLimit() const {
+    // The builder's PASID directory is one page (PDTS=2: 512 entries, PASIDs below 2^15),
+    // within ECAP.PSS.
+    return std::min<uint32_t>(0x7fff, (uint32_t{2} << ecaps_.pss) - 1);
+  }
+
+  // a: R bit 0, W bit 1, leaf level 3:2 (1..3), PGTT choice 6:4 (second, second, first,
+  // nested, pass-through, first, nested, raw from d 63:61), first-stage U/S bit 7; b:
+  // requester; c: IOVA page; d: HPA page; e: PASID 19:0, for requests with PASID bit 20,
+  // RID_PASID 35:21 (with ECAP.RPS), DID 51:36, SRE 52, WPE 53, SSADE 54, PWSNP 55, 5-level
+  // first stage 56, DTE 57, PRE 58, AW choice 60:59, A/D preset in first-stage entries 61.
+  void SmMap(const Op& op) {
+    const uint16_t sid = op.b;
+    const uint64_t e = op.e;
+    const uint8_t devfn = sid & 0xff;
+    const uint64_t root_at = kSmRootBase + (sid >> 8) * 16 + (devfn >= 0x80 ? 8 : 0);
+    uint64_t root = Peek(root_at);
+    if ((root & 1) == 0 || !InPool(root & kAddressBits)) {
+      std::optional<uint64_t> t = NewTable();
+      if (!t) return;
+      root = *t | 1;  // LP (UP in the upper half)
+      MemWrite(root_at, {root});
+    }
+    const uint64_t context_at = (root & kAddressBits) + 32 * (devfn & 0x7f);
+    uint64_t c0 = Peek(context_at), c1 = Peek(context_at + 8);
+    if ((c0 & 1) == 0 || !InPool(c0 & kAddressBits)) {
+      std::optional<uint64_t> directory = NewTable();
+      if (!directory) return;
+      const uint64_t dte = ecaps_.dt ? (e >> 57) & 1 : 0;
+      const uint64_t pre = dte && ecaps_.prs ? (e >> 58) & 1 : 0;
+      c0 = *directory | 1 | dte << 2 | uint64_t{ecaps_.pasid} << 3 | pre << 4 | uint64_t{2} << 9;
+      c1 = ecaps_.rps ? ((e >> 21) & PasidLimit()) : 0;
+      MemWrite(context_at, {c0, c1, 0, 0});
+    }
+    const bool with_pasid = ((e >> 20) & 1) && ecaps_.pasid;
+    const uint32_t pasid =
+        with_pasid ? static_cast<uint32_t>(e & PasidLimit()) : static_cast<uint32_t>(c1 & 0xfffff);
+    const uint64_t directory_at = (c0 & kAddressBits) + 8 * (pasid >> 6);
+    uint64_t directory = Peek(directory_at);
+    if ((directory & 1) == 0 || !InPool(directory & kAddressBits)) {
+      std::optional<uint64_t> t = NewTable();
+      if (!t) return;
+      directory = *t | 1;
+      MemWrite(directory_at, {directory});
+    }
+    static constexpr uint64_t kPgtts[] = {2, 2, 1, 3, 4, 1, 3};
+    const int choice = (op.a >> 4) & 7;
+    const uint64_t pgtt = choice < 7 ? kPgtts[choice] : op.d >> 61;
+    const bool second = pgtt == 2 || pgtt == 3;
+    const bool first = pgtt == 1 || pgtt == 3;
+    const uint64_t entry_at = (directory & kAddressBits) + 64 * (pasid & 0x3f);
+    uint64_t p0 = Peek(entry_at), p2 = Peek(entry_at + 16);
+    if ((p0 & 1) == 0 || ((p0 >> 6) & 7) != pgtt || (second && !InPool(p0 & kAddressBits)) ||
+        (first && !InPool(p2 & kAddressBits))) {
+      const int levels = SupportedLevels(static_cast<int>(e >> 59) & 3);
+      std::optional<uint64_t> ss_root, fs_root;
+      if (second && !(ss_root = NewTable())) return;
+      if (first && !(fs_root = NewTable())) return;
+      const uint64_t ssade = second && ecaps_.ssads ? (e >> 54) & 1 : 0;
+      const uint64_t pwsnp = ecaps_.smpwcs ? (e >> 55) & 1 : 0;
+      const uint64_t sre = ecaps_.srs ? (e >> 52) & 1 : 0;
+      const uint64_t fspm = first && caps_.fs5lp ? (e >> 56) & 1 : 0;
+      p0 = 1 | uint64_t(levels - 2) << 2 | pgtt << 6 | ssade << 9 | ss_root.value_or(0);
+      const uint64_t p1 = ((e >> 36) & 0xffff) | pwsnp << 23;
+      p2 = sre | fspm << 2 | ((e >> 53) & 1) << 4 | fs_root.value_or(0);
+      MemWrite(entry_at, {p0, p1, p2, 0, 0, 0, 0, 0});
+      // Nested: the first-stage root is a guest-physical address, identity-mapped.
+      if (pgtt == 3 && !SsMap(*ss_root, levels, *fs_root, *fs_root | 3, 1)) return;
+    }
+    const int leaf_level = 1 + ((op.a >> 2) & 3) % 3;
+    const uint64_t page = uint64_t{1} << (12 + 9 * (leaf_level - 1));
+    const int ss_levels = static_cast<int>((p0 >> 2) & 7) + 2;
+    const int fs_levels = ((p2 >> 2) & 3) == 1 ? 5 : 4;
+    const int width = first ? 12 + 9 * fs_levels - 1 : std::min(12 + 9 * ss_levels, 48);
+    const uint64_t iova = ((uint64_t(op.c) << 12) & ((uint64_t{1} << width) - 1)) & ~(page - 1);
+    const uint64_t hpa = ((op.d << 12) & ((uint64_t{1} << 39) - 1)) & ~(page - 1);
+    const uint64_t fs_leaf = hpa | 1 | (op.a & 2) | ((op.a >> 5) & 4) | ((e >> 61) & 1) * 0x60;
+    const uint64_t fs_tables = 7 | ((e >> 61) & 1) * 0x20;
+    const std::optional<uint32_t> tag = with_pasid ? std::optional<uint32_t>(pasid) : std::nullopt;
+    switch (pgtt) {
+      case 1:
+        if (!FsMap(p2 & kAddressBits, fs_levels, iova, fs_leaf, leaf_level, fs_tables,
+                   [](uint64_t) { return true; })) {
+          return;
+        }
+        break;
+      case 2:
+        if (!SsMap(p0 & kAddressBits, ss_levels, iova, hpa | (op.a & 3), leaf_level)) return;
+        break;
+      case 3: {
+        // First-stage tables are guest-physical: each new one is identity-mapped by the
+        // second stage, and the guest page (`hpa`) reaches host memory 1 GiB above it.
+        const uint64_t ss_root = p0 & kAddressBits;
+        if (!FsMap(p2 & kAddressBits, fs_levels, iova, fs_leaf, leaf_level, fs_tables,
+                   [&](uint64_t t) { return SsMap(ss_root, ss_levels, t, t | 3, 1); }) ||
+            !SsMap(ss_root, ss_levels, hpa,
+                   ((hpa + (uint64_t{1} << 30)) & ((uint64_t{1} << 39) - 1)) | (op.a & 3),
+                   leaf_level)) {
+          return;
+        }
+        break;
+      }
+      case 4:
+        break;
+      default:
+        return;
+    }
+    mapped_.push_back({sid, iova, page, tag});
+  }
+
+  // The queue as Linux sets it up in scalable mode: QIE off, IQT=0, IQA with 256-bit
+  // descriptors, QIE on.
+  void SetUpWideQueue() {
+    if (Reg(RegId::kGsts) & kQie) MmioWrite(kGcmd, 32, Shadow() & ~kQie);
+    MmioWrite(kIqt, 64, 0);
+    MmioWrite(kIqa, 64, kQueueBase | (uint64_t{1} << 11));
+    MmioWrite(kGcmd, 32, Shadow() | kQie);
+    tail_ = Reg(RegId::kIqt);
+  }
+
+  // Global context-cache, PASID-cache and IOTLB invalidation (invalidation.md §3.7: a PASID
+  // cache invalidation is followed by the IOTLB one).
+  void ScalableGlobalInvalidation() {
+    if ((Reg(RegId::kGsts) & kQie) == 0) {
+      GlobalInvalidationByRegisters();
+      return;
+    }
+    SubmitDescriptors({{0x1 | (1 << 4), 0}, {0x7 | (3 << 4), 0}, {0x2 | (1 << 4), 0}});
+  }
+
+  // a: the sequence (low 3 bits); b: requester; c: MIP / PRGI (8:0), response code (11:8);
+  // d: address; e: DID 15:0, PASID 35:16, AM 41:36, IH 42, variant 43 (domain-selective PASID
+  // cache, GI, PP), PQS 46:44, PECTL.IM 47.
+  void SmDriver(const Op& op) {
+    const uint64_t did = op.e & 0xffff;
+    const uint64_t pasid = (op.e >> 16) & 0xfffff;
+    const uint64_t address = op.d & kAddressBits;
+    const uint64_t variant = (op.e >> 43) & 1;
+    switch (op.a & 7) {
+      case 0:  // bring-up (Linux intel_iommu scalable mode): QI, TTM=01b, SRTP, invalidations, TE
+        if (ecaps_.qi) SetUpWideQueue();
+        MmioWrite(kRtaddr, 64, kSmRootBase | (uint64_t{1} << 10));
+        MmioWrite(kGcmd, 32, Shadow() | kSrtp);
+        ScalableGlobalInvalidation();
+        MmioWrite(kGcmd, 32, Shadow() | kTe);
+        break;
+      case 1:
+        ScalableGlobalInvalidation();
+        break;
+      case 2:  // pc_inv_dsc PASID-selective (or domain-selective), then p_iotlb_inv_dsc
+        SubmitDescriptors({{0x7 | (variant ^ 1) << 4 | did << 16 | pasid << 32, 0},
+                           {0x6 | (2 << 4) | did << 16 | pasid << 32, 0}});
+        break;
+      case 3:  // p_iotlb_inv_dsc page-selective-within-PASID
+        SubmitDescriptors({{0x6 | (3 << 4) | did << 16 | pasid << 32,
+                            address | ((op.e >> 42) & 1) << 6 | ((op.e >> 36) & 0x3f)}});
+        break;
+      case 4:  // p_dev_tlb_inv_dsc
+        SubmitDescriptors({{0x8 | uint64_t(op.c & 0x1f) << 4 | uint64_t{op.b} << 16 | pasid << 32,
+                            address | variant | ((op.e >> 42) & 1) << 11}});
+        break;
+      case 5: {  // page_grp_resp_dsc: response code success, invalid request or failure
+        static constexpr uint64_t kCodes[] = {0x0, 0x1, 0xf, 0x0};
+        SubmitDescriptors({{0x9 | variant << 4 | kCodes[(op.c >> 8) & 3] << 12 |
+                                uint64_t{op.b} << 16 | pasid << 32,
+                            uint64_t(op.c & 0x1ff) << 3}});
+        break;
+      }
+      case 6:  // page request queue: empty, PQA with PQS, event message, IM
+        MmioWrite(kPqh, 64, 0);
+        MmioWrite(kPqt, 64, 0);
+        MmioWrite(kPqa, 64, kPrqBase | ((op.e >> 44) & 7));
+        MmioWrite(kPedata, 32, 0x40 + (did & 0xff));
+        MmioWrite(kPeaddr, 32, 0xfee00000);
+        MmioWrite(kPectl, 32, uint32_t((op.e >> 47) & 1) << 31);
+        pq_checkable_ = true;
+        break;
+      case 7: {  // software takes every request: PQH = PQT, then clears PPR and PRO
+        const uint64_t tail = Observed(kPqt, unit_->ReadRegister64(kPqt));
+        out_.Step(absl::StrFormat("mmio_read: {offset: %#x, width: 64}", kPqt));
+        out_.Expect({absl::StrCat("value: ", Hex(tail))});
+        MmioWrite(kPqh, 64, tail);
+        MmioWrite(kPrs, 32, 3);
+        break;
+      }
+    }
+  }
+
+  // ---- Page requests (S §7.5).
+  // a: PP bit 0, ER bit 1, PM bit 2, RDR bit 3, WRR bit 4, LPIG bit 5, a mapping's requester,
+  // page and PASID bit 6; b: requester; c: PASID / mapping; d: address; e: PRGI (8:0).
+  void PageRequest(const Op& op) {
+    PageRequestDescriptor r;
+    r.rid = op.b;
+    r.pasid_present = (op.a & 1) != 0;
+    r.pasid = op.c & 0xfffff;
+    r.address = op.d & kAddressBits;
+    if ((op.a & 0x40) && !mapped_.empty()) {
+      const Mapping& m = mapped_[op.c % mapped_.size()];
+      r.rid = m.sid;
+      r.address = m.iova & ~uint64_t{0xfff};
+      r.pasid_present = m.pasid.has_value();
+      r.pasid = m.pasid.value_or(0);
+    }
+    if (!r.pasid_present) r.pasid = 0;
+    r.execute = (op.a & 2) != 0;
+    r.privileged = (op.a & 4) != 0;
+    r.read = (op.a & 8) != 0;
+    r.write = (op.a & 0x10) != 0;
+    r.last_in_group = (op.a & 0x20) != 0;
+    r.prgi = static_cast<uint16_t>(op.e & 0x1ff);
+    // The scenario format has no page request step: the transcript names it in a comment (a
+    // transcript with one replays only up to it).
+    out_.Line(absl::StrFormat(
+        "  # page_request: {sid: %s, pasid_present: %d, pasid: %#x, addr: %#x, read: %d, "
+        "write: %d, exec: %d, priv: %d, lpig: %d, prgi: %#x}",
+        Sid(r.rid), r.pasid_present, r.pasid, r.address, r.read, r.write, r.execute, r.privileged,
+        r.last_in_group, r.prgi));
+    const uint64_t pqh = Reg(RegId::kPqh), pqt = Reg(RegId::kPqt), pqa = Reg(RegId::kPqa);
+    const PageRequestResult result = unit_->PageRequest(r);
+    if (!ecaps_.prs || !result.status.ok() || !pq_checkable_) return;
+    const uint64_t size = uint64_t{4096} << (pqa & 7);
+    const uint64_t tail = pqt & 0x7ffe0, head = pqh & 0x7ffe0;
+    const uint64_t new_tail = Observed(kPqt, unit_->ReadRegister64(kPqt));
+    const uint32_t prs = static_cast<uint32_t>(Observed(kPrs, unit_->ReadRegister32(kPrs)));
+    (void)unit_->TakeDiagnostics();
+    if (!result.queued) {
+      if (new_tail != pqt) {
+        PageRequestFail("a blocked page request moved PQT", pqt);
+      }
+      return;
+    }
+    if ((tail + 32) % size == head) {
+      if (result.queued->kind != PageRequestOutcome::Kind::kOverflow || new_tail != pqt ||
+          !(prs & 2)) {
+        PageRequestFail("a page request to a full queue must set PRS.PRO and write nothing", pqt);
+      }
+      return;
+    }
+    if (result.queued->kind != PageRequestOutcome::Kind::kQueued) return;
+    // Linux's page_req_dsc: type 01h, PP 8, RID 31:16, PASID 51:32, ER 52, PM 53; RDR 64,
+    // WRR 65, LPIG 66, PRGI 75:67, ADDR 127:76.
+    const uint64_t q0 = 0x1 | uint64_t{r.pasid_present} << 8 | uint64_t{r.rid} << 16 |
+                        uint64_t{r.pasid} << 32 | uint64_t{r.execute} << 52 |
+                        uint64_t{r.privileged} << 53;
+    const uint64_t q1 = uint64_t{r.read} | uint64_t{r.write} << 1 | uint64_t{r.last_in_group} << 2 |
+                        uint64_t{r.prgi} << 3 | r.address;
+    const uint64_t at = (pqa & kAddressBits) + tail;
+    if (Peek(at) != q0 || Peek(at + 8) != q1 || Peek(at + 16) != 0 || Peek(at + 24) != 0) {
+      PageRequestFail(
+          absl::StrFormat("the page request descriptor at %#x is not %#x %#x 0 0", at, q0, q1),
+          (tail + 32) % size);
+    } else if (new_tail != (tail + 32) % size || !(prs & 1)) {
+      PageRequestFail("a queued page request must advance PQT by 32 and set PRS.PPR",
+                      (tail + 32) % size);
+    }
+  }
+  void PageRequestFail(const std::string& what, uint64_t expected_pqt) {
+    Fail("page request queue: " + what, kPqt, 64, expected_pqt, ~uint64_t{0});
+  }
+
+  // Scalable-mode caches are tagged by DID and PASID (IOTLB, PASID cache) and second-stage
+  // paging-structure entries by DID (S §6.2.2-§6.2.4): software must give a (DID, PASID) one
+  // PASID-table entry and a DID one second-stage table. When the requests seen so far break
+  // that, the oracles comparing with memory do not apply.
+  bool ScalableDomainsConsistent() const {
+    const uint64_t rta = unit_->walk_config().root_table();
+    std::map<std::pair<uint16_t, uint32_t>, std::array<uint64_t, 3>> entries;
+    std::map<uint16_t, uint64_t> second_stage;
+    for (const auto& [sid, request_pasid] : requests_) {
+      const uint8_t devfn = sid & 0xff;
+      const uint64_t root = Peek(rta + (sid >> 8) * 16 + (devfn >= 0x80 ? 8 : 0));
+      if ((root & 1) == 0) continue;
+      const uint64_t context_at = (root & kAddressBits) + 32 * (devfn & 0x7f);
+      const uint64_t c0 = Peek(context_at), c1 = Peek(context_at + 8);
+      if ((c0 & 1) == 0) continue;
+      const uint32_t pasid =
+          request_pasid != kNoPasid ? request_pasid : static_cast<uint32_t>(c1 & 0xfffff);
+      const uint64_t directory = Peek((c0 & kAddressBits) + 8 * (pasid >> 6));
+      if ((directory & 1) == 0) continue;
+      const uint64_t at = (directory & kAddressBits) + 64 * (pasid & 0x3f);
+      const std::array<uint64_t, 3> entry = {Peek(at) & ~uint64_t{2}, Peek(at + 8), Peek(at + 16)};
+      if ((entry[0] & 1) == 0) continue;
+      const uint16_t did = static_cast<uint16_t>(entry[1]);
+      const auto [it, inserted] = entries.try_emplace({did, pasid}, entry);
+      if (!inserted && it->second != entry) return false;
+      const uint64_t pgtt = (entry[0] >> 6) & 7;
+      if (pgtt == 2 || pgtt == 3) {
+        const uint64_t tables = entry[0] & (kAddressBits | 0x1c);
+        const auto [ss, added] = second_stage.try_emplace(did, tables);
+        if (!added && ss->second != tables) return false;
+      }
+    }
+    return true;
+  }
+
   // a: region; c: offset; d: value.
   void MemWriteOp(const Op& op) {
     static constexpr uint64_t kRegions[] = {kPoolBase, kQueueBase, kStatusBase,
@@ -1090,6 +1500,7 @@ class Machine {
     uint16_t sid;
     uint64_t iova;
     uint64_t size;
+    std::optional<uint32_t> pasid = std::nullopt;  // a scalable mapping for requests with PASID
   };
 
   Profile profile_;
@@ -1108,6 +1519,8 @@ class Machine {
   uint64_t tail_ = 0;
   uint16_t last_irte_sid_ = 0;
   bool iqh_checkable_ = true;
+  bool pq_checkable_ = true;
+  std::set<std::pair<uint16_t, uint32_t>> requests_;  // requester, PASID (kNoPasid: none)
   std::string failure_;
 };
 
@@ -1115,14 +1528,16 @@ class Machine {
 // keeps the others available (a queue target still needs tables and DMAs to invalidate).
 OpKind KindFor(Profile profile, uint8_t byte) {
   static constexpr OpKind kUnitKinds[] = {
-      OpKind::kMap,        OpKind::kMap,       OpKind::kMap,      OpKind::kDma,
-      OpKind::kDma,        OpKind::kDma,       OpKind::kDriver,   OpKind::kDriver,
-      OpKind::kMutate,     OpKind::kMmioWrite, OpKind::kMmioRead, OpKind::kMemWrite,
-      OpKind::kQueueSetup, OpKind::kDescriptor};
+      OpKind::kMap,        OpKind::kMap,        OpKind::kMap,      OpKind::kDma,
+      OpKind::kDma,        OpKind::kDma,        OpKind::kDriver,   OpKind::kDriver,
+      OpKind::kMutate,     OpKind::kMmioWrite,  OpKind::kMmioRead, OpKind::kMemWrite,
+      OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kSmMap,    OpKind::kSmMap,
+      OpKind::kSmMap,      OpKind::kSmDriver,   OpKind::kSmDriver, OpKind::kPageRequest};
   static constexpr OpKind kQueueKinds[] = {
       OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kDescriptor, OpKind::kDescriptor,
       OpKind::kMap,        OpKind::kDma,        OpKind::kDriver,     OpKind::kMmioWrite,
-      OpKind::kMmioRead,   OpKind::kMemWrite,   OpKind::kIrte,       OpKind::kInterrupt};
+      OpKind::kMmioRead,   OpKind::kMemWrite,   OpKind::kIrte,       OpKind::kInterrupt,
+      OpKind::kSmMap,      OpKind::kSmDriver,   OpKind::kDescriptor, OpKind::kPageRequest};
   static constexpr OpKind kInterruptKinds[] = {
       OpKind::kIrSetup,   OpKind::kIrte,       OpKind::kIrte,       OpKind::kInterrupt,
       OpKind::kInterrupt, OpKind::kQueueSetup, OpKind::kDescriptor, OpKind::kMmioWrite,

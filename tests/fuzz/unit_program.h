@@ -37,8 +37,15 @@ enum class OpKind : uint8_t {
   kIrte,        // a remapped, posted or raw IRTE
   kInterrupt,   // an MSI or IOAPIC request, remappable or compatibility format
   kMemWrite,    // a qword anywhere in the fuzzer's regions
+  // Scalable mode (S §3.4.3): root/context/PASID directory/PASID table entries and the
+  // first-stage, second-stage or nested tables under them for one page (no invalidation).
+  kSmMap,
+  // A scalable-mode driver sequence: bring-up with TTM=01b, PASID-cache, PASID-based IOTLB
+  // and device-TLB invalidation, page group responses, page request queue set-up and service.
+  kSmDriver,
+  kPageRequest,  // a device's page request (S §7.5)
 };
-inline constexpr int kOpKindCount = 12;
+inline constexpr int kOpKindCount = 15;
 
 // One operation: the fields each kind reads are described in unit_program.cc.
 struct Op {

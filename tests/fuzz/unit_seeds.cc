@@ -29,6 +29,47 @@ constexpr uint8_t kSubmit = 0x80;
 constexpr uint64_t kMsiWindow = uint64_t{1} << 62;
 constexpr uint64_t kNoWrite = uint64_t{1} << 63;
 
+// SmMap: a = R|W (1:0), leaf level - 1 (3:2), PGTT choice (6:4), first-stage U/S (7);
+// e = PASID | with PASID (20) | RID_PASID (35:21) | DID (51:36) | flags (52..61).
+constexpr uint8_t kSecondStage = 0 << 4;
+constexpr uint8_t kFirstStage = 2 << 4;
+constexpr uint8_t kNested = 3 << 4;
+constexpr uint8_t kSmPassThrough = 4 << 4;
+constexpr uint8_t kUser = 0x80;
+constexpr uint64_t kWithPasid = uint64_t{1} << 20;
+constexpr uint64_t kSre = uint64_t{1} << 52, kWpe = uint64_t{1} << 53;
+constexpr uint64_t kSsade = uint64_t{1} << 54, kPwsnp = uint64_t{1} << 55;
+constexpr uint64_t kFs5Level = uint64_t{1} << 56, kDte = uint64_t{1} << 57;
+constexpr uint64_t kPre = uint64_t{1} << 58, kAdPreset = uint64_t{1} << 61;
+constexpr uint64_t Did(uint64_t did) { return did << 36; }
+constexpr uint64_t RidPasid(uint64_t pasid) { return pasid << 21; }
+// Dma a: PASID bit 3 (the mapping's), PR bit 4.
+constexpr uint8_t kPasid = 8;
+constexpr uint8_t kPriv = 0x10;
+// Platform variants (unit_program.cc): QEMU's scalable CAP with FS1GP/FS5LP; ECAP with every
+// scalable translation type and page requests, second-stage only, first-stage without
+// snooped walks.
+constexpr uint8_t kScalableCap = 4;
+constexpr uint8_t kScalableAll = 4, kScalableSecond = 5, kScalableNoSnoop = 6;
+// SmDriver a: bring-up, global, PASID-selective, page-selective-within-PASID, p_dev_tlb,
+// page group response, page request queue set-up, service.
+enum SmSequence : uint8_t {
+  kSmEnable,
+  kSmGlobal,
+  kSmPasidSelective,
+  kSmPage,
+  kSmDevTlb,
+  kSmResponse,
+  kSmPrqSetup,
+  kSmPrqService
+};
+// SmDriver e: DID 15:0, PASID 35:16, AM 41:36, IH 42, variant 43.
+constexpr uint64_t SmArgs(uint64_t did, uint64_t pasid, uint64_t am = 0) {
+  return did | pasid << 16 | am << 36;
+}
+// PageRequest a: PP 0, ER 1, PM 2, RDR 3, WRR 4, LPIG 5, a mapping's 6.
+constexpr uint8_t kPrRead = 8, kPrWrite = 0x10, kPrLast = 0x20, kPrMapped = 0x40;
+
 std::vector<Op> Dmas(int count) {
   std::vector<Op> ops;
   for (int i = 0; i < count; ++i) {
@@ -104,6 +145,102 @@ std::vector<Program> SeedPrograms(Profile profile) {
       s.ops.push_back(MakeOp(OpKind::kDriver, 2, 0, 0, 0, 4));
       Append(s.ops, Dmas(2));
       seeds.push_back(s);
+      // Scalable mode, every PGTT: second stage with A/D (requests without PASID, RID_PASID
+      // 0), first stage for a user (PASID 5), nested (PASID 6), pass-through (00:03.0); the
+      // Linux bring-up; DMAs with and without PASID, supervisor, writes that set D; a table
+      // qword edited, a page-selective-within-PASID invalidation; global invalidations.
+      Program sm;
+      sm.cap_variant = kScalableCap;
+      sm.ecap_variant = kScalableAll;
+      sm.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0010, 0x100, 0x2000,
+                       Did(1) | kSsade | kPwsnp),
+                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0010, 0x200, 0x2100,
+                       5 | kWithPasid | Did(2) | kPwsnp | kSre),
+                MakeOp(OpKind::kSmMap, kRw | kNested | kUser, 0x0010, 0x300, 0x2200,
+                       6 | kWithPasid | Did(3) | kPwsnp | kSsade),
+                MakeOp(OpKind::kSmMap, kSmPassThrough, 0x0018, 0x400, 0, Did(4)),
+                MakeOp(OpKind::kSmMap, kRead | kFirstStage | kLeaf2M, 0x0010, 0x600, 0x2400,
+                       5 | kWithPasid | Did(2) | kPwsnp | kSre),
+                MakeOp(OpKind::kSmDriver, kSmEnable)};
+      for (uint32_t m = 0; m < 5; ++m) {
+        const uint8_t pasid = m == 1 || m == 2 || m == 4 ? kPasid : 0;
+        sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | pasid, 0, m, 0x10 * m, 4));
+        sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | pasid | kWrite, 0, m, 0x20, 8));
+      }
+      sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | kPasid | kPriv | kWrite, 0, 1, 0, 4));
+      sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | kPasid | kTranslationRequest, 0, 2, 0, 0));
+      sm.ops.push_back(MakeOp(OpKind::kMutate, 0, 6, 0x200 & 511, 0x1000));
+      sm.ops.push_back(MakeOp(OpKind::kSmDriver, kSmPage, 0, 0, 0x200000, SmArgs(2, 5)));
+      sm.ops.push_back(MakeOp(OpKind::kSmDriver, kSmGlobal));
+      sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | kPasid, 0, 1, 0, 4));
+      sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 2, 8, 4));
+      sm.ops.push_back(MakeOp(OpKind::kSmDriver, kSmPasidSelective, 0, 0, 0, SmArgs(3, 6)));
+      sm.ops.push_back(MakeOp(OpKind::kDma, kMapped | kPasid, 0, 2, 0, 4));
+      sm.ops.push_back(MakeOp(OpKind::kDma, kPasid, 0x0010, 0x77, 0x5000, 4));  // PASID unmapped
+      seeds.push_back(sm);
+      // Page requests: a device with DTE and PRE, the queue set up (PQS 0, IM clear), requests
+      // for mapped pages and the last of a group, a page group response (0x9), software
+      // taking the requests and clearing PRS; an overflow.
+      Program pr;
+      pr.cap_variant = kScalableCap;
+      pr.ecap_variant = kScalableAll;
+      pr.ops = {
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0020, 0x10, 0x3000,
+                 9 | kWithPasid | Did(7) | kPwsnp | kDte | kPre),
+          MakeOp(OpKind::kSmMap, kRw | kSecondStage, 0x0028, 0x20, 0x3100, Did(8)),
+          MakeOp(OpKind::kSmDriver, kSmEnable),
+          MakeOp(OpKind::kSmDriver, kSmPrqSetup, 0, 0, 0, SmArgs(1, 0)),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead, 0, 0, 0, 0x11),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrWrite | kPrLast, 0, 0, 0, 0x11),
+          MakeOp(OpKind::kPageRequest, 1 | kPrRead | kPrLast, 0x0020, 9, 0x7000, 0x12),
+          MakeOp(OpKind::kSmDriver, kSmResponse, 0x0020, 0x11, 0, SmArgs(0, 9) | uint64_t{1} << 43),
+          MakeOp(OpKind::kSmDriver, kSmPrqService),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 1, 0, 0x13),
+          // PQH one descriptor past PQT: the queue is full, the next request overflows.
+          MakeOp(OpKind::kMmioWrite, 3, 0xc0, 0, 0xa0),
+          MakeOp(OpKind::kPageRequest, kPrMapped | kPrRead | kPrLast, 0, 0, 0, 0x14),
+          MakeOp(OpKind::kSmDriver, kSmDevTlb, 0x0020, 0, 0x10000, SmArgs(7, 9)),
+          MakeOp(OpKind::kDma, kMapped | kPasid | kTranslationRequest, 0, 0, 0, 0),
+          MakeOp(OpKind::kMmioRead, 0, 0)};
+      seeds.push_back(pr);
+      // 5-level first stage with 1-GiB and 2-MiB pages, supervisor requests with WPE over a
+      // read-only page, and entries with A/D already set.
+      Program fs;
+      fs.cap_variant = kScalableCap;
+      fs.ecap_variant = kScalableAll;
+      fs.ops = {MakeOp(OpKind::kSmMap, kRead | kFirstStage | kLeaf1G, 0x0030, 0x40000, 0x40000,
+                       3 | kWithPasid | Did(9) | kPwsnp | kSre | kWpe | kFs5Level),
+                MakeOp(OpKind::kSmMap, kRw | kFirstStage | kLeaf2M | kUser, 0x0030, 0x1200, 0x5000,
+                       3 | kWithPasid | Did(9) | kAdPreset),
+                MakeOp(OpKind::kSmDriver, kSmEnable),
+                MakeOp(OpKind::kDma, kMapped | kPasid | kPriv, 0, 0, 0x1234, 4),
+                MakeOp(OpKind::kDma, kMapped | kPasid | kPriv | kWrite, 0, 0, 0x1234, 4),
+                MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 1, 0x4321, 4),
+                MakeOp(OpKind::kDma, kMapped | kPasid | kPriv | kWrite, 0, 1, 0x8, 4)};
+      seeds.push_back(fs);
+      // First stage with page walks not snooped (A/D updates fault), second stage only with a
+      // RID_PASID, and PASID-cache invalidation by domain.
+      Program ns;
+      ns.cap_variant = kScalableCap;
+      ns.ecap_variant = kScalableNoSnoop;
+      ns.ops = {
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x10, 0x6000,
+                 2 | kWithPasid | Did(3)),
+          MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0040, 0x20, 0x6100,
+                 2 | kWithPasid | Did(3) | kAdPreset),
+          MakeOp(OpKind::kSmDriver, kSmEnable),
+          MakeOp(OpKind::kDma, kMapped | kPasid, 0, 0, 0, 4),
+          MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 1, 0, 4),
+          MakeOp(OpKind::kSmDriver, kSmPasidSelective, 0, 0, 0, SmArgs(3, 2) | uint64_t{1} << 43)};
+      seeds.push_back(ns);
+      Program ss;
+      ss.cap_variant = 1;  // four fault records, no first-stage capabilities
+      ss.ecap_variant = kScalableSecond;
+      ss.ops = {MakeOp(OpKind::kSmMap, kRw | kSecondStage | kLeaf2M, 0x0100, 0x800, 0x800, Did(5)),
+                MakeOp(OpKind::kSmMap, kRead | kSecondStage, 0x0180, 0x10, 0x900, Did(5)),
+                MakeOp(OpKind::kSmDriver, kSmEnable)};
+      Append(ss.ops, Dmas(4));
+      seeds.push_back(ss);
       break;
     }
     case Profile::kQueue: {
@@ -134,6 +271,33 @@ std::vector<Program> SeedPrograms(Profile profile) {
                MakeOp(OpKind::kQueueSetup, 1 | 8),  // DW=1 in legacy mode: IQE
                MakeOp(OpKind::kDescriptor, 0 | kSubmit, 1)};
       seeds.push_back(q);
+      // The 256-bit queue of scalable mode (TTM=01b) with every descriptor type 0x1-0x9,
+      // waits around the queue (wrap), then a reserved type (IQE) and its clearing.
+      Program w;
+      w.cap_variant = kScalableCap;
+      w.ecap_variant = kScalableAll;
+      w.ops = {MakeOp(OpKind::kSmMap, kRw | kFirstStage | kUser, 0x0010, 0x100, 0x2000,
+                      4 | kWithPasid | Did(1) | kPwsnp | kDte | kPre),
+               MakeOp(OpKind::kSmDriver, kSmEnable),
+               MakeOp(OpKind::kDma, kMapped | kPasid, 0, 0, 0, 4),
+               MakeOp(OpKind::kDescriptor, 0, 1 | 4, 1),                        // cc device
+               MakeOp(OpKind::kDescriptor, 1, 2, 1),                            // iotlb domain
+               MakeOp(OpKind::kDescriptor, 2, 0, 0x0010, 0x100000),             // dev_tlb
+               MakeOp(OpKind::kDescriptor, 3, 0, 0),                            // iec global
+               MakeOp(OpKind::kDescriptor, 8, 1, 1, 0, 4),                      // pc PASID
+               MakeOp(OpKind::kDescriptor, 9, 3, 1, 0x100000, 4),               // p_iotlb page
+               MakeOp(OpKind::kDescriptor, 10, 0, 0x0010, 0x100000, 4),         // p_dev_tlb
+               MakeOp(OpKind::kDescriptor, 11, 1 | (0x11 << 8), 0x0010, 0, 4),  // page response
+               MakeOp(OpKind::kDescriptor, 4 | kSubmit, 2, 0x1, 0x10),          // wait, status
+               MakeOp(OpKind::kDma, kMapped | kPasid | kWrite, 0, 0, 0, 4),
+               MakeOp(OpKind::kDescriptor, 15, 0, 63),
+               MakeOp(OpKind::kDescriptor, 15 | kSubmit, 0, 63),  // wraps the 128-entry queue
+               MakeOp(OpKind::kSmDriver, kSmGlobal),
+               MakeOp(OpKind::kDescriptor, 14 | kSubmit, 0, 0, 0, 0),         // type 0xa: IQE
+               MakeOp(OpKind::kMmioWrite, 2, 0x34, 0, 0x10),                  // FSTS.IQE cleared
+               MakeOp(OpKind::kDescriptor, 13 | kSubmit, 1, 0, 0x3000, 0x5),  // reserved bits
+               MakeOp(OpKind::kDescriptor, 12 | kSubmit, 0, 0, 0x16, 0x77)};
+      seeds.push_back(w);
       break;
     }
     case Profile::kInterrupt: {

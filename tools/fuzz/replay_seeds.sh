@@ -4,11 +4,14 @@
 # For every seed input of the unit, queue and interrupt targets, the target writes the
 # scenario YAML (--write-scenario), then `vtdsim run` must pass it (exit 0: every expectation,
 # which is what the fuzzer observed, holds on replay) and `vtdsim explain` must explain it.
+# The scenario format has no page request step: a transcript with page requests (comment
+# lines `# page_request: ...`) is replayed up to the first one.
 set -euo pipefail
 fuzzers=$1 seeds=$2 vtdsim=$3 out=$4
 rm -rf "$out"
 mkdir -p "$out"
 count=0
+prefixes=0
 for target in unit queue interrupt; do
   for seed in "$seeds/$target"/*; do
     yaml="$out/$target-$(basename "$seed").yaml"
@@ -17,6 +20,12 @@ for target in unit queue interrupt; do
       echo "replay_seeds: vtd_${target}_fuzzer failed on $seed" >&2
       exit 1
     }
+    first_pr=$(grep -n -m1 '^  # page_request:' "$yaml" | cut -d: -f1 || true)
+    if [ -n "$first_pr" ]; then
+      head -n $((first_pr - 1)) "$yaml" >"$yaml.prefix"
+      mv "$yaml.prefix" "$yaml"
+      prefixes=$((prefixes + 1))
+    fi
     if ! "$vtdsim" run "$yaml" >"$out/run.txt" 2>&1; then
       cat "$out/run.txt"
       echo "replay_seeds: vtdsim run $yaml did not pass" >&2
@@ -31,4 +40,4 @@ for target in unit queue interrupt; do
   done
 done
 [ "$count" -gt 0 ] || { echo "replay_seeds: no seeds in $seeds" >&2; exit 1; }
-echo "replay_seeds: $count reproducers replayed"
+echo "replay_seeds: $count reproducers replayed ($prefixes up to their first page request)"

@@ -4,8 +4,8 @@
 # For every seed input of the unit, queue and interrupt targets, the target writes the
 # scenario YAML (--write-scenario), then `vtdsim run` must pass it (exit 0: every expectation,
 # which is what the fuzzer observed, holds on replay) and `vtdsim explain` must explain it.
-# The scenario format has no page request step: a transcript with page requests (comment
-# lines `# page_request: ...`) is replayed up to the first one.
+# A page request the scenario `page_request` step cannot express is a comment line
+# (`# page_request: ...`): such a transcript is replayed up to the first one.
 set -euo pipefail
 fuzzers=$1 seeds=$2 vtdsim=$3 out=$4
 rm -rf "$out"

@@ -65,22 +65,12 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
 
   // Context cache in scalable form (S §6.2.1), then the scalable root and context tables.
   const SourceId sid = request.source_id;
-  std::optional<ScalableContext> walked_context;  // constructed only on a miss
-  const ScalableContext* context = nullptr;
-  const ScalableContextCache::Entry* context_hit = sm_context_cache_.Lookup(sid);
-  NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
-  if (context_hit != nullptr) {
-    context = &context_hit->value;
-  } else {
-    FaultOr<ScalableContext> lookup =
-        LookupScalableContextEntry(walk_config_, *memory_, request, trace);
-    if (!lookup.ok()) {
-      Complete(FaultResult(lookup.fault()), out);
-      return;
-    }
-    sm_context_cache_.Fill(sid, lookup.value(), request_count_);
-    context = &walked_context.emplace(std::move(lookup).value());
-  }
+  auto walk = [&]() { return LookupScalableContextEntry(walk_config_, *memory_, request, trace); };
+  const ScalableContextCache::Entry* context_hit = nullptr;
+  std::optional<ScalableContext> walked;  // constructed only on a miss
+  const ScalableContext* context =
+      ContextThroughCache(sm_context_cache_, sid, record, walk, &context_hit, &walked, out);
+  if (context == nullptr) return;
 
   // PASID cache (S §6.2.2), tagged by source-id and the PASID the request is translated
   // under (RID_PASID for requests without PASID).

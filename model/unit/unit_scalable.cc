@@ -115,15 +115,15 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
   CompleteTranslation(walk_config_, context, leaf, request, &out.result);
   // The walk set A in every entry it used (S §3.6.2), so the translation may be cached. The
   // leaf's D bit (and, nested with SSADE, the second-stage output's) is known set only when
-  // this walk set it; otherwise the cached entry grants no write, and a write that hits it
-  // walks again to set D (S §3.6.2: a write needs a dirty leaf).
+  // this walk set it; otherwise a request that would be granted write and hits the cached
+  // entry walks again to set D (S §3.6.2: a write needs a dirty leaf).
   if (out.result.ok()) {
     const bool dirty_set = request.type == RequestType::kTranslation
                                ? leaf.write && !request.no_write
                                : request.access != AccessKind::kRead;
     IotlbEntry entry;
     entry.leaf = leaf;
-    entry.leaf.write = leaf.write && dirty_set;
+    entry.dirty = dirty_set;
     entry.privileged = request.privileged;
     iotlb_.Fill(Iotlb::KeyFor(tag, request.address, leaf.level), entry, request_count_);
   }

@@ -26,6 +26,7 @@ struct Case {
   std::string name;
   DmaRequest request;
   bool expect_hit = true;  // the cached unit's IOTLB lookup finds an entry
+  bool warm = true;        // warm the cached units with a read of the page first
 };
 
 DmaRequest Pasid(DmaRequest r, uint32_t pasid) {
@@ -44,7 +45,7 @@ DmaRequest Privileged(DmaRequest r) {
 std::string DescribeLean(const DmaResult& r) {
   return absl::StrCat("completion ", std::string(CompletionName(r.completion)), " hpa ", r.hpa,
                       " r", r.read, " w", r.write, " blocked ", r.blocked, " faulted ", r.faulted,
-                      " condition ", r.faulted ? FaultConditionName(r.condition) : "-",
+                      " condition ", r.faulted ? std::string(FaultConditionName(r.condition)) : "-",
                       " recorded ", r.recorded);
 }
 
@@ -72,8 +73,10 @@ void ExpectHitEqualsWalk(Make make, const std::vector<Case>& cases) {
       warm.size = 4;
       warm.address &= ~uint64_t{0xfff};
     }
-    u.cached->Dma(warm);
-    u.cached_lean->Translate(warm);
+    if (c.warm) {
+      u.cached->Dma(warm);
+      u.cached_lean->Translate(warm);
+    }
     const uint64_t hits = u.cached->cache_counters(CacheKind::kIotlb).hits;
     const DmaOutcome from_cache = u.cached->Dma(c.request);
     EXPECT_EQ(u.cached->cache_counters(CacheKind::kIotlb).hits, hits + (c.expect_hit ? 1 : 0));
@@ -218,12 +221,14 @@ class ScalableHitEqualsWalkTest : public ScalableUnitTest {
     Map(kIova + 0x401000, 0x901000, 1, 2);    // write-only
     Map(kIova + 0x402000, 0xfee00000, 1, 3);  // output in FEEx_xxxxh
     Map(kIova + 0x403000, 0x903000, 1, 0);    // R=W=0
+    Map(kIova + 0x5000, 0x605000, 1, 3);
     SetPassThroughPasid(2, /*did=*/7);
     const uint64_t fs_root = SetFirstStagePasid(3, /*did=*/8);
     FsMap(fs_root, kIova, 0x700000);
     FsMap(fs_root, kIova + 0x1000, 0x701000, 1, kFsP | kFsUs);  // user, read-only
     FsMap(fs_root, kIova + 0x2000, 0x702000, 1, kFsP | kFsRw);  // supervisor only
     FsMap(fs_root, kIova + 0x200000, 0xc00000, 2);              // 2 MiB
+    FsMap(fs_root, kIova + 0x3000, 0x703000);
     const uint64_t nested_root = SetNestedPasid(4, /*did=*/9);
     FsMap(nested_root, kIova, 0x2345000);
     for (int level = 4; level >= 1; --level) {
@@ -272,6 +277,11 @@ class ScalableHitEqualsWalkTest : public ScalableUnitTest {
          NoWrite(Req(kIova + 0x400000, A::kRead, 4, T::kTranslation))},
         {"translation request, interrupt-range output (SGN.8.2)",
          Req(kIova + 0x402000, A::kRead, 4, T::kTranslation), false},
+        // A read fills an entry with D clear; a translation request that hits it would be
+        // granted write: the walk's answer (W=1), not the cached entry's.
+        {"read of a second read-write page", Req(kIova + 0x5000)},
+        {"translation request hitting an entry with D clear",
+         Req(kIova + 0x5000, A::kRead, 4, T::kTranslation), true, /*warm=*/false},
         {"translated request", Req(0x700000, A::kWrite, 4, T::kTranslated), false},
         {"translated request into FEEx_xxxxh (SGN.8.3)",
          Req(0xfee01000, A::kWrite, 4, T::kTranslated), false},
@@ -294,6 +304,9 @@ class ScalableHitEqualsWalkTest : public ScalableUnitTest {
         {"PASID 3 user read of a supervisor page", Pasid(Req(kIova + 0x2000), 3), false},
         {"PASID 3 supervisor read without SRE", Privileged(Pasid(Req(kIova + 0x10), 3)), false},
         {"PASID 3 translation request", Pasid(Req(kIova, A::kRead, 4, T::kTranslation), 3)},
+        {"PASID 3 read of a second page", Pasid(Req(kIova + 0x3000), 3)},
+        {"PASID 3 translation request hitting an entry with D clear (sets D)",
+         Pasid(Req(kIova + 0x3000, A::kRead, 4, T::kTranslation), 3), true, /*warm=*/false},
         {"PASID 3 non-canonical address", Pasid(Req(uint64_t{1} << 47), 3), false},
         {"PASID 3 not mapped", Pasid(Req(kIova + 0x5000), 3), false},
         // Nested.

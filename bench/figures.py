@@ -40,6 +40,24 @@ FLOORS = {
                                  "4 loads via HostMemory"),
     "BM_UnitPassThrough": ("BM_Floor_HashMapLookup/128", 5.0, "bare hash-map lookup"),
     "BM_RemapInterrupt": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
+    # The lean result (RemappingUnit::Translate): the same paths without the full outcome.
+    "BM_UnitIotlbHitLean": ("BM_Floor_HashMapLookup/128", 3.0, "bare hash-map lookup"),
+    "BM_UnitIotlbHit64PagesLean": ("BM_Floor_HashMapLookup/128", 3.0, "bare hash-map lookup"),
+    "BM_UnitColdWalkNoCachesLean": ("BM_Floor_DependentLoads/6", 3.0, "6 dependent loads"),
+    "BM_UnitPassThroughLean": ("BM_Floor_HashMapLookup/128", 5.0, "bare hash-map lookup"),
+    # Scalable mode: each walk beside its own entry reads from the same memory.
+    "BM_ScalableColdWalkNoCaches": ("BM_Floor_ScalableColdLoads", 3.0,
+                                    "its 9 entry reads, same memory"),
+    "BM_ScalablePasidCacheWarmWalk": ("BM_Floor_ScalableWarmLoads", 3.0,
+                                      "its 4 paging reads, same memory"),
+    "BM_ScalableIotlbHitWithPasid": ("BM_Floor_HashMapLookup/128", 3.0, "bare hash-map lookup"),
+    # First-stage and nested cold walks (no unit) beside their own dependent loads.
+    "BM_ColdWalk/FirstStage4Level": ("BM_Floor_FirstStageWalkLoads/4", 3.0,
+                                     "its 4 loads, same memory"),
+    "BM_ColdWalk/Nested4Plus4Level": ("BM_Floor_FirstStageWalkLoads/24", 3.0,
+                                      "its 24 loads, same memory"),
+    "BM_FirstStageWriteSetsDirty": ("BM_Floor_FirstStageWriteLoadsAndUpdate", None,
+                                    "its loads and one locked update"),
 }
 
 

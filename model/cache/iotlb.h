@@ -86,6 +86,11 @@ struct IotlbEntry {
   // First-stage and nested entries: the privilege (PR) the leaf's rights were computed for
   // (S §3.6.1: U/S and WPE make them depend on it); a request of the other privilege walks.
   bool privileged = false;
+  // The leaf's D bit is known set (scalable mode with A/D updates: first-stage, or
+  // second-stage with SSADE; always true otherwise). An entry filled by a walk that left D
+  // clear keeps the page's rights but answers no request that would be granted write: that
+  // request walks again, and the walk sets D (S §3.6.2, §3.7.2).
+  bool dirty = true;
   // Every entry the walk read, top first (only with the invalidation checker).
   std::vector<CachedEntryRef> path;
 };

@@ -374,8 +374,14 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   req.privileged = d.priv.value;
   req.execute = d.exec.value;
   req.no_write = d.nw.value;
-  r.what = absl::StrFormat("dma %s %s %s (%d bytes)", d.sid.value, DmaAccessName(d.access.value),
-                           Hex(req.address), req.size);
+  // "dma bb:dd.f write 0x1000 (64 bytes)", by appends (one of these per dma step).
+  r.what = "dma ";
+  AppendBdf(r.what, d.sid.value);
+  absl::StrAppend(&r.what, " ", DmaAccessName(d.access.value), " ");
+  AppendHex(r.what, req.address);
+  r.what += " (";
+  AppendDecimal(r.what, d.size.value);
+  r.what += " bytes)";
   if (d.at.value != AddressType::kUntranslated) {
     absl::StrAppend(&r.what, " ", AddressTypeName(d.at.value));
   }

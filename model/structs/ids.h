@@ -4,8 +4,11 @@
 #ifndef VTDSIM_MODEL_STRUCTS_IDS_H_
 #define VTDSIM_MODEL_STRUCTS_IDS_H_
 
+#include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "absl/strings/str_format.h"
 
@@ -31,20 +34,32 @@ class SourceId {
 
   friend constexpr auto operator<=>(SourceId, SourceId) = default;
 
-  // Formats as "bb:dd.f" (lower-case hex), the form Linux and lspci print.
+  // "bb:dd.f" (lower-case hex), the form Linux and lspci print.
+  static constexpr size_t kBdfLength = 7;
+  constexpr std::array<char, kBdfLength> Bdf() const {
+    constexpr char kDigits[] = "0123456789abcdef";
+    return {kDigits[bus() >> 4],    kDigits[bus() & 0xf],    ':',
+            kDigits[device() >> 4], kDigits[device() & 0xf], '.',
+            kDigits[function()]};
+  }
+
+  // Formats as Bdf().
   friend absl::FormatConvertResult<absl::FormatConversionCharSet::kString> AbslFormatConvert(
       SourceId sid, const absl::FormatConversionSpec&, absl::FormatSink* sink) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    const char text[7] = {kDigits[sid.bus() >> 4],    kDigits[sid.bus() & 0xf],    ':',
-                          kDigits[sid.device() >> 4], kDigits[sid.device() & 0xf], '.',
-                          kDigits[sid.function()]};
-    sink->Append(absl::string_view(text, sizeof(text)));
+    const std::array<char, kBdfLength> text = sid.Bdf();
+    sink->Append(absl::string_view(text.data(), text.size()));
     return {true};
   }
 
  private:
   uint16_t value_ = 0;
 };
+
+// Appends `sid` as "bb:dd.f" (per-step text built by appends, model/common/hex.h).
+inline void AppendBdf(std::string& out, SourceId sid) {
+  const std::array<char, SourceId::kBdfLength> text = sid.Bdf();
+  out.append(text.data(), text.size());
+}
 
 // A domain id (DID) from a context or PASID-table entry (16 bits at most; CAP.ND sets the
 // implemented width).

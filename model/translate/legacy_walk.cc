@@ -37,19 +37,12 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
   const WalkMemory port(memory, config.haw);
 
   // Root entry (S §3.4.2, §9.1).
-  ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
-  uint64_t root_raw[2] = {0, 0};
-  const bool root_ok =
-      port.Read128(ctx.root_entry_address, {MemoryAccessKind::kRootEntry, 0}, root_raw);
-  const RootEntry root = RootEntry::Decode(root_raw[0], root_raw[1]);
-  ctx.root_raw = {root_raw[0], root_raw[1]};
-  if (trace != nullptr) {
-    AddWalkStep(trace, "root_entry", 0, sid.bus(), "sid", {15, 8}, ctx.root_entry_address,
-                root_ok ? root_raw : nullptr, 2, root_ok ? root.ToJson() : Json::MakeObject());
-  }
+  RootEntry root;
+  const bool root_ok = ReadRootEntry(config, port, sid, "root_entry", trace,
+                                     &ctx.root_entry_address, &ctx.root_raw, &root);
   if (!root_ok) return MakeFault(FaultCondition::kLrt1, request, false);
   if (!root.present) return MakeFault(FaultCondition::kLrt2, request, false);
-  const auto root_rsvd = RootEntry::ReservedBits(root_raw[0], root_raw[1], config.haw);
+  const auto root_rsvd = RootEntry::ReservedBits(ctx.root_raw[0], ctx.root_raw[1], config.haw);
   if ((root_rsvd[0] | root_rsvd[1]) != 0) return MakeFault(FaultCondition::kLrt3, request, false);
 
   // Context entry (S §9.3).

@@ -167,6 +167,26 @@ void AddWalkStep(WalkTrace* trace, std::string_view structure, int level, int in
                  std::string_view source, BitRange bits, uint64_t address, const uint64_t* raw,
                  int qwords, Json decoded);
 
+// Reads the root entry of the requester's bus, in either root-table format (`Root`: legacy
+// RootEntry, S §9.1, or ScalableRootEntry, S §9.2; 128 bits, one per bus at RTA + 16 x bus),
+// and adds its walk step named `structure`. Sets `*address`, `*raw` and `*root` (decoded
+// from zeros when the read failed); returns whether the read succeeded.
+template <typename Root>
+bool ReadRootEntry(const WalkConfig& config, const WalkMemory& port, SourceId sid,
+                   std::string_view structure, WalkTrace* trace, uint64_t* address,
+                   std::array<uint64_t, 2>* raw, Root* root) {
+  *address = config.root_table() + uint64_t{16} * sid.bus();
+  uint64_t words[2] = {0, 0};
+  const bool ok = port.Read128(*address, {MemoryAccessKind::kRootEntry, 0}, words);
+  *root = Root::Decode(words[0], words[1]);
+  *raw = {words[0], words[1]};
+  if (trace != nullptr) {
+    AddWalkStep(trace, structure, 0, sid.bus(), "sid", {15, 8}, *address, ok ? words : nullptr, 2,
+                ok ? root->ToJson() : Json::MakeObject());
+  }
+  return ok;
+}
+
 // ---- Implementation.
 
 template <typename Format>

@@ -75,21 +75,14 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   const WalkMemory port(memory, config.haw);
 
   // Scalable-mode root entry (S §9.2): one per bus; the half for devfn bit 7.
-  ctx.root_entry_address = config.root_table() + uint64_t{16} * sid.bus();
-  uint64_t root_raw[2] = {0, 0};
-  const bool root_ok =
-      ReadEntry(port, ctx.root_entry_address, MemoryAccessKind::kRootEntry, 2, root_raw);
-  const ScalableRootEntry root = ScalableRootEntry::Decode(root_raw[0], root_raw[1]);
-  ctx.root_raw = {root_raw[0], root_raw[1]};
-  if (trace != nullptr) {
-    AddWalkStep(trace, "sm_root_entry", 0, sid.bus(), "sid", {15, 8}, ctx.root_entry_address,
-                root_ok ? root_raw : nullptr, 2, root_ok ? root.ToJson() : Json::MakeObject());
-  }
+  ScalableRootEntry root;
+  const bool root_ok = ReadRootEntry(config, port, sid, "sm_root_entry", trace,
+                                     &ctx.root_entry_address, &ctx.root_raw, &root);
   if (!root_ok) return MakeFault(FaultCondition::kSrt1, request, false);
   const int devfn = sid.devfn();
   if (!root.PresentFor(devfn)) return MakeFault(FaultCondition::kSrt2, request, false);
   const std::array<uint64_t, 2> root_rsvd =
-      ScalableRootEntry::ReservedBits(root_raw[0], root_raw[1], config.haw);
+      ScalableRootEntry::ReservedBits(ctx.root_raw[0], ctx.root_raw[1], config.haw);
   if (root_rsvd[devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0] != 0) {
     return MakeFault(FaultCondition::kSrt3, request, false);
   }

@@ -420,6 +420,45 @@ void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOpt
   RunRequest(request, options, {}, *out);
 }
 
+DmaResult DmaResult::Of(const DmaOutcome& outcome) {
+  const TranslateResult& t = outcome.result;
+  DmaResult r;
+  r.completion = t.completion;
+  r.blocked = outcome.blocked;
+  r.recorded = outcome.recorded;
+  if (t.fault.has_value()) {
+    r.faulted = true;
+    r.condition = t.fault->condition;
+  }
+  if (t.ats.has_value()) {  // translation requests answered Success (S §4.2.3)
+    r.hpa = t.ats->address;
+    r.read = t.ats->read;
+    r.write = t.ats->write;
+  } else if (t.translation.has_value() && !outcome.blocked) {
+    r.hpa = t.translation->hpa;
+    r.read = t.translation->read;
+    r.write = t.translation->write;
+  }
+  return r;
+}
+
+DmaResult RemappingUnit::Translate(const DmaRequest& request) {
+  DmaOutcome& out = lean_;
+  RunRequest(request, DmaOptions{}, {}, out);
+  const DmaResult r = DmaResult::Of(out);
+  // Without a trace or lookup list, a request that proceeded without a fault or stale
+  // report set only the result; anything else (fault record, fault event, interrupt
+  // outcome, status, stale reports) comes with `blocked`, a fault or a stale report.
+  if (out.blocked || out.result.fault.has_value() || !out.stale.empty()) {
+    out.Clear();
+  } else {
+    out.result.completion = Completion::kUnsupportedRequest;
+    out.result.translation.reset();
+    out.result.ats.reset();
+  }
+  return r;
+}
+
 void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& options,
                                absl::Span<uint8_t> data, DmaOutcome& out) {
   if (InInterruptWindow(request))
@@ -583,19 +622,11 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
 
   // Context cache (S §6.2.1), then the root and context tables.
   const SourceId sid = request.source_id;
-  // The governing context: the cached one on a hit (no copy), else the walked one.
-  std::optional<TranslationContext> walked;  // constructed only on a miss
-  const TranslationContext* context = nullptr;
-  const ContextCache::Entry* context_hit = context_cache_.Lookup(sid);
-  NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
-  if (context_hit != nullptr) {
-    if (check) CheckContextEntry(sid, *context_hit, out);
-    context = &context_hit->value.context;
-    if (!context->present) {  // a caching-mode not-present entry
-      Complete(FaultResult(MakeFault(FaultCondition::kLct2, request, context->fpd)), out);
-      return;
-    }
-  } else {
+  auto entry_of = [](const LegacyContext& lc) {
+    return ContextCacheEntry{lc.context, lc.root_entry_address, lc.context_entry_address,
+                             lc.root_raw, lc.context_raw};
+  };
+  auto walk = [&]() -> FaultOr<ContextCacheEntry> {
     LegacyContext partial;
     FaultOr<LegacyContext> lookup =
         LookupLegacyContext(walk_config_, *memory_, request, trace, &partial);
@@ -603,24 +634,27 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
       // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
       // after making them present.
       if (caching_mode && lookup.fault().condition == FaultCondition::kLct2) {
-        context_cache_.Fill(
-            sid,
-            ContextCacheEntry{partial.context, partial.root_entry_address,
-                              partial.context_entry_address, partial.root_raw, partial.context_raw},
-            request_count_);
+        context_cache_.Fill(sid, entry_of(partial), request_count_);
       }
-      Complete(FaultResult(lookup.fault()), out);
+      return lookup.fault();
+    }
+    return entry_of(lookup.value());
+  };
+  const ContextCache::Entry* context_hit = nullptr;
+  std::optional<ContextCacheEntry> walked;  // constructed only on a miss
+  const ContextCacheEntry* entry =
+      ContextThroughCache(context_cache_, sid, record, walk, &context_hit, &walked, out);
+  if (entry == nullptr) return;
+  const TranslationContext& context = entry->context;
+  if (context_hit != nullptr) {
+    if (check) CheckContextEntry(sid, *context_hit, out);
+    if (!context.present) {  // a caching-mode not-present entry
+      Complete(FaultResult(MakeFault(FaultCondition::kLct2, request, context.fpd)), out);
       return;
     }
-    const LegacyContext& lc = lookup.value();
-    context_cache_.Fill(sid,
-                        ContextCacheEntry{lc.context, lc.root_entry_address,
-                                          lc.context_entry_address, lc.root_raw, lc.context_raw},
-                        request_count_);
-    context = &walked.emplace(lc.context);
   }
 
-  TranslateThroughCaches(*context, request, options, out);
+  TranslateThroughCaches(context, request, options, out);
 }
 
 }  // namespace vtd

@@ -10,6 +10,7 @@
 //   unit->WriteRegister64(RTADDR offset, ...); // programs the unit as a driver does
 //   DmaOutcome out = unit->Dma(request);       // translation or fault, steps, cache events
 //   unit->DmaWithData(request, bytes);         // the same, moving the device's data
+//   DmaResult r = unit->Translate(request);    // the lean form: two words, no steps
 //
 // Registers whose place depends on CAP/ECAP: unit->registers().OffsetOf(RegId::kIotlb) is
 // IOTLB_REG (ECAP.IRO × 16 + 8), OffsetOf(RegId::kIva) IVA_REG, OffsetOf(RegId::kFrcdLo, n)
@@ -135,6 +136,26 @@ struct DmaOutcome {
   void Clear();
 };
 
+// The hot result of a DMA request (RemappingUnit::Translate): what the device sees and
+// whether a fault was reported, in two words. The walk steps, cache-lookup lists and
+// stale-entry reports are not produced on this path; DmaOutcome (RemappingUnit::Dma) has
+// them, and DmaResult::Of(outcome) is the same summary of a full outcome.
+struct DmaResult {
+  // Output address of the request's first byte (untranslated and translated requests), or
+  // the translated page (translation requests answered with permissions); 0 otherwise.
+  uint64_t hpa = 0;
+  Completion completion = Completion::kUnsupportedRequest;
+  bool blocked = false;   // the request did not proceed (fault, PMR, UR/CA, bad request)
+  bool faulted = false;   // a Table 30 condition was hit (`condition`), reported or not
+  bool recorded = false;  // a fault record was written (FRCD)
+  // Effective permissions of the page (translation requests: the completion's R and W).
+  bool read = false;
+  bool write = false;
+  FaultCondition condition = FaultCondition::kLrt1;  // meaningful when `faulted`
+
+  static DmaResult Of(const DmaOutcome& outcome);
+};
+
 // What a device's page request did (VT-d spec §7.5; unit_page_request.cc).
 struct PageRequestResult {
   // The condition that blocked the request before the queue (faults.md §2-§3, PR/PRn
@@ -200,6 +221,10 @@ class RemappingUnit : public CacheInvalidator {
   // data is the first DWORD of `data` (S §3.15, §5.1.4; DmaOutcome::interrupt).
   DmaOutcome DmaWithData(const DmaRequest& request, absl::Span<uint8_t> data,
                          const DmaOptions& options = {});
+  // The lean form (DmaResult), for callers that want only what the device sees (benchmarks,
+  // fuzz fast paths, a user's hot loop): the same translation, fault recording, counters and
+  // observer events as Dma, without the outcome's trace, lookup list or stale reports.
+  DmaResult Translate(const DmaRequest& request);
 
   // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
   // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
@@ -319,6 +344,25 @@ class RemappingUnit : public CacheInvalidator {
     }
   }
   void EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
+  // The context-cache step of either mode (S §6.2.1): a counted, observed lookup by
+  // source-id; on a miss `walk()` reads the tables and what it yields is filled. Returns the
+  // cached value (`*hit` set) or the walked one (held in `*walked`); nullptr when the walk
+  // faulted, `out` then completed with its fault.
+  template <typename Cache, typename Value, typename Walk>
+  const Value* ContextThroughCache(Cache& cache, SourceId sid, bool record, Walk&& walk,
+                                   const typename Cache::Entry** hit, std::optional<Value>* walked,
+                                   DmaOutcome& out) {
+    *hit = cache.Lookup(sid);
+    NoteLookup(CacheKind::kContext, *hit != nullptr, sid.value(), record, out);
+    if (*hit != nullptr) return &(*hit)->value;
+    FaultOr<Value> lookup = walk();
+    if (!lookup.ok()) {
+      Complete(FaultResult(lookup.fault()), out);
+      return nullptr;
+    }
+    cache.Fill(sid, lookup.value(), request_count_);
+    return &walked->emplace(std::move(lookup).value());
+  }
   void Complete(TranslateResult result, DmaOutcome& out);
   // Blocking and fault recording for out.result, once it holds the walk's answer.
   void AfterResult(DmaOutcome& out);
@@ -355,6 +399,9 @@ class RemappingUnit : public CacheInvalidator {
   std::unique_ptr<InvalidationQueue> queue_;
   QueueRun last_queue_run_;
   PageResponseListener page_response_listener_;
+  // Translate's working outcome: only the unit writes it, so after a request that proceeded
+  // without a fault only the result needs resetting (see Translate).
+  DmaOutcome lean_;
 };
 
 }  // namespace vtd

@@ -65,22 +65,12 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
 
   // Context cache in scalable form (S §6.2.1), then the scalable root and context tables.
   const SourceId sid = request.source_id;
-  std::optional<ScalableContext> walked_context;  // constructed only on a miss
-  const ScalableContext* context = nullptr;
-  const ScalableContextCache::Entry* context_hit = sm_context_cache_.Lookup(sid);
-  NoteLookup(CacheKind::kContext, context_hit != nullptr, sid.value(), record, out);
-  if (context_hit != nullptr) {
-    context = &context_hit->value;
-  } else {
-    FaultOr<ScalableContext> lookup =
-        LookupScalableContextEntry(walk_config_, *memory_, request, trace);
-    if (!lookup.ok()) {
-      Complete(FaultResult(lookup.fault()), out);
-      return;
-    }
-    sm_context_cache_.Fill(sid, lookup.value(), request_count_);
-    context = &walked_context.emplace(std::move(lookup).value());
-  }
+  auto walk = [&]() { return LookupScalableContextEntry(walk_config_, *memory_, request, trace); };
+  const ScalableContextCache::Entry* context_hit = nullptr;
+  std::optional<ScalableContext> walked;  // constructed only on a miss
+  const ScalableContext* context =
+      ContextThroughCache(sm_context_cache_, sid, record, walk, &context_hit, &walked, out);
+  if (context == nullptr) return;
 
   // PASID cache (S §6.2.2), tagged by source-id and the PASID the request is translated
   // under (RID_PASID for requests without PASID).
@@ -125,15 +115,15 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
   CompleteTranslation(walk_config_, context, leaf, request, &out.result);
   // The walk set A in every entry it used (S §3.6.2), so the translation may be cached. The
   // leaf's D bit (and, nested with SSADE, the second-stage output's) is known set only when
-  // this walk set it; otherwise the cached entry grants no write, and a write that hits it
-  // walks again to set D (S §3.6.2: a write needs a dirty leaf).
+  // this walk set it; otherwise a request that would be granted write and hits the cached
+  // entry walks again to set D (S §3.6.2: a write needs a dirty leaf).
   if (out.result.ok()) {
     const bool dirty_set = request.type == RequestType::kTranslation
                                ? leaf.write && !request.no_write
                                : request.access != AccessKind::kRead;
     IotlbEntry entry;
     entry.leaf = leaf;
-    entry.leaf.write = leaf.write && dirty_set;
+    entry.dirty = dirty_set;
     entry.privileged = request.privileged;
     iotlb_.Fill(Iotlb::KeyFor(tag, request.address, leaf.level), entry, request_count_);
   }

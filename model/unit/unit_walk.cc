@@ -47,12 +47,17 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // With CM = 0, an entry lacking a permission the request needs is not trusted: the
     // unit walks again, so software that only added permissions (or made an entry present,
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers in legacy mode
-    // (model choice). In scalable mode it is walked again either way: with SSADE an entry
-    // filled before its D bit was set holds no write permission, and the walk that sets D
-    // must happen (S §3.7.2).
+    // (model choice). In scalable mode it is walked again either way.
     bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
     // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
     if (first_stage && v.privileged != request.privileged) lacks = true;
+    // A leaf cached with D clear: a request that would be granted write (a write or atomic,
+    // or a translation request without NW) walks again, and that walk sets D (S §3.6.2,
+    // §3.7.2), so the answer is the walk's.
+    const bool would_write = request.type == RequestType::kTranslation
+                                 ? !request.no_write
+                                 : request.access != AccessKind::kRead;
+    if (!v.dirty && v.leaf.write && would_write) lacks = true;
     if ((caching_mode && !context.scalable) || (v.leaf.complete && !lacks)) {
       CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
       AfterResult(out);
@@ -116,11 +121,9 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
       // Not-present translations are cached per 4 KiB page, with no permission.
       if (w.complete) {
         entry.leaf = leaf;
-        // A leaf whose D bit is clear grants no write until a walk sets it (SSADE).
+        // SSADE: a leaf whose D bit is clear answers no write until a walk sets it.
         const uint64_t leaf_raw = w.records[w.record_count - 1].raw;
-        if (context.ss.ad_enabled && SecondStagePte::kDirty.Get(leaf_raw) == 0) {
-          entry.leaf.write = false;
-        }
+        entry.dirty = !context.ss.ad_enabled || SecondStagePte::kDirty.Get(leaf_raw) != 0;
       }
       if (check) {
         entry.path.reserve(w.record_count);

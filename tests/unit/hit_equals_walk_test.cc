@@ -2,13 +2,18 @@
 // IOTLB caches the result of a walk, not a different answer). Each case runs on two units
 // over the same memory: one with the default caches, warmed so that the request hits (or,
 // where the spec lets nothing be cached, finds nothing), and one with every cache disabled,
-// which walks every time. The two results must be identical, field by field.
+// which walks every time. The two results must be identical, field by field. Legacy mode
+// (TT 00b/01b/10b) and scalable mode (PGTT second-stage with and without SSADE, pass-through,
+// first-stage and nested; requests with and without PASID) are both covered, and two more
+// units answer the same requests through the lean RemappingUnit::Translate, which must give
+// DmaResult::Of of the full outcome.
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/unit/scalable_fixture.h"
 #include "tests/unit/unit_fixture.h"
 
 namespace vtd {
@@ -16,6 +21,96 @@ namespace {
 
 constexpr uint64_t kIova = 0x40000000;
 const SourceId kPassThroughSid = SourceId::FromBdf(0x3, 0x2, 0x2);
+
+struct Case {
+  std::string name;
+  DmaRequest request;
+  bool expect_hit = true;  // the cached unit's IOTLB lookup finds an entry
+  bool warm = true;        // warm the cached units with a read of the page first
+};
+
+DmaRequest Pasid(DmaRequest r, uint32_t pasid) {
+  r.pasid = pasid;
+  return r;
+}
+DmaRequest NoWrite(DmaRequest r) {
+  r.no_write = true;
+  return r;
+}
+DmaRequest Privileged(DmaRequest r) {
+  r.privileged = true;
+  return r;
+}
+
+std::string DescribeLean(const DmaResult& r) {
+  return absl::StrCat("completion ", std::string(CompletionName(r.completion)), " hpa ", r.hpa,
+                      " r", r.read, " w", r.write, " blocked ", r.blocked, " faulted ", r.faulted,
+                      " condition ", r.faulted ? std::string(FaultConditionName(r.condition)) : "-",
+                      " recorded ", r.recorded);
+}
+
+// The units one comparison runs on: `cached` and `cached_lean` with caches, `walker` and
+// `walker_lean` without; the lean ones answer through Translate.
+struct Units {
+  std::unique_ptr<RemappingUnit> cached, walker, cached_lean, walker_lean;
+};
+
+// Makes the four units with `make(caches)` (the default caches, or every cache disabled)
+// and compares them on `cases`.
+template <typename Make>
+void ExpectHitEqualsWalk(Make make, const std::vector<Case>& cases) {
+  UnitCacheConfig none;
+  none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
+      none.pasid = CacheGeometry{.entries = 0};
+  Units u{make(UnitCacheConfig{}), make(none), make(UnitCacheConfig{}), make(none)};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    // Warm the cached units with a read of the same page (a translation request where reads
+    // are not what is cached), then ask.
+    DmaRequest warm = c.request;
+    if (warm.type == RequestType::kUntranslated) {
+      warm.access = AccessKind::kRead;
+      warm.size = 4;
+      warm.address &= ~uint64_t{0xfff};
+    }
+    if (c.warm) {
+      u.cached->Dma(warm);
+      u.cached_lean->Translate(warm);
+    }
+    const uint64_t hits = u.cached->cache_counters(CacheKind::kIotlb).hits;
+    const DmaOutcome from_cache = u.cached->Dma(c.request);
+    EXPECT_EQ(u.cached->cache_counters(CacheKind::kIotlb).hits, hits + (c.expect_hit ? 1 : 0));
+    const DmaOutcome walked = u.walker->Dma(c.request);
+    EXPECT_EQ(u.walker->cache_counters(CacheKind::kIotlb).hits, 0u);
+    EXPECT_EQ(DescribeResult(from_cache), DescribeResult(walked));
+    EXPECT_EQ(from_cache.result.fault.has_value(), walked.result.fault.has_value());
+    if (from_cache.result.fault && walked.result.fault) {
+      EXPECT_TRUE(*from_cache.result.fault == *walked.result.fault);
+    }
+    EXPECT_EQ(from_cache.result.ats.has_value(), walked.result.ats.has_value());
+    if (from_cache.result.ats && walked.result.ats) {
+      const AtsCompletion& a = *from_cache.result.ats;
+      const AtsCompletion& b = *walked.result.ats;
+      EXPECT_EQ(a.address, b.address);
+      EXPECT_EQ(a.size, b.size);
+      EXPECT_EQ(a.read, b.read);
+      EXPECT_EQ(a.write, b.write);
+      EXPECT_EQ(a.untranslated_only, b.untranslated_only);
+      EXPECT_EQ(a.no_snoop, b.no_snoop);
+      EXPECT_EQ(a.privileged, b.privileged);
+      EXPECT_EQ(a.execute, b.execute);
+    }
+    EXPECT_EQ(from_cache.blocked, walked.blocked);
+    EXPECT_EQ(from_cache.status, walked.status);
+    // The lean path: the same answers, hit or walk.
+    EXPECT_EQ(DescribeLean(u.cached_lean->Translate(c.request)),
+              DescribeLean(DmaResult::Of(from_cache)));
+    EXPECT_EQ(DescribeLean(u.walker_lean->Translate(c.request)),
+              DescribeLean(DmaResult::Of(walked)));
+    EXPECT_EQ(u.cached_lean->cache_counters(CacheKind::kIotlb).hits,
+              u.cached->cache_counters(CacheKind::kIotlb).hits);
+  }
+}
 
 class HitEqualsWalkTest : public UnitTest {
  protected:
@@ -47,64 +142,10 @@ class HitEqualsWalkTest : public UnitTest {
     return std::move(unit_);
   }
 
-  struct Case {
-    std::string name;
-    DmaRequest request;
-    bool expect_hit = true;  // the cached unit answers from an IOTLB entry
-  };
-
-  DmaRequest Pasid(DmaRequest r, uint32_t pasid) {
-    r.pasid = pasid;
-    return r;
-  }
-  DmaRequest NoWrite(DmaRequest r) {
-    r.no_write = true;
-    return r;
-  }
-
   void RunCases(const std::vector<Case>& cases, uint64_t cap) {
     config_.cap = cap;
     BuildTables();
-    std::unique_ptr<RemappingUnit> cached = MakeUnit(UnitCacheConfig{});
-    UnitCacheConfig none;
-    none.context = none.iotlb = none.psc_pml5 = none.psc_pml4 = none.psc_pdpte = none.psc_pde =
-        CacheGeometry{.entries = 0};
-    std::unique_ptr<RemappingUnit> walker = MakeUnit(none);
-    for (const Case& c : cases) {
-      SCOPED_TRACE(c.name);
-      // Warm the cached unit with a read of the same page (a translation request where reads
-      // are not what is cached), then ask.
-      DmaRequest warm = c.request;
-      if (warm.type == RequestType::kUntranslated) {
-        warm.access = AccessKind::kRead;
-        warm.size = 4;
-        warm.address &= ~uint64_t{0xfff};
-      }
-      cached->Dma(warm);
-      const uint64_t hits = cached->cache_counters(CacheKind::kIotlb).hits;
-      const DmaOutcome from_cache = cached->Dma(c.request);
-      EXPECT_EQ(cached->cache_counters(CacheKind::kIotlb).hits, hits + (c.expect_hit ? 1 : 0));
-      const DmaOutcome walked = walker->Dma(c.request);
-      EXPECT_EQ(walker->cache_counters(CacheKind::kIotlb).hits, 0u);
-      EXPECT_EQ(DescribeResult(from_cache), DescribeResult(walked));
-      EXPECT_EQ(from_cache.result.fault.has_value(), walked.result.fault.has_value());
-      if (from_cache.result.fault && walked.result.fault) {
-        EXPECT_TRUE(*from_cache.result.fault == *walked.result.fault);
-      }
-      EXPECT_EQ(from_cache.result.ats.has_value(), walked.result.ats.has_value());
-      if (from_cache.result.ats && walked.result.ats) {
-        const AtsCompletion& a = *from_cache.result.ats;
-        const AtsCompletion& b = *walked.result.ats;
-        EXPECT_EQ(a.address, b.address);
-        EXPECT_EQ(a.size, b.size);
-        EXPECT_EQ(a.read, b.read);
-        EXPECT_EQ(a.write, b.write);
-        EXPECT_EQ(a.untranslated_only, b.untranslated_only);
-        EXPECT_EQ(a.no_snoop, b.no_snoop);
-      }
-      EXPECT_EQ(from_cache.blocked, walked.blocked);
-      EXPECT_EQ(from_cache.status, walked.status);
-    }
+    ExpectHitEqualsWalk([this](const UnitCacheConfig& c) { return MakeUnit(c); }, cases);
   }
 
   std::vector<Case> Cases() {
@@ -161,6 +202,122 @@ TEST_F(HitEqualsWalkTest, EveryRequestKindInCachingMode) {
   }
   RunCases(cases, Capability::kCm.Set(kR630Cap, 1));
 }
+
+// Scalable mode. Requests without PASID go through RID_PASID 0: second-stage with SSADE, so
+// a read fills an IOTLB entry whose leaf has D clear and a later write hits it and must walk
+// again to set D (S §3.7.2). PASID 1: second-stage without SSADE; 2: pass-through; 3:
+// first-stage; 4: nested (first-stage tables and output through PASID 4's second stage).
+class ScalableHitEqualsWalkTest : public ScalableUnitTest {
+ protected:
+  void BuildTables() {
+    SetSmContext(/*paside=*/true, /*pdts=*/0, /*rid_pasid=*/0, /*fpd=*/false, /*dte=*/true);
+    SetSecondStagePasid(1, /*did=*/6);
+    Map(kIova, 0x500000, 1, 3);
+    Map(kIova + 0x1000, 0x501000, 1, 1);  // read-only
+    SetSecondStagePasid(0, /*did=*/5, /*aw=*/2, /*ssade=*/true, /*pwsnp=*/true);
+    Map(kIova, 0x600000, 1, 3);
+    Map(kIova + 0x200000, 0xa00000, 2, 3);
+    Map(kIova + 0x400000, 0x900000, 1, 1);    // read-only
+    Map(kIova + 0x401000, 0x901000, 1, 2);    // write-only
+    Map(kIova + 0x402000, 0xfee00000, 1, 3);  // output in FEEx_xxxxh
+    Map(kIova + 0x403000, 0x903000, 1, 0);    // R=W=0
+    Map(kIova + 0x5000, 0x605000, 1, 3);
+    SetPassThroughPasid(2, /*did=*/7);
+    const uint64_t fs_root = SetFirstStagePasid(3, /*did=*/8);
+    FsMap(fs_root, kIova, 0x700000);
+    FsMap(fs_root, kIova + 0x1000, 0x701000, 1, kFsP | kFsUs);  // user, read-only
+    FsMap(fs_root, kIova + 0x2000, 0x702000, 1, kFsP | kFsRw);  // supervisor only
+    FsMap(fs_root, kIova + 0x200000, 0xc00000, 2);              // 2 MiB
+    FsMap(fs_root, kIova + 0x3000, 0x703000);
+    const uint64_t nested_root = SetNestedPasid(4, /*did=*/9);
+    FsMap(nested_root, kIova, 0x2345000);
+    for (int level = 4; level >= 1; --level) {
+      const uint64_t table = FsEntry(nested_root, kIova, level) & ~uint64_t{0xfff};
+      Map(table, table, 1, 3);
+    }
+    Map(0x2345000, 0x9876000, 1, 3);
+  }
+
+  std::unique_ptr<RemappingUnit> MakeUnit(const UnitCacheConfig& caches) {
+    config_.caches = caches;
+    CreateUnit();
+    EnableScalable();
+    unit_->RemoveObserver(&observer_);
+    return std::move(unit_);
+  }
+
+  void RunCases(const std::vector<Case>& cases) {
+    config_.ecap =
+        kQemuScalablePasidEcap | kEcapDt | kEcapFsts | kEcapNest | kEcapSmpwcs | kEcapSsads;
+    BuildTables();
+    ExpectHitEqualsWalk([this](const UnitCacheConfig& c) { return MakeUnit(c); }, cases);
+  }
+
+  std::vector<Case> Cases() {
+    using A = AccessKind;
+    using T = RequestType;
+    return {
+        // Without PASID (RID_PASID, second-stage with SSADE).
+        {"untranslated read", Req(kIova + 0x10)},
+        {"write after a read: D clear in the cached entry, walks again (S 3.7.2)",
+         Req(kIova + 0x20, A::kWrite, 8)},
+        {"write again: D set now", Req(kIova + 0x30, A::kWrite, 8)},
+        {"untranslated write, 2 MiB page", Req(kIova + 0x200000 + 0x1230, A::kWrite, 64)},
+        {"untranslated atomic", Req(kIova + 0x40, A::kAtomic, 8)},
+        {"write to a read-only page (SGN.6)", Req(kIova + 0x400000, A::kWrite)},
+        {"read of a write-only page (SGN.7)", Req(kIova + 0x401000), false},
+        // With SSADE only translations that succeeded are cached (their A bits are set).
+        {"output in the interrupt range (SGN.8.1)", Req(kIova + 0x402000), false},
+        {"R=W=0 page (SSS.2)", Req(kIova + 0x403000), false},
+        {"beyond the input width (SGN.5)", Req(uint64_t{1} << 48), false},
+        {"translation request", Req(kIova + 0x200000, A::kRead, 4, T::kTranslation)},
+        {"translation request, read-only page (SE)",
+         Req(kIova + 0x400000, A::kRead, 4, T::kTranslation)},
+        {"translation request with NW, read-only page",
+         NoWrite(Req(kIova + 0x400000, A::kRead, 4, T::kTranslation))},
+        {"translation request, interrupt-range output (SGN.8.2)",
+         Req(kIova + 0x402000, A::kRead, 4, T::kTranslation), false},
+        // A read fills an entry with D clear; a translation request that hits it would be
+        // granted write: the walk's answer (W=1), not the cached entry's.
+        {"read of a second read-write page", Req(kIova + 0x5000)},
+        {"translation request hitting an entry with D clear",
+         Req(kIova + 0x5000, A::kRead, 4, T::kTranslation), true, /*warm=*/false},
+        {"translated request", Req(0x700000, A::kWrite, 4, T::kTranslated), false},
+        {"translated request into FEEx_xxxxh (SGN.8.3)",
+         Req(0xfee01000, A::kWrite, 4, T::kTranslated), false},
+        // With PASID: second-stage without SSADE.
+        {"PASID 1 read", Pasid(Req(kIova + 0x10), 1)},
+        {"PASID 1 write", Pasid(Req(kIova + 0x10, A::kWrite), 1)},
+        {"PASID 1 write to a read-only page (SGN.6)", Pasid(Req(kIova + 0x1000, A::kWrite), 1)},
+        {"PASID 1 translation request", Pasid(Req(kIova, A::kRead, 4, T::kTranslation), 1)},
+        // Pass-through.
+        {"PASID 2 pass-through write", Pasid(Req(0x123450, A::kWrite), 2), false},
+        {"PASID 2 pass-through into FEEx_xxxxh (SGN.8.1)", Pasid(Req(0xfee00000, A::kWrite), 2),
+         false},
+        // First-stage.
+        {"PASID 3 first-stage read", Pasid(Req(kIova + 0x10), 3)},
+        {"PASID 3 first-stage write after a read: D clear, walks again",
+         Pasid(Req(kIova + 0x20, A::kWrite), 3)},
+        {"PASID 3 first-stage write, 2 MiB page", Pasid(Req(kIova + 0x200000, A::kWrite), 3)},
+        {"PASID 3 write to a user read-only page (SGN.6)",
+         Pasid(Req(kIova + 0x1000, A::kWrite), 3)},
+        {"PASID 3 user read of a supervisor page", Pasid(Req(kIova + 0x2000), 3), false},
+        {"PASID 3 supervisor read without SRE", Privileged(Pasid(Req(kIova + 0x10), 3)), false},
+        {"PASID 3 translation request", Pasid(Req(kIova, A::kRead, 4, T::kTranslation), 3)},
+        {"PASID 3 read of a second page", Pasid(Req(kIova + 0x3000), 3)},
+        {"PASID 3 translation request hitting an entry with D clear (sets D)",
+         Pasid(Req(kIova + 0x3000, A::kRead, 4, T::kTranslation), 3), true, /*warm=*/false},
+        {"PASID 3 non-canonical address", Pasid(Req(uint64_t{1} << 47), 3), false},
+        {"PASID 3 not mapped", Pasid(Req(kIova + 0x5000), 3), false},
+        // Nested.
+        {"PASID 4 nested read", Pasid(Req(kIova + 0x8), 4)},
+        {"PASID 4 nested write after a read", Pasid(Req(kIova + 0x8, A::kWrite), 4)},
+        {"PASID 4 nested translation request", Pasid(Req(kIova, A::kRead, 4, T::kTranslation), 4)},
+    };
+  }
+};
+
+TEST_F(ScalableHitEqualsWalkTest, EveryRequestKind) { RunCases(Cases()); }
 
 }  // namespace
 }  // namespace vtd

@@ -151,10 +151,11 @@ absl::StatusOr<Row> RunOne(const Options& options, const timing::CostModel& mode
   const uint64_t slots = window / kDmaSize;
   auto one = [&]() -> absl::Status {
     request.address = kIovaBase + (Mix(rng) % slots) * kDmaSize;
-    const DmaOutcome out = unit.Dma(request);
-    if (out.blocked || !out.result.ok()) {
+    const DmaResult r = unit.Translate(request);
+    if (r.blocked || r.faulted) {
       return absl::InternalError(
-          absl::StrFormat("DMA at %#x blocked (%s)", request.address, std::string(out.blocked_by)));
+          absl::StrFormat("DMA at %#x blocked (%s)", request.address,
+                          r.faulted ? FaultConditionName(r.condition) : "not translated"));
     }
     return absl::OkStatus();
   };

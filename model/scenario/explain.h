@@ -12,6 +12,7 @@
 
 #include "model/interrupt/interrupt_remapping.h"
 #include "model/invalidation/invalidation_queue.h"
+#include "model/memory/host_memory.h"
 #include "model/scenario/explain_model.h"
 #include "model/scenario/scenario.h"
 #include "model/translate/request.h"
@@ -29,6 +30,9 @@ struct DmaExplainInput {
   uint64_t rtaddr_register = 0;                // RTADDR_REG as software last wrote it
   bool translation_enabled = false;            // GSTS.TES
   const DmaOutcome* outcome = nullptr;         // null when no unit handled it
+  // Memory after the request: the Accessed/Dirty bits the walk set are what the entries hold
+  // now that they lacked when read (null: not shown).
+  const HostMemory* memory = nullptr;
 };
 Explanation ExplainDma(const DmaExplainInput& input);
 

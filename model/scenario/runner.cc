@@ -458,6 +458,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
     in.rtaddr_register = regs.Get(RegId::kRtaddr);
     in.translation_enabled = regs.global_command().translation_enabled();
     in.outcome = &out;
+    in.memory = memory_.get();
     SetExplanation(r, ExplainDma(in));
   }
   r.dma = std::move(result);

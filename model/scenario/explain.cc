@@ -507,12 +507,29 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     x.fault = true;
     x.outcome = internal::FaultText(*result.fault, out.recorded, out.fault_record);
     int at = last_read;
+    if (!fs && (result.fault->condition == FaultCondition::kSpt6 ||
+                result.fault->condition == FaultCondition::kSgn1)) {
+      // Refused before any first-stage read, with the PASID entry from the PASID-cache.
+      internal::FirstStageView unknown;
+      unknown.from_pasid_cache = true;
+      x.AddLine(internal::FirstStageFaultWhy(*result.fault, unknown, r));
+    }
     if (fs) {
       if (std::string why = internal::FirstStageFaultWhy(*result.fault, *fs, r); !why.empty()) {
         x.AddLine(std::move(why));
       }
+      const int rights =
+          internal::FirstStageFaultEntry(*result.fault, *fs, out.trace, roles, chain_of_step);
+      if (rights >= 0) at = rights;
       if (nested) {
-        if (std::string stage = internal::NestedFaultStage(*result.fault); !stage.empty()) {
+        // A rights fault (SGN.6) names no stage: the entry lacking the right does.
+        bool second_stage = false;
+        for (size_t i = 0; i < out.trace.size(); ++i) {
+          second_stage |= chain_of_step[i] == rights && rights >= 0 &&
+                          roles[i].kind == internal::NestedRole::Kind::kOutputSecondStage;
+        }
+        if (std::string stage = internal::NestedFaultStage(*result.fault, second_stage);
+            !stage.empty()) {
           x.AddLine(absl::StrFormat(
               "nested: %s; the fault record's reason %s (%s) says which stage (S §7.1.3 "
               "Table 30), and FI holds the request's input address in both cases",
@@ -520,9 +537,6 @@ Explanation ExplainDma(const DmaExplainInput& in) {
               FaultConditionName(result.fault->condition)));
         }
       }
-      const int rights =
-          internal::FirstStageFaultEntry(*result.fault, *fs, out.trace, roles, chain_of_step);
-      if (rights >= 0) at = rights;
     }
     if (at >= 0) {
       ExplainEntry& e = x.chain[at];

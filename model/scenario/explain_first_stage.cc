@@ -276,6 +276,12 @@ std::string FirstStageFaultWhy(const Fault& fault, const FirstStageView& view,
       return "why: a supervisor request (PR=1) and the PASID entry's SRE=0: supervisor "
              "requests are not enabled for this PASID (S §9.6 SRE, §3.6.1)";
     case FaultCondition::kSgn1:
+      if (view.from_pasid_cache) {
+        return absl::StrFormat(
+            "why: %s is not canonical: bits 63:47 (4-level paging) or 63:56 (5-level) must all "
+            "equal the bit below them (S §3.6)",
+            Hex(request.address));
+      }
       return absl::StrFormat(
           "why: %s is not canonical for %d-level paging: bits 63:%d must all equal bit %d "
           "(S §3.6)",
@@ -336,8 +342,12 @@ std::string FirstStageFaultWhy(const Fault& fault, const FirstStageView& view,
   }
 }
 
-std::string NestedFaultStage(const Fault& fault) {
+std::string NestedFaultStage(const Fault& fault, bool second_stage_entry) {
   const std::string_view name = FaultConditionName(fault.condition);
+  if (fault.condition == FaultCondition::kSgn6) {
+    return second_stage_entry ? "the second stage (the host's tables) refused it"
+                              : "the first stage (the guest's tables) refused it";
+  }
   if (name.starts_with("SSS.") || fault.condition == FaultCondition::kSgn5 ||
       fault.condition == FaultCondition::kSgn7) {
     return "the second stage (the host's tables) refused it";

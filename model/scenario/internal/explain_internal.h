@@ -92,8 +92,9 @@ std::string NestedRights(const WalkTrace& trace, const std::vector<NestedRole>& 
 // "why: ..." for a first-stage or nested fault condition, with its spec section; "" if none.
 std::string FirstStageFaultWhy(const Fault& fault, const FirstStageView& view,
                                const DmaRequest& request);
-// Nested: which stage refused the request, as the fault reason tells it.
-std::string NestedFaultStage(const Fault& fault);
+// Nested: which stage refused the request, as the fault reason tells it (for SGN.6, whether
+// the entry lacking write permission is a second-stage entry of the output).
+std::string NestedFaultStage(const Fault& fault, bool second_stage_entry);
 // The chain entry that lacks the right a rights fault names (SGN.2, SGN.6, SGN.7), or -1.
 // `chain_of_step[i]` is the chain index of trace step i.
 int FirstStageFaultEntry(const Fault& fault, const FirstStageView& view, const WalkTrace& trace,

@@ -582,6 +582,24 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
     target.rid_pasid = m.rid_pasid.value;
     target.pgtt = m.pgtt.value;
     target.page_walk_snoop = ExtendedCapability::Decode(units_[*unit]->config().ecap).smpwcs;
+    target.ssade = m.ssade.value;
+    const auto pgtt = static_cast<PasidTranslationType>(m.pgtt.value);
+    if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
+      target.fs_levels = m.levels.value;
+      target.sre = m.sre.value;
+      target.wpe = m.wpe.value;
+      target.eafe = m.eafe.value;
+      target.user = m.user.value;
+      target.xd = m.xd.value;
+      req.levels = m.ss_levels.value;  // the nested second stage's
+    }
+    if (pgtt == PasidTranslationType::kNested) {
+      target.gpa = m.gpa.value;
+      target.ss_read = m.ss_read.value;
+      target.ss_write = m.ss_write.value;
+      target.ss_page_size = m.ss_page_size.value;
+      if (m.guest_tables) target.guest_tables = m.guest_tables->value;
+    }
     req.scalable = target;
   }
   if (m.rmrr) {
@@ -613,13 +631,17 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
     r.what = absl::StrFormat("map %s domain %d:%s (%s)", m.sid.value, req.domain, pasid,
                              UnitName(*unit));
   } else {
+    const bool nested =
+        req.scalable && req.scalable->pgtt == static_cast<uint8_t>(PasidTranslationType::kNested);
+    const std::string via =
+        nested ? absl::StrFormat(" -> gpa %s", Hex(req.scalable->gpa)) : std::string();
     r.what = absl::StrFormat(
-        "map %s domain %d%s: iova %s-%s -> hpa %s %s, %s pages, %d levels (%s)", m.sid.value,
-        req.domain, pasid, Hex(req.iova), Hex(req.iova + req.size - 1), Hex(req.hpa), perm,
+        "map %s domain %d%s: iova %s-%s%s -> hpa %s %s, %s pages, %d levels (%s)", m.sid.value,
+        req.domain, pasid, Hex(req.iova), Hex(req.iova + req.size - 1), via, Hex(req.hpa), perm,
         req.page_size == 4096         ? "4K"
         : req.page_size == (2u << 20) ? "2M"
                                       : "1G",
-        req.levels, UnitName(*unit));
+        m.levels.value, UnitName(*unit));
   }
   absl::Status s = builder_->Map(*unit, req);
   if (!s.ok()) return Fail(s_.steps.empty() ? SourceMark{} : m.sid.mark, s.message());

@@ -332,12 +332,30 @@ struct MapStep {
   std::vector<Range> rmrr_ranges;  // resolved at load from the table, in table order
   // Scalable mode (S §3.4.3), when `pasid`, `pgtt` or `rid_pasid` is written: a scalable root
   // entry, a 256-bit context entry, a PASID directory entry and a PASID table entry with
-  // `pgtt` (2 second-stage, 4 pass-through; first-stage and nested are rejected at load).
+  // `pgtt` (1 first-stage, 2 second-stage, 3 nested, 4 pass-through).
   // `pasid` unset: the mapping is for requests without PASID, at the context's RID_PASID.
   bool scalable = false;
   std::optional<Located<uint32_t>> pasid;
   Located<uint32_t> rid_pasid;
   Located<uint8_t> pgtt{2, {}};
+  Located<bool> ssade;  // PASID entry SSADE (PGTT 010b/011b, ECAP.SSADS)
+  // First-stage and nested (PGTT 001b/011b): `levels` is then the first stage's (4 or 5,
+  // FSPM), and `ss_levels` the nested second stage's. PASID-entry SRE, WPE, EAFE (S §9.6);
+  // the leaves' U/S (`user`, default true) and XD (S §9.7).
+  Located<int> ss_levels{4, {}};
+  Located<bool> sre;
+  Located<bool> wpe;
+  Located<bool> eafe;
+  Located<bool> user{true, {}};
+  Located<bool> xd;
+  // Nested: iova -> `gpa` in the guest's first stage, `gpa` -> hpa in the domain's second
+  // stage with `ss_perm` (ss_read/ss_write) in leaves of `ss_page_size`; `guest_tables`: the
+  // GPA of the domain's first guest page-table page (unset: GPA = HPA of each table page).
+  Located<uint64_t> gpa;
+  Located<bool> ss_read{true, {}};
+  Located<bool> ss_write{true, {}};
+  Located<uint64_t> ss_page_size{4096, {}};
+  std::optional<Located<uint64_t>> guest_tables;
 };
 
 // `reset` (extension): units back to their reset state (RemappingUnit::Reset: registers to

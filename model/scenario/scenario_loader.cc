@@ -2047,9 +2047,16 @@ constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",  "segment", "addr", "size", "access", "pasid",
                                           "exec", "priv",    "at",   "nw",   "data"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
-constexpr absl::string_view kMapKeys[] = {"unit", "sid",   "segment", "domain",    "iova",
-                                          "hpa",  "size",  "perm",    "page_size", "levels",
-                                          "rmrr", "pasid", "pgtt",    "rid_pasid"};
+constexpr absl::string_view kMapKeys[] = {
+    "unit",    "sid",          "segment",   "domain",      "iova",  "hpa",  "size",
+    "perm",    "page_size",    "levels",    "rmrr",        "pasid", "pgtt", "rid_pasid",
+    "ssade",   "sre",          "wpe",       "eafe",        "user",  "xd",   "gpa",
+    "ss_perm", "ss_page_size", "ss_levels", "guest_tables"};
+// Keys that only some PGTTs take (S §9.6): first-stage (001b, 011b), nested only (011b), and
+// the second-stage A/D enable (010b, 011b).
+constexpr absl::string_view kFirstStageMapKeys[] = {"sre", "wpe", "eafe", "user", "xd"};
+constexpr absl::string_view kNestedMapKeys[] = {"gpa", "ss_perm", "ss_page_size", "ss_levels",
+                                                "guest_tables"};
 constexpr absl::string_view kEnableKeys[] = {"unit", "root", "mode"};
 constexpr absl::string_view kRepeatKeys[] = {"count", "stride", "steps"};
 
@@ -2454,7 +2461,7 @@ std::optional<int> Loader::RouteRequester(uint16_t segment, SourceId sid) const 
 std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   Fields f(*this, e.value, e.path, kMapKeys,
            "a map {sid, domain, iova, hpa, size, perm, page_size, levels, pasid, pgtt, "
-           "rid_pasid}");
+           "rid_pasid, ...}");
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   MapStep m;
@@ -2479,16 +2486,37 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
       {"first", 1},  {"first_stage", 1},  {"nested", 3}};
   const Entry* pgtt = f.Find("pgtt");
   if (pgtt != nullptr) {
-    if (auto c = Choice(*pgtt, kPgtt)) {
-      if (c->value == 1 || c->value == 3) {
-        Error(c->mark, pgtt->path,
-              absl::StrFormat("pgtt: %s (PGTT=%s) is not modeled yet: first-stage and nested "
-                              "translation come with scalable mode part 2 (expected second or "
-                              "pass_through)",
-                              pgtt->value.Scalar(), c->value == 1 ? "001b" : "011b"));
-      } else {
-        m.pgtt = {static_cast<uint8_t>(c->value), c->mark};
+    if (auto c = Choice(*pgtt, kPgtt)) m.pgtt = {static_cast<uint8_t>(c->value), c->mark};
+  }
+  const bool first_stage = m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kFirstStage);
+  const bool nested = m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kNested);
+  const bool uses_first_stage = first_stage || nested;
+  // Keys of one translation type only, with the PGTT they need.
+  auto only_with = [&](absl::Span<const absl::string_view> keys, bool allowed,
+                       absl::string_view what) {
+    if (allowed) return;
+    for (absl::string_view key : keys) {
+      if (const Entry* x = f.Find(key)) {
+        Error(x->key_mark, e.path,
+              absl::StrFormat("'%s' does not go with pgtt: %s (expected it only with %s)", key,
+                              PasidTranslationTypeName(m.pgtt.value), what));
       }
+    }
+  };
+  only_with(kFirstStageMapKeys, uses_first_stage, "pgtt: first or nested");
+  only_with(kNestedMapKeys, nested, "pgtt: nested");
+  only_with({"ssade"},
+            m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kSecondStage) || nested,
+            "pgtt: second or nested");
+  for (auto [key, field] : {std::pair<absl::string_view, Located<bool>*>{"ssade", &m.ssade},
+                            {"sre", &m.sre},
+                            {"wpe", &m.wpe},
+                            {"eafe", &m.eafe},
+                            {"user", &m.user},
+                            {"xd", &m.xd}}) {
+    field->mark = f.mark();
+    if (const Entry* x = f.Find(key)) {
+      if (auto b = Bool(*x)) *field = *b;
     }
   }
   if (const Entry* p = f.Find("pasid")) {
@@ -2558,7 +2586,69 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   }
   const Entry* levels = f.Find("levels");
   if (levels != nullptr) {
-    if (auto n = Number(*levels, 3, 5)) m.levels = {static_cast<int>(n->value), n->mark};
+    if (auto n = Number(*levels, uses_first_stage ? 4 : 3, 5)) {
+      m.levels = {static_cast<int>(n->value), n->mark};
+    }
+  }
+  if (uses_first_stage) {
+    // First-stage entries have no read bit (S §9.7): R/W=0 makes a page read-only, and a
+    // page a device may not read is not mapped at all.
+    if (!m.read.value) {
+      Error(m.read.mark, e.path + ".perm",
+            "first-stage entries cannot deny reads (S §9.7 has R/W, no read bit; expected "
+            "perm: r or rw)");
+    }
+  }
+  const Entry* ss_levels = f.Find("ss_levels");
+  if (ss_levels != nullptr) {
+    if (auto n = Number(*ss_levels, 3, 5)) m.ss_levels = {static_cast<int>(n->value), n->mark};
+  }
+  if (nested) {
+    if (const Entry* a = f.Require("gpa", "the guest-physical address the first stage maps to")) {
+      if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) m.gpa = *n;
+    }
+    if (const Entry* p = f.Find("ss_perm")) {
+      if (auto c = Choice(*p, kPerm)) {
+        m.ss_read = {(c->value & 1) != 0, c->mark};
+        m.ss_write = {(c->value & 2) != 0, c->mark};
+      }
+    }
+    if (const Entry* a = f.Find("guest_tables")) {
+      if (auto n = Number(*a, 0, ~uint64_t{0}, /*size_units=*/true)) {
+        if (n->value % 4096 != 0) {
+          Error(n->mark, a->path,
+                absl::StrFormat("%s is not 4 KiB aligned (expected the GPA of a page)",
+                                Hex(n->value)));
+        }
+        m.guest_tables = *n;
+      }
+    }
+    // The second stage backs the guest page with pages of the same size unless told.
+    m.ss_page_size = {m.page_size.value, m.page_size.mark};
+    if (const Entry* p = f.Find("ss_page_size")) {
+      if (auto n = Number(*p, 1, ~uint64_t{0}, /*size_units=*/true)) {
+        if (n->value != 4096 && n->value != (uint64_t{2} << 20) &&
+            n->value != (uint64_t{1} << 30)) {
+          Error(n->mark, p->path,
+                absl::StrCat(p->value.Scalar(), " is not a page size (expected 4K, 2M or 1G)"));
+        } else if (n->value > m.page_size.value) {
+          Error(n->mark, p->path,
+                absl::StrFormat("a second-stage page of %s cannot back guest pages of %s "
+                                "(expected ss_page_size up to page_size)",
+                                Hex(n->value), Hex(m.page_size.value)));
+        } else {
+          m.ss_page_size = *n;
+        }
+      }
+    }
+    for (const RepeatLevel& level : repeats_) {
+      if (level.stride.iova != 0 || level.stride.hpa != 0) {
+        Error(level.stride.mark, e.path,
+              "a repeat that strides iova or hpa cannot move a nested map's gpa (expected a "
+              "nested map outside such a repeat, or one map per range)");
+        break;
+      }
+    }
   }
   if (errors_.size() != errors_before) return std::nullopt;
   if (m.rmrr && !ResolveRmrrRanges(f, e.path, m)) return std::nullopt;
@@ -2574,6 +2664,15 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   aligned(m.iova, "iova");
   aligned(m.hpa, "hpa");
   aligned(m.size, "size");
+  if (nested) {
+    aligned(m.gpa, "gpa");
+    if (m.hpa.value % m.ss_page_size.value != 0) {
+      Error(m.hpa.mark, e.path + ".hpa",
+            absl::StrFormat("%s is not aligned to the second-stage page size %s (expected a "
+                            "multiple of it)",
+                            Hex(m.hpa.value), Hex(m.ss_page_size.value)));
+    }
+  }
   for (const RepeatLevel& level : repeats_) {
     if (level.stride.iova % page != 0 || level.stride.hpa % page != 0) {
       Error(level.stride.mark, e.path,
@@ -2608,11 +2707,13 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   const bool known = PlatformKnown() && unit.has_value();
   const Capability cap = Capability::Decode(known ? unit_caps_[*unit] : 0);
   const std::string unit_name = known ? unit_names_[*unit] : "";
-  if (levels == nullptr && known && !cap.SupportsAgaw(48)) {
+  // The second stage's depth: `levels` (second-stage maps) or `ss_levels` (nested).
+  Located<int>& ss_depth = nested ? m.ss_levels : m.levels;
+  if ((nested ? ss_levels : levels) == nullptr && known && !cap.SupportsAgaw(48)) {
     // The default follows the unit: the largest AGAW it supports.
     for (int width : {57, 39}) {
       if (cap.SupportsAgaw(width)) {
-        m.levels.value = (width - 12) / 9;
+        ss_depth.value = (width - 12) / 9;
         break;
       }
     }
@@ -2620,7 +2721,19 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   const int address_bits = 12 + 9 * m.levels.value;
   const unsigned __int128 iova_end =
       static_cast<unsigned __int128>(m.iova.value) + *iova_advance + m.size.value;
-  if (iova_end > (static_cast<unsigned __int128>(1) << address_bits)) {
+  if (uses_first_stage) {
+    // A first-stage input address is canonical (S §3.6, SGN.1 otherwise): the range lies in
+    // the lower or the upper half of the N-bit space, N = 48 or 57.
+    const unsigned __int128 half = static_cast<unsigned __int128>(1) << (address_bits - 1);
+    const unsigned __int128 top = static_cast<unsigned __int128>(1) << 64;
+    if (iova_end > half && (m.iova.value < top - half || iova_end > top)) {
+      Error(m.iova.mark, e.path + ".iova",
+            absl::StrFormat("the range is not canonical for a %d-level first stage (expected "
+                            "it below 2^%d, or in the upper half from %s)",
+                            m.levels.value, address_bits - 1,
+                            Hex(static_cast<uint64_t>(top - half))));
+    }
+  } else if (iova_end > (static_cast<unsigned __int128>(1) << address_bits)) {
     Error(m.iova.mark, e.path + ".iova",
           absl::StrFormat("the range ends beyond the %d-bit input address space of a %d-level "
                           "table (expected iova + size <= 2^%d)",
@@ -2632,7 +2745,44 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
     Error(m.hpa.mark, e.path + ".hpa",
           "the range ends beyond the 52-bit host address space (expected hpa + size <= 2^52)");
   }
-  if (known) {
+  const int ss_address_bits = 12 + 9 * ss_depth.value;
+  if (nested && static_cast<unsigned __int128>(m.gpa.value) + m.size.value >
+                    (static_cast<unsigned __int128>(1) << ss_address_bits)) {
+    Error(m.gpa.mark, e.path + ".gpa",
+          absl::StrFormat("the range ends beyond the %d-bit guest-physical space of a %d-level "
+                          "second stage (expected gpa + size <= 2^%d)",
+                          ss_address_bits, ss_depth.value, ss_address_bits));
+  }
+  if (known && uses_first_stage) {
+    if (m.levels.value == 5 && !cap.fs5lp) {
+      Error(levels != nullptr ? m.levels.mark : f.mark(), e.path + ".levels",
+            absl::StrFormat("%s has no 5-level first stage (CAP.FS5LP=0; FSPM=01b would be "
+                            "fault 5Bh, expected levels: 4)",
+                            unit_name));
+    }
+    if (page == (uint64_t{1} << 30) && !cap.fs1gp) {
+      Error(m.page_size.mark, e.path + ".page_size",
+            absl::StrFormat("%s has no 1 GiB first-stage pages (CAP.FS1GP=0; expected 4K or 2M)",
+                            unit_name));
+    }
+  }
+  if (known && nested) {
+    if (!cap.SupportsAgaw(ss_address_bits)) {
+      Error(ss_levels != nullptr ? m.ss_levels.mark : f.mark(), e.path + ".ss_levels",
+            absl::StrFormat("%s does not support %d-level second-stage tables (CAP.SAGAW lacks "
+                            "%d-bit; expected ss_levels the unit supports)",
+                            unit_name, m.ss_levels.value, ss_address_bits));
+    }
+    const uint64_t ss_page = m.ss_page_size.value;
+    if ((ss_page == (uint64_t{2} << 20) && (cap.sslps & 1) == 0) ||
+        (ss_page == (uint64_t{1} << 30) && (cap.sslps & 2) == 0)) {
+      Error(m.ss_page_size.mark, e.path + ".ss_page_size",
+            absl::StrFormat("%s does not support %s second-stage pages (CAP.SSLPS; expected "
+                            "ss_page_size: 4K or one the unit supports)",
+                            unit_name, ss_page == (uint64_t{2} << 20) ? "2M" : "1G"));
+    }
+  }
+  if (known && !uses_first_stage) {
     if (!pass_through && !cap.SupportsAgaw(address_bits)) {
       Error(levels != nullptr ? m.levels.mark : f.mark(), e.path + ".levels",
             absl::StrFormat("%s does not support %d-level tables (CAP.SAGAW lacks %d-bit; "
@@ -2646,6 +2796,8 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
                             "unit supports)",
                             unit_name, page == (uint64_t{2} << 20) ? "2M" : "1G"));
     }
+  }
+  if (known) {
     if (m.domain.value >= (uint32_t{1} << std::min(16, cap.domain_id_bits()))) {
       Error(m.domain.mark, e.path + ".domain",
             absl::StrFormat("domain %d is beyond %s's %d-bit domain ids (CAP.ND; expected at "
@@ -2695,10 +2847,42 @@ void Loader::CheckScalableMap(const MapStep& m, int unit, const Fields& f,
                           "5Bh, expected pgtt: second)",
                           name));
   }
-  if (!pass_through && !ecap.ssts) {
+  const auto pgtt = static_cast<PasidTranslationType>(m.pgtt.value);
+  if (pgtt == PasidTranslationType::kSecondStage && !ecap.ssts) {
     Error(m.pgtt.mark, path + ".pgtt",
           absl::StrFormat("%s has no second-stage translation (ECAP.SSTS=0; PGTT=010b would be "
                           "fault 5Bh, expected pgtt: pass_through)",
+                          name));
+  }
+  if (pgtt == PasidTranslationType::kFirstStage && !ecap.fsts) {
+    Error(m.pgtt.mark, path + ".pgtt",
+          absl::StrFormat("%s has no first-stage translation (ECAP.FSTS=0; PGTT=001b would be "
+                          "fault 5Bh, expected pgtt: second or pass_through)",
+                          name));
+  }
+  if (pgtt == PasidTranslationType::kNested && !ecap.nest) {
+    Error(m.pgtt.mark, path + ".pgtt",
+          absl::StrFormat("%s has no nested translation (ECAP.NEST=0; PGTT=011b would be fault "
+                          "5Bh, expected pgtt: first or second)",
+                          name));
+  }
+  // PASID-entry fields that are Reserved(0) without their capability (S §9.6).
+  if (m.sre.value && !ecap.srs) {
+    Error(m.sre.mark, path + ".sre",
+          absl::StrFormat("%s has no supervisor requests (ECAP.SRS=0, so SRE is reserved; "
+                          "expected sre: false)",
+                          name));
+  }
+  if (m.eafe.value && !ecap.eafs) {
+    Error(m.eafe.mark, path + ".eafe",
+          absl::StrFormat("%s has no extended-accessed flag (ECAP.EAFS=0, so EAFE is reserved; "
+                          "expected eafe: false)",
+                          name));
+  }
+  if (m.ssade.value && !(ecap.ssts && ecap.ssads)) {
+    Error(m.ssade.mark, path + ".ssade",
+          absl::StrFormat("%s has no second-stage A/D bits (ECAP.SSADS=0, so SSADE is reserved; "
+                          "expected ssade: false)",
                           name));
   }
   if (m.pasid) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
 #include "model/structs/context_entry.h"
+#include "model/structs/first_stage_pte.h"
 #include "model/structs/pasid_directory_entry.h"
 #include "model/structs/pasid_entry.h"
 #include "model/structs/root_entry.h"
@@ -285,19 +286,40 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
   }
   absl::StatusOr<PasidEntry> pe = PasidEntry::Decode(pe_words);
   if (!pe.ok()) return pe.status();
-  const bool second_stage = target.pgtt == static_cast<uint8_t>(PasidTranslationType::kSecondStage);
-  const uint8_t aw = second_stage ? static_cast<uint8_t>(m.levels - 2) : 0;
+  const auto pgtt = static_cast<PasidTranslationType>(target.pgtt);
+  const bool second_stage = pgtt == PasidTranslationType::kSecondStage;
+  const bool nested = pgtt == PasidTranslationType::kNested;
+  const bool first_stage = pgtt == PasidTranslationType::kFirstStage || nested;
+  const bool uses_second_stage = second_stage || nested;
+  const uint8_t aw = uses_second_stage ? static_cast<uint8_t>(m.levels - 2) : 0;
+  const uint8_t fspm = first_stage && target.fs_levels == 5 ? 1 : 0;
+  const auto fs_key = std::make_tuple(unit, m.domain, pasid);
   if (!pe->present) {
     PasidEntry entry;
     entry.present = true;
     entry.pgtt = target.pgtt;
     entry.did = DomainId(m.domain);
     entry.pwsnp = target.page_walk_snoop;
-    if (second_stage) {
+    if (uses_second_stage) {
       absl::StatusOr<uint64_t> top = DomainTables(unit, m);
       if (!top.ok()) return top.status();
       entry.aw = aw;
       entry.second_stage_root = *top;
+      entry.ssade = target.ssade;
+    }
+    if (first_stage) {
+      // One first-stage table per domain and PASID: a device joining them shares it.
+      auto root = fs_roots_.find(fs_key);
+      if (root == fs_roots_.end()) {
+        absl::StatusOr<FsTable> t = AllocateFsTable(unit, m, entry.second_stage_root);
+        if (!t.ok()) return t.status();
+        root = fs_roots_.emplace(fs_key, t->pointer).first;
+      }
+      entry.first_stage_root = root->second;
+      entry.fspm = fspm;
+      entry.sre = target.sre;
+      entry.wpe = target.wpe;
+      entry.eafe = target.eafe;
     }
     absl::StatusOr<std::array<uint64_t, 8>> words = entry.Encode();
     if (!words.ok()) return words.status();
@@ -305,28 +327,178 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
     if (!s.ok()) return s;
     *pe = entry;
   } else if (pe->pgtt != target.pgtt || pe->did.value() != m.domain ||
-             (second_stage && pe->aw != aw)) {
+             (uses_second_stage && (pe->aw != aw || pe->ssade != target.ssade))) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "PASID %s of %s already has a PASID entry (PGTT %s, domain %d, AW %d) that this "
-        "mapping (PGTT %s, domain %d, %d levels) cannot reuse (expected the same pgtt, domain "
-        "and levels)",
+        "PASID %s of %s already has a PASID entry (PGTT %s, domain %d, AW %d, SSADE %d) that "
+        "this mapping (PGTT %s, domain %d, %d levels, SSADE %d) cannot reuse (expected the "
+        "same pgtt, domain, levels and ssade)",
         Hex(pasid), m.sid, PasidTranslationTypeName(pe->pgtt), pe->did.value(), pe->aw,
-        PasidTranslationTypeName(target.pgtt), m.domain, m.levels));
-  } else if (second_stage) {
-    domains_.emplace(std::make_pair(unit, m.domain),
-                     std::make_pair(pe->second_stage_root, m.levels));
+        pe->ssade ? 1 : 0, PasidTranslationTypeName(target.pgtt), m.domain, m.levels,
+        target.ssade ? 1 : 0));
+  } else if (first_stage && (pe->fspm != fspm || pe->sre != target.sre || pe->wpe != target.wpe ||
+                             pe->eafe != target.eafe)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "PASID %s of %s already has a first-stage PASID entry (FSPM %d, SRE %d, WPE %d, EAFE "
+        "%d) that this mapping (%d levels, sre %d, wpe %d, eafe %d) cannot reuse (expected the "
+        "same levels, sre, wpe and eafe)",
+        Hex(pasid), m.sid, pe->fspm, pe->sre, pe->wpe, pe->eafe, target.fs_levels, target.sre,
+        target.wpe, target.eafe));
+  } else {
+    if (uses_second_stage) {
+      domains_.emplace(std::make_pair(unit, m.domain),
+                       std::make_pair(pe->second_stage_root, m.levels));
+    }
+    if (first_stage) fs_roots_.emplace(fs_key, pe->first_stage_root);
   }
-  if (!second_stage) return absl::OkStatus();
-  return MapSecondStage(pe->second_stage_root, m);
+  if (second_stage) return MapSecondStage(pe->second_stage_root, m);
+  if (!first_stage) return absl::OkStatus();
+  uint64_t root_hpa = pe->first_stage_root;
+  if (nested) {
+    absl::StatusOr<uint64_t> hpa =
+        SecondStageOutput(pe->second_stage_root, m.levels, pe->first_stage_root);
+    if (!hpa.ok()) return hpa.status();
+    root_hpa = *hpa;
+    // The data: GPA -> HPA in the domain's second stage (S §3.8).
+    absl::Status s = MapSecondStageRange(pe->second_stage_root, m.levels, target.gpa, m.hpa, m.size,
+                                         target.ss_page_size, target.ss_read, target.ss_write,
+                                         /*keep_other=*/true);
+    if (!s.ok()) return s;
+  }
+  return MapFirstStage(unit, m, root_hpa, pe->second_stage_root);
+}
+
+absl::StatusOr<TableBuilder::FsTable> TableBuilder::AllocateFsTable(int unit, const MapRequest& m,
+                                                                    uint64_t ss_top) {
+  absl::StatusOr<uint64_t> hpa = AllocateTable();
+  if (!hpa.ok()) return hpa.status();
+  if (m.scalable->pgtt != static_cast<uint8_t>(PasidTranslationType::kNested)) {
+    return FsTable{*hpa, *hpa};
+  }
+  // The guest's table page: its GPA, mapped read/write in the second stage (a first-stage
+  // table read needs SS read, an A/D update SS write: translation-structures.md §11).
+  uint64_t gpa = *hpa;
+  const auto key = std::make_pair(unit, m.domain);
+  auto region = guest_tables_.find(key);
+  if (region == guest_tables_.end() && m.scalable->guest_tables.has_value()) {
+    region = guest_tables_
+                 .emplace(key, GuestTables{*m.scalable->guest_tables, *m.scalable->guest_tables})
+                 .first;
+  }
+  if (region != guest_tables_.end()) {
+    if (m.scalable->guest_tables.has_value() && *m.scalable->guest_tables != region->second.start) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "domain %d's guest tables already start at GPA %s (expected guest_tables: %s or no "
+          "guest_tables in its later maps)",
+          m.domain, Hex(region->second.start), Hex(region->second.start)));
+    }
+    gpa = region->second.next;
+    region->second.next += kTableBytes;
+  }
+  absl::Status s = MapSecondStageRange(ss_top, m.levels, gpa, *hpa, kTableBytes, kTableBytes,
+                                       /*read=*/true, /*write=*/true, /*keep_other=*/true);
+  if (!s.ok()) return s;
+  return FsTable{*hpa, gpa};
+}
+
+absl::Status TableBuilder::MapFirstStage(int unit, const MapRequest& m, uint64_t root_hpa,
+                                         uint64_t ss_top) {
+  // First-stage tables (S §9.7, §3.6): indices from bits 56:48 (5-level), 47:39, 38:30,
+  // 29:21, 20:12 of the input address.
+  const ScalableTarget& target = *m.scalable;
+  const bool nested = target.pgtt == static_cast<uint8_t>(PasidTranslationType::kNested);
+  const uint64_t output = nested ? target.gpa : m.hpa;
+  const int leaf_level = m.page_size == 4096 ? 1 : m.page_size == (uint64_t{2} << 20) ? 2 : 3;
+  for (uint64_t offset = 0; offset < m.size; offset += m.page_size) {
+    const uint64_t va = m.iova + offset;
+    uint64_t table = root_hpa;
+    for (int level = target.fs_levels; level > leaf_level; --level) {
+      const uint64_t entry_address = table + 8 * ((va >> (12 + 9 * (level - 1))) & 511);
+      absl::StatusOr<uint64_t> raw = memory_->Read64(entry_address);
+      if (!raw.ok()) return raw.status();
+      if (!FirstStagePte::kPresent.Get(*raw)) {
+        absl::StatusOr<FsTable> t = AllocateFsTable(unit, m, ss_top);
+        if (!t.ok()) return t.status();
+        // Non-leaf entries grant everything: the leaf carries the mapping's rights, as
+        // Linux writes them.
+        FirstStagePte next;
+        next.level = level;
+        next.present = true;
+        next.write = true;
+        next.user = true;
+        next.address = t->pointer;
+        absl::StatusOr<uint64_t> encoded = next.Encode();
+        if (!encoded.ok()) return encoded.status();
+        absl::Status s = memory_->Write64(entry_address, *encoded);
+        if (!s.ok()) return s;
+        table = t->hpa;
+      } else if (FirstStagePte::IsLeaf(*raw, level)) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "iova %s is already inside a first-stage %s page mapped at level %d (expected a "
+            "range not covered by a larger page)",
+            Hex(va), level == 3 ? "1G" : "2M", level));
+      } else {
+        const uint64_t pointer = FirstStagePte::kAddress.InPlace(*raw);
+        if (nested) {
+          absl::StatusOr<uint64_t> hpa = SecondStageOutput(ss_top, m.levels, pointer);
+          if (!hpa.ok()) return hpa.status();
+          table = *hpa;
+        } else {
+          table = pointer;
+        }
+      }
+    }
+    FirstStagePte leaf;
+    leaf.level = leaf_level;
+    leaf.present = true;
+    leaf.write = m.write;
+    leaf.user = target.user;
+    leaf.page_size = leaf_level > 1;
+    leaf.xd = target.xd;
+    leaf.address = output + offset;
+    absl::StatusOr<uint64_t> encoded = leaf.Encode();
+    if (!encoded.ok()) return encoded.status();
+    absl::Status s =
+        memory_->Write64(table + 8 * ((va >> (12 + 9 * (leaf_level - 1))) & 511), *encoded);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> TableBuilder::SecondStageOutput(uint64_t top, int levels, uint64_t gpa) {
+  uint64_t table = top;
+  for (int level = levels; level >= 1; --level) {
+    const int shift = 12 + 9 * (level - 1);
+    absl::StatusOr<uint64_t> raw = memory_->Read64(table + 8 * ((gpa >> shift) & 511));
+    if (!raw.ok()) return raw.status();
+    const SecondStagePte pte = SecondStagePte::Decode(*raw);
+    if (!pte.present()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "guest table GPA %s is not mapped in the domain's second stage (expected the "
+          "guest's tables where the builder placed them, or a second-stage mapping for them)",
+          Hex(gpa)));
+    }
+    if (pte.IsLeaf(level)) {
+      return pte.address + (gpa & ((uint64_t{1} << shift) - 1));
+    }
+    table = pte.address;
+  }
+  return absl::InternalError("unreachable: a level-1 entry is a leaf");
 }
 
 absl::Status TableBuilder::MapSecondStage(uint64_t top, const MapRequest& m) {
+  return MapSecondStageRange(top, m.levels, m.iova, m.hpa, m.size, m.page_size, m.read, m.write,
+                             /*keep_other=*/false);
+}
+
+absl::Status TableBuilder::MapSecondStageRange(uint64_t top, int levels, uint64_t input,
+                                               uint64_t output, uint64_t size, uint64_t page_size,
+                                               bool read, bool write, bool keep_other) {
   // Second-stage tables (S §9.8, §3.7).
-  const int leaf_level = m.page_size == 4096 ? 1 : m.page_size == (uint64_t{2} << 20) ? 2 : 3;
-  for (uint64_t offset = 0; offset < m.size; offset += m.page_size) {
-    const uint64_t iova = m.iova + offset;
+  const int leaf_level = page_size == 4096 ? 1 : page_size == (uint64_t{2} << 20) ? 2 : 3;
+  for (uint64_t offset = 0; offset < size; offset += page_size) {
+    const uint64_t iova = input + offset;
     uint64_t table = top;
-    for (int level = m.levels; level > leaf_level; --level) {
+    for (int level = levels; level > leaf_level; --level) {
       const int shift = 12 + 9 * (level - 1);
       const uint64_t entry_address = table + 8 * ((iova >> shift) & 511);
       absl::StatusOr<uint64_t> raw = memory_->Read64(entry_address);
@@ -355,11 +527,22 @@ absl::Status TableBuilder::MapSecondStage(uint64_t top, const MapRequest& m) {
     }
     const int shift = 12 + 9 * (leaf_level - 1);
     const uint64_t entry_address = table + 8 * ((iova >> shift) & 511);
+    if (keep_other) {
+      absl::StatusOr<uint64_t> raw = memory_->Read64(entry_address);
+      if (!raw.ok()) return raw.status();
+      const SecondStagePte old = SecondStagePte::Decode(*raw);
+      if (old.present() && old.address != output + offset) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "GPA %s is already mapped to HPA %s in the domain's second stage (expected the "
+            "guest's data and page-table pages at distinct guest-physical addresses)",
+            Hex(iova), Hex(old.address)));
+      }
+    }
     SecondStagePte leaf;
-    leaf.read = m.read;
-    leaf.write = m.write;
+    leaf.read = read;
+    leaf.write = write;
     leaf.page_size = leaf_level > 1;
-    leaf.address = m.hpa + offset;
+    leaf.address = output + offset;
     absl::StatusOr<uint64_t> encoded = leaf.Encode();
     if (!encoded.ok()) return encoded.status();
     absl::Status s = memory_->Write64(entry_address, *encoded);

@@ -12,7 +12,16 @@
 //     (P, PDTS, PASIDDIRPTR, RID_PASID, PASIDE when a PASID was mapped)
 //   PASID directory (one 4 KiB page per device, PDTS=2: PASIDs 0..0x7FFF, S §9.5) -> entry
 //     PASID[19:6] (P, SMPTBLPTR)
-//   PASID table (S §9.6) -> entry PASID[5:0] (P, PGTT, DID, and for PGTT=010b AW and SSPTPTR)
+//   PASID table (S §9.6) -> entry PASID[5:0] (P, PGTT, DID, and for PGTT=010b AW and SSPTPTR;
+//     for PGTT=001b/011b FSPM, FSPTPTR, SRE, WPE, EAFE; for 011b also AW, SSPTPTR, SSADE)
+//   first-stage tables (S §9.7, one set per unit, domain and PASID, so devices sharing a
+//     PASID in a domain share its table as processes' devices do with SVA): non-leaf entries
+//     P, R/W=1, U/S=1; leaves with R/W from the mapping's write permission, U/S, XD, PS=1 for
+//     2 MiB and 1 GiB pages.
+//   nested (PGTT=011b, S §3.8): the first-stage tables are the guest's, at guest-physical
+//     addresses: every table page gets a GPA (the domain's guest-table region, or GPA = HPA)
+//     and a 4 KiB read/write second-stage mapping GPA -> HPA in the domain's second-stage
+//     tables; the first-stage leaf holds the GPA, which the second stage maps to the HPA.
 // Both:
 //   second-stage tables (one set per unit and domain, S §9.8): non-leaf entries R=W=1 (the
 //     permission lives in the leaf, as Linux does), leaves with the mapping's R/W and PS=1 for
@@ -31,6 +40,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -47,8 +57,26 @@ struct ScalableTarget {
   // which use the context entry's RID_PASID.
   std::optional<uint32_t> pasid;
   uint32_t rid_pasid = 0;        // RID_PASID of the context entry (0 unless ECAP.RPS)
-  uint8_t pgtt = 2;              // PasidTranslationType: 2 second-stage, 4 pass-through
+  uint8_t pgtt = 2;              // PasidTranslationType: 1 first, 2 second, 3 nested, 4 PT
   bool page_walk_snoop = false;  // PWSNP (set when ECAP.SMPWCS, as Linux does)
+  bool ssade = false;            // SSADE (PGTT 010b/011b)
+  // First-stage and nested (PGTT 001b/011b): the PASID entry's FSPM (4 or 5 levels), SRE, WPE
+  // and EAFE (S §9.6), and the first-stage leaves' U/S and XD (S §9.7).
+  int fs_levels = 4;
+  bool sre = false;
+  bool wpe = false;
+  bool eafe = false;
+  bool user = true;
+  bool xd = false;
+  // Nested: the first stage maps iova to `gpa`; the second stage maps `gpa` to the request's
+  // hpa with `ss_read`/`ss_write` in leaves of `ss_page_size`.
+  uint64_t gpa = 0;
+  bool ss_read = true;
+  bool ss_write = true;
+  uint64_t ss_page_size = 4096;
+  // Nested: the guest-physical address of the domain's first guest table page (the guest's
+  // page-table region); unset: each table page's GPA is its HPA.
+  std::optional<uint64_t> guest_tables;
 };
 
 // The PASID directory the builder allocates is one 4 KiB page: 512 entries, PDTS=2
@@ -65,7 +93,7 @@ struct MapRequest {
   uint64_t page_size = 4096;  // 4K, 2M or 1G
   bool read = true;
   bool write = true;
-  int levels = 4;                          // 3, 4 or 5
+  int levels = 4;                          // second-stage levels: 3, 4 or 5
   int haw = 48;                            // host address width of the unit (addresses must fit)
   std::optional<ScalableTarget> scalable;  // unset: legacy-mode tables
 };
@@ -105,6 +133,26 @@ class TableBuilder {
   absl::StatusOr<uint64_t> DomainTables(int unit, const MapRequest& request);
   // Writes the second-stage entries under `top` for the request's range.
   absl::Status MapSecondStage(uint64_t top, const MapRequest& request);
+  // Writes second-stage leaves of `page_size` under the `levels`-level table `top` so that
+  // [input, input+size) maps to [output, ...). With `keep_other`, a present leaf that maps
+  // elsewhere is an error instead of being replaced (the guest's table pages and data must
+  // not overlap).
+  absl::Status MapSecondStageRange(uint64_t top, int levels, uint64_t input, uint64_t output,
+                                   uint64_t size, uint64_t page_size, bool read, bool write,
+                                   bool keep_other);
+  // The HPA a `levels`-level second-stage table `top` maps `gpa` to (the builder's own
+  // reading of its tables, to follow guest table pointers already written).
+  absl::StatusOr<uint64_t> SecondStageOutput(uint64_t top, int levels, uint64_t gpa);
+  // A zeroed first-stage table page: its HPA and the address a first-stage entry holds for it
+  // (the HPA, or for nested its GPA, mapped in the domain's second stage at `ss_top`).
+  struct FsTable {
+    uint64_t hpa = 0;
+    uint64_t pointer = 0;
+  };
+  absl::StatusOr<FsTable> AllocateFsTable(int unit, const MapRequest& request, uint64_t ss_top);
+  // Writes the first-stage entries under `root` (a table holding `root_hpa`) for the range.
+  absl::Status MapFirstStage(int unit, const MapRequest& request, uint64_t root_hpa,
+                             uint64_t ss_top);
   absl::Status WriteWords(uint64_t address, absl::Span<const uint64_t> words);
 
   HostMemory* memory_;
@@ -116,6 +164,15 @@ class TableBuilder {
   std::map<int, bool> scalable_;   // unit -> mode
   std::map<int, QueuePages> queues_;
   std::map<std::pair<int, uint16_t>, std::pair<uint64_t, int>> domains_;  // -> (table, levels)
+  // (unit, domain, PASID) -> first-stage root (FSPTPTR as written: a GPA when nested).
+  std::map<std::tuple<int, uint16_t, uint32_t>, uint64_t> fs_roots_;
+  // (unit, domain) -> the GPA of the next guest table page (nested with a guest-table region)
+  // and where the region starts.
+  struct GuestTables {
+    uint64_t start = 0;
+    uint64_t next = 0;
+  };
+  std::map<std::pair<int, uint16_t>, GuestTables> guest_tables_;
 };
 
 }  // namespace vtd::scenario

@@ -467,16 +467,8 @@ TEST(ScenarioErrorsTest, TooManyErrorsAreCounted) {
   EXPECT_THAT(lines.back(), HasSubstr("... and 10 more errors"));
 }
 
-// Scalable-mode `map` keys (scenarios/README.md "Builders"): first-stage and nested PGTT are
-// not modeled yet; a unit without ECAP.SMTS takes no scalable map; pass-through has no range.
-TEST(ScenarioErrorsTest, ScalableMapPgttNotModeledYet) {
-  auto s = LoadInline(WithSteps(
-      "  - map: {sid: \"00:02.0\", domain: 1, iova: 0, hpa: 0, size: 4K, pgtt: first}\n"));
-  EXPECT_THAT(s, HasErrorAt(6, 71, "pgtt: first (PGTT=001b) is not modeled yet"));
-  s = LoadInline(WithSteps("  - map: {sid: \"00:02.0\", domain: 1, pgtt: nested}\n"));
-  EXPECT_THAT(s, HasErrorAt(6, 44, "pgtt: nested (PGTT=011b) is not modeled yet"));
-}
-
+// Scalable-mode `map` keys (scenarios/README.md "Builders"): a unit without ECAP.SMTS takes no
+// scalable map; pass-through has no range. First-stage and nested keys: first_stage_map_test.
 TEST(ScenarioErrorsTest, ScalableMapNeedsSmts) {
   // The default ECAP (0xf050da) has no SMTS.
   auto s = LoadInline(

@@ -165,6 +165,119 @@ TEST_F(ScalableBuilderTest, ConflictingReuseIsAnError) {
 
 // The queue pages `enable` uses for a scalable unit: two consecutive pages (IQA.QS=1), then
 // the status page; the same on a second call.
+// First stage (PGTT=001b) for PASID 5 of 00:02.0, 4 levels, user read-only 4 KiB page with
+// XD, SRE and WPE. Pool order: root 0x100000, context table 0x101000, PASID directory
+// 0x102000, PASID table 0x103000, FS-PML4 0x104000, FS-PDPT 0x105000, FS-PD 0x106000, FS-PT
+// 0x107000.
+TEST_F(ScalableBuilderTest, FirstStageEntries) {
+  MapRequest m = SecondStage(SourceId::FromBdf(0, 2, 0), 5);
+  m.iova = 0x7f12'3456'7000;  // PML4 index 0xfe, PDPT 0x48, PD 0x1a2, PT 0x167
+  m.write = false;
+  m.scalable->pgtt = 1;
+  m.scalable->sre = true;
+  m.scalable->wpe = true;
+  m.scalable->xd = true;
+  ASSERT_THAT(builder_->Map(0, m), IsOk());
+  // PASID table entry 5 (§7): qword 0 P | PGTT 001b << 6; qword 1 DID 1; qword 2 SRE (bit 128)
+  // | WPE (bit 132) | FSPTPTR 0x104000, FSPM 00b (4-level).
+  const uint64_t pe = 0x103000 + 64 * 5;
+  EXPECT_EQ(Q(pe), 0x41u);
+  EXPECT_EQ(Q(pe + 8), 0x1u);
+  EXPECT_EQ(Q(pe + 16), 0x104000u | 0x1 | 0x10);
+  // Non-leaf entries (§8): P | R/W | U/S and the next table.
+  EXPECT_EQ(Q(0x104000 + 8 * 0xfe), 0x105007u);
+  EXPECT_EQ(Q(0x105000 + 8 * 0x48), 0x106007u);
+  EXPECT_EQ(Q(0x106000 + 8 * 0x1a2), 0x107007u);
+  // Leaf: P | U/S (R/W=0: read-only), bit 63 XD, the page.
+  EXPECT_EQ(Q(0x107000 + 8 * 0x167), 0x8000'0000'0020'0005u);
+}
+
+// A 2 MiB first-stage leaf in a 5-level table: PS (bit 7) in the PDE, FSPM 01b.
+TEST_F(ScalableBuilderTest, FirstStageFiveLevelLargePage) {
+  MapRequest m = SecondStage(SourceId::FromBdf(0, 2, 0), 5);
+  m.iova = 0x40'0000'0000'0000;  // PML5 index 0x40, the rest 0
+  m.hpa = 0x400000;
+  m.size = 2 << 20;
+  m.page_size = 2 << 20;
+  m.scalable->pgtt = 1;
+  m.scalable->fs_levels = 5;
+  m.scalable->user = false;
+  ASSERT_THAT(builder_->Map(0, m), IsOk());
+  EXPECT_EQ(Q(0x103000 + 64 * 5 + 16), 0x104000u | (1 << 2));  // FSPM 01b at bits 131:130
+  EXPECT_EQ(Q(0x104000 + 8 * 0x40), 0x105007u);                // PML5E
+  EXPECT_EQ(Q(0x105000), 0x106007u);                           // PML4E
+  EXPECT_EQ(Q(0x106000), 0x107007u);                           // PDPE
+  EXPECT_EQ(Q(0x107000), 0x400000u | 0x80 | 0x3);              // PDE: PS, R/W, P, U/S=0
+}
+
+// Nested (PGTT=011b) for PASID 2: the guest's first-stage tables at GPAs from 0x80000 (the
+// guest-table region), each mapped read/write in the domain's second stage, the leaf holding
+// GPA 0x345000, which the second stage maps to HPA 0x300000 read-only. Pool order: root
+// 0x100000, context 0x101000, directory 0x102000, PASID table 0x103000, SS-PML4 0x104000 (the
+// domain's); FS-PML4 at HPA 0x105000 (GPA 0x80000) and the SS path that maps it: SS-PDPT
+// 0x106000, SS-PD 0x107000, SS-PT 0x108000; the data's SS-PT 0x109000 (GPA 0x345000 is in PD
+// slot 1); then FS-PDPT 0x10a000 (GPA 0x81000), FS-PD 0x10b000 (GPA 0x82000), FS-PT 0x10c000
+// (GPA 0x83000), all in SS-PT 0x108000.
+TEST_F(ScalableBuilderTest, NestedGuestTablesAndSecondStage) {
+  MapRequest m = SecondStage(SourceId::FromBdf(0, 2, 0), 2);
+  m.iova = 0x7000'1000;  // FS indices: PML4 0, PDPT 1, PD 0x180, PT 1
+  m.hpa = 0x300000;
+  m.scalable->pgtt = 3;
+  m.scalable->gpa = 0x345000;
+  m.scalable->ss_write = false;
+  m.scalable->ssade = true;
+  m.scalable->guest_tables = 0x80000;
+  ASSERT_THAT(builder_->Map(0, m), IsOk());
+  const uint64_t pe = 0x103000 + 64 * 2;
+  // qword 0 (§7): P | AW 010b << 2 | PGTT 011b << 6 | SSADE << 9 | SSPTPTR 0x104000.
+  EXPECT_EQ(Q(pe), 0x104000u | 0x1 | 0x8 | 0xc0 | 0x200);
+  EXPECT_EQ(Q(pe + 16), 0x80000u);  // FSPTPTR: the guest's PML4 GPA, FSPM 00b
+  // Second stage (§9): non-leaf R | W; GPA 0x80000-0x83000 -> the FS pages (R | W) at PT slots
+  // 0x80-0x83, GPA 0x345000 -> 0x300000 (R only) at slot 0x145 of the second SS-PT.
+  EXPECT_EQ(Q(0x104000), 0x106003u);
+  EXPECT_EQ(Q(0x106000), 0x107003u);
+  EXPECT_EQ(Q(0x107000), 0x108003u);
+  EXPECT_EQ(Q(0x107000 + 8), 0x109003u);
+  EXPECT_EQ(Q(0x108000 + 8 * 0x80), 0x105003u);
+  EXPECT_EQ(Q(0x108000 + 8 * 0x81), 0x10a003u);
+  EXPECT_EQ(Q(0x108000 + 8 * 0x82), 0x10b003u);
+  EXPECT_EQ(Q(0x108000 + 8 * 0x83), 0x10c003u);
+  EXPECT_EQ(Q(0x109000 + 8 * 0x145), 0x300001u);
+  // First stage (§8), written at the HPAs, holding GPAs: P | R/W | U/S.
+  EXPECT_EQ(Q(0x105000), 0x81007u);
+  EXPECT_EQ(Q(0x10a000 + 8 * 1), 0x82007u);
+  EXPECT_EQ(Q(0x10b000 + 8 * 0x180), 0x83007u);
+  EXPECT_EQ(Q(0x10c000 + 8 * 1), 0x345007u);
+}
+
+// A second device joining the PASID in the domain shares the guest's table; data and table
+// pages at one GPA contradict each other.
+TEST_F(ScalableBuilderTest, NestedSharingAndOverlap) {
+  MapRequest m = SecondStage(SourceId::FromBdf(0, 2, 0), 2);
+  m.scalable->pgtt = 3;
+  m.scalable->gpa = 0x345000;
+  ASSERT_THAT(builder_->Map(0, m), IsOk());
+  MapRequest other = m;
+  other.sid = SourceId::FromBdf(0, 3, 0);
+  other.iova = 0x2000;
+  other.scalable->gpa = 0x346000;
+  other.hpa = 0x301000;
+  ASSERT_THAT(builder_->Map(0, other), IsOk());
+  // 00:03.0's PASID entry (its context entry at devfn 0x18 of the shared context table, its
+  // own directory, PASID[19:6] = 0, and table) holds the same FSPTPTR as 00:02.0's.
+  constexpr uint64_t kPointer = 0x000f'ffff'ffff'f000;
+  const uint64_t directory = Q(0x101000 + 32 * 0x18) & kPointer;
+  const uint64_t table = Q(directory) & kPointer;
+  EXPECT_NE(table, 0x103000u);
+  EXPECT_EQ(Q(table + 64 * 2 + 16), Q(0x103000 + 64 * 2 + 16));
+  EXPECT_EQ(Q(0x103000 + 64 * 2 + 16), 0x105000u);
+  MapRequest clash = m;
+  clash.iova = 0x5000;
+  clash.scalable->gpa = 0x105000;  // the guest PML4's GPA (GPA = HPA without a region)
+  EXPECT_THAT(builder_->Map(0, clash),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("GPA 0x105000 is already")));
+}
+
 TEST_F(ScalableBuilderTest, QueuePages) {
   absl::StatusOr<QueuePages> q = builder_->Queue(0);
   ASSERT_TRUE(q.ok()) << q.status();

@@ -315,7 +315,8 @@ class NestedGridBuilder {
     for (auto& [level, row] : rows_) {
       if (level == 0) {
         row.result = result.translation ? absl::StrCat("HPA ", Hex(result.translation->hpa))
-                                        : std::string("not translated");
+                     : result.fault ? absl::StrCat("fault ", FaultReasonHex(result.fault->reason))
+                                    : std::string("not translated");
       } else if (row.first_stage < 0) {
         row.result = "not read";
       }
@@ -444,6 +445,7 @@ Explanation ExplainDma(const DmaExplainInput& in) {
   int last_read = -1;
   std::vector<int> chain_of_step(out.trace.size(), -1);
   NestedGridBuilder grid(fs ? fs->ss_levels : 0);
+  bool walked_after_hit = false;
   for (size_t i = 0; i < out.trace.size(); ++i) {
     lookups_until(i);
     const WalkStep& step = out.trace[i];
@@ -451,6 +453,18 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     using Kind = internal::NestedRole::Kind;
     const bool ss_of_nested =
         role.kind == Kind::kTableSecondStage || role.kind == Kind::kOutputSecondStage;
+    if (!walked_after_hit && role.kind != Kind::kOther) {
+      walked_after_hit = true;
+      for (size_t k = 0; k < next_lookup; ++k) {
+        if (out.cache_lookups[k].cache == CacheKind::kIotlb && out.cache_lookups[k].hit) {
+          x.AddLine(
+              "the IOTLB entry does not serve this request: a first-stage entry grants write "
+              "only if the walk that filled it set D, so a write walks again to set D in the "
+              "leaf (S §3.6.2, §6.2.4)");
+          break;
+        }
+      }
+    }
     if (ss_of_nested && role.run_start) {
       x.AddLine(internal::SecondStageRunStart(*fs, role, r.address));
     }

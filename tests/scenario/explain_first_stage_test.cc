@@ -261,5 +261,29 @@ TEST(ExplainNested, TheFaultSaysWhichStageRefused) {
   EXPECT_THAT(not_present.chain.back().title, HasSubstr("FS-PTE"));
 }
 
+// SSADE=1 (S §3.7.2): the second-stage entries a nested walk uses get A (bit 8), and the
+// output's SS-PTE D (bit 9) on a write; the first-stage entries A (bit 5) and the leaf D
+// (bit 6) as without nesting (S §3.6.2).
+TEST(ExplainNested, SecondStageAccessedDirtyWithSsade) {
+  std::vector<StepResult> steps = RunExplained(absl::StrCat(
+      kUnit,
+      "steps:\n"
+      "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, iova: 0x7000_1000, "
+      "gpa: 0x345000, hpa: 0x300000, size: 4K, ssade: true}\n"
+      "  - enable:\n"
+      "  - dma: {sid: \"00:02.0\", addr: 0x70001010, access: write, pasid: 1}\n"));
+  ASSERT_EQ(steps.size(), 3u);
+  const Explanation& x = *steps[2].explained;
+  EXPECT_THAT(x.outcome, HasSubstr("hpa 0x300010"));
+  ASSERT_TRUE(x.grid.has_value());
+  const ExplainGridRow& pml4 = x.grid->rows.front();
+  EXPECT_THAT(x.chain[pml4.second_stage[0]].note, HasSubstr("set A (bit 8)"));
+  EXPECT_THAT(x.chain[pml4.first_stage].note, HasSubstr("set A (bit 5)"));
+  const ExplainGridRow& output = x.grid->rows.back();
+  EXPECT_THAT(x.chain[output.second_stage[3]].note, HasSubstr("D (bit 9)"));
+  const ExplainGridRow& pte = x.grid->rows[3];
+  EXPECT_THAT(x.chain[pte.first_stage].note, HasSubstr("A (bit 5) and D (bit 6)"));
+}
+
 }  // namespace
 }  // namespace vtd::scenario

@@ -73,6 +73,34 @@ Json QueueResultJson(const QueueStepResult& r) {
   return j;
 }
 
+Json PageRequestResultJson(const PageRequestStepResult& r) {
+  Json j = Json::MakeObject();
+  j.Set("status", std::string(PageRequestStatusName(r.status)));
+  if (r.status == PageRequestStepResult::Status::kFault) {
+    j.Set("reason", FaultReasonJson(r.reason));
+    j.Set("name", std::string(FaultReasonSymbol(r.reason)));
+    j.Set("condition", std::string(FaultConditionName(r.condition)));
+    j.Set("recorded", r.recorded);
+  } else if (r.status != PageRequestStepResult::Status::kOverflow) {
+    j.Set("descriptor_address", Hex(r.descriptor_address));
+  }
+  return j;
+}
+
+Json ResponsesJson(const std::vector<DeliveredResponse>& responses) {
+  Json a = Json::MakeArray();
+  for (const DeliveredResponse& r : responses) {
+    Json j = Json::MakeObject();
+    j.Set("sid", absl::StrFormat("%s", SourceId(r.rid)));
+    if (r.pasid) j.Set("pasid", Hex(*r.pasid));
+    j.Set("prgi", Hex(r.prgi));
+    j.Set("code", r.code);
+    j.Set("by", r.by_hardware ? "hardware" : "software");
+    a.Push(std::move(j));
+  }
+  return a;
+}
+
 Json MessagesJson(const std::vector<SentMessage>& messages) {
   Json a = Json::MakeArray();
   for (const SentMessage& m : messages) {
@@ -106,8 +134,30 @@ absl::string_view SentMessageEventName(SentMessage::Event event) {
       return "invalidation_event";
     case SentMessage::Event::kPostedNotification:
       return "posted_notification";
+    case SentMessage::Event::kPageRequestEvent:
+      return "page_request_event";
   }
   return "?";
+}
+
+absl::string_view PageRequestStatusName(PageRequestStepResult::Status status) {
+  switch (status) {
+    case PageRequestStepResult::Status::kQueued:
+      return "queued";
+    case PageRequestStepResult::Status::kOverflow:
+      return "overflow";
+    case PageRequestStepResult::Status::kWriteError:
+      return "write_error";
+    case PageRequestStepResult::Status::kFault:
+      return "fault";
+  }
+  return "?";
+}
+
+std::string FormatResponse(const DeliveredResponse& r) {
+  return absl::StrFormat("response to %s%s prgi %s: %s (%s)", SourceId(r.rid),
+                         r.pasid ? absl::StrCat(" pasid ", Hex(*r.pasid)) : std::string(),
+                         Hex(r.prgi), r.code, r.by_hardware ? "hardware" : "software");
 }
 
 std::string DmaDataText(const std::vector<uint8_t>& data) {
@@ -143,8 +193,11 @@ Json StepResultToJson(const StepResult& step) {
     j.Set("result", InterruptResultJson(*step.interrupt));
   } else if (step.queue) {
     j.Set("result", QueueResultJson(*step.queue));
+  } else if (step.page_request) {
+    j.Set("result", PageRequestResultJson(*step.page_request));
   }
   if (!step.messages.empty()) j.Set("messages", MessagesJson(step.messages));
+  if (!step.responses.empty()) j.Set("responses", ResponsesJson(step.responses));
   if (step.cycles) j.Set("cycles", *step.cycles);
   j.Set("ok", step.ok);
   if (!step.error.empty()) j.Set("error", step.error);
@@ -183,6 +236,21 @@ std::string FormatOutcome(const StepResult& step) {
       case InterruptStepResult::Status::kFault:
         return absl::StrFormat("-> fault %s %s (%s)", FaultReasonJson(r.reason), r.name,
                                r.recorded ? "recorded" : "not recorded");
+    }
+  }
+  if (step.page_request) {
+    const PageRequestStepResult& p = *step.page_request;
+    switch (p.status) {
+      case PageRequestStepResult::Status::kQueued:
+        return absl::StrCat("-> queued at ", Hex(p.descriptor_address));
+      case PageRequestStepResult::Status::kOverflow:
+        return "-> overflow (PRS.PRO)";
+      case PageRequestStepResult::Status::kWriteError:
+        return absl::StrCat("-> not written (", Hex(p.descriptor_address), " is outside memory)");
+      case PageRequestStepResult::Status::kFault:
+        return absl::StrFormat("-> fault %s %s %s (%s)", FaultReasonJson(p.reason),
+                               FaultConditionName(p.condition), FaultReasonSymbol(p.reason),
+                               p.recorded ? "recorded" : "not recorded");
     }
   }
   if (step.queue) {
@@ -243,6 +311,9 @@ std::string FormatStepText(const StepResult& step) {
   if (!step.error.empty()) absl::StrAppend(&out, "      error: ", step.error, "\n");
   for (const SentMessage& m : step.messages) {
     absl::StrAppend(&out, "      message: ", FormatSentMessage(m), "\n");
+  }
+  for (const DeliveredResponse& p : step.responses) {
+    absl::StrAppend(&out, "      ", FormatResponse(p), "\n");
   }
   if (step.alternative) {
     absl::StrAppend(&out, "      any_of: alternative ", *step.alternative, " held\n");

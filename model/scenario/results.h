@@ -77,15 +77,49 @@ struct QueueStepResult {
 // S §6.5.2.10), or the notification event of a posted interrupt (vector NV to the APIC NDST,
 // S §5.2.3). Events left pending (the control register's IM set) send nothing.
 struct SentMessage {
-  enum class Event : uint8_t { kFaultEvent, kInvalidationEvent, kPostedNotification };
+  enum class Event : uint8_t {
+    kFaultEvent,
+    kInvalidationEvent,
+    kPostedNotification,
+    kPageRequestEvent,  // PEDATA to PEUADDR:PEADDR (S §7.5.2)
+  };
   Event event = Event::kFaultEvent;
   uint64_t address = 0;  // fault and invalidation events
   uint32_t data = 0;
   uint32_t vector = 0;  // posted notification
   uint32_t dest = 0;
 };
-// "fault_event", "invalidation_event", "posted_notification".
+// "fault_event", "invalidation_event", "posted_notification", "page_request_event".
 absl::string_view SentMessageEventName(SentMessage::Event event);
+
+// The outcome of a `page_request` step (S §7.5).
+struct PageRequestStepResult {
+  enum class Status : uint8_t {
+    kQueued,      // written to the page request queue at `descriptor_address`
+    kOverflow,    // the queue was full: not written, PRS.PRO set
+    kWriteError,  // the descriptor address was outside memory: not written
+    kFault,       // blocked before the queue (Table 30, PR/PRn columns)
+  };
+  Status status = Status::kQueued;
+  uint64_t descriptor_address = 0;
+  FaultReason reason{};
+  FaultCondition condition{};
+  bool recorded = false;
+};
+// "queued", "overflow", "write_error", "fault".
+absl::string_view PageRequestStatusName(PageRequestStepResult::Status status);
+
+// A page group response (PRG Response Message) a device received during a step: one software
+// submitted (page_grp_resp_dsc through the invalidation queue) or one hardware sent itself.
+struct DeliveredResponse {
+  uint16_t rid = 0;
+  std::optional<uint32_t> pasid;  // PP=1
+  uint16_t prgi = 0;
+  std::string code;  // PageResponseCodeName: "success", "invalid_request", "response_failure"
+  bool by_hardware = false;
+};
+// "response to 00:02.0 pasid 0x1 prgi 0x5: success (software)".
+std::string FormatResponse(const DeliveredResponse& response);
 
 struct StepResult {
   uint64_t index = 0;  // 0-based, repeats unrolled
@@ -96,8 +130,10 @@ struct StepResult {
   std::optional<DmaStepResult> dma;
   std::optional<InterruptStepResult> interrupt;
   std::optional<QueueStepResult> queue;
-  std::optional<uint64_t> cycles;     // from the timing hook, when one is attached
-  std::vector<SentMessage> messages;  // interrupt messages the unit sent, in order
+  std::optional<PageRequestStepResult> page_request;
+  std::vector<DeliveredResponse> responses;  // page group responses devices received
+  std::optional<uint64_t> cycles;            // from the timing hook, when one is attached
+  std::vector<SentMessage> messages;         // interrupt messages the unit sent, in order
   // Set when the step could not run (a run-time input error such as a full table pool): the
   // step failed and the run stopped after it.
   std::string error;

@@ -20,6 +20,8 @@
 #include "model/interrupt/irte.h"
 #include "model/invalidation/descriptors.h"
 #include "model/memory/mapped_file_memory.h"
+#include "model/pagereq/page_request_descriptor.h"
+#include "model/pagereq/page_request_queue.h"
 #include "model/platform/platform.h"
 #include "model/regs/global_command.h"
 #include "model/regs/register_map.h"
@@ -46,8 +48,9 @@ class MessageCollector : public UnitObserver {
   void OnInterruptMessage(const InterruptMessageEvent& event) override {
     if (step_ == nullptr || !event.sent) return;
     SentMessage m;
-    m.event = event.source == "invalidation_event" ? SentMessage::Event::kInvalidationEvent
-                                                   : SentMessage::Event::kFaultEvent;
+    m.event = event.source == "invalidation_event"   ? SentMessage::Event::kInvalidationEvent
+              : event.source == "page_request_event" ? SentMessage::Event::kPageRequestEvent
+                                                     : SentMessage::Event::kFaultEvent;
     m.address = event.address;
     m.data = event.data;
     step_->messages.push_back(m);
@@ -110,9 +113,14 @@ class ScenarioRunner::Impl {
   absl::Status EnableScalable(const EnableStep& e, uint64_t root, StepResult& r);
   absl::Status QueueStepRun(const QueueStep& q, StepResult& r);
   absl::Status IrteStepRun(const IrteStep& i, StepResult& r);
+  void PageRequestStepRun(const PageRequestStep& p, StepResult& r);
+  // A page group response reaching a device (the units' page-response listener).
+  void OnPageResponse(const PageGroupResponseDescriptor& d);
   void CheckExpectations(const Step& step, const Offsets& o, StepResult& r);
   void CheckOne(const Expect& x, const Offsets& o, const StepResult& r,
                 std::vector<std::string>& failures, std::vector<std::string>& notes) const;
+  void CheckResponses(const std::vector<ResponseExpectation>& want, const StepResult& r,
+                      std::vector<std::string>& failures) const;
   void CheckMessages(const std::vector<MessageExpectation>& want, const StepResult& r,
                      std::vector<std::string>& failures) const;
   void ResetStepRun(const ResetStep& reset, StepResult& r);
@@ -137,6 +145,10 @@ class ScenarioRunner::Impl {
   bool step_checks_invalidation_ = false;  // the current dma step's unit has the checker on
   std::map<uint32_t, Route> route_cache_;  // (segment << 16 | sid) -> route
   MessageCollector messages_;
+  // The step being run (page group responses are listed in it) and whether the unit itself
+  // is answering a page request (else software's page_grp_resp_dsc is).
+  StepResult* current_ = nullptr;
+  bool hardware_responding_ = false;
   bool stopped_ = false;  // a step could not run: the rest of the scenario does not run
 };
 
@@ -191,6 +203,8 @@ absl::Status ScenarioRunner::Impl::Build() {
           [response](const DeviceTlbInvalidation&) { return response; });
     }
     (*unit)->AddObserver(&messages_);
+    (*unit)->set_page_response_listener(
+        [this](const PageGroupResponseDescriptor& d) { OnPageResponse(d); });
     units_.push_back(std::move(*unit));
   }
   builder_ = std::make_unique<TableBuilder>(memory_.get(), s_.tables.pool_base.value,
@@ -583,6 +597,8 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
     target.pgtt = m.pgtt.value;
     target.page_walk_snoop = ExtendedCapability::Decode(units_[*unit]->config().ecap).smpwcs;
     target.ssade = m.ssade.value;
+    target.device_tlb = m.dte.value;
+    target.page_requests = m.pre.value;
     const auto pgtt = static_cast<PasidTranslationType>(m.pgtt.value);
     if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
       target.fs_levels = m.levels.value;
@@ -940,6 +956,73 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
   return absl::OkStatus();
 }
 
+void ScenarioRunner::Impl::OnPageResponse(const PageGroupResponseDescriptor& d) {
+  if (current_ == nullptr) return;
+  DeliveredResponse r;
+  r.rid = d.rid;
+  if (d.pasid_present) r.pasid = d.pasid;
+  r.prgi = d.prgi;
+  r.code = std::string(PageResponseCodeName(d.response_code));
+  r.by_hardware = hardware_responding_;
+  current_->responses.push_back(std::move(r));
+}
+
+// A device's page request (S §7.5.1) through the unit that owns the requester.
+void ScenarioRunner::Impl::PageRequestStepRun(const PageRequestStep& p, StepResult& r) {
+  std::optional<int> index;
+  if (p.unit) {
+    index = p.unit->index;
+  } else {
+    index = RouteRequester(p.segment.value, p.sid.value).unit;
+  }
+  PageRequestDescriptor d;
+  d.rid = p.sid.value.value();
+  d.pasid_present = p.pasid.has_value();
+  d.pasid = p.pasid ? p.pasid->value : 0;
+  d.execute = p.exec.value;
+  d.privileged = p.priv.value;
+  d.read = p.read.value;
+  d.write = p.write.value;
+  d.last_in_group = p.last.value;
+  d.prgi = p.prgi.value;
+  d.address = p.addr.value;
+  const char* access = d.read ? (d.write ? "read_write" : "read") : (d.write ? "write" : "none");
+  r.what = absl::StrFormat("page_request %s%s %s %s prgi %s%s%s%s", p.sid.value,
+                           d.pasid_present ? absl::StrCat(" pasid ", Hex(d.pasid)) : std::string(),
+                           access, Hex(d.address), Hex(d.prgi), d.last_in_group ? " last" : "",
+                           d.privileged ? " priv" : "", d.execute ? " exec" : "");
+  if (!index || *index < 0 || *index >= unit_count()) {
+    r.ok = false;
+    r.error = absl::StrFormat("no unit remaps requester %s", p.sid.value);
+    return;
+  }
+  absl::StrAppend(&r.what, " (", UnitName(*index), ")");
+  hardware_responding_ = true;
+  PageRequestResult out = units_[*index]->PageRequest(d);
+  hardware_responding_ = false;
+  TakeDiagnostics(*index, r);
+  if (!out.status.ok()) {
+    r.ok = false;
+    r.error = std::string(out.status.message());
+    return;
+  }
+  PageRequestStepResult result;
+  if (out.fault) {
+    result.status = PageRequestStepResult::Status::kFault;
+    result.reason = out.fault->reason;
+    result.condition = out.fault->condition;
+    result.recorded = out.recorded;
+  } else if (out.queued) {
+    using Kind = PageRequestOutcome::Kind;
+    result.status = out.queued->kind == Kind::kQueued ? PageRequestStepResult::Status::kQueued
+                    : out.queued->kind == Kind::kOverflow
+                        ? PageRequestStepResult::Status::kOverflow
+                        : PageRequestStepResult::Status::kWriteError;
+    result.descriptor_address = out.queued->descriptor_address;
+  }
+  r.page_request = result;
+}
+
 // Units back to reset (RemappingUnit::Reset); host memory, which the units share, keeps what
 // software wrote.
 void ScenarioRunner::Impl::ResetStepRun(const ResetStep& reset, StepResult& r) {
@@ -1225,7 +1308,7 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
       fail(absl::StrFormat("at most %d cycles, got %d", x.cycles_max->value, *r.cycles));
     }
   }
-  if (x.recorded) {
+  if (x.recorded && !r.page_request) {
     bool recorded = false;
     bool fault = false;
     if (r.dma) {
@@ -1242,6 +1325,67 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
     }
   }
   if (x.messages) CheckMessages(*x.messages, r, failures);
+  if (r.page_request) {
+    const PageRequestStepResult& p = *r.page_request;
+    const std::string got = FormatOutcome(r).substr(3);
+    if (x.outcome && x.outcome->value != PageRequestStatusName(p.status)) {
+      fail(absl::StrFormat("outcome %s, got %s", x.outcome->value, got));
+    }
+    if (x.at && (p.status != PageRequestStepResult::Status::kQueued ||
+                 p.descriptor_address != x.at->value)) {
+      fail(absl::StrFormat("a descriptor queued at %s, got %s", Hex(x.at->value), got));
+    }
+    if (x.fault) {
+      if (p.status != PageRequestStepResult::Status::kFault) {
+        fail(absl::StrFormat("fault %s, got %s", x.fault->reason_text.value, got));
+      } else if (p.reason != x.fault->reason) {
+        fail(absl::StrFormat("fault %s = %s, got %s", x.fault->reason_text.value,
+                             FaultWords(x.fault->reason), got));
+      }
+    }
+    if (x.recorded) {
+      const bool recorded = p.status == PageRequestStepResult::Status::kFault && p.recorded;
+      if (x.recorded->value != recorded) {
+        fail(x.recorded->value ? absl::StrCat("a recorded fault, got ", got)
+                               : "no fault record, got a recorded fault");
+      }
+    }
+  }
+  if (x.responses) CheckResponses(*x.responses, r, failures);
+}
+
+void ScenarioRunner::Impl::CheckResponses(const std::vector<ResponseExpectation>& want,
+                                          const StepResult& r,
+                                          std::vector<std::string>& failures) const {
+  std::vector<std::string> got;
+  for (const DeliveredResponse& d : r.responses) got.push_back(FormatResponse(d));
+  const std::string got_text = got.empty() ? "none" : absl::StrJoin(got, "; ");
+  if (want.size() != r.responses.size()) {
+    failures.push_back(absl::StrFormat("%d page group response%s, got %s", want.size(),
+                                       want.size() == 1 ? "" : "s", got_text));
+    return;
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const ResponseExpectation& w = want[i];
+    const DeliveredResponse& d = r.responses[i];
+    std::vector<std::string> wrong;
+    if (w.sid && w.sid->value.value() != d.rid) {
+      wrong.push_back(absl::StrFormat("sid %s", w.sid->value));
+    }
+    if (w.pasid && (!d.pasid || *d.pasid != w.pasid->value)) {
+      wrong.push_back(absl::StrCat("pasid ", Hex(w.pasid->value)));
+    }
+    if (w.prgi && w.prgi->value != d.prgi)
+      wrong.push_back(absl::StrCat("prgi ", Hex(w.prgi->value)));
+    if (w.code && w.code->value != d.code) wrong.push_back(absl::StrCat("code ", w.code->value));
+    if (w.by && w.by->value != (d.by_hardware ? "hardware" : "software")) {
+      wrong.push_back(absl::StrCat("by ", w.by->value));
+    }
+    if (!wrong.empty()) {
+      failures.push_back(
+          absl::StrFormat("response %d with %s, got %s", i, absl::StrJoin(wrong, ", "), got[i]));
+    }
+  }
 }
 
 absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
@@ -1253,6 +1397,7 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
   if (r.index == 0) r.notes = s_.platform.notes;
   step_checks_invalidation_ = false;
   messages_.set_step(&r);
+  current_ = &r;
   if (timer_) timer_->BeginStep();
   absl::Status status;
   switch (step.kind()) {
@@ -1292,8 +1437,12 @@ absl::Status ScenarioRunner::Impl::RunStep(const Step& step, const Offsets& o) {
     case ActionKind::kReset:
       ResetStepRun(std::get<ResetStep>(step.action), r);
       break;
+    case ActionKind::kPageRequest:
+      PageRequestStepRun(std::get<PageRequestStep>(step.action), r);
+      break;
   }
   messages_.set_step(nullptr);
+  current_ = nullptr;
   if (timer_) {
     const std::optional<uint64_t> cycles = timer_->EndStep();
     // Software memory accesses and the map builder involve no unit: no hardware cycles.

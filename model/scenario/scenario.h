@@ -45,6 +45,10 @@
 //  * `reset` steps (ResetStep): one unit or all back to their reset state, memory untouched.
 //  * `map: {rmrr: true, sid: ...}`: the identity mappings the DMAR table's RMRRs require.
 //  * `repeat` strides `offset` of mmio_read/mmio_write (RepeatStride::offset).
+//  * `page_request` steps (PageRequestStep): a device's page request (S §7.5) through the
+//    unit's page request interface; `expect: {outcome, at, responses}`. `queue` descriptors
+//    take `page_response` (page_grp_resp_dsc, 0x9). `expect: {responses: [...] | none}` on
+//    any step: the page group responses the devices received.
 #ifndef VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 #define VTDSIM_MODEL_SCENARIO_SCENARIO_H_
 
@@ -339,6 +343,8 @@ struct MapStep {
   Located<uint32_t> rid_pasid;
   Located<uint8_t> pgtt{2, {}};
   Located<bool> ssade;  // PASID entry SSADE (PGTT 010b/011b, ECAP.SSADS)
+  Located<bool> dte;    // context entry DTE (ECAP.DT)
+  Located<bool> pre;    // context entry PRE (ECAP.PRS; needs DTE)
   // First-stage and nested (PGTT 001b/011b): `levels` is then the first stage's (4 or 5,
   // FSPM), and `ss_levels` the nested second stage's. PASID-entry SRE, WPE, EAFE (S §9.6);
   // the leaves' U/S (`user`, default true) and XD (S §9.7).
@@ -409,6 +415,24 @@ struct IrteStep {
   std::variant<RemappedIrte, PostedIrte> entry;
 };
 
+// `page_request` (extension): the page request a device sends (PCIe PRI Page Request
+// Message, S §7.5.1): requester `sid`, optional `pasid` (with `exec`/`priv`, the PASID
+// prefix's ER and PM), the page `addr` (4 KiB aligned), read/write requested (`access`:
+// read, write or read_write), LPIG (`last`, default true) and PRGI (`prgi`, 0..511).
+struct PageRequestStep {
+  std::optional<UnitRef> unit;  // default: the unit that owns the requester
+  Located<SourceId> sid;
+  Located<uint16_t> segment;
+  std::optional<Located<uint32_t>> pasid;
+  Located<uint64_t> addr;
+  Located<bool> read;
+  Located<bool> write;
+  Located<bool> exec;
+  Located<bool> priv;
+  Located<bool> last{true, {}};
+  Located<uint16_t> prgi;
+};
+
 struct Step;
 
 // `repeat` (extension): `steps` run `count` times; on iteration i (from 0) every address field
@@ -448,6 +472,16 @@ struct PostedExpectation {
 };
 
 // One interrupt message of `expect: {messages: [...]}`: any subset of its fields.
+// One page group response of `expect: {responses: [...]}`: any subset of its fields.
+struct ResponseExpectation {
+  std::optional<Located<SourceId>> sid;
+  std::optional<Located<uint32_t>> pasid;  // the response carries this PASID (PP=1)
+  std::optional<Located<uint16_t>> prgi;
+  std::optional<Located<std::string>> code;  // success, invalid_request, response_failure
+  std::optional<Located<std::string>> by;    // hardware, software
+  SourceMark mark;
+};
+
 struct MessageExpectation {
   std::optional<Located<std::string>> event;  // fault_event, invalidation_event,
                                               // posted_notification
@@ -484,6 +518,12 @@ struct Expect {
   std::optional<Located<bool>> recorded;
   // Any step (extension): exactly these interrupt messages, in order (empty: `none`).
   std::optional<std::vector<MessageExpectation>> messages;
+  // page_request (extension): what became of the request ("queued", "overflow",
+  // "write_error", "fault") and the address its descriptor was written at.
+  std::optional<Located<std::string>> outcome;
+  std::optional<Located<uint64_t>> at;
+  // Any step (extension): exactly these page group responses reached devices, in order.
+  std::optional<std::vector<ResponseExpectation>> responses;
   // Any step (extension): the step holds when one of these holds (together with the other
   // expectations of this map).
   std::vector<Expect> any_of;
@@ -505,10 +545,12 @@ enum class ActionKind : uint8_t {
   kQueue,
   kIrte,
   kReset,
+  kPageRequest,
 };
 // Alternatives in ActionKind order.
-using Action = std::variant<MmioWrite, MmioRead, MemWrite, MemRead, Dma, Interrupt, MapStep,
-                            EnableStep, RepeatStep, QueueStep, IrteStep, ResetStep>;
+using Action =
+    std::variant<MmioWrite, MmioRead, MemWrite, MemRead, Dma, Interrupt, MapStep, EnableStep,
+                 RepeatStep, QueueStep, IrteStep, ResetStep, PageRequestStep>;
 
 // The action's key in the file and in JSON output: "mmio_write", ..., "repeat", "queue",
 // "irte".

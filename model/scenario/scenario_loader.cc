@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <exception>
@@ -37,6 +38,7 @@
 #include "model/common/hex.h"
 #include "model/fault/fault_reason.h"
 #include "model/memory/host_memory.h"
+#include "model/pagereq/page_request_descriptor.h"
 #include "model/platform/platform.h"
 #include "model/regs/cap_ecap.h"
 #include "model/scenario/internal/suggest.h"
@@ -69,9 +71,9 @@ absl::string_view AddressTypeName(AddressType at) {
 
 namespace {
 
-constexpr absl::string_view kActionNames[] = {"mmio_write", "mmio_read", "mem_write", "mem_read",
-                                              "dma",        "interrupt", "map",       "enable",
-                                              "repeat",     "queue",     "irte",      "reset"};
+constexpr absl::string_view kActionNames[] = {
+    "mmio_write", "mmio_read", "mem_write", "mem_read", "dma",   "interrupt",   "map",
+    "enable",     "repeat",    "queue",     "irte",     "reset", "page_request"};
 static_assert(std::size(kActionNames) == std::variant_size_v<Action>);
 
 }  // namespace
@@ -503,6 +505,8 @@ class Loader {
                                                       const std::string& path);
   std::optional<IrteStep> ParseIrte(const Entry& e);
   std::optional<ResetStep> ParseReset(const Entry& e);
+  std::optional<PageRequestStep> ParsePageRequest(const Entry& e);
+  std::optional<std::vector<ResponseExpectation>> ParseResponses(const Entry& e);
   // `map: {rmrr: true}`: the requester's RMRR ranges (S §8.4) from the DMAR table, into
   // m.rmrr_ranges; iova/hpa/size are set to the one that ends highest, for the checks that
   // follow.
@@ -2025,6 +2029,9 @@ std::optional<Step> Loader::ParseStep(const YAML::Node& node, const std::string&
     case ActionKind::kReset:
       take(ParseReset(*action));
       break;
+    case ActionKind::kPageRequest:
+      take(ParsePageRequest(*action));
+      break;
   }
   if (const Entry* e = f.Find("expect")) {
     if (static_cast<ActionKind>(kind) == ActionKind::kRepeat) {
@@ -2048,10 +2055,10 @@ constexpr absl::string_view kDmaKeys[] = {"sid",  "segment", "addr", "size", "ac
                                           "exec", "priv",    "at",   "nw",   "data"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
 constexpr absl::string_view kMapKeys[] = {
-    "unit",    "sid",          "segment",   "domain",      "iova",  "hpa",  "size",
-    "perm",    "page_size",    "levels",    "rmrr",        "pasid", "pgtt", "rid_pasid",
-    "ssade",   "sre",          "wpe",       "eafe",        "user",  "xd",   "gpa",
-    "ss_perm", "ss_page_size", "ss_levels", "guest_tables"};
+    "unit",    "sid",          "segment",   "domain",       "iova",  "hpa",  "size",
+    "perm",    "page_size",    "levels",    "rmrr",         "pasid", "pgtt", "rid_pasid",
+    "ssade",   "sre",          "wpe",       "eafe",         "user",  "xd",   "gpa",
+    "ss_perm", "ss_page_size", "ss_levels", "guest_tables", "dte",   "pre"};
 // Keys that only some PGTTs take (S §9.6): first-stage (001b, 011b), nested only (011b), and
 // the second-stage A/D enable (010b, 011b).
 constexpr absl::string_view kFirstStageMapKeys[] = {"sre", "wpe", "eafe", "user", "xd"};
@@ -2509,6 +2516,8 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
             m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kSecondStage) || nested,
             "pgtt: second or nested");
   for (auto [key, field] : {std::pair<absl::string_view, Located<bool>*>{"ssade", &m.ssade},
+                            {"dte", &m.dte},
+                            {"pre", &m.pre},
                             {"sre", &m.sre},
                             {"wpe", &m.wpe},
                             {"eafe", &m.eafe},
@@ -2528,7 +2537,8 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   if (const Entry* p = f.Find("rid_pasid")) {
     if (auto n = Number(*p, kMaxPasid)) m.rid_pasid = {static_cast<uint32_t>(n->value), n->mark};
   }
-  m.scalable = pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid");
+  m.scalable =
+      pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid") || f.Has("dte") || f.Has("pre");
   const bool pass_through =
       m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kPassThrough);
   if (pass_through) {
@@ -2879,6 +2889,24 @@ void Loader::CheckScalableMap(const MapStep& m, int unit, const Fields& f,
                           "expected eafe: false)",
                           name));
   }
+  // Context-entry enables (S §9.4): Reserved(0) without their capability; PRE without DTE is
+  // SCT.4.1.
+  if (m.dte.value && !ecap.dt) {
+    Error(m.dte.mark, path + ".dte",
+          absl::StrFormat("%s has no device-TLB support (ECAP.DT=0, so DTE is reserved; expected "
+                          "dte: false)",
+                          name));
+  }
+  if (m.pre.value && !ecap.prs) {
+    Error(m.pre.mark, path + ".pre",
+          absl::StrFormat("%s takes no page requests (ECAP.PRS=0, so PRE is reserved; expected "
+                          "pre: false)",
+                          name));
+  } else if (m.pre.value && !m.dte.value) {
+    Error(m.pre.mark, path + ".pre",
+          "pre: true needs dte: true (a context entry with PRE=1 and DTE=0 is invalid, fault "
+          "43h SCT.4.1)");
+  }
   if (m.ssade.value && !(ecap.ssts && ecap.ssads)) {
     Error(m.ssade.mark, path + ".ssade",
           absl::StrFormat("%s has no second-stage A/D bits (ECAP.SSADS=0, so SSADE is reserved; "
@@ -2986,6 +3014,91 @@ std::optional<ResetStep> Loader::ParseReset(const Entry& e) {
   }
   if (errors_.size() != errors_before) return std::nullopt;
   return r;
+}
+
+constexpr absl::string_view kPageRequestKeys[] = {"unit",   "sid",  "segment", "pasid", "addr",
+                                                  "access", "exec", "priv",    "last",  "prgi"};
+
+std::optional<PageRequestStep> Loader::ParsePageRequest(const Entry& e) {
+  Fields f(*this, e.value, e.path, kPageRequestKeys,
+           "a map {sid, pasid, addr, access, exec, priv, last, prgi}");
+  if (!f.ok()) return std::nullopt;
+  const size_t errors_before = errors_.size();
+  PageRequestStep p;
+  if (const Entry* u = f.Find("unit")) {
+    if (auto unit = Unit(u, u->mark())) p.unit = *unit;
+  }
+  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
+    if (auto sid = Requester(s->value, s->path)) p.sid = *sid;
+  }
+  if (const Entry* s = f.Find("segment")) {
+    if (auto n = Number(*s, 0xffff)) p.segment = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (const Entry* x = f.Find("pasid")) {
+    if (auto n = Number(*x, kMaxPasid)) {
+      p.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+    }
+  }
+  if (const Entry* a = f.Require("addr", "the page address the device asks for")) {
+    if (auto n = Number(*a, ~uint64_t{0})) {
+      if (n->value % 4096 != 0) {
+        Error(n->mark, a->path,
+              absl::StrFormat("%s is not a page address (a page request names a 4 KiB page, "
+                              "S §7.5.1; expected a multiple of 0x1000)",
+                              Hex(n->value)));
+      }
+      p.addr = *n;
+    }
+  }
+  // PCIe Page Request: read and write access requested are two bits.
+  static constexpr std::pair<absl::string_view, int> kAccess[] = {
+      {"read", 1}, {"write", 2}, {"read_write", 3}, {"rw", 3}};
+  p.read = {true, f.mark()};
+  if (const Entry* a = f.Find("access")) {
+    if (auto c = Choice(*a, kAccess)) {
+      p.read = {(c->value & 1) != 0, c->mark};
+      p.write = {(c->value & 2) != 0, c->mark};
+    }
+  }
+  for (auto [key, field] : {std::pair<absl::string_view, Located<bool>*>{"exec", &p.exec},
+                            {"priv", &p.priv},
+                            {"last", &p.last}}) {
+    if (const Entry* x = f.Find(key)) {
+      if (auto b = Bool(*x)) *field = *b;
+      // ER and PM travel in the PASID prefix (S §7.5.1): without a PASID there are none.
+      if (key != "last" && field->value && !p.pasid) {
+        Error(x->key_mark, e.path,
+              absl::StrFormat("'%s: true' needs a 'pasid' (execute and privileged-mode "
+                              "requested are fields of the PASID prefix)",
+                              key));
+      }
+    }
+  }
+  if (const Entry* x = f.Find("prgi")) {
+    if (auto n = Number(*x, 0x1ff)) p.prgi = {static_cast<uint16_t>(n->value), n->mark};
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  // Which unit takes it, and whether it has a page request queue.
+  std::optional<int> unit;
+  if (p.unit) {
+    unit = p.unit->index;
+  } else if (PlatformKnown()) {
+    unit = RouteRequester(p.segment.value, p.sid.value);
+    if (!unit) {
+      Error(p.sid.mark, e.path + ".sid",
+            absl::StrFormat("no unit remaps requester %s in segment %d (expected a requester in "
+                            "some unit's scope, or 'unit:')",
+                            p.sid.value, p.segment.value));
+      return std::nullopt;
+    }
+  }
+  if (PlatformKnown() && unit && !ExtendedCapability::Decode(unit_ecaps_[*unit]).prs) {
+    Error(f.mark(), e.path,
+          absl::StrFormat("%s takes no page requests (ECAP.PRS=0; expected a unit with PRS)",
+                          unit_names_[*unit]));
+    return std::nullopt;
+  }
+  return p;
 }
 
 std::optional<EnableStep> Loader::ParseEnable(const Entry& e) {
@@ -3109,9 +3222,9 @@ std::optional<RepeatStep> Loader::ParseRepeat(const Entry& e) {
 // ---- queue and irte (extensions) ----
 
 constexpr absl::string_view kQueueKeys[] = {"unit", "descriptors"};
-constexpr absl::string_view kDescriptorKinds[] = {"raw",         "context",     "iotlb",
-                                                  "dev_tlb",     "iec",         "wait",
-                                                  "pasid_iotlb", "pasid_cache", "pasid_dev_tlb"};
+constexpr absl::string_view kDescriptorKinds[] = {
+    "raw",  "context",     "iotlb",       "dev_tlb",       "iec",
+    "wait", "pasid_iotlb", "pasid_cache", "pasid_dev_tlb", "page_response"};
 
 std::optional<QueueStep> Loader::ParseQueue(const Entry& e) {
   Fields f(*this, e.value, e.path, kQueueKeys, "a map {unit, descriptors}");
@@ -3142,7 +3255,7 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
                                                             const std::string& path) {
   Fields outer(*this, node, path, kDescriptorKinds,
                "a descriptor map with one key (raw, context, iotlb, dev_tlb, iec, wait, "
-               "pasid_iotlb, pasid_cache or pasid_dev_tlb)");
+               "pasid_iotlb, pasid_cache, pasid_dev_tlb or page_response)");
   if (!outer.ok()) return std::nullopt;
   if (outer.entries().size() != 1) {
     if (outer.entries().size() > 1) {
@@ -3313,6 +3426,36 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
       if (auto sid = Requester(x->value, x->path)) d.pfsid = sid->value.value();
     }
     q.typed = d;
+  } else if (e.key == "page_response") {
+    // page_grp_resp_dsc (type 0x9, invalidation.md §3.9): the answer to a page request group.
+    static constexpr absl::string_view kKeys[] = {"sid", "pasid", "prgi", "code"};
+    static constexpr std::pair<absl::string_view, int> kCodes[] = {
+        {"success", 0x0}, {"invalid_request", 0x1}, {"response_failure", 0xf}};
+    Fields f(*this, e.value, e.path, kKeys, "a map {sid, pasid, prgi, code}");
+    if (!f.ok()) return std::nullopt;
+    PageGroupResponseDescriptor d;
+    if (const Entry* x = f.Require("sid", "the requester the response goes to")) {
+      if (auto sid = Requester(x->value, x->path)) d.rid = sid->value.value();
+    }
+    if (const Entry* x = f.Find("pasid")) {
+      if (auto n = Number(*x, kMaxPasid)) {
+        d.pasid_present = true;
+        d.pasid = static_cast<uint32_t>(n->value);
+      }
+    }
+    d.prgi = static_cast<uint16_t>(number(f, "prgi", 0x1ff));
+    if (const Entry* x = f.Find("code")) {
+      if (auto c = Choice(*x, kCodes, true, 0xf)) {
+        d.response_code = static_cast<PageResponseCode>(c->value);
+      }
+    }
+    if (errors_.size() != errors_before) return std::nullopt;
+    absl::StatusOr<std::array<uint64_t, 4>> words = d.Encode();
+    if (!words.ok()) {
+      Error(e.mark(), e.path, std::string(words.status().message()));
+      return std::nullopt;
+    }
+    q.typed = PageGroupResponseWords{*words};
   } else {  // wait
     static constexpr absl::string_view kKeys[] = {"status_addr", "status_data", "if",
                                                   "sw",          "fn",          "pd"};
@@ -3332,8 +3475,9 @@ std::optional<QueueDescriptor> Loader::ParseQueueDescriptor(const YAML::Node& no
   }
   if (errors_.size() != errors_before) return std::nullopt;
   // Encode now once, so a value the encoder refuses is reported here, with its place.
-  // The PASID types (6-8) exist only as 256-bit descriptors (S §6.5.2).
-  const bool wide_only = absl::StartsWith(e.key, "pasid_");
+  // The PASID types (6-8) and the page group response (9) exist only as 256-bit descriptors
+  // (S §6.5.2).
+  const bool wide_only = absl::StartsWith(e.key, "pasid_") || e.key == "page_response";
   absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(*q.typed, wide_only ? 256 : 128);
   if (!words.ok()) {
     Error(e.mark(), e.path, words.status().message());
@@ -3464,9 +3608,63 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
 }
 
 constexpr absl::string_view kExpectKeys[] = {
-    "value",         "mask",      "hpa",      "fault",  "vector",     "dest",  "trigger",
-    "delivery_mode", "dest_mode", "posted",   "cycles", "cycles_max", "stale", "processed",
-    "error",         "recorded",  "messages", "any_of", "data"};
+    "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
+    "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
+    "stale",   "processed",     "error",     "recorded", "messages", "any_of",
+    "data",    "outcome",       "at",        "responses"};
+
+std::optional<std::vector<ResponseExpectation>> Loader::ParseResponses(const Entry& e) {
+  std::vector<ResponseExpectation> list;
+  if (e.value.IsScalar() && absl::AsciiStrToLower(e.value.Scalar()) == "none") return list;
+  if (!e.value.IsSequence()) {
+    Error(e.mark(), e.path,
+          absl::StrCat("expected 'none' or a list of responses {sid, pasid, prgi, code, by}, got ",
+                       Describe(e.value)));
+    return std::nullopt;
+  }
+  static constexpr absl::string_view kKeys[] = {"sid", "pasid", "prgi", "code", "by"};
+  static constexpr std::pair<absl::string_view, int> kCodes[] = {
+      {"success", 0}, {"invalid_request", 1}, {"response_failure", 2}};
+  static constexpr absl::string_view kCodeNames[] = {"success", "invalid_request",
+                                                     "response_failure"};
+  static constexpr std::pair<absl::string_view, int> kBy[] = {{"hardware", 0}, {"software", 1}};
+  const size_t errors_before = errors_.size();
+  int i = 0;
+  for (const YAML::Node& node : e.value) {
+    const std::string path = absl::StrFormat("%s[%d]", e.path, i++);
+    Fields f(*this, node, path, kKeys, "a response map {sid, pasid, prgi, code, by}");
+    if (!f.ok()) continue;
+    ResponseExpectation r;
+    r.mark = f.mark();
+    if (const Entry* x = f.Find("sid")) r.sid = Requester(x->value, x->path);
+    if (const Entry* x = f.Find("pasid")) {
+      if (auto n = Number(*x, kMaxPasid)) {
+        r.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
+      }
+    }
+    if (const Entry* x = f.Find("prgi")) {
+      if (auto n = Number(*x, 0x1ff)) {
+        r.prgi = Located<uint16_t>{static_cast<uint16_t>(n->value), n->mark};
+      }
+    }
+    if (const Entry* x = f.Find("code")) {
+      if (auto c = Choice(*x, kCodes)) {
+        r.code = Located<std::string>{std::string(kCodeNames[c->value]), c->mark};
+      }
+    }
+    if (const Entry* x = f.Find("by")) {
+      if (auto c = Choice(*x, kBy)) {
+        r.by = Located<std::string>{c->value == 0 ? "hardware" : "software", c->mark};
+      }
+    }
+    if (f.entries().empty()) {
+      Error(f.mark(), path, "expected at least one of: sid, pasid, prgi, code, by");
+    }
+    list.push_back(std::move(r));
+  }
+  if (errors_.size() != errors_before) return std::nullopt;
+  return list;
+}
 
 std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry& e) {
   std::vector<MessageExpectation> list;
@@ -3481,10 +3679,10 @@ std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry
   static constexpr absl::string_view kMessageKeys[] = {"event", "address", "data", "vector",
                                                        "dest"};
   static constexpr std::pair<absl::string_view, int> kEvents[] = {
-      {"fault_event", 0},         {"fault", 0}, {"invalidation_event", 1}, {"invalidation", 1},
-      {"posted_notification", 2}, {"posted", 2}};
+      {"fault_event", 0},         {"fault", 0},  {"invalidation_event", 1}, {"invalidation", 1},
+      {"posted_notification", 2}, {"posted", 2}, {"page_request_event", 3}, {"page_request", 3}};
   static constexpr absl::string_view kEventNames[] = {"fault_event", "invalidation_event",
-                                                      "posted_notification"};
+                                                      "posted_notification", "page_request_event"};
   const size_t errors_before = errors_.size();
   int i = 0;
   for (const YAML::Node& node : e.value) {
@@ -3544,12 +3742,16 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
     case ActionKind::kQueue:
       applicable = {"processed", "error"};
       break;
+    case ActionKind::kPageRequest:
+      applicable = {"outcome", "at", "fault", "recorded"};
+      break;
     default:
       break;
   }
   applicable.push_back("cycles");
   applicable.push_back("cycles_max");
   applicable.push_back("messages");
+  applicable.push_back("responses");
   applicable.push_back("any_of");
   for (const Entry& entry : f.entries()) {
     if (std::find(applicable.begin(), applicable.end(), entry.key) == applicable.end()) {
@@ -3707,6 +3909,17 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
     if (auto b = Bool(*r)) x.recorded = *b;
   }
   if (const Entry* m = f.Find("messages")) x.messages = ParseMessages(*m);
+  if (const Entry* m = f.Find("responses")) x.responses = ParseResponses(*m);
+  if (const Entry* o = f.Find("outcome")) {
+    static constexpr std::pair<absl::string_view, int> kOutcomes[] = {
+        {"queued", 0}, {"overflow", 1}, {"write_error", 2}, {"fault", 3}};
+    static constexpr absl::string_view kOutcomeNames[] = {"queued", "overflow", "write_error",
+                                                          "fault"};
+    if (auto c = Choice(*o, kOutcomes)) {
+      x.outcome = Located<std::string>{std::string(kOutcomeNames[c->value]), c->mark};
+    }
+  }
+  if (const Entry* a = f.Find("at")) x.at = Number(*a, ~uint64_t{0});
   if (const Entry* a = f.Find("any_of")) {
     if (!a->value.IsSequence() || a->value.size() < 2) {
       Error(a->mark(), a->path,

@@ -229,6 +229,8 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
     entry.pasid_directory = *directory;
     entry.rid_pasid = target.rid_pasid;
     entry.pasid_enable = target.pasid.has_value();
+    entry.device_tlb_enable = target.device_tlb;
+    entry.page_request_enable = target.page_requests;
     absl::StatusOr<std::array<uint64_t, 4>> words = entry.Encode();
     if (!words.ok()) return words.status();
     absl::Status s = WriteWords(context_entry, *words);
@@ -241,12 +243,18 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
           "rid_pasid: %s in every map of the requester)",
           m.sid, Hex(ce->rid_pasid), Hex(ce->rid_pasid)));
     }
-    if (target.pasid.has_value() && !ce->pasid_enable) {
-      // The device now takes requests with PASID: PASIDE, in qword 0 (S §9.4).
-      ce->pasid_enable = true;
-      absl::Status s =
-          memory_->Write64(context_entry, ce_words[0] | ScalableContextEntry::kPaside.mask());
+    // Enables a later map asks for (PASIDE for its PASID, DTE, PRE): bits of qword 0
+    // (S §9.4), set in the entry in use.
+    uint64_t lo = ce_words[0];
+    if (target.pasid.has_value()) lo |= ScalableContextEntry::kPaside.mask();
+    if (target.device_tlb) lo |= ScalableContextEntry::kDte.mask();
+    if (target.page_requests) lo |= ScalableContextEntry::kPre.mask();
+    if (lo != ce_words[0]) {
+      absl::Status s = memory_->Write64(context_entry, lo);
       if (!s.ok()) return s;
+      ce_words[0] = lo;
+      ce = ScalableContextEntry::Decode(ce_words);
+      if (!ce.ok()) return ce.status();
     }
   }
   const uint32_t pasid = target.pasid.value_or(ce->rid_pasid);

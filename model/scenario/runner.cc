@@ -997,9 +997,18 @@ void ScenarioRunner::Impl::PageRequestStepRun(const PageRequestStep& p, StepResu
     return;
   }
   absl::StrAppend(&r.what, " (", UnitName(*index), ")");
+  const RegisterFile& regs = units_[*index]->registers();
+  PageRequestExplainInput explain{UnitName(*index),      d, regs.Get(RegId::kPqa),
+                                  regs.Get(RegId::kPqt), 0, regs.Get(RegId::kPrs)};
   hardware_responding_ = true;
   PageRequestResult out = units_[*index]->PageRequest(d);
   hardware_responding_ = false;
+  if (Explaining(r)) {
+    explain.pqt_after = regs.Get(RegId::kPqt);
+    explain.prs_after = regs.Get(RegId::kPrs);
+    explain.result = &out;
+    SetExplanation(r, ExplainPageRequest(explain));
+  }
   TakeDiagnostics(*index, r);
   if (!out.status.ok()) {
     r.ok = false;

@@ -14,14 +14,16 @@
 #include "model/scenario/explain.h"
 #include "model/scenario/explain_svg.h"
 #include "model/scenario/runner.h"
-#include "tests/scenario/scenario_test_util.h"
+#include "tests/scenario/explain_test_util.h"
 
 namespace vtd::scenario {
 namespace {
 
+using testing::EntryField;
+using testing::HasStoryLine;
 using ::testing::HasSubstr;
-using testing::LoadInline;
 using ::testing::Not;
+using testing::RunExplained;
 
 // QEMU's scalable unit with ECAP.FSTS (47), NEST (26), SSADS (45) and SMPWCS (48) added.
 // The builders put 00:02.0's tables at: root 0x100000, context table 0x101000, PASID
@@ -65,36 +67,11 @@ constexpr char kNested[] =
     "  - mem_write: {addr: 0x103040, u64: [0x1040c9, 0x800001, 0x10000]}\n"
     "  - enable:\n";
 
-std::vector<StepResult> RunExplained(const std::string& text) {
-  absl::StatusOr<Scenario> s = LoadInline(text);
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return {};
-  RunOptions options;
-  options.explain = true;
-  absl::StatusOr<CollectedRun> run = RunAndCollect(*s, options);
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.ok() ? run->steps : std::vector<StepResult>{};
-}
-
 const ExplainEntry* Find(const Explanation& x, const std::string& title_prefix, int nth = 0) {
   for (const ExplainEntry& e : x.chain) {
     if (absl::StartsWith(e.title, title_prefix) && nth-- == 0) return &e;
   }
   return nullptr;
-}
-
-std::string Field(const ExplainEntry& e, const std::string& name) {
-  for (const ExplainField& f : e.fields) {
-    if (f.name == name) return f.value;
-  }
-  return "(none)";
-}
-
-bool HasLine(const Explanation& x, const std::string& part) {
-  for (const ExplainItem& item : x.items) {
-    if (item.entry < 0 && absl::StrContains(item.text, part)) return true;
-  }
-  return false;
 }
 
 // S §9.7 entries, indexed by the IOVA bits S §3.6 gives each level; A set in every entry
@@ -117,11 +94,11 @@ TEST(ExplainFirstStage, EachLevelWithItsBitsAndTheAccessedDirtyBitsSet) {
     EXPECT_THAT(e->chosen_by, HasSubstr(bits[i]));
     ASSERT_TRUE(e->address);
     EXPECT_EQ(*e->address, addresses[i]);
-    EXPECT_EQ(Field(*e, "p"), "1");
-    EXPECT_EQ(Field(*e, "rw"), "1");
-    EXPECT_EQ(Field(*e, "us"), "1");
-    EXPECT_EQ(Field(*e, "a"), "0");  // as read, before the update
-    EXPECT_EQ(Field(*e, "xd"), "0");
+    EXPECT_EQ(EntryField(*e, "p"), "1");
+    EXPECT_EQ(EntryField(*e, "rw"), "1");
+    EXPECT_EQ(EntryField(*e, "us"), "1");
+    EXPECT_EQ(EntryField(*e, "a"), "0");  // as read, before the update
+    EXPECT_EQ(EntryField(*e, "xd"), "0");
     if (i < 3) {
       EXPECT_THAT(e->note, HasSubstr("set A (bit 5)"));
       EXPECT_THAT(e->note, Not(HasSubstr("D (bit 6)")));
@@ -137,7 +114,7 @@ TEST(ExplainFirstStage, EachLevelWithItsBitsAndTheAccessedDirtyBitsSet) {
   EXPECT_EQ(iova.fields[2].value, 0x180u);
   EXPECT_EQ(iova.fields[3].value, 1u);
   EXPECT_EQ(iova.fields[4].value, 0x10u);
-  EXPECT_TRUE(HasLine(x, "U/S=1 R/W=1; a user request (PR=0) may read and write"));
+  EXPECT_TRUE(HasStoryLine(x, "U/S=1 R/W=1; a user request (PR=0) may read and write"));
   EXPECT_FALSE(x.grid.has_value());
   EXPECT_THAT(x.outcome, HasSubstr("hpa 0x500010"));
 }
@@ -156,12 +133,12 @@ TEST(ExplainFirstStage, RightsFaultsNameTheConditionAndTheEntry) {
   const ExplainEntry* pte = Find(user, "FS-PTE");
   ASSERT_NE(pte, nullptr);
   EXPECT_EQ(pte->mark, EntryMark::kFault);
-  EXPECT_EQ(Field(*pte, "us"), "0");
+  EXPECT_EQ(EntryField(*pte, "us"), "0");
   EXPECT_EQ(Find(user, "FS-PDE")->mark, EntryMark::kRead);
-  EXPECT_TRUE(HasLine(user, "S §3.6.1"));
+  EXPECT_TRUE(HasStoryLine(user, "S §3.6.1"));
   const Explanation& sup = *steps[4].explained;
   EXPECT_THAT(sup.outcome, HasSubstr("5Dh"));
-  EXPECT_TRUE(HasLine(sup, "SRE=0"));
+  EXPECT_TRUE(HasStoryLine(sup, "SRE=0"));
   EXPECT_EQ(Find(sup, "FS-"), nullptr);
 }
 
@@ -221,8 +198,8 @@ TEST(ExplainNested, EachFirstStageReadFollowsItsSecondStageWalk) {
   ASSERT_EQ(gpa.fields.size(), 5u);
   EXPECT_EQ(gpa.fields[3].value, 0x20u);
   // Rights: the first stage gives RW; the second stage's output page is read-only.
-  EXPECT_TRUE(HasLine(x, "R=1 W=0"));
-  EXPECT_TRUE(HasLine(x, "(ANDed, S §3.8, §6.2.4): R-"));
+  EXPECT_TRUE(HasStoryLine(x, "R=1 W=0"));
+  EXPECT_TRUE(HasStoryLine(x, "(ANDed, S §3.8, §6.2.4): R-"));
   // The drawing holds the grid: a header per second-stage level and the row labels.
   const std::string svg = RenderExplanationSvg(x, "nested");
   for (const char* text :
@@ -244,19 +221,19 @@ TEST(ExplainNested, TheFaultSaysWhichStageRefused) {
   ASSERT_EQ(steps.size(), 7u);
   const Explanation& write = *steps[4].explained;
   EXPECT_THAT(write.outcome, HasSubstr("85h"));
-  EXPECT_TRUE(HasLine(write, "the second stage (the host's tables) refused it"));
+  EXPECT_TRUE(HasStoryLine(write, "the second stage (the host's tables) refused it"));
   const ExplainGridRow& output = write.grid->rows.back();
   EXPECT_EQ(write.chain[output.second_stage[3]].mark, EntryMark::kFault);
-  EXPECT_EQ(Field(write.chain[output.second_stage[3]], "w"), "0");
+  EXPECT_EQ(EntryField(write.chain[output.second_stage[3]], "w"), "0");
 
   const Explanation& unmapped_gpa = *steps[5].explained;
   EXPECT_THAT(unmapped_gpa.outcome, HasSubstr("79h"));
-  EXPECT_TRUE(HasLine(unmapped_gpa, "the second stage (the host's tables) refused it"));
-  EXPECT_TRUE(HasLine(unmapped_gpa, "the first stage gave guest-physical 0x30010"));
+  EXPECT_TRUE(HasStoryLine(unmapped_gpa, "the second stage (the host's tables) refused it"));
+  EXPECT_TRUE(HasStoryLine(unmapped_gpa, "the first stage gave guest-physical 0x30010"));
 
   const Explanation& not_present = *steps[6].explained;
   EXPECT_THAT(not_present.outcome, HasSubstr("71h"));
-  EXPECT_TRUE(HasLine(not_present, "the first stage (the guest's tables) refused it"));
+  EXPECT_TRUE(HasStoryLine(not_present, "the first stage (the guest's tables) refused it"));
   EXPECT_EQ(not_present.chain.back().mark, EntryMark::kFault);
   EXPECT_THAT(not_present.chain.back().title, HasSubstr("FS-PTE"));
 }

@@ -13,12 +13,15 @@
 #include "gtest/gtest.h"
 #include "model/scenario/explain.h"
 #include "model/scenario/runner.h"
-#include "tests/scenario/scenario_test_util.h"
+#include "tests/scenario/explain_test_util.h"
 
 namespace vtd::scenario {
 namespace {
 
+using testing::EntryField;
+using testing::HasStoryLine;
 using ::testing::HasSubstr;
+using testing::RunExplained;
 
 constexpr char kPlatform[] =
     "name: t\n"
@@ -39,29 +42,7 @@ constexpr char kPlatform[] =
     "false, prgi: 0x1a6}\n";
 
 std::vector<StepResult> RunPageRequests(bool pre) {
-  absl::StatusOr<Scenario> s =
-      testing::LoadInline(absl::StrReplaceAll(kPlatform, {{"%s", pre ? "true" : "false"}}));
-  EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok()) return {};
-  RunOptions options;
-  options.explain = true;
-  absl::StatusOr<CollectedRun> run = RunAndCollect(*s, options);
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.ok() ? run->steps : std::vector<StepResult>{};
-}
-
-std::string Field(const ExplainEntry& e, const std::string& name) {
-  for (const ExplainField& f : e.fields) {
-    if (f.name == name) return f.value;
-  }
-  return "(none)";
-}
-
-bool HasLine(const Explanation& x, const std::string& part) {
-  for (const ExplainItem& item : x.items) {
-    if (item.entry < 0 && absl::StrContains(item.text, part)) return true;
-  }
-  return false;
+  return RunExplained(absl::StrReplaceAll(kPlatform, {{"%s", pre ? "true" : "false"}}));
 }
 
 TEST(ExplainPageRequest, DescriptorAtTheTailPrsAndTheEvent) {
@@ -75,22 +56,22 @@ TEST(ExplainPageRequest, DescriptorAtTheTailPrsAndTheEvent) {
   EXPECT_EQ(d.mark, EntryMark::kWritten);
   ASSERT_TRUE(d.address);
   EXPECT_EQ(*d.address, 0x40000u);  // PQA + PQT 0
-  EXPECT_EQ(Field(d, "RID"), "0x10");
-  EXPECT_EQ(Field(d, "PP"), "1");
-  EXPECT_EQ(Field(d, "PASID"), "0x1");
-  EXPECT_EQ(Field(d, "WRR"), "1");
-  EXPECT_EQ(Field(d, "RDR"), "0");
-  EXPECT_EQ(Field(d, "LPIG"), "1");
-  EXPECT_EQ(Field(d, "PRGI"), "0x1a5");
-  EXPECT_EQ(Field(d, "ADDR"), "0x70001000");
-  EXPECT_EQ(Field(first.chain[1], "PPR"), "1");
-  EXPECT_TRUE(HasLine(first, "page request event sent"));
+  EXPECT_EQ(EntryField(d, "RID"), "0x10");
+  EXPECT_EQ(EntryField(d, "PP"), "1");
+  EXPECT_EQ(EntryField(d, "PASID"), "0x1");
+  EXPECT_EQ(EntryField(d, "WRR"), "1");
+  EXPECT_EQ(EntryField(d, "RDR"), "0");
+  EXPECT_EQ(EntryField(d, "LPIG"), "1");
+  EXPECT_EQ(EntryField(d, "PRGI"), "0x1a5");
+  EXPECT_EQ(EntryField(d, "ADDR"), "0x70001000");
+  EXPECT_EQ(EntryField(first.chain[1], "PPR"), "1");
+  EXPECT_TRUE(HasStoryLine(first, "page request event sent"));
   EXPECT_THAT(first.outcome, HasSubstr("queued at 0x40000"));
 
   const Explanation& second = *steps[5].explained;
   EXPECT_EQ(*second.chain[0].address, 0x40020u);  // the next 32-byte slot
-  EXPECT_EQ(Field(second.chain[0], "LPIG"), "0");
-  EXPECT_TRUE(HasLine(second, "no page request event"));
+  EXPECT_EQ(EntryField(second.chain[0], "LPIG"), "0");
+  EXPECT_TRUE(HasStoryLine(second, "no page request event"));
 }
 
 // PRE=0 in the context entry: SCT.8 (47h); the last request of the group is answered
@@ -103,8 +84,8 @@ TEST(ExplainPageRequest, RefusedRequestAndTheHardwareResponse) {
   EXPECT_THAT(last.outcome, HasSubstr("47h"));
   ASSERT_FALSE(last.chain.empty());
   EXPECT_EQ(last.chain.back().title, "page group response sent by hardware");
-  EXPECT_EQ(Field(last.chain.back(), "RC"), "invalid_request");
-  EXPECT_EQ(Field(last.chain.back(), "PRGI"), "0x1a5");
+  EXPECT_EQ(EntryField(last.chain.back(), "RC"), "invalid_request");
+  EXPECT_EQ(EntryField(last.chain.back(), "PRGI"), "0x1a5");
   const Explanation& dropped = *steps[5].explained;
   EXPECT_TRUE(dropped.chain.empty());
 }

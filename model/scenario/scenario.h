@@ -12,7 +12,9 @@
 //  * `map` and `enable` steps (MapStep, EnableStep): builders that write legacy root, context
 //    and second-stage entries for a device and domain, and the standard enable sequence; with
 //    `pasid`/`pgtt`/`rid_pasid` the scalable-mode root, context, PASID directory and PASID
-//    table entries, and the scalable-mode enable sequence.
+//    table entries, and the scalable-mode enable sequence; with `pgtt: first` first-stage
+//    tables, with `pgtt: nested` the guest's first stage at guest-physical addresses over the
+//    domain's second stage.
 //    Tables come from a pool of host memory (`tables:` top level, TablesConfig).
 //  * `repeat` steps (RepeatStep): a body run `count` times, with address fields advanced by a
 //    `stride` per iteration, so long generated streams stay short files.

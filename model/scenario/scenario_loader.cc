@@ -2719,7 +2719,7 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   const std::string unit_name = known ? unit_names_[*unit] : "";
   // The second stage's depth: `levels` (second-stage maps) or `ss_levels` (nested).
   Located<int>& ss_depth = nested ? m.ss_levels : m.levels;
-  if ((nested ? ss_levels : levels) == nullptr && known && !cap.SupportsAgaw(48)) {
+  if (!first_stage && (nested ? ss_levels : levels) == nullptr && known && !cap.SupportsAgaw(48)) {
     // The default follows the unit: the largest AGAW it supports.
     for (int width : {57, 39}) {
       if (cap.SupportsAgaw(width)) {

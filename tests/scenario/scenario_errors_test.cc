@@ -174,7 +174,7 @@ TEST(ScenarioErrorsTest, StepWithoutActionOrWithTwo) {
               HasErrorAt(6, 5,
                          "steps[0]: step has no action (expected exactly one of: "
                          "mmio_write, mmio_read, mem_write, mem_read, dma, interrupt, map, "
-                         "enable, repeat, queue, irte, reset)"));
+                         "enable, repeat, queue, irte, reset, page_request)"));
   EXPECT_THAT(
       LoadInline(WithSteps("  - mem_read: {addr: 0, width: 8}\n    dma: {sid: 1, addr: 0}\n")),
       HasErrorAt(7, 5, "step has two actions, 'mem_read' and 'dma' (expected exactly one"));
@@ -370,7 +370,7 @@ TEST(ScenarioErrorsTest, ExpectationsThatCannotApply) {
   EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: GSTS}\n    expect: {hpa: 0x1000}\n")),
               HasErrorAt(7, 14,
                          "'hpa' does not apply to a mmio_read step (expected value, mask, "
-                         "cycles, cycles_max, messages, any_of)"));
+                         "cycles, cycles_max, messages, responses, any_of)"));
   EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: GSTS}\n    expect: {mask: 1}\n")),
               HasErrorAt(7, 14, "'mask' needs a 'value'"));
   EXPECT_THAT(LoadInline(WithSteps("  - dma: {sid: 1, addr: 0, access: read}\n"

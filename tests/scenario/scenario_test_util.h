@@ -51,6 +51,22 @@ inline std::string WithSteps(const std::string& steps) {
   return absl::StrCat(kHeader, "steps:\n", steps);
 }
 
+// One unit with QEMU's scalable-mode CAP (0x00d2008c222f0606) and the given ECAP, 64 MiB of
+// memory and a table pool, then `steps:` and the step lines. The first step line is line 8.
+inline std::string WithScalableUnit(const std::string& ecap, const std::string& steps) {
+  return absl::StrCat(
+      "name: t\n"
+      "platform:\n"
+      "  memory_size: 64M\n"
+      "  units:\n"
+      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: ",
+      ecap,
+      "}\n"
+      "tables: {base: 0x100000, size: 1M}\n"
+      "steps:\n",
+      steps);
+}
+
 inline std::vector<std::string> ErrorLines(const absl::Status& status) {
   return absl::StrSplit(std::string(status.message()), '\n');
 }

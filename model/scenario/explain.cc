@@ -1,6 +1,7 @@
 #include "model/scenario/explain.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -213,13 +214,17 @@ ExplainEntry WalkEntry(const WalkStep& step, const DmaRequest& request) {
 }
 
 // The IOVA split into the index fields the walk used, and the offset below the last one.
-std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out) {
+// With `first_stage_only` (nested walks), the second-stage steps index guest-physical
+// addresses, not the IOVA, and are left out.
+std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out,
+                                      bool first_stage_only) {
   ExplainSplit s;
   s.title = absl::StrCat("IOVA ", Hex(r.address), " (input address: one index per level)");
   int top = -1;
   int low = 12;
   for (const WalkStep& step : out.trace) {
     if (step.index_source != "iova") continue;
+    if (first_stage_only && !step.structure.starts_with("fs_")) continue;
     if (top < 0) top = step.index_bits.hi;
     s.fields.push_back(ExplainBits{
         step.index_bits.hi, step.index_bits.lo, absl::StrCat(LevelName(step.level), " index"),
@@ -253,6 +258,97 @@ std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out
       ExplainBits{low - 1, 0, "offset in the page", r.address & ((uint64_t{1} << low) - 1), -1});
   return s;
 }
+
+// Nested: the first-stage output (a guest-physical address) split into the indexes of the
+// second-stage walk that translated it.
+std::optional<ExplainSplit> OutputGpaSplit(const WalkTrace& trace,
+                                           const std::vector<internal::NestedRole>& roles) {
+  ExplainSplit s;
+  int low = 12;
+  uint64_t gpa = 0;
+  for (size_t i = 0; i < trace.size(); ++i) {
+    if (roles[i].kind != internal::NestedRole::Kind::kOutputSecondStage) continue;
+    const WalkStep& step = trace[i];
+    gpa = roles[i].gpa;
+    if (s.fields.empty()) s.width_bits = step.index_bits.hi + 1;
+    s.fields.push_back(ExplainBits{step.index_bits.hi, step.index_bits.lo,
+                                   absl::StrCat("SS-", LevelName(step.level), " index"),
+                                   BitRange{step.index_bits.hi, step.index_bits.lo}.Get(gpa), -1});
+    low = step.index_bits.lo;
+    if (!step.decoded.is_object() || step.decoded.object().empty()) break;
+  }
+  if (s.fields.empty()) return std::nullopt;
+  s.title =
+      absl::StrCat("GPA ", Hex(gpa),
+                   " (the first-stage output, guest-physical: one second-stage index per level)");
+  s.fields.push_back(ExplainBits{low - 1, 0, "offset", gpa & ((uint64_t{1} << low) - 1), -1});
+  return s;
+}
+
+// Collects the 2-D grid of a nested walk (explain_model.h) as the trace steps are explained.
+class NestedGridBuilder {
+ public:
+  explicit NestedGridBuilder(int ss_levels) : ss_levels_(ss_levels) {}
+
+  void Add(const internal::NestedRole& role, const WalkStep& step, int chain_index) {
+    using Kind = internal::NestedRole::Kind;
+    if (role.kind == Kind::kOther) return;
+    ++reads_;
+    const bool output = role.kind == Kind::kOutputSecondStage;
+    ExplainGridRow& row = Row(output ? 0 : role.fs_level, role.gpa);
+    if (role.kind == Kind::kFirstStage) {
+      row.first_stage = chain_index;
+      row.result = absl::StrCat("read at HPA ", Hex(step.entry_address));
+      ++fs_reads_;
+      return;
+    }
+    const int column = ss_levels_ - step.level;
+    if (column >= 0 && column < static_cast<int>(row.second_stage.size())) {
+      row.second_stage[column] = chain_index;
+    }
+  }
+
+  std::optional<ExplainGrid> Finish(const TranslateResult& result, const DmaRequest& r) {
+    if (rows_.empty()) return std::nullopt;
+    ExplainGrid g;
+    g.second_stage_levels = ss_levels_;
+    for (auto& [level, row] : rows_) {
+      if (level == 0) {
+        row.result = result.translation ? absl::StrCat("HPA ", Hex(result.translation->hpa))
+                     : result.fault ? absl::StrCat("fault ", FaultReasonHex(result.fault->reason))
+                                    : std::string("not translated");
+      } else if (row.first_stage < 0) {
+        row.result = "not read";
+      }
+    }
+    for (auto it = rows_.rbegin(); it != rows_.rend(); ++it) {
+      if (it->first != 0) g.rows.push_back(std::move(it->second));
+    }
+    if (rows_.begin()->first == 0) g.rows.push_back(std::move(rows_.begin()->second));
+    g.title = absl::StrFormat(
+        "nested walk of %s: %d memory reads (%d first-stage entries, %d second-stage entries); "
+        "a 4-level first stage over a 4-level second stage needs up to 24 (S §3.8)",
+        Hex(r.address), reads_, fs_reads_, reads_ - fs_reads_);
+    return g;
+  }
+
+ private:
+  ExplainGridRow& Row(int level, uint64_t gpa) {
+    auto [it, added] = rows_.try_emplace(level);
+    if (added) {
+      it->second.second_stage.assign(ss_levels_, -1);
+      it->second.label = level == 0
+                             ? absl::StrCat("output: GPA ", Hex(gpa))
+                             : absl::StrFormat("%s at GPA %s", internal::FsTitle(level), Hex(gpa));
+    }
+    return it->second;
+  }
+
+  int ss_levels_;
+  int reads_ = 0;
+  int fs_reads_ = 0;
+  std::map<int, ExplainGridRow> rows_;  // by first-stage level; 0 is the output
+};
 
 }  // namespace
 
@@ -296,7 +392,19 @@ Explanation ExplainDma(const DmaExplainInput& in) {
   } else {
     x.splits.push_back(internal::SourceIdSplit(r.source_id, kRootColor, kContextColor));
   }
-  if (std::optional<ExplainSplit> iova = IovaSplit(r, out)) x.splits.push_back(*std::move(iova));
+  const std::optional<internal::FirstStageView> fs = internal::FirstStageViewOf(out.trace);
+  const bool nested = fs && fs->nested;
+  const std::vector<internal::NestedRole> roles =
+      fs ? internal::NestedRoles(*fs, out.trace, r.address)
+         : std::vector<internal::NestedRole>(out.trace.size());
+  if (std::optional<ExplainSplit> iova = IovaSplit(r, out, nested)) {
+    x.splits.push_back(*std::move(iova));
+  }
+  if (nested) {
+    if (std::optional<ExplainSplit> gpa = OutputGpaSplit(out.trace, roles)) {
+      x.splits.push_back(*std::move(gpa));
+    }
+  }
   if (in.root_table_latched) {
     x.AddLine(absl::StrFormat(
         "%s: RTADDR_REG latched by the last GCMD.SRTP = %s: root table at %s, TTM %d%d (%s) "
@@ -335,12 +443,76 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     }
   };
   int last_read = -1;
+  std::vector<int> chain_of_step(out.trace.size(), -1);
+  NestedGridBuilder grid(fs ? fs->ss_levels : 0);
+  bool walked_after_hit = false;
   for (size_t i = 0; i < out.trace.size(); ++i) {
     lookups_until(i);
-    last_read = x.AddEntry(WalkEntry(out.trace[i], r));
+    const WalkStep& step = out.trace[i];
+    const internal::NestedRole& role = roles[i];
+    using Kind = internal::NestedRole::Kind;
+    const bool ss_of_nested =
+        role.kind == Kind::kTableSecondStage || role.kind == Kind::kOutputSecondStage;
+    if (!walked_after_hit && role.kind != Kind::kOther) {
+      walked_after_hit = true;
+      for (size_t k = 0; k < next_lookup; ++k) {
+        if (out.cache_lookups[k].cache == CacheKind::kIotlb && out.cache_lookups[k].hit) {
+          x.AddLine(
+              "the IOTLB entry does not serve this request: a first-stage entry grants write "
+              "only if the walk that filled it set D, so a write walks again to set D in the "
+              "leaf (S §3.6.2, §6.2.4)");
+          break;
+        }
+      }
+    }
+    if (ss_of_nested && role.run_start) {
+      x.AddLine(internal::SecondStageRunStart(*fs, role, r.address));
+    }
+    ExplainEntry e = WalkEntry(step, r);
+    if (ss_of_nested) {
+      e.chosen_by = internal::ExplainNestedChooser(step, role);
+      e.color = role.kind == Kind::kTableSecondStage ? LevelColor(role.fs_level) : -1;
+    }
+    if (role.kind == Kind::kFirstStage && !e.fields.empty() &&
+        std::none_of(e.fields.begin(), e.fields.end(),
+                     [](const ExplainField& f) { return f.name == "xd"; })) {
+      e.fields.push_back(ExplainField{"xd", "0"});
+    }
+    if (in.memory != nullptr && e.mark != EntryMark::kNotRead) {
+      if (absl::StatusOr<uint64_t> now = in.memory->Read64(step.entry_address); now.ok()) {
+        e.note = internal::AdBitsSet(step, *now);
+      }
+    }
+    last_read = x.AddEntry(std::move(e));
+    chain_of_step[i] = last_read;
+    if (!nested) continue;
+    grid.Add(role, step, last_read);
+    if (ss_of_nested && role.run_end && i + 1 < out.trace.size() &&
+        roles[i + 1].kind == Kind::kFirstStage) {
+      x.AddLine(absl::StrFormat("-> HPA %s: the %s is read there",
+                                Hex(out.trace[i + 1].entry_address),
+                                StructureTitle(out.trace[i + 1].structure)));
+    } else if (ss_of_nested && role.run_end && role.kind == Kind::kOutputSecondStage &&
+               out.result.translation) {
+      x.AddLine(absl::StrFormat("-> HPA %s: GPA %s -> HPA %s", Hex(out.result.translation->hpa),
+                                Hex(role.gpa), Hex(out.result.translation->hpa)));
+    }
   }
   lookups_until(out.trace.size() + out.cache_lookups.size());
   if (out.trace.empty()) x.AddLine("no structure was read from memory for this request");
+  if (fs) {
+    if (std::string rights = internal::FirstStageRights(*fs, out.trace, r); !rights.empty()) {
+      x.AddLine(std::move(rights));
+    }
+    if (nested) {
+      if (std::string rights = internal::NestedRights(out.trace, roles, out.result.translation);
+          !rights.empty()) {
+        x.AddLine(std::move(rights));
+      }
+      x.grid = grid.Finish(out.result, r);
+      if (x.grid) x.AddLine(x.grid->title);
+    }
+  }
   for (const StaleEntryReport& s : out.stale) {
     x.AddLine(absl::StrCat("invalidation checker: ", s.ToString()));
   }
@@ -348,14 +520,49 @@ Explanation ExplainDma(const DmaExplainInput& in) {
   if (result.fault) {
     x.fault = true;
     x.outcome = internal::FaultText(*result.fault, out.recorded, out.fault_record);
-    if (last_read >= 0) {
-      ExplainEntry& e = x.chain[last_read];
+    int at = last_read;
+    if (!fs && (result.fault->condition == FaultCondition::kSpt6 ||
+                result.fault->condition == FaultCondition::kSgn1)) {
+      // Refused before any first-stage read, with the PASID entry from the PASID-cache.
+      internal::FirstStageView unknown;
+      unknown.from_pasid_cache = true;
+      x.AddLine(internal::FirstStageFaultWhy(*result.fault, unknown, r));
+    }
+    if (fs) {
+      if (std::string why = internal::FirstStageFaultWhy(*result.fault, *fs, r); !why.empty()) {
+        x.AddLine(std::move(why));
+      }
+      const int rights =
+          internal::FirstStageFaultEntry(*result.fault, *fs, out.trace, roles, chain_of_step);
+      if (rights >= 0) at = rights;
+      if (nested) {
+        // A rights fault (SGN.6) names no stage: the entry lacking the right does.
+        bool second_stage = false;
+        for (size_t i = 0; i < out.trace.size(); ++i) {
+          second_stage |= chain_of_step[i] == rights && rights >= 0 &&
+                          roles[i].kind == internal::NestedRole::Kind::kOutputSecondStage;
+        }
+        if (std::string stage = internal::NestedFaultStage(*result.fault, second_stage);
+            !stage.empty()) {
+          x.AddLine(absl::StrFormat(
+              "nested: %s; the fault record's reason %s (%s) says which stage (S §7.1.3 "
+              "Table 30), and FI holds the request's input address in both cases",
+              stage, FaultReasonHex(result.fault->reason),
+              FaultConditionName(result.fault->condition)));
+        }
+      }
+    }
+    if (at >= 0) {
+      ExplainEntry& e = x.chain[at];
       if (e.mark != EntryMark::kNotRead) e.mark = EntryMark::kFault;
-      e.note = absl::StrFormat("the walk stopped here: fault %s (%s)",
-                               FaultReasonHex(result.fault->reason),
-                               FaultConditionName(result.fault->condition).empty()
-                                   ? std::string(FaultReasonSymbol(result.fault->reason))
-                                   : std::string(FaultConditionName(result.fault->condition)));
+      const std::string here =
+          absl::StrFormat("%s: fault %s (%s)",
+                          at == last_read ? "the walk stopped here" : "the right is missing here",
+                          FaultReasonHex(result.fault->reason),
+                          FaultConditionName(result.fault->condition).empty()
+                              ? std::string(FaultReasonSymbol(result.fault->reason))
+                              : std::string(FaultConditionName(result.fault->condition)));
+      e.note = e.note.empty() ? here : absl::StrCat(e.note, "; ", here);
     }
   } else if (out.blocked) {
     x.fault = true;

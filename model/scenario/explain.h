@@ -12,6 +12,9 @@
 
 #include "model/interrupt/interrupt_remapping.h"
 #include "model/invalidation/invalidation_queue.h"
+#include "model/memory/host_memory.h"
+#include "model/pagereq/page_request_descriptor.h"
+#include "model/pagereq/page_request_queue.h"
 #include "model/scenario/explain_model.h"
 #include "model/scenario/scenario.h"
 #include "model/translate/request.h"
@@ -29,6 +32,9 @@ struct DmaExplainInput {
   uint64_t rtaddr_register = 0;                // RTADDR_REG as software last wrote it
   bool translation_enabled = false;            // GSTS.TES
   const DmaOutcome* outcome = nullptr;         // null when no unit handled it
+  // Memory after the request: the Accessed/Dirty bits the walk set are what the entries hold
+  // now that they lacked when read (null: not shown).
+  const HostMemory* memory = nullptr;
 };
 Explanation ExplainDma(const DmaExplainInput& input);
 
@@ -83,6 +89,20 @@ struct QueueExplainInput {
   const QueueRun* run = nullptr;  // null when queued invalidation was off
 };
 Explanation ExplainQueue(const QueueExplainInput& input);
+
+// A `page_request` step: the request, the lookup's verdict, the descriptor written to the
+// page request queue, PRS and the page request event, a response hardware sent itself.
+struct PageRequestExplainInput {
+  std::string unit_name;
+  PageRequestDescriptor request;
+  uint64_t pqa = 0;
+  uint64_t pqt_before = 0;
+  uint64_t pqt_after = 0;
+  uint64_t prs_before = 0;
+  uint64_t prs_after = 0;
+  const PageRequestResult* result = nullptr;
+};
+Explanation ExplainPageRequest(const PageRequestExplainInput& input);
 
 // Steps where only software acts, or whose work the result already holds: mmio_read,
 // mem_read, mem_write, map, enable, irte. Built from the step as loaded and its result.

@@ -70,10 +70,10 @@ std::string StructureTitle(std::string_view structure) {
   if (structure == "sm_context_entry") return "scalable-mode context entry";
   if (structure == "pasid_directory_entry") return "PASID directory entry";
   if (structure == "pasid_entry") return "PASID table entry";
-  if (structure.substr(0, 3) == "ss_") {
+  if (structure.substr(0, 3) == "ss_" || structure.substr(0, 3) == "fs_") {
     std::string rest(structure.substr(3));
     for (char& c : rest) c = absl::ascii_toupper(static_cast<unsigned char>(c));
-    return absl::StrCat("SS-", rest);
+    return absl::StrCat(structure[0] == 's' ? "SS-" : "FS-", rest);
   }
   std::string t(structure);
   for (char& c : t) {

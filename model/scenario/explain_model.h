@@ -62,6 +62,22 @@ struct ExplainEntry {
   std::string note;  // one more line under the entry ("hit", "fault 26h here")
 };
 
+// A nested walk (S §3.8) as the two-dimensional grid it is usually drawn as: one row per
+// first-stage entry read (its guest-physical address translated across the second-stage
+// levels, then the first-stage entry read at the host-physical address found) and a last
+// row for the first-stage output. Cells are chain indexes, -1 where nothing was read.
+struct ExplainGridRow {
+  std::string label;              // "FS-PML4E at GPA 0x180000"
+  std::vector<int> second_stage;  // one per second-stage level, top level first
+  int first_stage = -1;           // the first-stage entry (none on the output row)
+  std::string result;             // "HPA 0x500010", "fault", ...
+};
+struct ExplainGrid {
+  std::string title;
+  int second_stage_levels = 4;
+  std::vector<ExplainGridRow> rows;
+};
+
 // One line of the story. `entry` >= 0 ties the line to chain[entry]; the text renderer writes
 // the entry itself there when `text` is empty.
 struct ExplainItem {
@@ -75,8 +91,9 @@ struct Explanation {
   std::vector<ExplainSplit> splits;
   std::vector<ExplainEntry> chain;
   std::vector<ExplainItem> items;
-  std::string outcome;  // the result or the fault, one line ("" when the step has none)
-  bool fault = false;   // the outcome is a fault or an error
+  std::optional<ExplainGrid> grid;  // nested walks only
+  std::string outcome;              // the result or the fault, one line ("" when the step has none)
+  bool fault = false;               // the outcome is a fault or an error
 
   // Adds an entry and a story line for it; returns its index.
   int AddEntry(ExplainEntry entry, std::string text = "");

@@ -920,10 +920,28 @@ Explanation ExplainSoftwareStep(const Step& step, std::string_view what,
       break;
     case ActionKind::kMap: {
       const MapStep& m = std::get<MapStep>(step.action);
-      x.AddLine(
-          "software (the table builder, as a driver would) writes the root entry (S §9.1) for the "
-          "requester's bus, its context entry (S §9.3) with the domain, and second-stage paging "
-          "entries (S §9.8) down to the page size; plain memory writes, no cache is invalidated");
+      if (m.scalable && m.pgtt.value == 1) {
+        x.AddLine(
+            "software (the table builder, as an SVA driver would) writes the scalable-mode root "
+            "entry (S §9.2), context entry (S §9.4), PASID directory entry (S §9.5) and the PASID "
+            "table entry (S §9.6) with PGTT=001b and FSPTPTR, then first-stage paging entries "
+            "(S §9.7: P, R/W, U/S, XD) down to the page size; plain memory writes, no cache is "
+            "invalidated");
+      } else if (m.scalable && m.pgtt.value == 3) {
+        x.AddLine(absl::StrFormat(
+            "software writes the scalable-mode structures (S §9.2, §9.4, §9.5) and the PASID "
+            "table entry (S §9.6) with PGTT=011b, FSPTPTR (a GPA) and SSPTPTR; the guest's "
+            "first-stage entries (S §9.7) map the IOVA to GPA %s and point to tables by GPA; "
+            "the domain's second-stage entries (S §9.8) map that GPA to HPA %s and every guest "
+            "table page's GPA to its host page (S §3.8); no cache is invalidated",
+            Hex(m.gpa.value), Hex(m.hpa.value)));
+      } else {
+        x.AddLine(
+            "software (the table builder, as a driver would) writes the root entry (S §9.1) for "
+            "the requester's bus, its context entry (S §9.3) with the domain, and second-stage "
+            "paging entries (S §9.8) down to the page size; plain memory writes, no cache is "
+            "invalidated");
+      }
       ExplainSplit s;
       const uint64_t iova = m.iova.value;
       s.title = absl::StrFormat("IOVA %s (first page of the mapping)", Hex(iova));

@@ -274,6 +274,75 @@ int DrawEntry(Canvas& c, const ExplainEntry& e, int y) {
   return y + height;
 }
 
+// A nested walk's grid: a header of second-stage levels, then one row per first-stage
+// entry (its GPA translated across the second stage, then the entry read at the HPA found)
+// and the output row. Each cell shows the read's number in walk order, where the entry was
+// and its value; a fault cell is drawn red.
+int DrawGrid(Canvas& c, const Explanation& x, int y) {
+  const ExplainGrid& g = *x.grid;
+  for (const std::string& l : Wrap(g.title, kInner / 8)) {
+    c.Text(kMargin, y + 13, l, "title");
+    y += 17;
+  }
+  y += 4;
+  constexpr int kLabel = 200;
+  constexpr int kCellHeight = 48;
+  const int columns = g.second_stage_levels + 1;
+  const int cell = (kInner - kLabel) / columns;
+  static constexpr const char* kSsNames[] = {"SS-PTE", "SS-PDE", "SS-PDPE", "SS-PML4E", "SS-PML5E"};
+  for (int col = 0; col < columns; ++col) {
+    const int level = g.second_stage_levels - col;
+    const char* name =
+        col + 1 == columns ? "first-stage entry" : kSsNames[std::clamp(level, 1, 5) - 1];
+    c.Text(kMargin + kLabel + col * cell + cell / 2, y + 12, name, "sec", "middle");
+  }
+  y += 18;
+  // The grid's reads are numbered in walk order (the chain's order).
+  std::vector<int> order(x.chain.size(), 0);
+  for (const ExplainGridRow& row : g.rows) {
+    for (int entry : row.second_stage) {
+      if (entry >= 0) order[entry] = 1;
+    }
+    if (row.first_stage >= 0) order[row.first_stage] = 1;
+  }
+  for (int i = 0, n = 0; i < static_cast<int>(order.size()); ++i) {
+    if (order[i] != 0) order[i] = ++n;
+  }
+  for (const ExplainGridRow& row : g.rows) {
+    const int colour = row.first_stage >= 0 ? x.chain[row.first_stage].color : -1;
+    const Colour col = ColourOf(colour);
+    c.Rect(kMargin, y, kLabel - 6, kCellHeight, col.fill, col.stroke, colour >= 0 ? 2 : 1);
+    int ly = y + 18;
+    for (const std::string& l : Wrap(row.label, (kLabel - 16) / kMonoChar)) {
+      c.Text(kMargin + 8, ly, l, "");
+      ly += 14;
+    }
+    c.Text(kMargin + 8, y + kCellHeight - 6, row.result, "bits");
+    std::vector<int> cells = row.second_stage;
+    cells.push_back(row.first_stage);
+    for (int i = 0; i < columns; ++i) {
+      const int x0 = kMargin + kLabel + i * cell;
+      const int entry = i < static_cast<int>(cells.size()) ? cells[i] : -1;
+      if (entry < 0) {
+        c.Rect(x0 + 3, y, cell - 6, kCellHeight, "#ffffff", "#dee2e6", 1,
+               " stroke-dasharray=\"4 4\"");
+        continue;
+      }
+      const ExplainEntry& e = x.chain[entry];
+      const bool fault = e.mark == EntryMark::kFault;
+      const Colour ec = ColourOf(e.color);
+      c.Rect(x0 + 3, y, cell - 6, kCellHeight, fault ? "#ffe3e3" : ec.fill,
+             fault ? "#c92a2a" : ec.stroke, fault ? 3 : 1);
+      c.Text(x0 + 9, y + 14, absl::StrCat("#", order[entry]), "bits");
+      c.Text(x0 + cell - 9, y + 14, e.address ? Hex(*e.address) : "", "bits", "end");
+      c.Text(x0 + cell / 2, y + 32, e.raw.empty() ? "not read" : Hex(e.raw[0]), "", "middle");
+      if (fault) c.Text(x0 + cell / 2, y + 44, "FAULT", "bits", "middle");
+    }
+    y += kCellHeight + 6;
+  }
+  return y + 10;
+}
+
 }  // namespace
 
 std::string RenderExplanationSvg(const Explanation& x, std::string_view heading) {
@@ -287,6 +356,7 @@ std::string RenderExplanationSvg(const Explanation& x, std::string_view heading)
   }
   y += 10;
   for (const ExplainSplit& s : x.splits) y = DrawSplit(c, s, y);
+  if (x.grid) y = DrawGrid(c, x, y);
   const int story_chars = kInner / kMonoChar;
   bool after_entry = false;
   for (const ExplainItem& item : x.items) {

@@ -478,6 +478,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
     in.rtaddr_register = regs.Get(RegId::kRtaddr);
     in.translation_enabled = regs.global_command().translation_enabled();
     in.outcome = &out;
+    in.memory = memory_.get();
     SetExplanation(r, ExplainDma(in));
   }
   r.dma = std::move(result);
@@ -1002,9 +1003,18 @@ void ScenarioRunner::Impl::PageRequestStepRun(const PageRequestStep& p, StepResu
     return;
   }
   absl::StrAppend(&r.what, " (", UnitName(*index), ")");
+  const RegisterFile& regs = units_[*index]->registers();
+  PageRequestExplainInput explain{UnitName(*index),      d, regs.Get(RegId::kPqa),
+                                  regs.Get(RegId::kPqt), 0, regs.Get(RegId::kPrs)};
   hardware_responding_ = true;
   PageRequestResult out = units_[*index]->PageRequest(d);
   hardware_responding_ = false;
+  if (Explaining(r)) {
+    explain.pqt_after = regs.Get(RegId::kPqt);
+    explain.prs_after = regs.Get(RegId::kPrs);
+    explain.result = &out;
+    SetExplanation(r, ExplainPageRequest(explain));
+  }
   TakeDiagnostics(*index, r);
   if (!out.status.ok()) {
     r.ok = false;

@@ -278,6 +278,7 @@ FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
   f.fs_1g = config.cap.fs1gp;
   f.ss_pte = config.pte_format();
   f.page_walk_snoop = context.ss.walks_snooped;
+  f.honour_no_write = config.ecap.nwfs;
   return f;
 }
 

@@ -129,7 +129,7 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
   // walks again to set D (S §3.6.2: a write needs a dirty leaf).
   if (out.result.ok()) {
     const bool dirty_set = request.type == RequestType::kTranslation
-                               ? leaf.write && !request.no_write
+                               ? leaf.write && !(request.no_write && walk_config_.ecap.nwfs)
                                : request.access != AccessKind::kRead;
     IotlbEntry entry;
     entry.leaf = leaf;

@@ -51,6 +51,12 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // filled before its D bit was set holds no write permission, and the walk that sets D
     // must happen (S §3.7.2).
     bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    // A translation request is answered with every right the page grants (S §4.2.3): an
+    // entry without R, or without W when NW is not honoured (an entry filled before D was
+    // set), may hold less than the tables now grant.
+    if (request.type == RequestType::kTranslation) {
+      lacks = !v.leaf.read || (!needs.honour_nw && !v.leaf.write);
+    }
     // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
     if (first_stage && v.privileged != request.privileged) lacks = true;
     if ((caching_mode && !context.scalable) || (v.leaf.complete && !lacks)) {

@@ -509,10 +509,10 @@ void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, DmaOu
 }
 
 void RemappingUnit::CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
-                               uint64_t stamp, DmaOutcome& out) {
+                               uint64_t stamp, DmaOutcome& out, uint64_t hardware_bits) {
   absl::StatusOr<uint64_t> now = memory_->Read64(address);  // software read: not observed
   const uint64_t memory_value = now.ok() ? *now : 0;
-  if (now.ok() && memory_value == cached) return;
+  if (now.ok() && (memory_value & ~hardware_bits) == (cached & ~hardware_bits)) return;
   StaleEntryReport report;
   report.cache = cache;
   report.entry = what;

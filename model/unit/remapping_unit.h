@@ -337,8 +337,9 @@ class RemappingUnit : public CacheInvalidator {
   void FillPagingStructureCaches(const CacheTag& tag, uint64_t address, const SsWalkStart& start,
                                  const SsWalkResult& walk);
   // The invalidation checker: compares cached raw entries with memory.
+  // `hardware_bits`: bits hardware sets itself (A/D), not compared.
   void CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
-                  uint64_t stamp, DmaOutcome& out);
+                  uint64_t stamp, DmaOutcome& out, uint64_t hardware_bits = 0);
   void CheckContextEntry(SourceId sid, const ContextCache::Entry& entry, DmaOutcome& out);
 
   UnitConfig config_;

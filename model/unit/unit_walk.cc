@@ -41,7 +41,7 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     if (check) {
       for (const CachedEntryRef& e : v.path) {
         CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
-                   out);
+                   out, e.hardware_bits);
       }
     }
     // With CM = 0, an entry lacking a permission the request needs is not trusted: the

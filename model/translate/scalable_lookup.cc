@@ -48,6 +48,7 @@ PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   f.sc = config.ecap.sc;
   f.srs = config.ecap.srs;
   f.fsts = config.ecap.fsts;
+  f.eafs = config.ecap.eafs;
   return f;
 }
 

@@ -27,6 +27,9 @@ struct CachedEntryRef {
   int level = 0;
   uint64_t address = 0;
   uint64_t raw = 0;
+  // Bits hardware itself sets in the entry after it was cached (first-stage A, D, EA; second-
+  // stage A, D under nested translation): the checker does not count them as an edit.
+  uint64_t hardware_bits = 0;
 };
 
 // What §6.2 tags IOTLB and paging-structure-cache entries with, besides the input address.

@@ -40,8 +40,8 @@ struct IotlbInvalidation {
   bool drain_writes = false;       // DW
 };
 
-// Device-TLB invalidation (dev_tlb_inv_dsc): S §6.5.2.5. The model has no device TLBs of its
-// own; the request is accepted and reported.
+// Device-TLB invalidation (dev_tlb_inv_dsc): S §6.5.2.5. The unit caches nothing it drops:
+// the request goes to the endpoint's device TLB (DeviceTlbInvalidationTarget).
 struct DeviceTlbInvalidation {
   uint16_t source_id = 0;
   uint16_t pfsid = 0;
@@ -93,6 +93,17 @@ struct PasidDeviceTlbInvalidation {
 struct InvalidationOutcome {
   uint8_t actual_granularity = 0;  // same encoding as the request's Granularity
   int entries_removed = 0;
+};
+
+// Where device-TLB invalidations go beyond the unit: the address translation caches of the
+// endpoints (model/device). The unit forwards dev_tlb_inv_dsc and p_dev_tlb_inv_dsc of its
+// segment; the result is the number of device-TLB entries dropped.
+class DeviceTlbInvalidationTarget {
+ public:
+  virtual ~DeviceTlbInvalidationTarget() = default;
+  virtual int InvalidateDeviceTlb(uint16_t segment, const DeviceTlbInvalidation& request) = 0;
+  virtual int InvalidatePasidDeviceTlb(uint16_t segment,
+                                       const PasidDeviceTlbInvalidation& request) = 0;
 };
 
 class CacheInvalidator {

@@ -17,8 +17,24 @@ std::string_view DeliveryModeName(int mode) {
   return mode >= 0 && mode < 8 ? kNames[mode] : "?";
 }
 
+Json CompletionJson(const AtsCompletion& c) {
+  Json j = Json::MakeObject();
+  j.Set("address", Hex(c.address));
+  j.Set("size", Hex(c.size));
+  j.Set("r", c.read);
+  j.Set("w", c.write);
+  j.Set("u", c.untranslated_only);
+  j.Set("priv", c.privileged);
+  j.Set("exe", c.execute);
+  j.Set("n", c.no_snoop);
+  j.Set("g", c.global);
+  return j;
+}
+
 Json DmaResultJson(const DmaStepResult& d) {
   Json j = Json::MakeObject();
+  if (!d.atc.empty()) j.Set("atc", d.atc);
+  if (d.completion) j.Set("completion", CompletionJson(*d.completion));
   switch (d.status) {
     case DmaStepResult::Status::kOk:
       j.Set("status", "ok");
@@ -209,6 +225,15 @@ Json StepResultToJson(const StepResult& step) {
   return j;
 }
 
+std::string CompletionText(const AtsCompletion& c) {
+  std::string flags =
+      absl::StrCat(c.read ? "r" : "", c.write ? "w" : "", c.untranslated_only ? "u" : "",
+                   c.privileged ? " priv" : "", c.execute ? " exe" : "", c.no_snoop ? " n" : "",
+                   c.global ? " g" : "");
+  if (flags.empty()) flags = "none";
+  return absl::StrCat("completion ", flags, " ", Hex(c.size), " @ ", Hex(c.address));
+}
+
 std::string FormatOutcome(const StepResult& step) {
   if (step.value) return absl::StrCat("= ", Hex(*step.value));
   if (step.dma) {
@@ -296,6 +321,15 @@ std::string FormatStepText(const StepResult& step) {
       out += ' ';
       out += outcome;
     }
+  }
+  if (step.dma && !step.dma->atc.empty()) {
+    out += " (atc ";
+    out += step.dma->atc;
+    out += ')';
+  }
+  if (step.dma && step.dma->completion) {
+    out += ", ";
+    out += CompletionText(*step.dma->completion);
   }
   if (step.cycles) {
     out += " [";

@@ -20,6 +20,7 @@
 #include "model/fault/fault_reason.h"
 #include "model/scenario/explain_model.h"
 #include "model/scenario/scenario.h"
+#include "model/translate/translation.h"
 
 namespace vtd::scenario {
 
@@ -39,7 +40,14 @@ struct DmaStepResult {
   std::string unit;  // the unit that handled it; "" when no unit remaps the requester
   // A read that moved data (its step expects `data`): the bytes the device received.
   std::optional<std::vector<uint8_t>> data;
+  // Translation requests answered Success: the completion (S §4.2.3). With `atc: true`: the
+  // device-TLB entry's completion the access used, and "hit"/"miss" in `atc`.
+  std::optional<AtsCompletion> completion;
+  std::string atc;
 };
+
+// "completion rw 0x1000 @ 0x500000" (flags r w u priv exe n g, size, translated address).
+std::string CompletionText(const AtsCompletion& c);
 
 // Data a DMA moved, as printed: "0x..." (the little-endian value) for at most 8 bytes, else
 // the bytes in memory order as a hex string, as a `bytes:` entry writes them.

@@ -17,6 +17,8 @@
 #include "absl/strings/str_join.h"
 #include "model/common/hex.h"
 #include "model/common/status_macros.h"
+#include "model/device/ats_device.h"
+#include "model/device/device_tlb.h"
 #include "model/interrupt/irte.h"
 #include "model/invalidation/descriptors.h"
 #include "model/memory/mapped_file_memory.h"
@@ -121,6 +123,8 @@ class ScenarioRunner::Impl {
                 std::vector<std::string>& failures, std::vector<std::string>& notes) const;
   void CheckResponses(const std::vector<ResponseExpectation>& want, const StepResult& r,
                       std::vector<std::string>& failures) const;
+  void CheckCompletion(const CompletionExpectation& want, const DmaStepResult& d,
+                       std::vector<std::string>& failures) const;
   void CheckMessages(const std::vector<MessageExpectation>& want, const StepResult& r,
                      std::vector<std::string>& failures) const;
   void ResetStepRun(const ResetStep& reset, StepResult& r);
@@ -135,6 +139,8 @@ class ScenarioRunner::Impl {
   RunOptions options_;
   // Sparse memory that `file:` entries map raw images into, lazily.
   std::unique_ptr<MappedFileMemory> memory_;
+  // The device TLBs of the platform's requesters (before units_: the units point at it).
+  DeviceTlbs device_tlbs_;
   std::vector<std::unique_ptr<RemappingUnit>> units_;
   std::optional<platform::Platform> dmar_platform_;
   std::unique_ptr<TableBuilder> builder_;
@@ -205,6 +211,7 @@ absl::Status ScenarioRunner::Impl::Build() {
     (*unit)->AddObserver(&messages_);
     (*unit)->set_page_response_listener(
         [this](const PageGroupResponseDescriptor& d) { OnPageResponse(d); });
+    (*unit)->set_device_tlbs(&device_tlbs_);
     units_.push_back(std::move(*unit));
   }
   builder_ = std::make_unique<TableBuilder>(memory_.get(), s_.tables.pool_base.value,
@@ -433,8 +440,54 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   result.unit = UnitName(*route.unit);
   DmaOptions dma_options;
   dma_options.trace = explain;
-  const DmaOutcome out = moves_data ? unit.DmaWithData(req, absl::MakeSpan(data), dma_options)
-                                    : unit.Dma(req, dma_options);
+  DmaOutcome out;
+  std::optional<AtsAccessOutcome> via_atc;
+  if (d.atc.value) {
+    // The device's access through its device TLB: its translation request on a miss, then
+    // the translated request (or nothing, without access).
+    via_atc = AccessThroughDeviceTlb(unit, device_tlbs_.For(req.segment, req.source_id), req,
+                                     moves_data, absl::MakeSpan(data), dma_options);
+    result.atc = via_atc->hit ? "hit" : "miss";
+    if (via_atc->entry) result.completion = via_atc->entry->completion;
+    if (via_atc->translation) {
+      const DmaOutcome& t = *via_atc->translation;
+      r.notes.push_back(absl::StrCat(
+          "device: translation request for ", Hex(req.address & ~uint64_t{0xfff}), " -> ",
+          t.result.ats
+              ? CompletionText(*t.result.ats)
+              : absl::StrCat("completion ", std::string(CompletionName(t.result.completion))),
+          t.result.fault
+              ? absl::StrCat(" (", std::string(FaultConditionName(t.result.fault->condition)),
+                             t.recorded ? ", recorded)" : ", not recorded)")
+              : ""));
+    }
+    if (via_atc->access) {
+      out = *std::move(via_atc->access);
+      if (via_atc->result == AtsAccessOutcome::Result::kUntranslated) {
+        r.notes.push_back(
+            "device: the completion says untranslated access only (U): sent as "
+            "an untranslated request");
+      }
+    } else {
+      r.notes.push_back(absl::StrCat("device: no request sent (",
+                                     std::string(AtsAccessResultName(via_atc->result)), ")"));
+      // The step reports the translation request's fault, if one denied the access.
+      if (via_atc->translation) out = *std::move(via_atc->translation);
+      out.blocked = true;
+      out.blocked_by = via_atc->result == AtsAccessOutcome::Result::kNoPermission
+                           ? "device_no_permission"
+                           : "device_translation_failed";
+    }
+  } else {
+    out = moves_data ? unit.DmaWithData(req, absl::MakeSpan(data), dma_options)
+                     : unit.Dma(req, dma_options);
+    if (req.type == RequestType::kTranslation && out.result.ats) {
+      // The requester caches what the completion grants (its device TLB).
+      result.completion = *out.result.ats;
+      device_tlbs_.For(req.segment, req.source_id)
+          .Fill(req.address, req.pasid, req.privileged, *out.result.ats);
+    }
+  }
   if (out.interrupt) {
     r.notes.push_back(
         absl::StrCat(result.unit,
@@ -445,7 +498,10 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
   if (!out.status.ok()) {
     r.notes.push_back(absl::StrCat(result.unit, " refused the request: ", out.status.message()));
   }
-  if (out.result.fault) {
+  if (via_atc && !via_atc->access && !out.result.fault) {
+    result.status = DmaStepResult::Status::kBlocked;
+    result.blocked_by = std::string(out.blocked_by);
+  } else if (out.result.fault) {
     result.status = DmaStepResult::Status::kFault;
     result.reason = out.result.fault->reason;
     result.condition = out.result.fault->condition;
@@ -1172,6 +1228,43 @@ void ScenarioRunner::Impl::CheckMessages(const std::vector<MessageExpectation>& 
   }
 }
 
+// `expect: {completion: {...}}`: each field written against the completion the step got.
+void ScenarioRunner::Impl::CheckCompletion(const CompletionExpectation& want,
+                                           const DmaStepResult& d,
+                                           std::vector<std::string>& failures) const {
+  if (!d.completion) {
+    failures.push_back(
+        "a translation completion, got none (the request was not answered "
+        "Success)");
+    return;
+  }
+  const AtsCompletion& c = *d.completion;
+  std::vector<std::string> wrong;
+  const std::pair<const std::optional<Located<bool>>*, std::pair<const char*, bool>> flags[] = {
+      {&want.r, {"r", c.read}},
+      {&want.w, {"w", c.write}},
+      {&want.u, {"u", c.untranslated_only}},
+      {&want.priv, {"priv", c.privileged}},
+      {&want.exe, {"exe", c.execute}},
+      {&want.n, {"n", c.no_snoop}},
+      {&want.g, {"g", c.global}}};
+  for (const auto& [field, got] : flags) {
+    if (*field && (*field)->value != got.second) {
+      wrong.push_back(absl::StrCat(got.first, " ", (*field)->value ? "1" : "0"));
+    }
+  }
+  if (want.address && want.address->value != c.address) {
+    wrong.push_back(absl::StrCat("address ", Hex(want.address->value)));
+  }
+  if (want.size && want.size->value != c.size) {
+    wrong.push_back(absl::StrCat("size ", Hex(want.size->value)));
+  }
+  if (!wrong.empty()) {
+    failures.push_back(
+        absl::StrCat("completion with ", absl::StrJoin(wrong, ", "), ", got ", CompletionText(c)));
+  }
+}
+
 // One expectation map (without its any_of) against the step's result: what did not hold goes
 // to `failures`, what the reader should know to `notes`.
 void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const StepResult& r,
@@ -1197,6 +1290,10 @@ void ScenarioRunner::Impl::CheckOne(const Expect& x, const Offsets& o, const Ste
         fail(absl::StrFormat("hpa %s, got hpa %s", Hex(want), Hex(d.hpa)));
       }
     }
+    if (x.atc_hit && (d.atc == "hit") != x.atc_hit->value) {
+      fail(absl::StrFormat("atc %s, got atc %s", x.atc_hit->value ? "hit" : "miss", d.atc));
+    }
+    if (x.completion) CheckCompletion(*x.completion, d, failures);
     if (x.data_bytes || x.data_value) {
       std::vector<uint8_t> want;
       if (x.data_bytes) {

@@ -302,6 +302,10 @@ struct Dma {
   // Extension: the bytes a write carries (`data:`), little-endian; without it a DMA moves
   // no data (the translation only).
   std::optional<Located<std::vector<uint8_t>>> data;
+  // Extension (`atc: true`, with `at: translated`): the device translates `addr` with its
+  // device TLB (model/device/ats_device.h): on a miss it sends a translation request and
+  // caches the completion, then the translated request at the cached address.
+  Located<bool> atc;
 };
 
 // The MSI as the device sends it.
@@ -494,6 +498,15 @@ struct MessageExpectation {
   SourceMark mark;
 };
 
+// `expect: {completion: {...}}` (extension): fields of the ATS translation completion
+// (S §4.2.3) a translation request got, or of the device-TLB entry an `atc: true` access
+// used; any subset.
+struct CompletionExpectation {
+  std::optional<Located<bool>> r, w, u, priv, exe, n, g;
+  std::optional<Located<uint64_t>> address;  // translated address of the range
+  std::optional<Located<uint64_t>> size;     // bytes (4K, 2M, ...)
+};
+
 // One `expect:`; the loader allows only the forms that fit the step's action.
 struct Expect {
   std::optional<Located<uint64_t>> value;  // mmio_read, mem_read
@@ -516,6 +529,10 @@ struct Expect {
   std::optional<Located<std::string>> queue_error;
   std::optional<Located<uint64_t>> cycles;  // any step
   std::optional<Located<uint64_t>> cycles_max;
+  // dma (extension): the translation completion (translation requests, `atc: true`), and
+  // whether the device TLB held the address (`atc: hit|miss`, with `atc: true`).
+  std::optional<CompletionExpectation> completion;
+  std::optional<Located<bool>> atc_hit;
   // dma and interrupt (extension): whether the fault was recorded (FRCD written).
   std::optional<Located<bool>> recorded;
   // Any step (extension): exactly these interrupt messages, in order (empty: `none`).

@@ -515,6 +515,7 @@ class Loader {
   // aligned on every iteration.
   void CheckOffsetStride(const RegisterRef& reg, int width, int unit, const std::string& path);
   // `dma`: the step's action when it is a DMA (its expected data is checked against it).
+  std::optional<CompletionExpectation> ParseCompletion(const Entry& e, const Dma* dma);
   std::optional<Expect> ParseExpect(const Entry& e, ActionKind kind, int value_bits,
                                     const Dma* dma = nullptr);
   // `messages: none` (or []) or a list of {event, address, data, vector, dest} maps.
@@ -2052,7 +2053,7 @@ constexpr absl::string_view kMmioWriteKeys[] = {"unit", "offset", "reg", "value"
 constexpr absl::string_view kMmioReadKeys[] = {"unit", "offset", "reg", "width"};
 constexpr absl::string_view kMemReadKeys[] = {"addr", "width"};
 constexpr absl::string_view kDmaKeys[] = {"sid",  "segment", "addr", "size", "access", "pasid",
-                                          "exec", "priv",    "at",   "nw",   "data"};
+                                          "exec", "priv",    "at",   "nw",   "data",   "atc"};
 constexpr absl::string_view kInterruptKeys[] = {"sid", "segment", "address", "data"};
 constexpr absl::string_view kMapKeys[] = {
     "unit",    "sid",          "segment",   "domain",       "iova",  "hpa",  "size",
@@ -2386,6 +2387,14 @@ std::optional<Dma> Loader::ParseDma(const Entry& e) {
     }
   }
   if (const Entry* x = f.Find("data")) ParseDmaData(*x, f.Has("size"), d);
+  if (const Entry* x = f.Find("atc")) {
+    if (auto b = Bool(*x)) d.atc = *b;
+    if (d.atc.value && d.at.value != AddressType::kTranslated) {
+      Error(d.atc.mark, x->path,
+            "atc: true makes the device send a translated request from its device TLB "
+            "(expected at: translated)");
+    }
+  }
   if (errors_.size() != errors_before) return std::nullopt;
   // PCIe: a request never crosses a 4 KiB boundary. With repeat strides, check every page
   // offset the address reaches, not just the first iteration's.
@@ -3611,7 +3620,7 @@ constexpr absl::string_view kExpectKeys[] = {
     "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
     "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
     "stale",   "processed",     "error",     "recorded", "messages", "any_of",
-    "data",    "outcome",       "at",        "responses"};
+    "data",    "outcome",       "at",        "responses", "completion", "atc"};
 
 std::optional<std::vector<ResponseExpectation>> Loader::ParseResponses(const Entry& e) {
   std::vector<ResponseExpectation> list;
@@ -3721,6 +3730,33 @@ std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry
   return list;
 }
 
+std::optional<CompletionExpectation> Loader::ParseCompletion(const Entry& e, const Dma* dma) {
+  static constexpr absl::string_view kCompletionKeys[] = {"r", "w", "u",       "priv", "exe",
+                                                          "n", "g", "address", "size"};
+  Fields f(*this, e.value, e.path, kCompletionKeys,
+           "a map of completion fields {r, w, u, priv, exe, n, g, address, size}");
+  if (!f.ok()) return std::nullopt;
+  if (dma == nullptr || (dma->at.value != AddressType::kTranslationRequest && !dma->atc.value)) {
+    Error(e.key_mark, e.path,
+          "'completion' applies to a translation request or an atc: true access (expected "
+          "at: translation_request, or atc: true)");
+    return std::nullopt;
+  }
+  CompletionExpectation c;
+  const std::pair<absl::string_view, std::optional<Located<bool>>*> flags[] = {
+      {"r", &c.r},     {"w", &c.w}, {"u", &c.u}, {"priv", &c.priv},
+      {"exe", &c.exe}, {"n", &c.n}, {"g", &c.g}};
+  for (const auto& [key, field] : flags) {
+    if (const Entry* v = f.Find(key)) *field = Bool(*v);
+  }
+  if (const Entry* v = f.Find("address")) c.address = Number(*v, ~uint64_t{0});
+  if (const Entry* v = f.Find("size")) c.size = Number(*v, 0x1000, ~uint64_t{0}, true);
+  if (f.entries().empty()) {
+    Error(f.mark(), e.path, "expected at least one completion field");
+  }
+  return c;
+}
+
 std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int value_bits,
                                           const Dma* dma) {
   Fields f(*this, e.value, e.path, kExpectKeys, "an expectation map");
@@ -3733,7 +3769,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
       applicable = {"value", "mask"};
       break;
     case ActionKind::kDma:
-      applicable = {"hpa", "fault", "stale", "recorded", "data"};
+      applicable = {"hpa", "fault", "stale", "recorded", "data", "completion", "atc"};
       break;
     case ActionKind::kInterrupt:
       applicable = {"vector", "dest",  "trigger", "delivery_mode", "dest_mode",
@@ -3907,6 +3943,15 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
   }
   if (const Entry* r = f.Find("recorded")) {
     if (auto b = Bool(*r)) x.recorded = *b;
+  }
+  if (const Entry* c = f.Find("completion")) x.completion = ParseCompletion(*c, dma);
+  if (const Entry* a = f.Find("atc")) {
+    static constexpr std::pair<absl::string_view, int> kAtc[] = {{"miss", 0}, {"hit", 1}};
+    if (dma == nullptr || !dma->atc.value) {
+      Error(a->key_mark, e.path, "'atc' expects how a device-TLB access began (needs atc: true)");
+    } else if (auto ch = Choice(*a, kAtc)) {
+      x.atc_hit = Located<bool>{ch->value == 1, ch->mark};
+    }
   }
   if (const Entry* m = f.Find("messages")) x.messages = ParseMessages(*m);
   if (const Entry* m = f.Find("responses")) x.responses = ParseResponses(*m);

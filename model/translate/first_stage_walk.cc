@@ -288,7 +288,8 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   // then its own A (and EA with EAFE), D in the leaf when the request writes; last the
   // second-stage entries of the output. A translation request that is given write
   // permission sets D as a write would (the device may write without asking again).
-  const bool dirty = writes || (translation && leaf.write && !request.no_write);
+  const bool dirty =
+      writes || (translation && leaf.write && !(request.no_write && config.honour_no_write));
   AdUpdater updater(memory, config.page_walk_snoop);
   const uint64_t accessed = kFsAccessed | (fs.extended_access ? kFsExtendedAccessed : 0);
   for (int i = 0; i < walk->record_count; ++i) {

@@ -75,6 +75,9 @@ struct FirstStageWalkConfig {
   // ECAP.SMPWCS and the PASID entry's PWSNP: page walks are snooped, so hardware can make
   // A/D updates (else an update that is needed is SFS.9 / SSS.5).
   bool page_walk_snoop = false;
+  // ECAP.NWFS: the NW flag of translation requests is honoured. Without it NW is ignored, so
+  // a translation request is answered with write permission and sets D as a write would.
+  bool honour_no_write = false;
 };
 
 // Canonical for an N-bit first stage (S §3.6): bits 63:N-1 all equal, N = 48 for 4-level and

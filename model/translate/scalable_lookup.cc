@@ -48,6 +48,7 @@ PasidEntryFormat PasidFormatOf(const WalkConfig& config) {
   f.sc = config.ecap.sc;
   f.srs = config.ecap.srs;
   f.fsts = config.ecap.fsts;
+  f.eafs = config.ecap.eafs;
   return f;
 }
 
@@ -271,6 +272,7 @@ FirstStageWalkConfig FirstStageConfigOf(const WalkConfig& config,
   f.fs_1g = config.cap.fs1gp;
   f.ss_pte = config.pte_format();
   f.page_walk_snoop = context.ss.walks_snooped;
+  f.honour_no_write = config.ecap.nwfs;
   return f;
 }
 

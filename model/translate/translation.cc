@@ -88,6 +88,7 @@ TranslateResult FaultResult(Fault fault, const std::optional<Translation>& effec
   result.completion = CompletionFor(fault.response);
   if (result.completion == Completion::kSuccess) {
     AtsCompletion ats;  // S0: R=W=U=S=0
+    ats.privileged = fault.pasid.has_value() && fault.privileged;
     if (fault.response == FaultResponse::kSuccessEffective && effective.has_value()) {
       ats.read = effective->read;
       ats.write = effective->write;

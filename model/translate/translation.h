@@ -171,9 +171,11 @@ struct AtsCompletion {
   bool write = false;
   bool untranslated_only = false;  // U (S.1 special condition)
   bool no_snoop = false;           // N: leaf SNP with ECAP.SC
-  bool privileged = false;         // PRIV: 0 in legacy mode
-  bool execute = false;            // EXE: always 0
-  bool global = false;             // G: always 0
+  // Priv: the permissions are those of a supervisor request. It answers the request's PR:
+  // set for translation requests with PASID and PR=1 (scalable mode), else 0.
+  bool privileged = false;
+  bool execute = false;  // Exe: 0, execute requests are not supported (ERS=0 from spec 4.1)
+  bool global = false;  // G: 0, hardware ignores the first-stage G bit (translation-structures §8)
 };
 
 struct TranslateResult {
@@ -394,6 +396,7 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
   c.read = t.read;
   c.write = t.write;
   c.no_snoop = t.snoop;
+  c.privileged = context.scalable && request.pasid.has_value() && request.privileged;
 }
 
 }  // namespace vtd

@@ -364,10 +364,20 @@ InvalidationOutcome RemappingUnit::InvalidateIotlb(const IotlbInvalidation& requ
   return out;
 }
 
-InvalidationOutcome RemappingUnit::InvalidateDeviceTlb(const DeviceTlbInvalidation&) {
-  // The unit has no device-TLBs of its own (they live in endpoints): accepted, nothing
-  // cached here to drop.
-  return InvalidationOutcome{1, 0};
+InvalidationOutcome RemappingUnit::InvalidateDeviceTlb(const DeviceTlbInvalidation& request) {
+  // Device TLBs live in the endpoints (S §6.5.2.5): the unit sends the invalidation on.
+  const int removed =
+      device_tlbs_ != nullptr ? device_tlbs_->InvalidateDeviceTlb(config_.segment, request) : 0;
+  return InvalidationOutcome{1, removed};
+}
+
+InvalidationOutcome RemappingUnit::InvalidatePasidDeviceTlb(
+    const PasidDeviceTlbInvalidation& request) {
+  // S §6.5.2.6: as dev_tlb_inv_dsc, with the PASID (or GI) the endpoint matches.
+  const int removed = device_tlbs_ != nullptr
+                          ? device_tlbs_->InvalidatePasidDeviceTlb(config_.segment, request)
+                          : 0;
+  return InvalidationOutcome{1, removed};
 }
 
 InvalidationOutcome RemappingUnit::InvalidateInterruptEntryCache(
@@ -538,10 +548,10 @@ void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, DmaOu
 }
 
 void RemappingUnit::CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
-                               uint64_t stamp, DmaOutcome& out) {
+                               uint64_t stamp, DmaOutcome& out, uint64_t hardware_bits) {
   absl::StatusOr<uint64_t> now = memory_->Read64(address);  // software read: not observed
   const uint64_t memory_value = now.ok() ? *now : 0;
-  if (now.ok() && memory_value == cached) return;
+  if (now.ok() && (memory_value & ~hardware_bits) == (cached & ~hardware_bits)) return;
   StaleEntryReport report;
   report.cache = cache;
   report.entry = what;

@@ -238,6 +238,9 @@ class RemappingUnit : public CacheInvalidator {
   uint64_t queue_descriptors_processed() const;
   // How endpoints answer device-TLB invalidations (default: valid completions).
   void set_device_tlb_responder(DeviceTlbResponder responder);
+  // Where device-TLB invalidations of this unit's segment go: the endpoints' device TLBs
+  // (model/device DeviceTlbs; default none: accepted, nothing to drop). Must outlive the unit.
+  void set_device_tlbs(DeviceTlbInvalidationTarget* device_tlbs) { device_tlbs_ = device_tlbs; }
 
   // ---- Page requests (unit_page_request.cc; ECAP.PRS, scalable mode).
   // A page request from a device: checked as the spec checks page requests (TTM, scalable
@@ -264,10 +267,11 @@ class RemappingUnit : public CacheInvalidator {
   InvalidationOutcome InvalidateDeviceTlb(const DeviceTlbInvalidation& request) override;
   InvalidationOutcome InvalidateInterruptEntryCache(
       const InterruptEntryInvalidation& request) override;
-  // Scalable mode (unit_scalable.cc): pc_inv_dsc and p_iotlb_inv_dsc. (p_dev_tlb_inv_dsc
-  // reaches endpoints only: the interface's default, nothing cached here.)
+  // Scalable mode (unit_scalable.cc): pc_inv_dsc and p_iotlb_inv_dsc.
   InvalidationOutcome InvalidatePasidCache(const PasidCacheInvalidation& request) override;
   InvalidationOutcome InvalidatePasidIotlb(const PasidIotlbInvalidation& request) override;
+  // p_dev_tlb_inv_dsc: nothing cached in the unit; forwarded to the device TLBs.
+  InvalidationOutcome InvalidatePasidDeviceTlb(const PasidDeviceTlbInvalidation& request) override;
 
   // ---- Inspection (tests, explanations): the caches and the walk's register state.
   const ContextCache& context_cache() const { return context_cache_; }
@@ -377,8 +381,9 @@ class RemappingUnit : public CacheInvalidator {
   void FillPagingStructureCaches(const CacheTag& tag, uint64_t address, const SsWalkStart& start,
                                  const SsWalkResult& walk);
   // The invalidation checker: compares cached raw entries with memory.
+  // `hardware_bits`: bits hardware sets itself (A/D), not compared.
   void CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
-                  uint64_t stamp, DmaOutcome& out);
+                  uint64_t stamp, DmaOutcome& out, uint64_t hardware_bits = 0);
   void CheckContextEntry(SourceId sid, const ContextCache::Entry& entry, DmaOutcome& out);
 
   UnitConfig config_;
@@ -402,6 +407,7 @@ class RemappingUnit : public CacheInvalidator {
   // Translate's working outcome: only the unit writes it, so after a request that proceeded
   // without a fault only the result needs resetting (see Translate).
   DmaOutcome lean_;
+  DeviceTlbInvalidationTarget* device_tlbs_ = nullptr;
 };
 
 }  // namespace vtd

@@ -2,6 +2,7 @@
 // path through the scalable context cache, the PASID cache, the IOTLB and paging-structure
 // caches (tagged by DID, PASID and PGTT class, S §6.2) and the second-stage walk with its
 // accessed/dirty updates; and the PASID-granular invalidations.
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -105,6 +106,11 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
                                                const CacheTag& tag, const DmaRequest& request,
                                                WalkTrace* trace, DmaOutcome& out) {
   WalkMemory port(memory_, walk_config_.haw);
+  // The invalidation checker needs the entries the walk read: from the trace (S §6.2.4
+  // caches a first-stage or nested translation as the entries that produced it).
+  std::optional<WalkTrace> checker_trace;
+  if (trace == nullptr && config_.check_invalidation) trace = &checker_trace.emplace();
+  const size_t first_step = trace != nullptr ? trace->size() : 0;
   FaultOr<TranslationLeaf> walk =
       TranslateFirstStage(FirstStageConfigOf(walk_config_, context), context, port, request, trace);
   if (!walk.ok()) {
@@ -119,12 +125,24 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
   // entry walks again to set D (S §3.6.2: a write needs a dirty leaf).
   if (out.result.ok()) {
     const bool dirty_set = request.type == RequestType::kTranslation
-                               ? leaf.write && !request.no_write
+                               ? leaf.write && !(request.no_write && walk_config_.ecap.nwfs)
                                : request.access != AccessKind::kRead;
     IotlbEntry entry;
     entry.leaf = leaf;
     entry.dirty = dirty_set;
     entry.privileged = request.privileged;
+    if (config_.check_invalidation) {
+      // First-stage A (5), D (6), EA (10) and second-stage A (8), D (9) are set by hardware
+      // (S §3.6.2, §3.7.2), never an edit software must invalidate for.
+      constexpr uint64_t kFsHardwareBits = 0x460;
+      constexpr uint64_t kSsHardwareBits = 0x300;
+      for (size_t i = first_step; i < trace->size(); ++i) {
+        const WalkStep& step = (*trace)[i];
+        const bool first = step.structure.starts_with("fs_");
+        entry.path.push_back(CachedEntryRef{step.level, step.entry_address, step.raw[0],
+                                            first ? kFsHardwareBits : kSsHardwareBits});
+      }
+    }
     iotlb_.Fill(Iotlb::KeyFor(tag, request.address, leaf.level), entry, request_count_);
   }
   AfterResult(out);

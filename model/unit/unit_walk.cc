@@ -41,7 +41,7 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     if (check) {
       for (const CachedEntryRef& e : v.path) {
         CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
-                   out);
+                   out, e.hardware_bits);
       }
     }
     // With CM = 0, an entry lacking a permission the request needs is not trusted: the
@@ -49,6 +49,12 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // S §6.1) needs no invalidation. With CM = 1 the cached entry answers in legacy mode
     // (model choice). In scalable mode it is walked again either way.
     bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
+    // A translation request is answered with every right the page grants (S §4.2.3): an
+    // entry without R, or without W when NW is not honoured (an entry filled before D was
+    // set), may hold less than the tables now grant.
+    if (request.type == RequestType::kTranslation) {
+      lacks = !v.leaf.read || (!needs.honour_nw && !v.leaf.write);
+    }
     // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
     if (first_stage && v.privileged != request.privileged) lacks = true;
     // A leaf cached with D clear: a request that would be granted write (a write or atomic,

@@ -313,8 +313,8 @@ TEST(ValidateCapabilitiesTest, RejectsUnimplementedFeaturesNamingTheField) {
   const Case cases[] = {
       {CapRegister::kEcap, "MTS", ExtendedCapability::kMts.mask() | smts},
       {CapRegister::kEcap, "VCS", ExtendedCapability::kVcs.mask()},
-      {CapRegister::kEcap, "PDS",
-       ExtendedCapability::kPds.mask() | ExtendedCapability::kDt.mask() | qi},
+      {CapRegister::kEcap, "RPRIVS",
+       ExtendedCapability::kRprivs.mask() | ExtendedCapability::kSrs.mask() | smts},
       {CapRegister::kCap, "ECMDS", Capability::kEcmds.mask()},
   };
   for (const Case& c : cases) {

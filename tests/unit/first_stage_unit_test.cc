@@ -6,24 +6,10 @@
 #include <cstdint>
 
 #include "gtest/gtest.h"
-#include "tests/unit/scalable_fixture.h"
+#include "tests/unit/first_stage_fixture.h"
 
 namespace vtd {
 namespace {
-
-class FirstStageUnitTest : public ScalableUnitTest {
- protected:
-  void Start() {
-    config_.ecap = kQemuScalablePasidEcap | kEcapFsts | kEcapNest | kEcapSmpwcs | kEcapSsads;
-    CreateUnit();
-    EnableScalable();
-    SetSmContext();
-  }
-  uint64_t Hpa(const DmaOutcome& out) {
-    EXPECT_TRUE(out.result.ok()) << DescribeResult(out);
-    return out.result.translation.has_value() ? out.result.translation->hpa : 0;
-  }
-};
 
 TEST_F(FirstStageUnitTest, ReadSetsAccessedAndWriteAfterItSetsDirty_Sec3_6_2) {
   Start();

@@ -59,7 +59,7 @@ TEST_F(ScalableUnitBehaviourTest, FirstStageAndNestedAreAccepted) {
 
 TEST_F(ScalableUnitBehaviourTest, ServerUnitLoadsWithFirstStageAndTranslates) {
   // A server part (VER 6.0): SMTS, SSTS, SSADS, SMPWCS, RPS, SRS, PSS 19, FSTS, NEST and
-  // FS5LP/FS1GP stay; EAFS, PDS and MTS are masked (not modeled).
+  // FS5LP/FS1GP, EAFS and PDS stay; MTS is masked (not modeled).
   const uint64_t cap = 0x99ed008c40780466;
   const uint64_t ecap = 0x3ee9e86f050df;
   const MaskedCapabilities m =

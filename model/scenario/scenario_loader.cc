@@ -3617,9 +3617,9 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
 }
 
 constexpr absl::string_view kExpectKeys[] = {
-    "value",   "mask",          "hpa",       "fault",    "vector",   "dest",
-    "trigger", "delivery_mode", "dest_mode", "posted",   "cycles",   "cycles_max",
-    "stale",   "processed",     "error",     "recorded", "messages", "any_of",
+    "value",   "mask",          "hpa",       "fault",     "vector",     "dest",
+    "trigger", "delivery_mode", "dest_mode", "posted",    "cycles",     "cycles_max",
+    "stale",   "processed",     "error",     "recorded",  "messages",   "any_of",
     "data",    "outcome",       "at",        "responses", "completion", "atc"};
 
 std::optional<std::vector<ResponseExpectation>> Loader::ParseResponses(const Entry& e) {

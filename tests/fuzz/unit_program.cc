@@ -1407,31 +1407,32 @@ class Machine {
     // The scenario `page_request` step carries a request that reads or writes, with ER/PM only
     // under a PASID (S §7.5.1); any other request is named in a comment, and a transcript with
     // one replays only up to it.
-    const bool as_step = ecaps_.prs && (r.read || r.write) &&
-                         (r.pasid_present || (!r.execute && !r.privileged));
+    const bool as_step =
+        ecaps_.prs && (r.read || r.write) && (r.pasid_present || (!r.execute && !r.privileged));
     if (as_step) {
       std::string line = absl::StrFormat("  - page_request: {sid: %s", Sid(r.rid));
       if (r.pasid_present) absl::StrAppendFormat(&line, ", pasid: %#x", r.pasid);
       if (r.execute) line += ", exec: true";
       if (r.privileged) line += ", priv: true";
       absl::StrAppendFormat(&line, ", addr: %#x, access: %s, last: %s, prgi: %#x}", r.address,
-                            r.read && r.write ? "read_write" : r.read ? "read" : "write",
+                            r.read && r.write ? "read_write"
+                            : r.read          ? "read"
+                                              : "write",
                             r.last_in_group ? "true" : "false", r.prgi);
       out_.Line(line);
     } else {
       out_.Line(absl::StrFormat(
           "  # page_request: {sid: %s, pasid_present: %d, pasid: %#x, addr: %#x, read: %d, "
           "write: %d, exec: %d, priv: %d, lpig: %d, prgi: %#x}",
-          Sid(r.rid), r.pasid_present, r.pasid, r.address, r.read, r.write, r.execute,
-          r.privileged, r.last_in_group, r.prgi));
+          Sid(r.rid), r.pasid_present, r.pasid, r.address, r.read, r.write, r.execute, r.privileged,
+          r.last_in_group, r.prgi));
     }
     const uint64_t pqh = Reg(RegId::kPqh), pqt = Reg(RegId::kPqt), pqa = Reg(RegId::kPqa);
     const PageRequestResult result = unit_->PageRequest(r);
     if (as_step) {
-      const char* outcome = result.fault                 ? "fault"
-                            : !result.queued             ? nullptr
-                            : result.queued->kind == PageRequestOutcome::Kind::kQueued
-                                ? "queued"
+      const char* outcome = result.fault                                               ? "fault"
+                            : !result.queued                                           ? nullptr
+                            : result.queued->kind == PageRequestOutcome::Kind::kQueued ? "queued"
                             : result.queued->kind == PageRequestOutcome::Kind::kOverflow
                                 ? "overflow"
                                 : "write_error";

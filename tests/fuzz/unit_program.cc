@@ -248,11 +248,7 @@ struct DmaAnswer {
   std::string detail;         // every field compared by the transparency oracle
 };
 
-// `write_relevant`: the translation's write permission is part of the answer. For an
-// untranslated read it is not: the unit may keep an entry filled by a read walk without write
-// permission while the leaf's D bit is clear, so that a later write walks again and sets D
-// (S §3.6.2, §3.7.2), where the walk reports the leaf's permission.
-std::string ResultFields(const TranslateResult& r, bool write_relevant) {
+std::string ResultFields(const TranslateResult& r) {
   std::string s = absl::StrCat("completion=", std::string(CompletionName(r.completion)));
   if (r.fault) {
     const Fault& f = *r.fault;
@@ -267,9 +263,8 @@ std::string ResultFields(const TranslateResult& r, bool write_relevant) {
     const Translation& t = *r.translation;
     absl::StrAppend(&s, absl::StrFormat(" xlate{hpa=%#x base=%#x size=%#x r=%d w=%d snp=%d "
                                         "emt=%d ipat=%d tm=%d did=%#x fpd=%d tt=%d leaf=%d}",
-                                        t.hpa, t.page_base, t.page_size, t.read,
-                                        write_relevant ? int{t.write} : -1, t.snoop, t.emt, t.ipat,
-                                        t.transient_mapping, t.did.value(), t.fpd,
+                                        t.hpa, t.page_base, t.page_size, t.read, t.write, t.snoop,
+                                        t.emt, t.ipat, t.transient_mapping, t.did.value(), t.fpd,
                                         static_cast<int>(t.tt), t.leaf_level));
   }
   if (r.ats) {
@@ -280,7 +275,7 @@ std::string ResultFields(const TranslateResult& r, bool write_relevant) {
   return s;
 }
 
-DmaAnswer AnswerOf(const TranslateResult& r, const DmaRequest& request, const TestHooks& hooks) {
+DmaAnswer AnswerOf(const TranslateResult& r, const TestHooks& hooks) {
   DmaAnswer a;
   if (r.fault) {
     a.faulted = true;
@@ -289,14 +284,13 @@ DmaAnswer AnswerOf(const TranslateResult& r, const DmaRequest& request, const Te
     a.ok = true;
     a.hpa = hooks.translated_hpa ? hooks.translated_hpa(r.translation->hpa) : r.translation->hpa;
   }
-  a.detail = ResultFields(
-      r, request.type != RequestType::kUntranslated || request.access != AccessKind::kRead);
+  a.detail = ResultFields(r);
   return a;
 }
 
 DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHooks& hooks) {
   const DmaOutcome out = unit.Dma(request);
-  DmaAnswer a = AnswerOf(out.result, request, hooks);
+  DmaAnswer a = AnswerOf(out.result, hooks);
   if (!a.faulted && out.blocked) a.ok = false;
   a.stale = !out.stale.empty();
   // Interrupt requests (writes to FEEx_xxxxh) are not translated: the walk does not apply.
@@ -313,7 +307,7 @@ std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, HostMemory& memory,
                                           ? TranslateScalable(config, &memory, request)
                                           : Translate(config, memory, request);
   if (!r.ok()) return std::nullopt;
-  return AnswerOf(*r, request, hooks);
+  return AnswerOf(*r, hooks);
 }
 
 std::vector<std::string> DmaExpect(const DmaAnswer& a) {

@@ -1143,6 +1143,10 @@ class Machine {
   // (the output address with its R/W bits) at `leaf_level`: tables the builder made are
   // reused, anything else is replaced by a new table. False when the pool is exhausted.
   bool SsMap(uint64_t root, int levels, uint64_t iova, uint64_t leaf, int leaf_level) {
+    // The depth comes from an AW field read back from memory, which a program may have set to
+    // a reserved value (AW 4-7: 6-9 levels). Such an entry faults on the walk (S §9.3, §9.6);
+    // there is nothing to map, and beyond 6 levels the index shift would pass 63 bits.
+    if (levels < 2 || levels > 5 || leaf_level < 1 || leaf_level > levels) return false;
     uint64_t table = root;
     for (int level = levels; level > leaf_level; --level) {
       const uint64_t at = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;

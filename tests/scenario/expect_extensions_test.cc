@@ -23,7 +23,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::vtd::scenario::testing::HasErrorAt;
 using ::vtd::scenario::testing::LoadInline;
 using ::vtd::scenario::testing::WithSteps;
 
@@ -144,24 +143,6 @@ TEST(ScenarioAnyOf, ReportsTheAlternativeThatHeld) {
                           "0x30, got 0x10"));
 }
 
-TEST(ScenarioAnyOf, LoadErrors) {
-  EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: VER}\n"
-                                   "    expect: {any_of: [{value: 1}]}\n")),
-              HasErrorAt(7, 22, "expected a list of at least two alternative"));
-  EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: VER}\n"
-                                   "    expect: {any_of: [{value: 1}, {hpa: 2}]}\n")),
-              HasErrorAt(7, 36, "'hpa' does not apply to a mmio_read step"));
-  EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: VER}\n"
-                                   "    expect: {recorded: true}\n")),
-              HasErrorAt(7, 14, "'recorded' does not apply to a mmio_read step"));
-  EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: VER}\n"
-                                   "    expect: {messages: [{event: fault_evnt}]}\n")),
-              HasErrorAt(7, 33, "did you mean 'fault_event'?"));
-  EXPECT_THAT(LoadInline(WithSteps("  - mmio_read: {reg: VER}\n"
-                                   "    expect: {messages: some}\n")),
-              HasErrorAt(7, 24, "expected 'none' or a list of messages"));
-}
-
 // `reset`: registers back to their reset values (GSTS 0, RTADDR 0: S §11.4), caches empty,
 // memory as software left it; translation is off until software enables it again.
 TEST(ScenarioResetStep, RegistersAndCachesResetMemoryKept) {
@@ -200,7 +181,6 @@ TEST(ScenarioResetStep, RegistersAndCachesResetMemoryKept) {
   EXPECT_EQ(r.runner->unit(0).iotlb().size(), 0);
   EXPECT_EQ(r.runner->unit(0).context_cache().size(), 0);
   EXPECT_EQ(r.runner->unit(0).next_fault_record_index(), 0);
-  EXPECT_THAT(LoadInline(WithSteps("  - reset: {unit: dmar7}\n")), HasErrorAt(6, 19, "dmar7"));
 }
 
 // `repeat` with `stride: {offset: N}` moves mmio_read/mmio_write offsets: the two halves of
@@ -219,19 +199,6 @@ TEST(ScenarioRepeatOffset, StridesRegisterOffsets) {
   EXPECT_EQ(r.steps[0].value, 0x40660462u);
   EXPECT_EQ(r.steps[1].value, 0x00d2008cu);
   EXPECT_THAT(r.steps[1].what, HasSubstr("0xc (32-bit)"));
-
-  EXPECT_THAT(LoadInline(WithSteps("  - repeat:\n"
-                                   "      count: 2\n"
-                                   "      stride: {offset: 4}\n"
-                                   "      steps:\n"
-                                   "        - mmio_read: {offset: 0x8, width: 64}\n")),
-              HasErrorAt(8, 15, "does not keep a 64-bit access aligned"));
-  EXPECT_THAT(LoadInline(WithSteps("  - repeat:\n"
-                                   "      count: 0x1000\n"
-                                   "      stride: {offset: 4}\n"
-                                   "      steps:\n"
-                                   "        - mmio_read: {offset: 0x8, width: 32}\n")),
-              HasErrorAt(10, 31, "outside the register space"));
 }
 
 std::string DemoTable() { return std::string(VTD_SOURCE_DIR) + "/scenarios/platforms/demo.bin"; }
@@ -259,18 +226,6 @@ TEST(ScenarioMapRmrrSec8_4, IdentityMapsTheRmrrRanges) {
   ASSERT_EQ(r.steps.size(), 6u);
   for (const StepResult& s : r.steps) EXPECT_TRUE(s.ok) << s.index << ": " << s.what;
   EXPECT_THAT(r.steps[0].what, HasSubstr("RMRR identity map 0x6f1e6000-0x6f1f4fff"));
-
-  EXPECT_THAT(LoadInline(WithSteps("  - map: {rmrr: true, sid: \"00:02.0\", domain: 1}\n")),
-              HasErrorAt(6, 10, "needs a platform from a DMAR table"));
-  EXPECT_THAT(LoadInline(absl::StrCat("name: t\nplatform: {dmar: ", DemoTable(),
-                                      "}\nsteps:\n"
-                                      "  - map: {rmrr: true, sid: \"00:02.0\", domain: 1}\n")),
-              HasErrorAt(4, 28, "no RMRR of the DMAR table names 00:02.0"));
-  EXPECT_THAT(LoadInline(absl::StrCat("name: t\nplatform: {dmar: ", DemoTable(),
-                                      "}\nsteps:\n"
-                                      "  - map: {rmrr: true, sid: \"00:14.0\", domain: 1, iova: "
-                                      "0}\n")),
-              HasErrorAt(4, 50, "'iova' does not go with 'rmrr: true'"));
 }
 
 // YAML syntax errors carry a hint for the common causes.
@@ -323,6 +278,68 @@ TEST(JsonReportWriterSpill, LargeDocumentsAreTheSameText) {
   EXPECT_EQ(lines[5 + n], "    \"stats\": {}");
   EXPECT_EQ(lines[6 + n], "  }");
 }
+
+// ---- loader errors of these keys, each at the line and column of the value at fault --------
+
+std::vector<testing::LoadErrorCase> ErrorCases() {
+  return {
+      // `any_of` takes two alternatives or more, each one a valid expectation of the step.
+      {"AnyOf",
+       WithSteps("  - mmio_read: {reg: VER}\n"
+                 "    expect: {any_of: [{value: 1}]}\n"),
+       7, 22, "expected a list of at least two alternative"},
+      {"AnyOf",
+       WithSteps("  - mmio_read: {reg: VER}\n"
+                 "    expect: {any_of: [{value: 1}, {hpa: 2}]}\n"),
+       7, 36, "'hpa' does not apply to a mmio_read step"},
+      // `recorded` and `messages` apply to the steps that can fault or send.
+      {"Messages",
+       WithSteps("  - mmio_read: {reg: VER}\n"
+                 "    expect: {recorded: true}\n"),
+       7, 14, "'recorded' does not apply to a mmio_read step"},
+      {"Messages",
+       WithSteps("  - mmio_read: {reg: VER}\n"
+                 "    expect: {messages: [{event: fault_evnt}]}\n"),
+       7, 33, "did you mean 'fault_event'?"},
+      {"Messages",
+       WithSteps("  - mmio_read: {reg: VER}\n"
+                 "    expect: {messages: some}\n"),
+       7, 24, "expected 'none' or a list of messages"},
+      // `reset` names an existing unit.
+      {"Reset", WithSteps("  - reset: {unit: dmar7}\n"), 6, 19, "dmar7"},
+      // Offset strides keep every access aligned and inside the register space.
+      {"RepeatOffset",
+       WithSteps("  - repeat:\n"
+                 "      count: 2\n"
+                 "      stride: {offset: 4}\n"
+                 "      steps:\n"
+                 "        - mmio_read: {offset: 0x8, width: 64}\n"),
+       8, 15, "does not keep a 64-bit access aligned"},
+      {"RepeatOffset",
+       WithSteps("  - repeat:\n"
+                 "      count: 0x1000\n"
+                 "      stride: {offset: 4}\n"
+                 "      steps:\n"
+                 "        - mmio_read: {offset: 0x8, width: 32}\n"),
+       10, 31, "outside the register space"},
+      // `map: {rmrr: true}` needs a DMAR table with an RMRR naming the device, and no range.
+      {"MapRmrr", WithSteps("  - map: {rmrr: true, sid: \"00:02.0\", domain: 1}\n"), 6, 10,
+       "needs a platform from a DMAR table"},
+      {"MapRmrr",
+       absl::StrCat("name: t\nplatform: {dmar: ", DemoTable(),
+                    "}\nsteps:\n"
+                    "  - map: {rmrr: true, sid: \"00:02.0\", domain: 1}\n"),
+       4, 28, "no RMRR of the DMAR table names 00:02.0"},
+      {"MapRmrr",
+       absl::StrCat("name: t\nplatform: {dmar: ", DemoTable(),
+                    "}\nsteps:\n"
+                    "  - map: {rmrr: true, sid: \"00:14.0\", domain: 1, iova: "
+                    "0}\n"),
+       4, 50, "'iova' does not go with 'rmrr: true'"},
+  };
+}
+
+VTD_LOAD_ERROR_TEST_SUITE(ExpectExtensionsLoadErrorTest, ErrorCases);
 
 }  // namespace
 }  // namespace vtd::scenario

@@ -4,6 +4,7 @@
 // EAFS (34), SRS (31), SSADS (45); FS1GP (CAP 56), FS5LP (CAP 60).
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -38,51 +39,6 @@ TEST(FirstStageMapTest, FirstStageAndNestedLoad) {
       IsOk());
 }
 
-TEST(FirstStageMapTest, TranslationTypeNeedsItsCapability) {
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kNoFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K}\n")),
-      HasErrorAt(8, 54, "dmar0 has no first-stage translation (ECAP.FSTS=0"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kNoFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
-                                  "iova: 0, gpa: 0, hpa: 0, size: 4K}\n")),
-      HasErrorAt(8, 54, "dmar0 has no nested translation (ECAP.NEST=0"));
-}
-
-TEST(FirstStageMapTest, PasidEntryFieldsNeedTheirCapability) {
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, eafe: true}\n")),
-      HasErrorAt(8, 94, "ECAP.EAFS=0, so EAFE is reserved"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit("0x0000493800f00f4a",  // kNoFirstStage without SRS
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: second, "
-                                  "iova: 0, hpa: 0, size: 4K, ssade: true}\n")),
-      HasErrorAt(8, 96, "ECAP.SSADS=0, so SSADE is reserved"));
-}
-
-TEST(FirstStageMapTest, LevelsAndPageSizesOfTheFirstStage) {
-  // 5 levels need CAP.FS5LP; 3 are not a first-stage depth; 1 GiB pages need CAP.FS1GP.
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, levels: 5}\n")),
-      HasErrorAt(8, 96, "no 5-level first stage (CAP.FS5LP=0"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, levels: 3}\n")),
-      HasErrorAt(8, 96, "3 is out of range (expected 4 to 5)"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 1G, page_size: 1G}\n")),
-      HasErrorAt(8, 99, "no 1 GiB first-stage pages (CAP.FS1GP=0"));
-}
-
 TEST(FirstStageMapTest, FirstStageRangeIsCanonical) {
   // 4-level: the lower half ends at 2^47, the upper half starts at 0xffff800000000000.
   EXPECT_THAT(
@@ -97,50 +53,13 @@ TEST(FirstStageMapTest, FirstStageRangeIsCanonical) {
       IsOk());
 }
 
-TEST(FirstStageMapTest, FirstStageCannotDenyReads) {
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, perm: w}\n")),
-      HasErrorAt(8, 94, "first-stage entries cannot deny reads"));
-}
-
-TEST(FirstStageMapTest, KeysOfOtherTranslationTypes) {
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, gpa: 0}\n")),
-      HasErrorAt(8, 88, "'gpa' does not go with pgtt: first_stage"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: second, "
-                                  "iova: 0, hpa: 0, size: 4K, user: false}\n")),
-      HasErrorAt(8, 89, "'user' does not go with pgtt: second_stage"));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
-                                  "iova: 0, hpa: 0, size: 4K, ssade: true}\n")),
-      HasErrorAt(8, 88, "'ssade' does not go with pgtt: first_stage"));
-}
-
-TEST(FirstStageMapTest, NestedNeedsGpaAndAlignedBacking) {
+// A nested map without `gpa` has no guest-physical page to back.
+TEST(FirstStageMapTest, NestedNeedsGpa) {
   EXPECT_THAT(
       LoadInline(WithScalableUnit(kFirstStage,
                                   "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
                                   "iova: 0, hpa: 0, size: 4K}\n")),
       ::testing::Not(IsOk()));
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
-                                  "iova: 0, gpa: 0x1000, hpa: 0x1000, size: 4K, guest_tables: "
-                                  "0x1800}\n")),
-      HasErrorAt(8, 121, "0x1800 is not 4 KiB aligned"));
-  // A guest 4 KiB page cannot be backed by a 2 MiB host page.
-  EXPECT_THAT(
-      LoadInline(WithScalableUnit(kFirstStage,
-                                  "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
-                                  "iova: 0, gpa: 0, hpa: 0, size: 4K, ss_page_size: 2M}\n")),
-      HasErrorAt(8, 111, "cannot back guest pages"));
 }
 
 // Depth defaults: a first stage has 4 levels whatever CAP.SAGAW says (FSPM does not depend on
@@ -166,6 +85,83 @@ TEST(FirstStageMapTest, DepthDefaults) {
   EXPECT_EQ(std::get<MapStep>(s->steps[1].action).levels.value, 4);
   EXPECT_EQ(std::get<MapStep>(s->steps[1].action).ss_levels.value, 3);
 }
+
+// Each contradiction, at the line and column of the value at fault.
+std::vector<testing::LoadErrorCase> ErrorCases() {
+  return {
+      {"TranslationTypeNeedsItsCapability",
+       WithScalableUnit(kNoFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K}\n"),
+       8, 54, "dmar0 has no first-stage translation (ECAP.FSTS=0"},
+      {"TranslationTypeNeedsItsCapability",
+       WithScalableUnit(kNoFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
+                        "iova: 0, gpa: 0, hpa: 0, size: 4K}\n"),
+       8, 54, "dmar0 has no nested translation (ECAP.NEST=0"},
+      {"PasidEntryFieldsNeedTheirCapability",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, eafe: true}\n"),
+       8, 94, "ECAP.EAFS=0, so EAFE is reserved"},
+      // kNoFirstStage without SRS.
+      {"PasidEntryFieldsNeedTheirCapability",
+       WithScalableUnit("0x0000493800f00f4a",
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: second, "
+                        "iova: 0, hpa: 0, size: 4K, ssade: true}\n"),
+       8, 96, "ECAP.SSADS=0, so SSADE is reserved"},
+      // 5 levels need CAP.FS5LP; 3 are not a first-stage depth; 1 GiB pages need CAP.FS1GP.
+      {"LevelsAndPageSizesOfTheFirstStage",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, levels: 5}\n"),
+       8, 96, "no 5-level first stage (CAP.FS5LP=0"},
+      {"LevelsAndPageSizesOfTheFirstStage",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, levels: 3}\n"),
+       8, 96, "3 is out of range (expected 4 to 5)"},
+      {"LevelsAndPageSizesOfTheFirstStage",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 1G, page_size: 1G}\n"),
+       8, 99, "no 1 GiB first-stage pages (CAP.FS1GP=0"},
+      {"FirstStageCannotDenyReads",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, perm: w}\n"),
+       8, 94, "first-stage entries cannot deny reads"},
+      {"KeysOfOtherTranslationTypes",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, gpa: 0}\n"),
+       8, 88, "'gpa' does not go with pgtt: first_stage"},
+      {"KeysOfOtherTranslationTypes",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: second, "
+                        "iova: 0, hpa: 0, size: 4K, user: false}\n"),
+       8, 89, "'user' does not go with pgtt: second_stage"},
+      {"KeysOfOtherTranslationTypes",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: first, "
+                        "iova: 0, hpa: 0, size: 4K, ssade: true}\n"),
+       8, 88, "'ssade' does not go with pgtt: first_stage"},
+      {"NestedNeedsAlignedBacking",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
+                        "iova: 0, gpa: 0x1000, hpa: 0x1000, size: 4K, guest_tables: "
+                        "0x1800}\n"),
+       8, 121, "0x1800 is not 4 KiB aligned"},
+      // A guest 4 KiB page cannot be backed by a 2 MiB host page.
+      {"NestedNeedsAlignedBacking",
+       WithScalableUnit(kFirstStage,
+                        "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, pgtt: nested, "
+                        "iova: 0, gpa: 0, hpa: 0, size: 4K, ss_page_size: 2M}\n"),
+       8, 111, "cannot back guest pages"},
+  };
+}
+
+VTD_LOAD_ERROR_TEST_SUITE(FirstStageMapErrorTest, ErrorCases);
 
 }  // namespace
 }  // namespace vtd::scenario

@@ -22,7 +22,6 @@ namespace vtd::scenario {
 namespace {
 
 using ::testing::ElementsAre;
-using testing::HasErrorAt;
 using ::testing::HasSubstr;
 using testing::LoadInline;
 using testing::WithSteps;
@@ -129,52 +128,6 @@ TEST(QueueStepLoaderSec6_5_2, PasidDescriptorsLoadIntoTheModelsStructs) {
   EXPECT_TRUE(d1.global);
 }
 
-TEST(QueueStepLoaderSec6_5_2, PasidDescriptorErrorsNameTheLineAndColumn) {
-  // PASIDs are 20 bits (S §6.5.2.2, bits 51:32).
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_cache: {granularity: pasid, "
-                                   "pasid: 0x100000}}]}\n")),
-              HasErrorAt(6, 69, "0x100000 is out of range (expected 0 to 0xfffff)"));
-  // G=00b and 01b are invalid for p_iotlb_inv_dsc (S §6.5.2.4): only `raw` writes them.
-  EXPECT_THAT(
-      LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: domain}}]}\n")),
-      HasErrorAt(6, 55, "'domain' is not valid"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: page, "
-                                   "addr: 0x1800}}]}\n")),
-              HasErrorAt(6, 67, "0x1800 is not 4096-byte aligned"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_dev_tlb: {pasid: 1}}]}\n")),
-              HasErrorAt(6, 43, "missing required key 'sid'"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{pasid_iotbl: {}}]}\n")),
-              HasErrorAt(6, 28, "unknown key 'pasid_iotbl' (did you mean 'pasid_iotlb'?)"));
-}
-
-TEST(QueueStepLoaderSec6_5_2, ErrorsNameTheLineAndColumn) {
-  // Same positions as tests/scenario/invalid/queue-*.yaml (steps start on line 6).
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iotbl: {granularity: global}}]}\n")),
-              HasErrorAt(6, 28, "unknown key 'iotbl' (did you mean 'iotlb'?)"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{raw: [0x12, 0x0, 0x0]}]}\n")),
-              HasErrorAt(6, 33, "expected a list of 2 qwords"));
-  EXPECT_THAT(LoadInline(WithSteps(
-                  "  - queue: {descriptors: [{iotlb: {granularity: page, addr: 0x1800}}]}\n")),
-              HasErrorAt(6, 61, "0x1800 is not 4096-byte aligned"));
-  EXPECT_THAT(LoadInline(WithSteps(
-                  "  - queue: {descriptors: [{iec: {granularity: index, index: 5, im: 32}}]}\n")),
-              HasErrorAt(6, 68, "32 is out of range (expected 0 to 31)"));
-  EXPECT_THAT(
-      LoadInline(WithSteps("  - queue: {descriptors: [{wait: {sw: true, status_data: 1}}]}\n")),
-      HasErrorAt(6, 34, "'sw: true' needs a 'status_addr'"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iotlb: {granularity: global}, "
-                                   "wait: {if: true}}]}\n")),
-              HasErrorAt(6, 58, "descriptor has two kinds, 'iotlb' and 'wait'"));
-  EXPECT_THAT(
-      LoadInline(WithSteps("  - queue: {descriptors: [{context: {granularity: pasid}}]}\n")),
-      HasErrorAt(6, 51, "'pasid' is not valid"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: []}\n")),
-              HasErrorAt(6, 26, "expected a non-empty list of descriptors"));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iotlb: {granularity: global}}]}\n"
-                                   "    expect: {stale: none}\n")),
-              HasErrorAt(7, 14, "'stale' does not apply to a queue step"));
-}
-
 TEST(IrteStepLoaderSec9_9, FieldsLoadIntoTheModelsStructs) {
   absl::StatusOr<Scenario> s =
       LoadInline(WithSteps("  - irte: {index: 7, vector: 0x41, dest: 3, xapic: true, dm: logical, "
@@ -206,27 +159,81 @@ TEST(IrteStepLoaderSec9_9, FieldsLoadIntoTheModelsStructs) {
   EXPECT_EQ(posted.source.sid, 0x0105);
 }
 
-TEST(IrteStepLoaderSec9_9, ErrorsNameTheLineAndColumn) {
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 5, vector: 0x30, dset: 1}\n")),
-              HasErrorAt(6, 36, "unknown key 'dset' (did you mean 'dest'?)"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 0x10000, vector: 0x30}\n")),
-              HasErrorAt(6, 19, "0x10000 is out of range"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 1, vector: 0x30, posted: {pda: 0x500000, "
-                                   "vector: 0x40}}\n")),
-              HasErrorAt(6, 22, "'vector' does not apply to a posted IRTE"));
-  EXPECT_THAT(
-      LoadInline(WithSteps("  - irte: {index: 1, posted: {pda: 0x500020, vector: 0x40}}\n")),
-      HasErrorAt(6, 36, "0x500020 is not 64-byte aligned"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {table: 0x400800, index: 1, vector: 0x30}\n")),
-              HasErrorAt(6, 19, "0x400800 is not 4 KiB aligned"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 1, vector: 0x30, dest: 0x100, xapic: "
-                                   "true}\n")),
-              HasErrorAt(6, 42, "0x100 is out of range (expected 0 to 255)"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 1, vector: 0x30, svt: ridd}\n")),
-              HasErrorAt(6, 41, "did you mean 'rid'?"));
-  EXPECT_THAT(LoadInline(WithSteps("  - irte: {index: 1}\n")),
-              HasErrorAt(6, 11, "missing required key 'vector'"));
+// ---- loader errors: each at the line and column of the value at fault -----------------------
+
+std::vector<testing::LoadErrorCase> ErrorCases() {
+  return {
+      // PASIDs are 20 bits (S §6.5.2.2, bits 51:32).
+      {"PasidDescriptor",
+       WithSteps("  - queue: {descriptors: [{pasid_cache: {granularity: pasid, "
+                 "pasid: 0x100000}}]}\n"),
+       6, 69, "0x100000 is out of range (expected 0 to 0xfffff)"},
+      // G=00b and 01b are invalid for p_iotlb_inv_dsc (S §6.5.2.4): only `raw` writes them.
+      {"PasidDescriptor",
+       WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: domain}}]}\n"), 6, 55,
+       "'domain' is not valid"},
+      {"PasidDescriptor",
+       WithSteps("  - queue: {descriptors: [{pasid_iotlb: {granularity: page, "
+                 "addr: 0x1800}}]}\n"),
+       6, 67, "0x1800 is not 4096-byte aligned"},
+      {"PasidDescriptor", WithSteps("  - queue: {descriptors: [{pasid_dev_tlb: {pasid: 1}}]}\n"), 6,
+       43, "missing required key 'sid'"},
+      {"PasidDescriptor", WithSteps("  - queue: {descriptors: [{pasid_iotbl: {}}]}\n"), 6, 28,
+       "unknown key 'pasid_iotbl' (did you mean 'pasid_iotlb'?)"},
+      // Same positions as tests/scenario/invalid/queue-*.yaml (steps start on line 6).
+      {"Descriptor", WithSteps("  - queue: {descriptors: [{iotbl: {granularity: global}}]}\n"), 6,
+       28, "unknown key 'iotbl' (did you mean 'iotlb'?)"},
+      {"Descriptor", WithSteps("  - queue: {descriptors: [{raw: [0x12, 0x0, 0x0]}]}\n"), 6, 33,
+       "expected a list of 2 qwords"},
+      {"Descriptor",
+       WithSteps("  - queue: {descriptors: [{iotlb: {granularity: page, addr: 0x1800}}]}\n"), 6, 61,
+       "0x1800 is not 4096-byte aligned"},
+      {"Descriptor",
+       WithSteps("  - queue: {descriptors: [{iec: {granularity: index, index: 5, im: 32}}]}\n"), 6,
+       68, "32 is out of range (expected 0 to 31)"},
+      {"Descriptor", WithSteps("  - queue: {descriptors: [{wait: {sw: true, status_data: 1}}]}\n"),
+       6, 34, "'sw: true' needs a 'status_addr'"},
+      {"Descriptor",
+       WithSteps("  - queue: {descriptors: [{iotlb: {granularity: global}, "
+                 "wait: {if: true}}]}\n"),
+       6, 58, "descriptor has two kinds, 'iotlb' and 'wait'"},
+      {"Descriptor", WithSteps("  - queue: {descriptors: [{context: {granularity: pasid}}]}\n"), 6,
+       51, "'pasid' is not valid"},
+      {"Descriptor", WithSteps("  - queue: {descriptors: []}\n"), 6, 26,
+       "expected a non-empty list of descriptors"},
+      {"Descriptor",
+       WithSteps("  - queue: {descriptors: [{iotlb: {granularity: global}}]}\n"
+                 "    expect: {stale: none}\n"),
+       7, 14, "'stale' does not apply to a queue step"},
+      // The queue step's `error` expectation names a queue error.
+      {"QueueExpect",
+       WithSteps("  - queue: {descriptors: [{iec: {granularity: global}}]}\n"
+                 "    expect: {error: iqr}\n"),
+       7, 21, "'iqr' is not valid (did you mean 'iqe'?)"},
+      // IRTE fields (S §9.9, §9.10).
+      {"Irte", WithSteps("  - irte: {index: 5, vector: 0x30, dset: 1}\n"), 6, 36,
+       "unknown key 'dset' (did you mean 'dest'?)"},
+      {"Irte", WithSteps("  - irte: {index: 0x10000, vector: 0x30}\n"), 6, 19,
+       "0x10000 is out of range"},
+      {"Irte",
+       WithSteps("  - irte: {index: 1, vector: 0x30, posted: {pda: 0x500000, "
+                 "vector: 0x40}}\n"),
+       6, 22, "'vector' does not apply to a posted IRTE"},
+      {"Irte", WithSteps("  - irte: {index: 1, posted: {pda: 0x500020, vector: 0x40}}\n"), 6, 36,
+       "0x500020 is not 64-byte aligned"},
+      {"Irte", WithSteps("  - irte: {table: 0x400800, index: 1, vector: 0x30}\n"), 6, 19,
+       "0x400800 is not 4 KiB aligned"},
+      {"Irte",
+       WithSteps("  - irte: {index: 1, vector: 0x30, dest: 0x100, xapic: "
+                 "true}\n"),
+       6, 42, "0x100 is out of range (expected 0 to 255)"},
+      {"Irte", WithSteps("  - irte: {index: 1, vector: 0x30, svt: ridd}\n"), 6, 41,
+       "did you mean 'rid'?"},
+      {"Irte", WithSteps("  - irte: {index: 1}\n"), 6, 11, "missing required key 'vector'"},
+  };
 }
+
+VTD_LOAD_ERROR_TEST_SUITE(QueueIrteLoadErrorTest, ErrorCases);
 
 // ---- runner --------------------------------------------------------------------------------
 
@@ -319,9 +326,6 @@ TEST(QueueStepRunnerSec6_5_2, ProcessedAndErrorExpectations) {
               ElementsAre(HasSubstr("1 descriptors processed, got 0"),
                           HasSubstr("queue error none, got iqe (reserved_field)")));
   EXPECT_THAT(r.steps[6].notes, ElementsAre(HasSubstr("FSTS.IQE was already set")));
-  EXPECT_THAT(LoadInline(WithSteps("  - queue: {descriptors: [{iec: {granularity: global}}]}\n"
-                                   "    expect: {error: iqr}\n")),
-              HasErrorAt(7, 21, "'iqr' is not valid (did you mean 'iqe'?)"));
 }
 
 // A full queue (S §6.5.2: the tail may not reach the head) and a 256-bit raw descriptor in a

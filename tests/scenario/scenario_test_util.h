@@ -4,6 +4,7 @@
 #define VTDSIM_TESTS_SCENARIO_SCENARIO_TEST_UTIL_H_
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "model/scenario/results.h"
 #include "model/scenario/runner.h"
 #include "model/scenario/scenario.h"
@@ -86,6 +88,45 @@ MATCHER_P3(HasErrorAt, line, column, text,
   *result_listener << "errors are:\n" << status.message();
   return false;
 }
+
+// One load that must fail, for the table-driven error tests: the scenario text and an error
+// it must report at `line`:`column` (1-based) containing `text`. `name` groups the cases of
+// one rule; the test name adds the case's index.
+struct LoadErrorCase {
+  std::string name;
+  std::string yaml;
+  int line = 0;
+  int column = 0;
+  std::string text;
+};
+
+inline std::string LoadErrorCaseName(const ::testing::TestParamInfo<LoadErrorCase>& info) {
+  return absl::StrCat(info.param.name, "_", info.index);
+}
+
+inline void PrintTo(const LoadErrorCase& c, std::ostream* os) {
+  *os << c.name << ": " << c.line << ":" << c.column << " \"" << c.text << "\"";
+}
+
+class LoadErrorTest : public ::testing::TestWithParam<LoadErrorCase> {
+ protected:
+  void ExpectReported() {
+    const LoadErrorCase& c = GetParam();
+    EXPECT_THAT(LoadInline(c.yaml), HasErrorAt(c.line, c.column, c.text));
+  }
+};
+
+}  // namespace vtd::scenario::testing
+
+// The parameterised test SUITE: one case per LoadErrorCase of CASES() (a function returning
+// std::vector<LoadErrorCase>), each loading its text and expecting its error.
+#define VTD_LOAD_ERROR_TEST_SUITE(SUITE, CASES)                         \
+  class SUITE : public ::vtd::scenario::testing::LoadErrorTest {};      \
+  TEST_P(SUITE, IsReportedAtTheValue) { ExpectReported(); }             \
+  INSTANTIATE_TEST_SUITE_P(Loader, SUITE, ::testing::ValuesIn(CASES()), \
+                           ::vtd::scenario::testing::LoadErrorCaseName)
+
+namespace vtd::scenario::testing {
 
 // An inline scenario loaded and run (the scenario must load and its platform build): every
 // step's result, the summary, and the runner for inspecting units afterwards.

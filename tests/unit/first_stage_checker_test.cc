@@ -27,6 +27,12 @@ class FirstStageCheckerTest : public FirstStageUnitTest {
             page ? address | static_cast<uint64_t>(am) : 0, 0, 0});
   }
   size_t StaleCount(const DmaOutcome& out) { return out.stale.size(); }
+  // A read of `iova` through kPasid translates to `hpa` and uses no stale cache entry.
+  void ExpectFreshTranslation(uint64_t iova, uint64_t hpa) {
+    const DmaOutcome out = unit_->Dma(PasidReq(iova, kPasid));
+    EXPECT_EQ(Hpa(out), hpa);
+    EXPECT_EQ(StaleCount(out), 0u);
+  }
 };
 
 TEST_F(FirstStageCheckerTest, EditWithoutInvalidationIsReported_Sec6_5_2_4) {
@@ -49,9 +55,7 @@ TEST_F(FirstStageCheckerTest, PageSelectivePasidInvalidationLeavesNothingStale_S
   Hpa(unit_->Dma(PasidReq(0x70001000, kPasid)));
   Write(leaf, 0x600000 | kFsAll | kFsA);
   PasidIotlb(/*page=*/true, 0x70001000, 0);
-  const DmaOutcome out = unit_->Dma(PasidReq(0x70001000, kPasid));
-  EXPECT_EQ(Hpa(out), 0x600000u);
-  EXPECT_EQ(StaleCount(out), 0u);
+  ExpectFreshTranslation(0x70001000, 0x600000);
 }
 
 TEST_F(FirstStageCheckerTest, UpperLevelEditCoveredByPasidSelectiveInvalidation_Sec6_5_2_4) {
@@ -66,9 +70,7 @@ TEST_F(FirstStageCheckerTest, UpperLevelEditCoveredByPasidSelectiveInvalidation_
   Write(pde, table | kFsAll);
   EXPECT_EQ(StaleCount(unit_->Dma(PasidReq(0x70001000, kPasid))), 1u);
   PasidIotlb(/*page=*/false);
-  const DmaOutcome out = unit_->Dma(PasidReq(0x70001000, kPasid));
-  EXPECT_EQ(Hpa(out), 0x700000u);
-  EXPECT_EQ(StaleCount(out), 0u);
+  ExpectFreshTranslation(0x70001000, 0x700000);
 }
 
 TEST_F(FirstStageCheckerTest, HardwareAccessedAndDirtyAreNoEdit_Sec3_6_2) {
@@ -81,9 +83,7 @@ TEST_F(FirstStageCheckerTest, HardwareAccessedAndDirtyAreNoEdit_Sec3_6_2) {
   Hpa(unit_->Dma(PasidReq(0x70002000, kPasid, AccessKind::kWrite)));
   // A write to the first page walks again to set its D; the read after it hits.
   Hpa(unit_->Dma(PasidReq(0x70001000, kPasid, AccessKind::kWrite)));
-  const DmaOutcome out = unit_->Dma(PasidReq(0x70001000, kPasid));
-  EXPECT_EQ(Hpa(out), 0x500000u);
-  EXPECT_EQ(StaleCount(out), 0u);
+  ExpectFreshTranslation(0x70001000, 0x500000);
 }
 
 TEST_F(FirstStageCheckerTest, NestedSecondStageEditIsReportedUntilInvalidated_Sec3_8) {
@@ -101,9 +101,7 @@ TEST_F(FirstStageCheckerTest, NestedSecondStageEditIsReportedUntilInvalidated_Se
   Write(ss_leaf, 0xa00000 | 3);  // the host moves the guest page: R|W (bits 0, 1)
   EXPECT_EQ(StaleCount(unit_->Dma(PasidReq(0x70001000, kPasid))), 1u);
   PasidIotlb(/*page=*/false);
-  const DmaOutcome out = unit_->Dma(PasidReq(0x70001000, kPasid));
-  EXPECT_EQ(Hpa(out), 0xa00000u);
-  EXPECT_EQ(StaleCount(out), 0u);
+  ExpectFreshTranslation(0x70001000, 0xa00000);
 }
 
 }  // namespace

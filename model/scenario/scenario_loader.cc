@@ -439,6 +439,29 @@ class Loader {
   std::optional<Located<int>> Width(const Entry& e, absl::Span<const int> allowed);
   std::optional<UnitRef> Unit(const Entry* e, SourceMark default_mark);
 
+  // A map value read into a located field when its key is there (`e` from Fields::Find, or
+  // Fields::Require for a required key): a number up to `max`, a boolean or a requester id. A
+  // bad value is reported and leaves the field as it was.
+  template <typename T>
+  void ReadNumber(const Entry* e, uint64_t max, Located<T>& out) {
+    if (e == nullptr) return;
+    if (auto n = Number(*e, max)) out = {static_cast<T>(n->value), n->mark};
+  }
+  template <typename T>
+  void ReadNumber(const Entry* e, uint64_t max, std::optional<Located<T>>& out) {
+    if (e == nullptr) return;
+    if (auto n = Number(*e, max)) out = Located<T>{static_cast<T>(n->value), n->mark};
+  }
+  template <typename Out>  // Located<bool> or std::optional<Located<bool>>
+  void ReadBool(const Entry* e, Out& out) {
+    if (e == nullptr) return;
+    if (auto b = Bool(*e)) out = *b;
+  }
+  void ReadRequester(const Entry* e, Located<SourceId>& out) {
+    if (e == nullptr) return;
+    if (auto sid = Requester(e->value, e->path)) out = *sid;
+  }
+
   // ---- sections ----
   void ParsePlatform(const Entry& e, Scenario& s);
   std::optional<CapabilityValue> ParseCapability(const Entry& e, CapRegister reg);
@@ -1122,9 +1145,7 @@ void Loader::ParsePlatform(const Entry& e, Scenario& s) {
     }
   }
   s.platform.check_invalidation = {false, f.mark()};
-  if (const Entry* c = f.Find("check_invalidation")) {
-    if (auto b = Bool(*c)) s.platform.check_invalidation = *b;
-  }
+  ReadBool(f.Find("check_invalidation"), s.platform.check_invalidation);
   const Entry* dmar = f.Find("dmar");
   const Entry* units = f.Find("units");
   if (const Entry* m = f.Find("unimplemented")) {
@@ -1410,9 +1431,7 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
       }
     }
   }
-  if (const Entry* e = f.Find("segment")) {
-    if (auto n = Number(*e, 0xffff)) u.segment = {static_cast<uint16_t>(n->value), n->mark};
-  }
+  ReadNumber(f.Find("segment"), 0xffff, u.segment);
   auto capability = [&](absl::string_view key, CapRegister reg, const CapabilityValue* fallback,
                         CapabilityValue& out) {
     if (const Entry* e = f.Find(key)) {
@@ -1427,9 +1446,7 @@ std::optional<UnitConfig> Loader::ParseUnit(const YAML::Node& node, const std::s
   };
   capability("cap", CapRegister::kCap, default_cap, u.cap);
   capability("ecap", CapRegister::kEcap, default_ecap, u.ecap);
-  if (const Entry* e = f.Find("check_invalidation")) {
-    if (auto b = Bool(*e)) u.check_invalidation = *b;
-  }
+  ReadBool(f.Find("check_invalidation"), u.check_invalidation);
   if (const Entry* e = f.Find("device_tlb")) {
     const std::string text = e->value.IsScalar() ? e->value.Scalar() : "";
     bool known = false;
@@ -2343,12 +2360,8 @@ std::optional<Dma> Loader::ParseDma(const Entry& e) {
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   Dma d;
-  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
-    if (auto sid = Requester(s->value, s->path)) d.sid = *sid;
-  }
-  if (const Entry* s = f.Find("segment")) {
-    if (auto n = Number(*s, 0xffff)) d.segment = {static_cast<uint16_t>(n->value), n->mark};
-  }
+  ReadRequester(f.Require("sid", "the requester \"bb:dd.f\""), d.sid);
+  ReadNumber(f.Find("segment"), 0xffff, d.segment);
   if (const Entry* a = f.Require("addr", "the address the device sends")) {
     if (auto n = Number(*a, ~uint64_t{0})) d.addr = *n;
   }
@@ -2362,17 +2375,9 @@ std::optional<Dma> Loader::ParseDma(const Entry& e) {
   if (const Entry* a = f.Require("access", "read or write")) {
     if (auto c = Choice(*a, kAccess)) d.access = {static_cast<DmaAccess>(c->value), c->mark};
   }
-  if (const Entry* p = f.Find("pasid")) {
-    if (auto n = Number(*p, kMaxPasid)) {
-      d.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-    }
-  }
-  if (const Entry* x = f.Find("exec")) {
-    if (auto b = Bool(*x)) d.exec = *b;
-  }
-  if (const Entry* x = f.Find("priv")) {
-    if (auto b = Bool(*x)) d.priv = *b;
-  }
+  ReadNumber(f.Find("pasid"), kMaxPasid, d.pasid);
+  ReadBool(f.Find("exec"), d.exec);
+  ReadBool(f.Find("priv"), d.priv);
   static constexpr std::pair<absl::string_view, int> kAt[] = {
       {"untranslated", 0}, {"translation_request", 1}, {"translated", 2}};
   if (const Entry* a = f.Find("at")) {
@@ -2439,18 +2444,12 @@ std::optional<Interrupt> Loader::ParseInterrupt(const Entry& e) {
   if (!f.ok()) return std::nullopt;
   const size_t errors_before = errors_.size();
   Interrupt i;
-  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
-    if (auto sid = Requester(s->value, s->path)) i.sid = *sid;
-  }
-  if (const Entry* s = f.Find("segment")) {
-    if (auto n = Number(*s, 0xffff)) i.segment = {static_cast<uint16_t>(n->value), n->mark};
-  }
+  ReadRequester(f.Require("sid", "the requester \"bb:dd.f\""), i.sid);
+  ReadNumber(f.Find("segment"), 0xffff, i.segment);
   if (const Entry* a = f.Require("address", "the MSI address")) {
     if (auto n = Number(*a, ~uint64_t{0})) i.address = *n;
   }
-  if (const Entry* d = f.Require("data", "the MSI data")) {
-    if (auto n = Number(*d, 0xffffffff)) i.data = {static_cast<uint32_t>(n->value), n->mark};
-  }
+  ReadNumber(f.Require("data", "the MSI data"), 0xffffffff, i.data);
   if (errors_.size() != errors_before) return std::nullopt;
   return i;
 }
@@ -2484,15 +2483,9 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   if (const Entry* u = f.Find("unit")) {
     if (auto unit = Unit(u, u->mark())) m.unit = *unit;
   }
-  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
-    if (auto sid = Requester(s->value, s->path)) m.sid = *sid;
-  }
-  if (const Entry* s = f.Find("segment")) {
-    if (auto n = Number(*s, 0xffff)) m.segment = {static_cast<uint16_t>(n->value), n->mark};
-  }
-  if (const Entry* d = f.Require("domain", "the domain id")) {
-    if (auto n = Number(*d, 0xffff)) m.domain = {static_cast<uint16_t>(n->value), n->mark};
-  }
+  ReadRequester(f.Require("sid", "the requester \"bb:dd.f\""), m.sid);
+  ReadNumber(f.Find("segment"), 0xffff, m.segment);
+  ReadNumber(f.Require("domain", "the domain id"), 0xffff, m.domain);
   if (const Entry* r = f.Find("rmrr")) {
     if (auto b = Bool(*r)) m.rmrr = b->value;
   }
@@ -2537,11 +2530,7 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
       if (auto b = Bool(*x)) *field = *b;
     }
   }
-  if (const Entry* p = f.Find("pasid")) {
-    if (auto n = Number(*p, kMaxPasid)) {
-      m.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-    }
-  }
+  ReadNumber(f.Find("pasid"), kMaxPasid, m.pasid);
   m.rid_pasid.mark = f.mark();
   if (const Entry* p = f.Find("rid_pasid")) {
     if (auto n = Number(*p, kMaxPasid)) m.rid_pasid = {static_cast<uint32_t>(n->value), n->mark};
@@ -3037,17 +3026,9 @@ std::optional<PageRequestStep> Loader::ParsePageRequest(const Entry& e) {
   if (const Entry* u = f.Find("unit")) {
     if (auto unit = Unit(u, u->mark())) p.unit = *unit;
   }
-  if (const Entry* s = f.Require("sid", "the requester \"bb:dd.f\"")) {
-    if (auto sid = Requester(s->value, s->path)) p.sid = *sid;
-  }
-  if (const Entry* s = f.Find("segment")) {
-    if (auto n = Number(*s, 0xffff)) p.segment = {static_cast<uint16_t>(n->value), n->mark};
-  }
-  if (const Entry* x = f.Find("pasid")) {
-    if (auto n = Number(*x, kMaxPasid)) {
-      p.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-    }
-  }
+  ReadRequester(f.Require("sid", "the requester \"bb:dd.f\""), p.sid);
+  ReadNumber(f.Find("segment"), 0xffff, p.segment);
+  ReadNumber(f.Find("pasid"), kMaxPasid, p.pasid);
   if (const Entry* a = f.Require("addr", "the page address the device asks for")) {
     if (auto n = Number(*a, ~uint64_t{0})) {
       if (n->value % 4096 != 0) {
@@ -3083,9 +3064,7 @@ std::optional<PageRequestStep> Loader::ParsePageRequest(const Entry& e) {
       }
     }
   }
-  if (const Entry* x = f.Find("prgi")) {
-    if (auto n = Number(*x, 0x1ff)) p.prgi = {static_cast<uint16_t>(n->value), n->mark};
-  }
+  ReadNumber(f.Find("prgi"), 0x1ff, p.prgi);
   if (errors_.size() != errors_before) return std::nullopt;
   // Which unit takes it, and whether it has a page request queue.
   std::optional<int> unit;
@@ -3516,9 +3495,7 @@ std::optional<IrteStep> Loader::ParseIrte(const Entry& e) {
       irte.table = *n;
     }
   }
-  if (const Entry* i = f.Require("index", "the interrupt index, 0 to 65535")) {
-    if (auto n = Number(*i, 0xffff)) irte.index = {static_cast<uint32_t>(n->value), n->mark};
-  }
+  ReadNumber(f.Require("index", "the interrupt index, 0 to 65535"), 0xffff, irte.index);
   auto flag = [&](absl::string_view key, bool fallback) {
     if (const Entry* x = f.Find(key)) {
       if (auto b = Bool(*x)) return b->value;
@@ -3646,16 +3623,8 @@ std::optional<std::vector<ResponseExpectation>> Loader::ParseResponses(const Ent
     ResponseExpectation r;
     r.mark = f.mark();
     if (const Entry* x = f.Find("sid")) r.sid = Requester(x->value, x->path);
-    if (const Entry* x = f.Find("pasid")) {
-      if (auto n = Number(*x, kMaxPasid)) {
-        r.pasid = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-      }
-    }
-    if (const Entry* x = f.Find("prgi")) {
-      if (auto n = Number(*x, 0x1ff)) {
-        r.prgi = Located<uint16_t>{static_cast<uint16_t>(n->value), n->mark};
-      }
-    }
+    ReadNumber(f.Find("pasid"), kMaxPasid, r.pasid);
+    ReadNumber(f.Find("prgi"), 0x1ff, r.prgi);
     if (const Entry* x = f.Find("code")) {
       if (auto c = Choice(*x, kCodes)) {
         r.code = Located<std::string>{std::string(kCodeNames[c->value]), c->mark};
@@ -3706,21 +3675,9 @@ std::optional<std::vector<MessageExpectation>> Loader::ParseMessages(const Entry
       }
     }
     if (const Entry* v = f.Find("address")) m.address = Number(*v, ~uint64_t{0});
-    if (const Entry* v = f.Find("data")) {
-      if (auto n = Number(*v, 0xffffffff)) {
-        m.data = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-      }
-    }
-    if (const Entry* v = f.Find("vector")) {
-      if (auto n = Number(*v, 0xff)) {
-        m.vector = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-      }
-    }
-    if (const Entry* v = f.Find("dest")) {
-      if (auto n = Number(*v, 0xffffffff)) {
-        m.dest = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-      }
-    }
+    ReadNumber(f.Find("data"), 0xffffffff, m.data);
+    ReadNumber(f.Find("vector"), 0xff, m.vector);
+    ReadNumber(f.Find("dest"), 0xffffffff, m.dest);
     if (f.entries().empty()) {
       Error(f.mark(), path, "expected at least one of: event, address, data, vector, dest");
     }
@@ -3898,11 +3855,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
           posted.pda = *n;
         }
       }
-      if (const Entry* v = pf.Find("vector")) {
-        if (auto n = Number(*v, 0xff)) {
-          posted.vector = Located<uint32_t>{static_cast<uint32_t>(n->value), n->mark};
-        }
-      }
+      ReadNumber(pf.Find("vector"), 0xff, posted.vector);
       if (pf.entries().empty()) {
         Error(pf.mark(), p->path, "expected 'pda' and/or 'vector'");
       }
@@ -3941,9 +3894,7 @@ std::optional<Expect> Loader::ParseExpect(const Entry& e, ActionKind kind, int v
   if (const Entry* c = f.Find("cycles")) {
     if (auto n = Number(*c, ~uint64_t{0})) x.cycles = *n;
   }
-  if (const Entry* r = f.Find("recorded")) {
-    if (auto b = Bool(*r)) x.recorded = *b;
-  }
+  ReadBool(f.Find("recorded"), x.recorded);
   if (const Entry* c = f.Find("completion")) x.completion = ParseCompletion(*c, dma);
   if (const Entry* a = f.Find("atc")) {
     static constexpr std::pair<absl::string_view, int> kAtc[] = {{"miss", 0}, {"hit", 1}};

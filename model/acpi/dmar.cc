@@ -157,11 +157,29 @@ size_t FixedSize(uint16_t type) {
   return kStructureHeaderSize;
 }
 
+// ATSR (spec §8.5) and SATC (§8.8) share their fixed fields: Flags (byte 4), Reserved (5) and
+// Segment Number (6-7).
+template <typename T>
+T FlagsAndSegment(absl::Span<const uint8_t> b, size_t off) {
+  T t;
+  t.flags = b[off + 4];
+  t.reserved = b[off + 5];
+  t.segment = Le16(b, off + 6);
+  return t;
+}
+
 // Decodes one structure whose bytes [off, off + length) are known to be inside the table.
 absl::Status ParseStructure(absl::Span<const uint8_t> b, size_t off, DmarStructure& s,
                             FailureSink& sink) {
   const size_t end = off + s.length;
   const std::string_view name = StructureTypeName(s.type);
+  // DRHD, RMRR, ATSR, SATC and SIDP are fixed fields, then device scopes to the end.
+  auto with_scopes = [&](auto body) -> absl::Status {
+    VTD_RETURN_IF_ERROR(
+        ParseScopes(b, off + FixedSize(s.type), end, name, off, sink, body.scopes, s.trailing));
+    s.body = std::move(body);
+    return absl::OkStatus();
+  };
   switch (static_cast<DmarStructureType>(s.type)) {
     case DmarStructureType::kDrhd: {
       Drhd d;
@@ -169,9 +187,7 @@ absl::Status ParseStructure(absl::Span<const uint8_t> b, size_t off, DmarStructu
       d.size = b[off + 5];
       d.segment = Le16(b, off + 6);
       d.register_base = Le64(b, off + 8);
-      VTD_RETURN_IF_ERROR(ParseScopes(b, off + 16, end, name, off, sink, d.scopes, s.trailing));
-      s.body = std::move(d);
-      return absl::OkStatus();
+      return with_scopes(std::move(d));
     }
     case DmarStructureType::kRmrr: {
       Rmrr r;
@@ -179,18 +195,17 @@ absl::Status ParseStructure(absl::Span<const uint8_t> b, size_t off, DmarStructu
       r.segment = Le16(b, off + 6);
       r.base = Le64(b, off + 8);
       r.limit = Le64(b, off + 16);
-      VTD_RETURN_IF_ERROR(ParseScopes(b, off + 24, end, name, off, sink, r.scopes, s.trailing));
-      s.body = std::move(r);
-      return absl::OkStatus();
+      return with_scopes(std::move(r));
     }
-    case DmarStructureType::kAtsr: {
-      Atsr a;
-      a.flags = b[off + 4];
-      a.reserved = b[off + 5];
-      a.segment = Le16(b, off + 6);
-      VTD_RETURN_IF_ERROR(ParseScopes(b, off + 8, end, name, off, sink, a.scopes, s.trailing));
-      s.body = std::move(a);
-      return absl::OkStatus();
+    case DmarStructureType::kAtsr:
+      return with_scopes(FlagsAndSegment<Atsr>(b, off));
+    case DmarStructureType::kSatc:
+      return with_scopes(FlagsAndSegment<Satc>(b, off));
+    case DmarStructureType::kSidp: {
+      Sidp p;
+      p.reserved = Le16(b, off + 4);
+      p.segment = Le16(b, off + 6);
+      return with_scopes(std::move(p));
     }
     case DmarStructureType::kRhsa: {
       Rhsa r;
@@ -210,23 +225,6 @@ absl::Status ParseStructure(absl::Span<const uint8_t> b, size_t off, DmarStructu
       const auto nul = std::find(a.name_field.begin(), a.name_field.end(), uint8_t{0});
       a.name.assign(a.name_field.begin(), nul);
       s.body = std::move(a);
-      return absl::OkStatus();
-    }
-    case DmarStructureType::kSatc: {
-      Satc a;
-      a.flags = b[off + 4];
-      a.reserved = b[off + 5];
-      a.segment = Le16(b, off + 6);
-      VTD_RETURN_IF_ERROR(ParseScopes(b, off + 8, end, name, off, sink, a.scopes, s.trailing));
-      s.body = std::move(a);
-      return absl::OkStatus();
-    }
-    case DmarStructureType::kSidp: {
-      Sidp p;
-      p.reserved = Le16(b, off + 4);
-      p.segment = Le16(b, off + 6);
-      VTD_RETURN_IF_ERROR(ParseScopes(b, off + 8, end, name, off, sink, p.scopes, s.trailing));
-      s.body = std::move(p);
       return absl::OkStatus();
     }
   }

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
+#include "model/common/status_macros.h"
 
 namespace vtd {
 namespace {
@@ -54,26 +57,60 @@ std::optional<DescriptorProblem> InvalidValue(std::string_view what, std::string
   return DescriptorProblem{QueueErrorCode::kInvalidType, absl::StrFormat("%s: %s", what, message)};
 }
 
-absl::Status CheckWidth(int width_bits) {
-  if (width_bits != 128 && width_bits != 256) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("descriptor width %d: must be 128 or 256", width_bits));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status FieldTooWide(std::string_view what, std::string_view field, uint64_t value) {
   return absl::InvalidArgumentError(
       absl::StrFormat("%s: %s %s does not fit its field", what, field, Hex(value)));
 }
 
-// The 256-bit types (6..0xA) have no 128-bit form.
-absl::Status CheckWideWidth(std::string_view what, int width_bits) {
-  if (width_bits != 256) {
+// A value an Encode() places in a field narrower than its type, with the field's name.
+struct FieldValue {
+  std::string_view name;
+  BitRange field;
+  uint64_t value;
+};
+
+// An address an Encode() places as it is, which must have its low bits clear.
+struct AlignedAddress {
+  std::string_view name;  // with the alignment, e.g. "ADDR (not 4 KiB aligned)"
+  uint64_t value;
+  uint64_t alignment;
+};
+
+// The checks every Encode() makes before placing fields: the queue's descriptor width (128 or
+// 256 bits, S §6.5.2; the 256-bit types 6..0xA have no 128-bit form), then each narrow value
+// against its field and the address against its alignment, in that order.
+absl::Status CheckEncodable(std::string_view what, int width_bits, bool wide_type,
+                            std::initializer_list<FieldValue> fields,
+                            std::optional<AlignedAddress> address = std::nullopt) {
+  if (wide_type && width_bits != 256) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s is a 256-bit descriptor: width %d is not valid", what, width_bits));
   }
+  if (width_bits != 128 && width_bits != 256) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("descriptor width %d: must be 128 or 256", width_bits));
+  }
+  for (const FieldValue& f : fields) {
+    if (!f.field.Fits(f.value)) return FieldTooWide(what, f.name, f.value);
+  }
+  if (address && !IsAligned(address->value, address->alignment)) {
+    return FieldTooWide(what, address->name, address->value);
+  }
   return absl::OkStatus();
+}
+
+// The device-TLB types (3 and 8) need ECAP.DT, and their PFSID is reserved without ECAP.DIT
+// (S §6.5.2.5, §6.5.2.6).
+std::optional<DescriptorProblem> CheckDeviceTlb(std::string_view what, std::string_view name,
+                                                absl::Span<const uint64_t> words,
+                                                const DescriptorLimits& limits,
+                                                uint64_t reserved_lo, uint64_t reserved_hi,
+                                                uint64_t pfsid_mask, bool wide_type) {
+  if (!limits.device_tlb) {
+    return InvalidValue(what, absl::StrFormat("%s without ECAP.DT (S Table 26)", name));
+  }
+  if (!limits.device_tlb_throttling) reserved_lo |= pfsid_mask;
+  return CheckReserved(what, words, reserved_lo, reserved_hi, wide_type);
 }
 
 std::vector<uint64_t> Words(uint64_t lo, uint64_t hi, int width_bits) {
@@ -95,6 +132,9 @@ constexpr std::string_view kWait = "inv_wait_dsc";
 constexpr std::string_view kPasidIotlb = "p_iotlb_inv_dsc";
 constexpr std::string_view kPasidCache = "pc_inv_dsc";
 constexpr std::string_view kPasidDevTlb = "p_dev_tlb_inv_dsc";
+
+// The name of a page address field in Encode() messages.
+constexpr std::string_view kPageAddress = "ADDR (not 4 KiB aligned)";
 
 }  // namespace
 
@@ -170,9 +210,8 @@ std::optional<DescriptorProblem> ContextCacheInvalidateDescriptor::Validate(
 
 absl::StatusOr<std::vector<uint64_t>> ContextCacheInvalidateDescriptor::Encode(
     int width_bits) const {
-  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
-  if (!kG.Fits(granularity)) return FieldTooWide(kCc, "G", granularity);
-  if (!kFm.Fits(function_mask)) return FieldTooWide(kCc, "FM", function_mask);
+  VTD_RETURN_IF_ERROR(CheckEncodable(kCc, width_bits, /*wide_type=*/false,
+                                     {{"G", kG, granularity}, {"FM", kFm, function_mask}}));
   uint64_t lo = TypeBits(kType);
   lo = kG.Set(lo, granularity);
   lo = kDid.Set(lo, did);
@@ -233,10 +272,9 @@ std::optional<DescriptorProblem> IotlbInvalidateDescriptor::Validate(
 }
 
 absl::StatusOr<std::vector<uint64_t>> IotlbInvalidateDescriptor::Encode(int width_bits) const {
-  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
-  if (!kG.Fits(granularity)) return FieldTooWide(kIotlb, "G", granularity);
-  if (!kAm.Fits(address_mask)) return FieldTooWide(kIotlb, "AM", address_mask);
-  if (!IsAligned(address, 4096)) return FieldTooWide(kIotlb, "ADDR (not 4 KiB aligned)", address);
+  VTD_RETURN_IF_ERROR(CheckEncodable(kIotlb, width_bits, /*wide_type=*/false,
+                                     {{"G", kG, granularity}, {"AM", kAm, address_mask}},
+                                     AlignedAddress{kPageAddress, address, 4096}));
   uint64_t lo = TypeBits(kType);
   lo = kG.Set(lo, granularity);
   lo = kDw.Set(lo, drain_writes ? 1 : 0);
@@ -278,20 +316,14 @@ DeviceTlbInvalidateDescriptor DeviceTlbInvalidateDescriptor::Decode(
 
 std::optional<DescriptorProblem> DeviceTlbInvalidateDescriptor::Validate(
     absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
-  if (!limits.device_tlb) {
-    return InvalidValue(kDevTlb, "device-TLB invalidation without ECAP.DT (S Table 26)");
-  }
-  uint64_t reserved_lo = kReservedLo;
-  if (!limits.device_tlb_throttling) reserved_lo |= kPfsidLow.mask() | kPfsidHigh.mask();
-  return CheckReserved(kDevTlb, words, reserved_lo, kReservedHi);
+  return CheckDeviceTlb(kDevTlb, "device-TLB invalidation", words, limits, kReservedLo, kReservedHi,
+                        kPfsidLow.mask() | kPfsidHigh.mask(), /*wide_type=*/false);
 }
 
 absl::StatusOr<std::vector<uint64_t>> DeviceTlbInvalidateDescriptor::Encode(int width_bits) const {
-  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
-  if (!kMip.Fits(max_invs_pending)) return FieldTooWide(kDevTlb, "MIP", max_invs_pending);
-  if (!IsAligned(address, 4096)) {
-    return FieldTooWide(kDevTlb, "ADDR (not 4 KiB aligned)", address);
-  }
+  VTD_RETURN_IF_ERROR(CheckEncodable(kDevTlb, width_bits, /*wide_type=*/false,
+                                     {{"MIP", kMip, max_invs_pending}},
+                                     AlignedAddress{kPageAddress, address, 4096}));
   uint64_t lo = TypeBits(kType);
   lo = kPfsidLow.Set(lo, pfsid & 0xF);
   lo = kPfsidHigh.Set(lo, pfsid >> 4);
@@ -337,8 +369,8 @@ std::optional<DescriptorProblem> InterruptEntryCacheInvalidateDescriptor::Valida
 
 absl::StatusOr<std::vector<uint64_t>> InterruptEntryCacheInvalidateDescriptor::Encode(
     int width_bits) const {
-  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
-  if (!kIm.Fits(index_mask)) return FieldTooWide(kIec, "IM", index_mask);
+  VTD_RETURN_IF_ERROR(
+      CheckEncodable(kIec, width_bits, /*wide_type=*/false, {{"IM", kIm, index_mask}}));
   uint64_t lo = TypeBits(kType);
   lo = kG.Set(lo, index_selective ? 1 : 0);
   lo = kIm.Set(lo, index_mask);
@@ -378,10 +410,9 @@ std::optional<DescriptorProblem> InvalidationWaitDescriptor::Validate(
 }
 
 absl::StatusOr<std::vector<uint64_t>> InvalidationWaitDescriptor::Encode(int width_bits) const {
-  if (absl::Status s = CheckWidth(width_bits); !s.ok()) return s;
-  if (!IsAligned(status_address, 4)) {
-    return FieldTooWide(kWait, "status address (not dword aligned)", status_address);
-  }
+  VTD_RETURN_IF_ERROR(
+      CheckEncodable(kWait, width_bits, /*wide_type=*/false, {},
+                     AlignedAddress{"status address (not dword aligned)", status_address, 4}));
   uint64_t lo = TypeBits(kType);
   lo = kIf.Set(lo, interrupt_flag ? 1 : 0);
   lo = kSw.Set(lo, status_write ? 1 : 0);
@@ -417,13 +448,10 @@ std::optional<DescriptorProblem> PasidIotlbInvalidateDescriptor::Validate(
 }
 
 absl::StatusOr<std::vector<uint64_t>> PasidIotlbInvalidateDescriptor::Encode(int width_bits) const {
-  if (absl::Status s = CheckWideWidth(kPasidIotlb, width_bits); !s.ok()) return s;
-  if (!kG.Fits(granularity)) return FieldTooWide(kPasidIotlb, "G", granularity);
-  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidIotlb, "PASID", pasid);
-  if (!kAm.Fits(address_mask)) return FieldTooWide(kPasidIotlb, "AM", address_mask);
-  if (!IsAligned(address, 4096)) {
-    return FieldTooWide(kPasidIotlb, "ADDR (not 4 KiB aligned)", address);
-  }
+  VTD_RETURN_IF_ERROR(
+      CheckEncodable(kPasidIotlb, width_bits, /*wide_type=*/true,
+                     {{"G", kG, granularity}, {"PASID", kPasid, pasid}, {"AM", kAm, address_mask}},
+                     AlignedAddress{kPageAddress, address, 4096}));
   uint64_t lo = TypeBits(kType);
   lo = kG.Set(lo, granularity);
   lo = kDid.Set(lo, did);
@@ -467,9 +495,8 @@ std::optional<DescriptorProblem> PasidCacheInvalidateDescriptor::Validate(
 }
 
 absl::StatusOr<std::vector<uint64_t>> PasidCacheInvalidateDescriptor::Encode(int width_bits) const {
-  if (absl::Status s = CheckWideWidth(kPasidCache, width_bits); !s.ok()) return s;
-  if (!kG.Fits(granularity)) return FieldTooWide(kPasidCache, "G", granularity);
-  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidCache, "PASID", pasid);
+  VTD_RETURN_IF_ERROR(CheckEncodable(kPasidCache, width_bits, /*wide_type=*/true,
+                                     {{"G", kG, granularity}, {"PASID", kPasid, pasid}}));
   uint64_t lo = TypeBits(kType);
   lo = kG.Set(lo, granularity);
   lo = kDid.Set(lo, did);
@@ -504,23 +531,16 @@ PasidDeviceTlbInvalidateDescriptor PasidDeviceTlbInvalidateDescriptor::Decode(
 
 std::optional<DescriptorProblem> PasidDeviceTlbInvalidateDescriptor::Validate(
     absl::Span<const uint64_t> words, const DescriptorLimits& limits) {
-  if (!limits.device_tlb) {
-    return InvalidValue(kPasidDevTlb,
-                        "PASID-based device-TLB invalidation without ECAP.DT (S Table 26)");
-  }
-  uint64_t reserved_lo = kReservedLo;
-  if (!limits.device_tlb_throttling) reserved_lo |= kPfsidLow.mask() | kPfsidHigh.mask();
-  return CheckReserved(kPasidDevTlb, words, reserved_lo, kReservedHi, /*wide_type=*/true);
+  return CheckDeviceTlb(kPasidDevTlb, "PASID-based device-TLB invalidation", words, limits,
+                        kReservedLo, kReservedHi, kPfsidLow.mask() | kPfsidHigh.mask(),
+                        /*wide_type=*/true);
 }
 
 absl::StatusOr<std::vector<uint64_t>> PasidDeviceTlbInvalidateDescriptor::Encode(
     int width_bits) const {
-  if (absl::Status s = CheckWideWidth(kPasidDevTlb, width_bits); !s.ok()) return s;
-  if (!kMip.Fits(max_invs_pending)) return FieldTooWide(kPasidDevTlb, "MIP", max_invs_pending);
-  if (!kPasid.Fits(pasid)) return FieldTooWide(kPasidDevTlb, "PASID", pasid);
-  if (!IsAligned(address, 4096)) {
-    return FieldTooWide(kPasidDevTlb, "ADDR (not 4 KiB aligned)", address);
-  }
+  VTD_RETURN_IF_ERROR(CheckEncodable(kPasidDevTlb, width_bits, /*wide_type=*/true,
+                                     {{"MIP", kMip, max_invs_pending}, {"PASID", kPasid, pasid}},
+                                     AlignedAddress{kPageAddress, address, 4096}));
   uint64_t lo = TypeBits(kType);
   lo = kMip.Set(lo, max_invs_pending);
   lo = kPfsidLow.Set(lo, pfsid & 0xF);

@@ -2532,9 +2532,7 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   }
   ReadNumber(f.Find("pasid"), kMaxPasid, m.pasid);
   m.rid_pasid.mark = f.mark();
-  if (const Entry* p = f.Find("rid_pasid")) {
-    if (auto n = Number(*p, kMaxPasid)) m.rid_pasid = {static_cast<uint32_t>(n->value), n->mark};
-  }
+  ReadNumber(f.Find("rid_pasid"), kMaxPasid, m.rid_pasid);
   m.scalable =
       pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid") || f.Has("dte") || f.Has("pre");
   const bool pass_through =

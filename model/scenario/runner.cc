@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "model/common/hex.h"
 #include "model/common/status_macros.h"
 #include "model/device/ats_device.h"
@@ -80,6 +82,20 @@ struct Route {
   std::vector<std::string> notes;
 };
 
+// The invalidation queue as IQA describes it (S §11.4.9.3): base (63:12), DW (11: 256-bit
+// descriptors), QS (2:0: 2^QS 4 KiB pages).
+struct QueueGeometry {
+  explicit QueueGeometry(uint64_t iqa)
+      : base(iqa & ~uint64_t{0xfff}),
+        wide(((iqa >> 11) & 1) != 0),
+        size(uint64_t{4096} << (iqa & 7)),
+        slot(wide ? 32 : 16) {}
+  uint64_t base;
+  bool wide;
+  uint64_t size;  // bytes
+  uint64_t slot;  // bytes a descriptor takes
+};
+
 }  // namespace
 
 class ScenarioRunner::Impl {
@@ -114,6 +130,10 @@ class ScenarioRunner::Impl {
   absl::Status EnableStepRun(const EnableStep& e, StepResult& r);
   absl::Status EnableScalable(const EnableStep& e, uint64_t root, StepResult& r);
   absl::Status QueueStepRun(const QueueStep& q, StepResult& r);
+  // Software writing one descriptor (its words already in the queue's width) at queue offset
+  // `at`; returns the offset of the next slot, which wraps to the base at the end (S §6.5.2).
+  absl::StatusOr<uint64_t> WriteQueueSlot(const QueueGeometry& q, uint64_t at,
+                                          absl::Span<const uint64_t> words);
   absl::Status IrteStepRun(const IrteStep& i, StepResult& r);
   void PageRequestStepRun(const PageRequestStep& p, StepResult& r);
   // A page group response reaching a device (the units' page-response listener).
@@ -866,8 +886,7 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
   if (!poll(Gsts::kRtps.mask(), true, "GSTS.RTPS")) return absl::OkStatus();
 
   if (!cap.esrtps) {
-    const uint64_t queue = iqa & ~uint64_t{0xfff};
-    const uint64_t queue_bytes = uint64_t{4096} << (iqa & 7);
+    const QueueGeometry queue(iqa);
     IotlbInvalidateDescriptor iotlb;  // global
     iotlb.drain_reads = cap.drd;
     iotlb.drain_writes = cap.dwd;
@@ -880,18 +899,16 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
       wait.status_data = kStatusDone;
       // One 32-bit status slot per queue slot (the page holds 1024); the wait takes the slot
       // after the flush.
-      wait.status_address = pages->status + 4 * ((((tail + 32) % queue_bytes) / 32) & 0x3ff);
+      wait.status_address = pages->status + 4 * ((((tail + 32) % queue.size) / 32) & 0x3ff);
       // The status slot says "in use" until the wait descriptor overwrites it.
       absl::Status in_use = memory_->Write(wait.status_address, 4, kStatusInUse);
       if (!in_use.ok()) return Fail(e.unit.mark, in_use.message());
       for (const InvalidationDescriptor& d : {flushes[i], InvalidationDescriptor{wait}}) {
         absl::StatusOr<std::vector<uint64_t>> words = EncodeDescriptor(d, 256);
         if (!words.ok()) return Fail(e.unit.mark, words.status().message());
-        for (size_t w = 0; w < words->size(); ++w) {
-          absl::Status s = memory_->Write64(queue + tail + 8 * w, (*words)[w]);
-          if (!s.ok()) return Fail(e.unit.mark, s.message());
-        }
-        tail = (tail + 32) % queue_bytes;
+        absl::StatusOr<uint64_t> next = WriteQueueSlot(queue, tail, *words);
+        if (!next.ok()) return Fail(e.unit.mark, next.status().message());
+        tail = *next;
       }
       unit.WriteRegister64(iqt_reg, tail);
       absl::StatusOr<uint64_t> status = memory_->Read(wait.status_address, 4);
@@ -913,6 +930,14 @@ absl::Status ScenarioRunner::Impl::EnableScalable(const EnableStep& e, uint64_t 
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> ScenarioRunner::Impl::WriteQueueSlot(const QueueGeometry& q, uint64_t at,
+                                                              absl::Span<const uint64_t> words) {
+  for (size_t w = 0; w < words.size(); ++w) {
+    VTD_RETURN_IF_ERROR(memory_->Write64(q.base + at + 8 * w, words[w]));
+  }
+  return (at + q.slot) % q.size;
+}
+
 // Software submitting invalidation descriptors (S §6.5.2): the queue's geometry comes from the
 // unit's registers as they are now -- IQA base (63:12), DW (11: 256-bit descriptors), QS (2:0:
 // 2^QS 4 KiB pages) -- and the next free slot from IQT.QT (18:4). Each descriptor is written
@@ -929,10 +954,11 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
   const uint32_t iqercd_reg = regs.OffsetOf(RegId::kIqercd);
   constexpr uint64_t kQueueOffsetMask = 0x7fff0;  // IQH.QH / IQT.QT, bits 18:4
   const uint64_t iqa = unit.ReadRegister64(iqa_reg);
-  const uint64_t base = iqa & ~uint64_t{0xfff};
-  const bool wide = ((iqa >> 11) & 1) != 0;
-  const uint64_t size = uint64_t{4096} << (iqa & 7);
-  const uint64_t slot = wide ? 32 : 16;
+  const QueueGeometry queue(iqa);
+  const uint64_t base = queue.base;
+  const bool wide = queue.wide;
+  const uint64_t size = queue.size;
+  const uint64_t slot = queue.slot;
   const uint64_t tail = unit.ReadRegister64(iqt_reg) & kQueueOffsetMask;
   const uint64_t head = unit.ReadRegister64(iqh_reg) & kQueueOffsetMask;
   std::optional<RegisterSnapshot> before;
@@ -974,11 +1000,9 @@ absl::Status ScenarioRunner::Impl::QueueStepRun(const QueueStep& q, StepResult& 
       // A 128-bit descriptor in a 256-bit queue is zero-padded (S §6.5.2).
       words.resize(wide ? 4 : 2, 0);
     }
-    for (size_t w = 0; w < words.size(); ++w) {
-      absl::Status st = memory_->Write64(base + at + 8 * w, words[w]);
-      if (!st.ok()) return Fail(d.mark, absl::StrCat("queue: ", st.message()));
-    }
-    at = (at + slot) % size;
+    absl::StatusOr<uint64_t> next = WriteQueueSlot(queue, at, words);
+    if (!next.ok()) return Fail(d.mark, absl::StrCat("queue: ", next.status().message()));
+    at = *next;
   }
   const uint32_t fsts_before = unit.ReadRegister32(fsts_reg);
   unit.WriteRegister64(iqt_reg, at);

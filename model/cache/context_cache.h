@@ -46,6 +46,7 @@ class ContextCache {
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // Entries tagged with `did` (S §6.5.1.1 domain-selective).
   int InvalidateDomain(uint16_t did);
   // Entries of the source-ids matching `sid` with the low `function_mask` bits of the

@@ -45,6 +45,7 @@ class InterruptEntryCache {
 
   // Global invalidation; returns the entries removed.
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // Index-selective: every index whose bits above `index_mask` match `index`'s.
   int InvalidateIndexRange(uint32_t index, int index_mask) {
     const uint32_t keep = ~((uint32_t{1} << index_mask) - 1);

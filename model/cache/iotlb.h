@@ -140,6 +140,7 @@ class Iotlb {
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // Every entry of domain `did`, whatever its PASID and kind (S §6.5.1.2 domain-selective).
   int InvalidateDomain(uint16_t did);
   // Entries of `did` whose page overlaps the 2^address_mask 4-KiB pages containing

@@ -73,6 +73,7 @@ class PagingStructureCache {
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // As the IOTLB's (iotlb.h): whatever the PASID and kind, or of one PASID.
   int InvalidateDomain(uint16_t did);
   int InvalidatePages(uint16_t did, uint64_t address, int address_mask);

@@ -43,6 +43,7 @@ class ScalableContextCache {
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // The source-ids matching `sid` with the low `function_mask` bits of the function ignored.
   int InvalidateDevice(SourceId sid, uint8_t function_mask) {
     const uint16_t keep = static_cast<uint16_t>(~FunctionMaskBits(function_mask));
@@ -95,6 +96,7 @@ class PasidCache {
   }
 
   int InvalidateAll() { return cache_.InvalidateAll(); }
+  void Reset() { cache_.Reset(); }
   // Entries whose PASID-table entry has DID `did` (pc_inv_dsc domain-selective).
   int InvalidateDomain(uint16_t did) {
     return cache_.InvalidateIf(

@@ -179,6 +179,13 @@ class SetAssociativeCache {
     return InvalidateIf([](const Entry&) { return true; });
   }
 
+  // The cache as constructed (a unit reset): empty, with the random-replacement generator
+  // reseeded so that a run after reset replaces the same ways as a run on a new unit.
+  void Reset() {
+    InvalidateAll();
+    rng_.seed(geometry_.seed);
+  }
+
   // Visits valid entries in a fixed order (set by set, way by way).
   template <typename Fn>
   void ForEach(Fn fn) const {

@@ -715,7 +715,10 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
                              req.domain, absl::StrJoin(ranges, ", "), req.levels, UnitName(*unit));
     return absl::OkStatus();
   }
-  const char* perm = req.read ? (req.write ? "rw" : "r") : (req.write ? "w" : "none");
+  auto perm_name = [](bool read, bool write) {
+    return read ? (write ? "rw" : "r") : (write ? "w" : "none");
+  };
+  std::string perm = perm_name(req.read, req.write);
   // Scalable mode: which PASID entry, and its PGTT (S §9.6).
   std::string pasid;
   if (req.scalable) {
@@ -733,6 +736,12 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
         req.scalable && req.scalable->pgtt == static_cast<uint8_t>(PasidTranslationType::kNested);
     const std::string via =
         nested ? absl::StrFormat(" -> gpa %s", Hex(req.scalable->gpa)) : std::string();
+    // A nested map has two sets of rights: the first stage's (perm) on the guest page and the
+    // second stage's (ss_perm) on the host page; an access needs both (S §3.8).
+    if (nested) {
+      perm = absl::StrCat("first stage ", perm, ", second stage ",
+                          perm_name(req.scalable->ss_read, req.scalable->ss_write));
+    }
     r.what = absl::StrFormat(
         "map %s domain %d%s: iova %s-%s%s -> hpa %s %s, %s pages, %d levels (%s)", m.sid.value,
         req.domain, pasid, Hex(req.iova), Hex(req.iova + req.size - 1), via, Hex(req.hpa), perm,

@@ -62,6 +62,19 @@ TEST(FirstStageMapTest, NestedNeedsGpa) {
       ::testing::Not(IsOk()));
 }
 
+// The summary of a nested map names both sets of rights, `perm` the first stage's and
+// `ss_perm` the second stage's: an access needs both (S §3.8).
+TEST(FirstStageMapTest, NestedMapSummaryNamesBothStagesRights) {
+  testing::Ran r = testing::RunText(
+      WithScalableUnit(kFirstStage,
+                       "  - map: {sid: \"00:02.0\", domain: 2, pasid: 2, pgtt: nested, "
+                       "iova: 0x1000, gpa: 0x5000, hpa: 0x300000, size: 4K, ss_perm: r}\n"));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.steps.size(), 1u);
+  EXPECT_THAT(r.steps[0].what,
+              HasSubstr("-> gpa 0x5000 -> hpa 0x300000 first stage rw, second stage r, 4K pages"));
+}
+
 // Depth defaults: a first stage has 4 levels whatever CAP.SAGAW says (FSPM does not depend on
 // it); a nested second stage, like a second-stage map, takes the largest AGAW the unit has.
 TEST(FirstStageMapTest, DepthDefaults) {

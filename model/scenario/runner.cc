@@ -681,6 +681,7 @@ absl::Status ScenarioRunner::Impl::MapStepRun(const MapStep& m, const Offsets& o
     target.ssade = m.ssade.value;
     target.device_tlb = m.dte.value;
     target.page_requests = m.pre.value;
+    target.translated_pasid = m.eptr.value;
     const auto pgtt = static_cast<PasidTranslationType>(m.pgtt.value);
     if (pgtt == PasidTranslationType::kFirstStage || pgtt == PasidTranslationType::kNested) {
       target.fs_levels = m.levels.value;

@@ -351,6 +351,7 @@ struct MapStep {
   Located<bool> ssade;  // PASID entry SSADE (PGTT 010b/011b, ECAP.SSADS)
   Located<bool> dte;    // context entry DTE (ECAP.DT)
   Located<bool> pre;    // context entry PRE (ECAP.PRS; needs DTE)
+  Located<bool> eptr;   // context entry EPTR (ECAP.PTRS): translated requests with PASID
   // First-stage and nested (PGTT 001b/011b): `levels` is then the first stage's (4 or 5,
   // FSPM), and `ss_levels` the nested second stage's. PASID-entry SRE, WPE, EAFE (S §9.6);
   // the leaves' U/S (`user`, default true) and XD (S §9.7).

@@ -2076,7 +2076,7 @@ constexpr absl::string_view kMapKeys[] = {
     "unit",    "sid",          "segment",   "domain",       "iova",  "hpa",  "size",
     "perm",    "page_size",    "levels",    "rmrr",         "pasid", "pgtt", "rid_pasid",
     "ssade",   "sre",          "wpe",       "eafe",         "user",  "xd",   "gpa",
-    "ss_perm", "ss_page_size", "ss_levels", "guest_tables", "dte",   "pre"};
+    "ss_perm", "ss_page_size", "ss_levels", "guest_tables", "dte",   "pre",  "eptr"};
 // Keys that only some PGTTs take (S §9.6): first-stage (001b, 011b), nested only (011b), and
 // the second-stage A/D enable (010b, 011b).
 constexpr absl::string_view kFirstStageMapKeys[] = {"sre", "wpe", "eafe", "user", "xd"};
@@ -2520,6 +2520,7 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   for (auto [key, field] : {std::pair<absl::string_view, Located<bool>*>{"ssade", &m.ssade},
                             {"dte", &m.dte},
                             {"pre", &m.pre},
+                            {"eptr", &m.eptr},
                             {"sre", &m.sre},
                             {"wpe", &m.wpe},
                             {"eafe", &m.eafe},
@@ -2533,8 +2534,8 @@ std::optional<MapStep> Loader::ParseMap(const Entry& e) {
   ReadNumber(f.Find("pasid"), kMaxPasid, m.pasid);
   m.rid_pasid.mark = f.mark();
   ReadNumber(f.Find("rid_pasid"), kMaxPasid, m.rid_pasid);
-  m.scalable =
-      pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid") || f.Has("dte") || f.Has("pre");
+  m.scalable = pgtt != nullptr || f.Has("pasid") || f.Has("rid_pasid") || f.Has("dte") ||
+               f.Has("pre") || f.Has("eptr");
   const bool pass_through =
       m.pgtt.value == static_cast<uint8_t>(PasidTranslationType::kPassThrough);
   if (pass_through) {
@@ -2886,7 +2887,7 @@ void Loader::CheckScalableMap(const MapStep& m, int unit, const Fields& f,
                           name));
   }
   // Context-entry enables (S §9.4): Reserved(0) without their capability; PRE without DTE is
-  // SCT.4.1.
+  // SCT.4.1. (EPTR without a PASID map is SCT.4.3, left to the unit to report.)
   if (m.dte.value && !ecap.dt) {
     Error(m.dte.mark, path + ".dte",
           absl::StrFormat("%s has no device-TLB support (ECAP.DT=0, so DTE is reserved; expected "
@@ -2902,6 +2903,12 @@ void Loader::CheckScalableMap(const MapStep& m, int unit, const Fields& f,
     Error(m.pre.mark, path + ".pre",
           "pre: true needs dte: true (a context entry with PRE=1 and DTE=0 is invalid, fault "
           "43h SCT.4.1)");
+  }
+  if (m.eptr.value && !ecap.ptrs) {
+    Error(m.eptr.mark, path + ".eptr",
+          absl::StrFormat("%s takes no translated requests with PASID (ECAP.PTRS=0, so EPTR is "
+                          "reserved; expected eptr: false)",
+                          name));
   }
   if (m.ssade.value && !(ecap.ssts && ecap.ssads)) {
     Error(m.ssade.mark, path + ".ssade",

@@ -231,6 +231,7 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
     entry.pasid_enable = target.pasid.has_value();
     entry.device_tlb_enable = target.device_tlb;
     entry.page_request_enable = target.page_requests;
+    entry.translated_pasid_enable = target.translated_pasid;
     absl::StatusOr<std::array<uint64_t, 4>> words = entry.Encode();
     if (!words.ok()) return words.status();
     absl::Status s = WriteWords(context_entry, *words);
@@ -243,12 +244,13 @@ absl::Status TableBuilder::MapScalable(int unit, const MapRequest& m) {
           "rid_pasid: %s in every map of the requester)",
           m.sid, Hex(ce->rid_pasid), Hex(ce->rid_pasid)));
     }
-    // Enables a later map asks for (PASIDE for its PASID, DTE, PRE): bits of qword 0
+    // Enables a later map asks for (PASIDE for its PASID, DTE, PRE, EPTR): bits of qword 0
     // (S §9.4), set in the entry in use.
     uint64_t lo = ce_words[0];
     if (target.pasid.has_value()) lo |= ScalableContextEntry::kPaside.mask();
     if (target.device_tlb) lo |= ScalableContextEntry::kDte.mask();
     if (target.page_requests) lo |= ScalableContextEntry::kPre.mask();
+    if (target.translated_pasid) lo |= ScalableContextEntry::kEptr.mask();
     if (lo != ce_words[0]) {
       absl::Status s = memory_->Write64(context_entry, lo);
       if (!s.ok()) return s;

@@ -60,9 +60,10 @@ struct ScalableTarget {
   uint8_t pgtt = 2;              // PasidTranslationType: 1 first, 2 second, 3 nested, 4 PT
   bool page_walk_snoop = false;  // PWSNP (set when ECAP.SMPWCS, as Linux does)
   bool ssade = false;            // SSADE (PGTT 010b/011b)
-  // The context entry's DTE and PRE (S §9.4): set when asked (and kept once set).
+  // The context entry's DTE, PRE and EPTR (S §9.4): set when asked (and kept once set).
   bool device_tlb = false;
   bool page_requests = false;
+  bool translated_pasid = false;
   // First-stage and nested (PGTT 001b/011b): the PASID entry's FSPM (4 or 5 levels), SRE, WPE
   // and EAFE (S §9.6), and the first-stage leaves' U/S and XD (S §9.7).
   int fs_levels = 4;

@@ -34,6 +34,7 @@ ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   f.device_tlb = config.ecap.dt;
   f.pasid = config.ecap.pasid;
   f.rid_pasid = config.ecap.rps;
+  f.translated_pasid = config.ecap.ptrs;
   f.page_requests = config.ecap.prs;
   return f;
 }
@@ -131,6 +132,10 @@ std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entr
   // A PASID equal to RID_PASID is reserved for requests without PASID (0 without RPS).
   if (*request.pasid == entry.rid_pasid)
     return MakeFault(FaultCondition::kSct9, request, entry.fpd);
+  // A translated request with PASID needs EPTR=1 (5.0+, S §9.4, Table 30 SCT.10); EPTR is
+  // Reserved(0) without ECAP.PTRS, so such a unit blocks every one.
+  if (request.type == RequestType::kTranslated && !entry.translated_pasid_enable)
+    return MakeFault(FaultCondition::kSct10, request, entry.fpd);
   return std::nullopt;
 }
 

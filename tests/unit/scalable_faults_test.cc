@@ -149,6 +149,31 @@ TEST_F(ScalableFaultTest, Sct9PasidEqualToRidPasid) {
   ExpectFault(PasidReq(0x1000, 0), FaultCondition::kSct9, 0x48);
 }
 
+// SCT.10 (faults.md §3, 49h, X+ column UR; translation-structures.md §5: EPTR is bit 6 of the
+// context entry, Reserved(0) without ECAP.PTRS, bit 56 in registers.md): a translated request
+// with PASID through a context entry with DTE=1 and EPTR=0 is blocked and recorded; with
+// EPTR=1 it passes, output = input (S §4.2.5).
+DmaRequest TranslatedWithPasid(DmaRequest request) {
+  request.type = RequestType::kTranslated;
+  return request;
+}
+
+TEST_F(ScalableFaultTest, Sct10TranslatedRequestWithPasidAndEptrClear) {
+  Start(kWideEcap | kEcapPtrs);
+  SetSmContext(/*paside=*/true, 0, 0, false, /*dte=*/true);
+  SetSecondStagePasid(3);
+  ExpectFault(TranslatedWithPasid(PasidReq(0x345000, 3)), FaultCondition::kSct10, 0x49);
+}
+
+TEST_F(ScalableFaultTest, Sct10NotRaisedWithEptrSet) {
+  Start(kWideEcap | kEcapPtrs);
+  SetSmContext(/*paside=*/true, 0, 0, false, /*dte=*/true, /*eptr=*/true);
+  SetSecondStagePasid(3);
+  const DmaOutcome out = unit_->Dma(TranslatedWithPasid(PasidReq(0x345000, 3)));
+  ASSERT_TRUE(out.result.ok()) << DescribeResult(out);
+  EXPECT_EQ(out.result.translation->hpa, 0x345000u);
+}
+
 TEST_F(ScalableFaultTest, Spd1ErrorAccessingPasidDirectory) {
   Start();
   SetSmContextRaw(1 | 8 | kBeyondMemory);

@@ -22,6 +22,7 @@ inline constexpr uint64_t kEcapDt = uint64_t{1} << 2;
 inline constexpr uint64_t kEcapSsads = uint64_t{1} << 45;
 inline constexpr uint64_t kEcapSmpwcs = uint64_t{1} << 48;
 inline constexpr uint64_t kEcapRps = uint64_t{1} << 49;
+inline constexpr uint64_t kEcapPtrs = uint64_t{1} << 56;  // 5.0+: PASID in translated requests
 
 // First-stage entry bits (translation-structures.md §8).
 inline constexpr uint64_t kFsP = 1, kFsRw = 2, kFsUs = 4, kFsA = 0x20, kFsD = 0x40, kFsPs = 0x80;
@@ -66,8 +67,8 @@ class ScalableUnitTest : public UnitTest {
     Write(a + 24, q3);
   }
   void SetSmContext(bool paside = true, int pdts = 0, uint32_t rid_pasid = 0, bool fpd = false,
-                    bool dte = false) {
-    SetSmContextRaw(1 | (fpd ? 2 : 0) | (dte ? 4 : 0) | (paside ? 8 : 0) |
+                    bool dte = false, bool eptr = false) {
+    SetSmContextRaw(1 | (fpd ? 2 : 0) | (dte ? 4 : 0) | (paside ? 8 : 0) | (eptr ? 0x40 : 0) |
                         (static_cast<uint64_t>(pdts) << 9) | kPasidDirectory,
                     rid_pasid);
   }

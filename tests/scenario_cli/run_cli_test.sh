@@ -4,20 +4,8 @@ set -uo pipefail
 vtdsim=$1 src=$2 case=$3
 invalid=$src/tests/scenario/invalid
 data=$src/tests/scenario/data
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-fail() { echo "FAIL [$case]: $*" >&2; failures=$((failures + 1)); }
-# run EXPECTED_RC ARGS...: stdout/stderr kept in $tmp/out and $tmp/err.
-run() {
-  local want=$1
-  shift
-  "$vtdsim" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  [ "$rc" -eq "$want" ] || fail "vtdsim $* exited $rc, expected $want; stderr: $(head -5 "$tmp/err")"
-}
-has() { grep -qF -- "$1" "$tmp/$2" || fail "$2 lacks '$1'"; }
+# shellcheck source=../testing/cli_test_lib.sh
+source "${BASH_SOURCE[0]%/*}/../testing/cli_test_lib.sh"
 empty() { [ ! -s "$tmp/$1" ] || fail "$1 is not empty: $(head -3 "$tmp/$1")"; }
 # json_check PYTHON-EXPRESSIONS: asserts over d = the parsed stdout. Without python3 the
 # check cannot run: that is a failure, never a silent pass.

@@ -5,23 +5,8 @@ vtdsim=$1 shared=$2 src=$3 case=$4
 corpus=$shared/corpus/dmar
 demo=$src/scenarios/platforms/demo.bin
 data=$src/tests/tools/data
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-fail() { echo "FAIL [$case]: $*" >&2; failures=$((failures + 1)); }
-
-# run EXPECTED_RC ARGS...: runs vtdsim, keeps stdout/stderr in $tmp/out and $tmp/err.
-run() {
-  local want=$1
-  shift
-  "$vtdsim" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    fail "vtdsim $* exited $rc, expected $want; stderr: $(cat "$tmp/err")"
-  fi
-}
-has() { grep -qF -- "$1" "$tmp/$2" || fail "$2 lacks '$1'"; }
+# shellcheck source=../testing/cli_test_lib.sh
+source "${BASH_SOURCE[0]%/*}/../testing/cli_test_lib.sh"
 lines() { local n; n=$(wc -l <"$tmp/$2"); [ "$n" -eq "$1" ] || fail "$2 has $n lines, expected $1"; }
 
 case "$case" in

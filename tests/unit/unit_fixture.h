@@ -17,13 +17,9 @@
 #include "model/unit/fault_recorder.h"
 #include "model/unit/register_invalidation.h"
 #include "model/unit/remapping_unit.h"
+#include "tests/testing/legacy_tables.h"
 
 namespace vtd {
-
-inline constexpr uint64_t kRootTable = 0x10000;
-inline constexpr uint64_t kContextTable = 0x11000;
-inline constexpr uint64_t kFirstTable = 0x20000;
-inline const SourceId kSid = SourceId::FromBdf(0x3, 0x2, 0x1);
 
 // Register offsets of the fixed registers (S §11.4).
 inline constexpr uint32_t kGcmdOffset = 0x18;
@@ -92,7 +88,7 @@ inline std::string DescribeResult(const DmaOutcome& o) {
   return s;
 }
 
-class UnitTest : public ::testing::Test {
+class UnitTest : public ::testing::Test, public LegacyTables {
  protected:
   void SetUp() override {
     memory_ = std::move(HostMemory::Create(uint64_t{1} << 32)).value();
@@ -109,66 +105,13 @@ class UnitTest : public ::testing::Test {
     unit_->AddObserver(&observer_);
   }
 
-  // ---- Tables.
- public:
-  void Write(uint64_t address, uint64_t value) {
-    ASSERT_TRUE(memory_->Write64(address, value).ok());
-  }
-  uint64_t Read(uint64_t address) { return memory_->Read64(address).value(); }
-
- protected:
-  void SetRoot(int bus, uint64_t lo, uint64_t hi = 0) {
-    Write(kRootTable + 16 * bus, lo);
-    Write(kRootTable + 16 * bus + 8, hi);
-  }
-  uint64_t ContextAddress(SourceId sid) { return kContextTable + 16 * sid.devfn(); }
-  void SetContextRaw(uint64_t lo, uint64_t hi, SourceId sid = kSid) {
-    Write(ContextAddress(sid), lo);
-    Write(ContextAddress(sid) + 8, hi);
-  }
+  // ---- Tables (tests/testing/legacy_tables.h).
   // A present context entry with a fresh second-stage root; AW 2 = 48-bit, 4 levels.
   void SetContext(uint16_t did = 7, TranslationType tt = TranslationType::kUntranslatedOnly,
                   bool fpd = false, int aw = 2, SourceId sid = kSid) {
-    ContextEntry ce;
-    ce.present = true;
-    ce.fpd = fpd;
-    ce.tt = static_cast<uint8_t>(tt);
-    ce.aw = static_cast<uint8_t>(aw);
-    ce.did = DomainId(did);
-    ce.second_stage_root = root_table_ = NewTable();
-    levels_ = PagingLevels(aw);
-    auto words = ce.Encode().value();
-    SetContextRaw(words[0], words[1], sid);
-  }
-  uint64_t NewTable() {
-    const uint64_t t = next_table_;
-    next_table_ += 0x1000;
-    return t;
-  }
-  // Maps `iova` with a leaf at `leaf_level`; returns the leaf entry's address.
-  uint64_t Map(uint64_t iova, uint64_t hpa, int leaf_level = 1, uint64_t leaf_flags = 3) {
-    uint64_t table = root_table_;
-    for (int level = levels_; level > leaf_level; --level) {
-      const uint64_t ea = table + 8 * LevelIndex(iova, level);
-      uint64_t raw = Read(ea);
-      if (raw == 0) {
-        raw = NewTable() | 3;
-        Write(ea, raw);
-      }
-      table = raw & SecondStagePte::kAddress.mask();
-    }
-    const uint64_t ea = table + 8 * LevelIndex(iova, leaf_level);
-    Write(ea, hpa | leaf_flags | (leaf_level > 1 ? 0x80 : 0));
-    return ea;
+    WriteContextEntry(did, tt, fpd, aw, sid);
   }
   uint64_t EntryAddressFor(uint64_t iova, int level) { return EntryAddress(iova, level); }
-  uint64_t EntryAddress(uint64_t iova, int level) {
-    uint64_t table = root_table_;
-    for (int l = levels_; l > level; --l) {
-      table = Read(table + 8 * LevelIndex(iova, l)) & SecondStagePte::kAddress.mask();
-    }
-    return table + 8 * LevelIndex(iova, level);
-  }
 
   // ---- Driver-style programming.
   uint32_t Gsts() { return unit_->ReadRegister32(kGstsOffset); }
@@ -234,13 +177,9 @@ class UnitTest : public ::testing::Test {
     return r;
   }
 
-  std::unique_ptr<HostMemory> memory_;
   UnitConfig config_;
   std::unique_ptr<RemappingUnit> unit_;
   RecordingObserver observer_;
-  uint64_t next_table_ = kFirstTable;
-  uint64_t root_table_ = 0;
-  int levels_ = 4;
 };
 
 }  // namespace vtd

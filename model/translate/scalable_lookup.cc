@@ -123,7 +123,8 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   return ctx;
 }
 
-std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entry,
+std::optional<Fault> CheckRequestAgainstContext(const WalkConfig& config,
+                                                const ScalableContextEntry& entry,
                                                 const DmaRequest& request) {
   if (!request.pasid.has_value()) return std::nullopt;
   if (!entry.pasid_enable) return MakeFault(FaultCondition::kSct6, request, entry.fpd);
@@ -132,9 +133,11 @@ std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entr
   // A PASID equal to RID_PASID is reserved for requests without PASID (0 without RPS).
   if (*request.pasid == entry.rid_pasid)
     return MakeFault(FaultCondition::kSct9, request, entry.fpd);
-  // A translated request with PASID needs EPTR=1 (5.0+, S §9.4, Table 30 SCT.10); EPTR is
-  // Reserved(0) without ECAP.PTRS, so such a unit blocks every one.
-  if (request.type == RequestType::kTranslated && !entry.translated_pasid_enable)
+  // From VER 5.0 on, a translated request with PASID needs EPTR=1 (S §9.4, Table 30 SCT.10);
+  // EPTR is Reserved(0) without ECAP.PTRS, so such a unit blocks every one. Earlier versions
+  // define neither EPTR nor SCT.10: the request proceeds as DTE allows.
+  if (request.type == RequestType::kTranslated && config.version_major >= 5 &&
+      !entry.translated_pasid_enable)
     return MakeFault(FaultCondition::kSct10, request, entry.fpd);
   return std::nullopt;
 }
@@ -160,7 +163,7 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
                                       WalkTrace* trace) {
   const ScalableContextEntry& ce = context.entry;
   bool fpd = ce.fpd;
-  if (std::optional<Fault> f = CheckRequestAgainstContext(ce, request)) return *f;
+  if (std::optional<Fault> f = CheckRequestAgainstContext(config, ce, request)) return *f;
   const uint32_t pasid = EffectivePasid(ce, request);
   const WalkMemory port(memory, config.haw);
   PasidLookup out;

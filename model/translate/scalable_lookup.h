@@ -96,8 +96,10 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace = nullptr);
 // The request against its context entry: PASIDE (SCT.6), PASID beyond PDTS (SCT.7), PASID
-// equal to RID_PASID (SCT.9). Part of LookupPasidEntry; also made on a PASID-cache hit.
-std::optional<Fault> CheckRequestAgainstContext(const ScalableContextEntry& entry,
+// equal to RID_PASID (SCT.9), a translated request with PASID without EPTR (SCT.10, VER 5.0+).
+// Part of LookupPasidEntry; also made on a PASID-cache hit.
+std::optional<Fault> CheckRequestAgainstContext(const WalkConfig& config,
+                                                const ScalableContextEntry& entry,
                                                 const DmaRequest& request);
 // The checks LookupPasidEntry makes on a PASID entry found in a PASID cache that depend on
 // the request rather than on the entry (SPT.5, SPT.6), with the entry's context.

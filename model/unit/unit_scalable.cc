@@ -81,7 +81,7 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   if (check) CheckScalableEntries(sid, context_hit, pasid_hit, out);
   if (pasid_hit != nullptr) {
     // The checks of the request itself still apply to a cached entry.
-    std::optional<Fault> fault = CheckRequestAgainstContext(context->entry, request);
+    std::optional<Fault> fault = CheckRequestAgainstContext(walk_config_, context->entry, request);
     if (!fault.has_value()) {
       fault = CheckRequestAgainstPasidEntry(walk_config_, context->entry, pasid_hit->value.entry,
                                             request, pasid_hit->value.context.fpd);

@@ -22,13 +22,11 @@ constexpr uint32_t kPasid = 1;
 class AtsDeviceTest : public FirstStageUnitTest {
  protected:
   void StartWithDeviceTlb(bool nwfs = true) {
-    // PTRS and EPTR: the device's translated requests carry its PASID (else SCT.10).
     config_.ecap = kQemuScalablePasidEcap | kEcapFsts | kEcapNest | kEcapSmpwcs | kEcapSsads |
-                   kEcapDt | kEcapPtrs | (nwfs ? kEcapNwfs : 0);
+                   kEcapDt | (nwfs ? kEcapNwfs : 0);
     CreateUnit();
     EnableScalable();
-    SetSmContext(/*paside=*/true, /*pdts=*/0, /*rid_pasid=*/0, /*fpd=*/false, /*dte=*/true,
-                 /*eptr=*/true);
+    SetSmContext(/*paside=*/true, /*pdts=*/0, /*rid_pasid=*/0, /*fpd=*/false, /*dte=*/true);
     unit_->set_device_tlbs(&tlbs_);
   }
   DeviceTlb& Tlb() { return tlbs_.For(0, kSid); }
@@ -190,9 +188,9 @@ TEST_F(AtsDeviceTest, TranslatedRequestAfterDteClearedFaults_TableSct5) {
   const uint64_t root = SetFirstStagePasid(kPasid, kDid);
   FsMap(root, 0x70001000, 0x500000);
   Access(0x70001000, AccessKind::kRead);
-  // DTE cleared (EPTR kept) and the context cache invalidated (cc_inv_dsc global), the device
-  // TLB not: the device's translated request is blocked by the context entry (SCT.5, UR).
-  SetSmContext(true, 0, 0, false, /*dte=*/false, /*eptr=*/true);
+  // DTE cleared and the context cache invalidated (cc_inv_dsc global), the device TLB not:
+  // the device's translated request is blocked by the context entry (SCT.5, UR).
+  SetSmContext(true, 0, 0, false, /*dte=*/false);
   Submit({0x11, 0, 0, 0});  // cc_inv_dsc global
   Submit({0x37, 0, 0, 0});  // pc_inv_dsc global: the PASID cache holds the context's DTE
   Submit({0x12, 0, 0, 0});  // iotlb_inv_dsc global

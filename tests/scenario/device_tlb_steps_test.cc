@@ -45,17 +45,16 @@ TEST(DeviceTlbSteps, UnknownCompletionFieldIsNamed) {
 }
 
 // A scalable unit with DT (QEMU's CAP; ECAP QI, DT, IR, EIM, PT, SC, SRS, PASID, SMTS, SSADS,
-// SSTS, SMPWCS, RPS, PTRS); PASID 1 of 00:02.0 maps 0x1000 -> 0x200000 read/write; DTE and
-// EPTR (translated requests with PASID) set in the builder's context entry (bits 2 and 6,
-// translation-structures.md §5).
+// SSTS, SMPWCS, RPS); PASID 1 of 00:02.0 maps 0x1000 -> 0x200000 read/write; DTE set in the
+// builder's context entry (bit 2, translation-structures.md §5).
 std::string DeviceScenario(const std::string& steps) {
   return absl::StrCat(
       "name: atc\nplatform:\n  memory_size: 64M\n  units:\n"
-      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: 0x0103699880f00fde}\n"
+      "    - {base: 0xfed90000, cap: 0x00d2008c222f0606, ecap: 0x0003699880f00fde}\n"
       "tables: {base: 0x100000, size: 1M}\nsteps:\n"
       "  - map: {sid: \"00:02.0\", domain: 1, pasid: 1, iova: 0x1000, hpa: 0x200000, size: 4K, "
       "pgtt: second}\n"
-      "  - mem_write: {addr: 0x101200, u64: 0x10244d}\n"
+      "  - mem_write: {addr: 0x101200, u64: 0x10240d}\n"
       "  - enable:\n",
       steps);
 }

@@ -158,7 +158,9 @@ DmaRequest TranslatedWithPasid(DmaRequest request) {
   return request;
 }
 
+// SCT.10 is defined from VER 5.0 on (faults.md: 49h, 5.0+).
 TEST_F(ScalableFaultTest, Sct10TranslatedRequestWithPasidAndEptrClear) {
+  config_.version = 0x50;
   Start(kWideEcap | kEcapPtrs);
   SetSmContext(/*paside=*/true, 0, 0, false, /*dte=*/true);
   SetSecondStagePasid(3);
@@ -166,8 +168,20 @@ TEST_F(ScalableFaultTest, Sct10TranslatedRequestWithPasidAndEptrClear) {
 }
 
 TEST_F(ScalableFaultTest, Sct10NotRaisedWithEptrSet) {
+  config_.version = 0x50;
   Start(kWideEcap | kEcapPtrs);
   SetSmContext(/*paside=*/true, 0, 0, false, /*dte=*/true, /*eptr=*/true);
+  SetSecondStagePasid(3);
+  const DmaOutcome out = unit_->Dma(TranslatedWithPasid(PasidReq(0x345000, 3)));
+  ASSERT_TRUE(out.result.ok()) << DescribeResult(out);
+  EXPECT_EQ(out.result.translation->hpa, 0x345000u);
+}
+
+// Before VER 5.0 neither EPTR nor SCT.10 exists (translation-structures.md: bit 6 reserved in
+// 3.x/4.x): a translated request with PASID proceeds as DTE allows.
+TEST_F(ScalableFaultTest, Sct10NotDefinedBeforeVersion5) {
+  Start(kWideEcap);  // the fixture's unit reports VER 3.0
+  SetSmContext(/*paside=*/true, 0, 0, false, /*dte=*/true);
   SetSecondStagePasid(3);
   const DmaOutcome out = unit_->Dma(TranslatedWithPasid(PasidReq(0x345000, 3)));
   ASSERT_TRUE(out.result.ok()) << DescribeResult(out);

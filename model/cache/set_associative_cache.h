@@ -70,6 +70,7 @@ class SetAssociativeCache {
     Key key;
     Value value;
     uint64_t fill_stamp;  // caller-supplied time of the fill (e.g. the step index)
+    uint32_t slot = 0;    // where the entry sits (CountHit)
   };
 
   // Creates a cache; the geometry must pass ValidateCacheGeometry.
@@ -86,6 +87,20 @@ class SetAssociativeCache {
   const CacheGeometry& geometry() const { return geometry_; }
   const CacheCounters& counters() const { return counters_; }
   void ResetCounters() { counters_ = CacheCounters{}; }
+
+  // A counter the cache increments on every change of its contents (each fill, each
+  // invalidation call), so that a structure remembering entries it returned (the unit's hot
+  // entries) knows when they may have moved or gone. Several caches may share one counter.
+  void set_change_counter(uint64_t* counter) { changes_ = counter; }
+
+  // Counts a lookup that hit `entry` (returned by Lookup or LookupIfPresent, with no change
+  // of the contents since) and updates its recency: exactly what that lookup did again.
+  const Entry& CountHit(const Entry& entry) {
+    ++counters_.lookups;
+    ++counters_.hits;
+    last_use_[entry.slot] = ++clock_;
+    return entry;
+  }
 
   // Looks for `key` without touching replacement state or counters.
   const Entry* Probe(const Key& key, uint64_t set_index) const {
@@ -133,6 +148,7 @@ class SetAssociativeCache {
   std::optional<Entry> Fill(const Key& key, uint64_t set_index, Value value, uint64_t fill_stamp) {
     if (sets_ == 0) return std::nullopt;
     ++counters_.fills;
+    if (changes_ != nullptr) ++*changes_;
     // One pass over the set: the way holding `key`, else the lowest empty way.
     const int base = SetBase(set_index);
     int slot = -1;
@@ -153,7 +169,7 @@ class SetAssociativeCache {
       ++counters_.evictions;
       evicted = std::move(slots_[slot]);
     }
-    slots_[slot] = Entry{key, std::move(value), fill_stamp};
+    slots_[slot] = Entry{key, std::move(value), fill_stamp, static_cast<uint32_t>(slot)};
     tags_[slot] = Tag{key, true};
     last_use_[slot] = ++clock_;
     fill_order_[slot] = clock_;
@@ -163,6 +179,7 @@ class SetAssociativeCache {
   // Removes every entry for which `pred(entry)` is true; returns how many.
   template <typename Pred>
   int InvalidateIf(Pred pred) {
+    if (changes_ != nullptr) ++*changes_;
     int removed = 0;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (tags_[i].valid && pred(static_cast<const Entry&>(*slots_[i]))) {
@@ -256,6 +273,7 @@ class SetAssociativeCache {
   uint64_t clock_ = 0;
   std::mt19937_64 rng_;
   CacheCounters counters_;
+  uint64_t* changes_ = nullptr;  // set_change_counter
 };
 
 }  // namespace vtd

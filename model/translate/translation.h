@@ -137,6 +137,15 @@ struct WalkStep {
 using WalkTrace = std::vector<WalkStep>;
 
 // ---- Results.
+// What a paging walk must find for `request`: the permissions it stops at the first level
+// without (untranslated requests; none for translation requests, which collect what there
+// is), and whether NW is honoured (translation request with NW=1 and ECAP.NWFS).
+struct RequestNeeds {
+  bool read = false;
+  bool write = false;
+  bool honour_nw = false;
+};
+
 enum class Completion : uint8_t {
   kSuccess,
   kUnsupportedRequest,  // UR
@@ -185,6 +194,13 @@ struct TranslateResult {
   std::optional<Fault> fault;              // a Table 30 condition was hit (see Fault::Reportable())
 
   bool ok() const { return completion == Completion::kSuccess && !fault.has_value(); }
+
+  // As a completion sink (CompleteTranslation, below): the full result.
+  inline void Granted(const TranslationContext& context, const TranslationLeaf& leaf,
+                      const RequestNeeds& needs, uint64_t hpa);
+  inline void AtsGranted(const TranslationContext& context, const TranslationLeaf& leaf,
+                         const DmaRequest& request, const RequestNeeds& needs);
+  void Refused(TranslateResult fault) { *this = std::move(fault); }
 };
 
 // Builds the Fault for a Table 30 condition raised by `request`.
@@ -193,14 +209,6 @@ Fault MakeFault(FaultCondition condition, const DmaRequest& request, bool fpd);
 // or with `effective` permissions (SE), per the condition's response for the request.
 TranslateResult FaultResult(Fault fault, const std::optional<Translation>& effective = {});
 
-// What a paging walk must find for `request`: the permissions it stops at the first level
-// without (untranslated requests; none for translation requests, which collect what there
-// is), and whether NW is honoured (translation request with NW=1 and ECAP.NWFS).
-struct RequestNeeds {
-  bool read = false;
-  bool write = false;
-  bool honour_nw = false;
-};
 inline RequestNeeds NeedsFor(const WalkConfig& config, const DmaRequest& request) {
   RequestNeeds needs;
   if (request.type == RequestType::kTranslation) {
@@ -226,10 +234,39 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
 
 // The one completion path: the result of `request` given the leaf that covers its address
 // (from a walk or an IOTLB entry): permission checks (LGN.2/LGN.3), the interrupt range
-// (LGN.4), the ATS completion for translation requests. `*out` must be default-initialized.
+// (LGN.4), the ATS completion for translation requests. The answer goes to a sink the caller
+// chooses, so a caller wanting a few words does not pay for the full TranslateResult; every
+// sink receives exactly one of:
+//   Granted(context, leaf, needs, hpa)       the request may proceed at `hpa`;
+//   AtsGranted(context, leaf, request, needs) a translation request answered Success;
+//   Refused(TranslateResult)                  a fault (FaultResult).
+// TranslateResult is the full sink; `*out` must be default-initialized.
+template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
-                                const TranslationLeaf& leaf, const DmaRequest& request,
-                                TranslateResult* out);
+                                const TranslationLeaf& leaf, const DmaRequest& request, Sink* out);
+
+// Writes the Translation of `leaf` for a request at `hpa` into `t` in place (field by field:
+// on the IOTLB-hit path a whole-struct copy of freshly written bytes stalls store
+// forwarding). `write`: the page's W as the answer reports it (NW honoured: 0).
+inline void FillTranslation(const TranslationContext& context, const TranslationLeaf& leaf,
+                            uint64_t hpa, bool write, Translation& t) {
+  t.did = context.did;
+  t.fpd = context.fpd;
+  t.tt = context.tt;
+  t.levels = context.ss.levels;
+  t.leaf_level = leaf.level;
+  t.read = leaf.read;
+  t.write = write;
+  if (leaf.complete) {
+    t.page_size = leaf.page_size();
+    t.page_base = leaf.page_base;
+    t.hpa = hpa;
+    t.snoop = leaf.snoop;
+    t.emt = leaf.emt;
+    t.ipat = leaf.ipat;
+    t.transient_mapping = leaf.transient_mapping;
+  }
+}
 
 // The last byte a request touches (zero-length reads: the first).
 constexpr uint64_t LastByte(const DmaRequest& request) {
@@ -331,31 +368,13 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   return false;
 }
 
+template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
-                                const TranslationLeaf& leaf, const DmaRequest& request,
-                                TranslateResult* out) {
+                                const TranslationLeaf& leaf, const DmaRequest& request, Sink* out) {
   const RequestNeeds needs = NeedsFor(config, request);
   const bool fpd = context.fpd;
-  // Built in place in `*out` (field by field, no temporary Translation copied in: on the
-  // IOTLB-hit path a whole-struct copy of freshly written bytes stalls store forwarding).
-  Translation& t = out->translation.emplace();
-  t.did = context.did;
-  t.fpd = context.fpd;
-  t.tt = context.tt;
-  t.levels = context.ss.levels;
-  t.leaf_level = leaf.level;
-  t.read = leaf.read;
-  t.write = leaf.write && !needs.honour_nw;
-  if (leaf.complete) {
-    const uint64_t page_size = leaf.page_size();
-    t.page_size = page_size;
-    t.page_base = leaf.page_base;
-    t.hpa = leaf.page_base | (request.address & (page_size - 1));
-    t.snoop = leaf.snoop;
-    t.emt = leaf.emt;
-    t.ipat = leaf.ipat;
-    t.transient_mapping = leaf.transient_mapping;
-  }
+  const uint64_t page_size = leaf.page_size();
+  const uint64_t hpa = leaf.page_base | (request.address & (page_size - 1));
 
   if (request.type != RequestType::kTranslation) {
     // Missing permission somewhere on the path (or R=W=0). A complete leaf from an IOTLB
@@ -363,34 +382,54 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
     const bool lacks_read = needs.read && !leaf.read;
     const bool lacks_write = needs.write && !leaf.write;
     if (!leaf.complete || lacks_read || lacks_write) {
-      *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd));
+      out->Refused(
+          FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd)));
       return;
     }
-    if (OverlapsInterruptRange(t.hpa, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+    if (OverlapsInterruptRange(hpa, std::max(request.size, 1))) {
+      out->Refused(FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd)));
       return;
     }
-    out->completion = Completion::kSuccess;
+    out->Granted(context, leaf, needs, hpa);
     return;
   }
 
   // Translation request (S §4.2.3): effective permissions; treated as a read (NW=1 with
   // NWFS) or an atomic. Missing permissions are recoverable: Success with what there is.
-  if (!leaf.complete) t.read = t.write = false;
-  if ((t.read || t.write) && OverlapsInterruptRange(t.page_base, t.page_size)) {
-    *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+  const bool read = leaf.complete && leaf.read;
+  const bool write = leaf.complete && leaf.write && !needs.honour_nw;
+  if ((read || write) && OverlapsInterruptRange(leaf.page_base, page_size)) {
+    out->Refused(FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd)));
     return;
   }
-  const bool lacks_read = !t.read;
-  const bool lacks_write = !needs.honour_nw && !t.write;
+  const bool lacks_read = !read;
+  const bool lacks_write = !needs.honour_nw && !write;
   if (lacks_read || lacks_write) {
-    const Translation effective = t;  // *out is overwritten below
-    *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd),
-                       effective);
+    Translation effective;
+    FillTranslation(context, leaf, hpa, write, effective);
+    effective.read = read;
+    out->Refused(FaultResult(
+        MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd), effective));
     return;
   }
-  out->completion = Completion::kSuccess;
-  AtsCompletion& c = out->ats.emplace();
+  out->AtsGranted(context, leaf, request, needs);
+}
+
+inline void TranslateResult::Granted(const TranslationContext& context, const TranslationLeaf& leaf,
+                                     const RequestNeeds& needs, uint64_t hpa) {
+  FillTranslation(context, leaf, hpa, leaf.write && !needs.honour_nw, translation.emplace());
+  completion = Completion::kSuccess;
+}
+
+inline void TranslateResult::AtsGranted(const TranslationContext& context,
+                                        const TranslationLeaf& leaf, const DmaRequest& request,
+                                        const RequestNeeds& needs) {
+  const bool write = leaf.write && !needs.honour_nw;
+  Translation& t = translation.emplace();
+  FillTranslation(context, leaf, leaf.page_base | (request.address & (leaf.page_size() - 1)), write,
+                  t);
+  completion = Completion::kSuccess;
+  AtsCompletion& c = ats.emplace();
   c.address = t.page_base;
   c.size = t.page_size;
   c.read = t.read;

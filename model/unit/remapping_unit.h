@@ -295,6 +295,9 @@ class RemappingUnit : public CacheInvalidator {
 
   const CacheCounters& cache_counters(CacheKind cache) const;
   uint64_t request_count() const;
+  // How many requests hot entries answered (UnitConfig::hot_entry): inspection only, the
+  // answers and every counter above are the normal path's.
+  uint64_t hot_entry_answers() const { return hot_answers_; }
 
   // ---- Cache invalidation (S §6.5), as register-based and queued invalidation request it.
   // Each reports an InvalidationEvent per cache it touched.
@@ -404,6 +407,7 @@ class RemappingUnit : public CacheInvalidator {
       return false;
     }
     ++request_count_;
+    ++hot_answers_;
     for (UnitObserver* o : observers_) o->OnRequestBegin();
     const uint16_t sid = request.source_id.value();
     if (h.legacy_context != nullptr) {
@@ -528,6 +532,7 @@ class RemappingUnit : public CacheInvalidator {
   // caches count into it), every register write, reset and observer change.
   bool hot_enabled_ = false;
   uint64_t cache_epoch_ = 1;
+  uint64_t hot_answers_ = 0;
   std::vector<HotEntry> hot_;
   HotEntry hot_candidate_;  // what the request in progress hit (set by the normal path)
 };

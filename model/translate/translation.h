@@ -368,11 +368,29 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   return false;
 }
 
+// CompleteTranslation's fault answer, out of line (no hit or successful walk pays for the
+// fault's temporaries): the fault for `condition`; with `effective`, a translation request's
+// Success with the permissions it has (SE, S §4.2.3), `write` being its W.
+template <typename Sink>
+[[gnu::noinline]] void RefuseTranslation(FaultCondition condition,
+                                         const TranslationContext& context,
+                                         const TranslationLeaf& leaf, const DmaRequest& request,
+                                         uint64_t hpa, bool effective, bool write, Sink* out) {
+  Fault fault = MakeFault(condition, request, context.fpd);
+  if (!effective) {
+    out->Refused(FaultResult(std::move(fault)));
+    return;
+  }
+  Translation t;
+  FillTranslation(context, leaf, hpa, write, t);
+  t.read = leaf.complete && leaf.read;
+  out->Refused(FaultResult(std::move(fault), t));
+}
+
 template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
                                 const TranslationLeaf& leaf, const DmaRequest& request, Sink* out) {
   const RequestNeeds needs = NeedsFor(config, request);
-  const bool fpd = context.fpd;
   const uint64_t page_size = leaf.page_size();
   const uint64_t hpa = leaf.page_base | (request.address & (page_size - 1));
 
@@ -381,13 +399,14 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
     // entry carries the page's permissions, which may lack what this request needs.
     const bool lacks_read = needs.read && !leaf.read;
     const bool lacks_write = needs.write && !leaf.write;
-    if (!leaf.complete || lacks_read || lacks_write) {
-      out->Refused(
-          FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd)));
+    if (!leaf.complete || lacks_read || lacks_write) [[unlikely]] {
+      RefuseTranslation(PermissionCondition(context, leaf, lacks_read), context, leaf, request, hpa,
+                        false, false, out);
       return;
     }
-    if (OverlapsInterruptRange(hpa, std::max(request.size, 1))) {
-      out->Refused(FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd)));
+    if (OverlapsInterruptRange(hpa, std::max(request.size, 1))) [[unlikely]] {
+      RefuseTranslation(InterruptRangeCondition(context, request), context, leaf, request, hpa,
+                        false, false, out);
       return;
     }
     out->Granted(context, leaf, needs, hpa);
@@ -398,18 +417,16 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
   // NWFS) or an atomic. Missing permissions are recoverable: Success with what there is.
   const bool read = leaf.complete && leaf.read;
   const bool write = leaf.complete && leaf.write && !needs.honour_nw;
-  if ((read || write) && OverlapsInterruptRange(leaf.page_base, page_size)) {
-    out->Refused(FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd)));
+  if ((read || write) && OverlapsInterruptRange(leaf.page_base, page_size)) [[unlikely]] {
+    RefuseTranslation(InterruptRangeCondition(context, request), context, leaf, request, hpa, false,
+                      false, out);
     return;
   }
   const bool lacks_read = !read;
   const bool lacks_write = !needs.honour_nw && !write;
-  if (lacks_read || lacks_write) {
-    Translation effective;
-    FillTranslation(context, leaf, hpa, write, effective);
-    effective.read = read;
-    out->Refused(FaultResult(
-        MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd), effective));
+  if (lacks_read || lacks_write) [[unlikely]] {
+    RefuseTranslation(PermissionCondition(context, leaf, lacks_read), context, leaf, request, hpa,
+                      true, write, out);
     return;
   }
   out->AtsGranted(context, leaf, request, needs);

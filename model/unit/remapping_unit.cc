@@ -499,6 +499,19 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   if (hot_candidate_.iotlb != nullptr) RememberHotEntry(request, epoch_before, out);
 }
 
+void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
+  auto hit = [&](CacheKind cache, uint64_t tag) {
+    const CacheLookupEvent event{cache, true, tag, 0};
+    for (UnitObserver* o : observers_) o->OnCacheLookup(event);
+  };
+  hit(CacheKind::kContext, sid.value());
+  if (h.pasid != nullptr) hit(CacheKind::kPasid, h.pasid->key.pasid);
+  const IotlbKey& key = h.iotlb->key;
+  hit(CacheKind::kIotlb, key.page() << Iotlb::PageShift(key.leaf_level()));
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
+}
+
 void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,
                                      const DmaOutcome& out) {
   // Only an answer that came from cache hits alone (no fill or other change during the

@@ -403,34 +403,26 @@ class RemappingUnit : public CacheInvalidator {
     if (h.epoch != cache_epoch_ || !(h.key == key)) return false;
     const IotlbEntry& leaf_entry = h.iotlb->value;
     const RequestNeeds needs = NeedsFor(walk_config_, request);
-    if (!IotlbEntryAnswers(leaf_entry, *h.context, request, needs, registers_->cap().cm)) {
+    if (!IotlbEntryAnswers(leaf_entry, *h.context, request, needs, walk_config_.cap.cm)) {
       return false;
     }
     ++request_count_;
     ++hot_answers_;
-    for (UnitObserver* o : observers_) o->OnRequestBegin();
-    const uint16_t sid = request.source_id.value();
     if (h.legacy_context != nullptr) {
       context_cache_.CountHit(*h.legacy_context);
-      NoteHit(CacheKind::kContext, sid);
     } else {
       sm_context_cache_.CountHit(*h.scalable_context);
-      NoteHit(CacheKind::kContext, sid);
       pasid_cache_.CountHit(*h.pasid);
-      NoteHit(CacheKind::kPasid, h.pasid->key.pasid);
     }
-    const Iotlb::Entry& tlb = iotlb_.CountHit(*h.iotlb);
-    NoteHit(CacheKind::kIotlb, tlb.key.page() << Iotlb::PageShift(tlb.key.leaf_level()));
+    iotlb_.CountHit(*h.iotlb);
+    // No event depends on the completion: the request's events may all be sent first.
+    if (!observers_.empty()) NoteHotRequest(h, request.source_id);
     CompleteTranslation(walk_config_, *h.context, leaf_entry.leaf, request, out);
-    for (UnitObserver* o : observers_) o->OnRequestEnd();
     return true;
   }
-  // The observers' event for a lookup that hit, as NoteLookup sends it without a trace.
-  void NoteHit(CacheKind cache, uint64_t tag) {
-    if (observers_.empty()) return;
-    const CacheLookupEvent event{cache, true, tag, 0};
-    for (UnitObserver* o : observers_) o->OnCacheLookup(event);
-  }
+  // The observers' events of a request a hot entry answers, as the normal path sends them
+  // without a trace: begin, the context (and PASID) and IOTLB hits, end.
+  void NoteHotRequest(const HotEntry& h, SourceId sid);
   // After the normal path: remembers the entries that answered `request`, if they did.
   void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaOutcome& out);
   // The one request envelope of Dma and DmaWithData: the interrupt window, the request

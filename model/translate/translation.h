@@ -201,6 +201,25 @@ struct TranslateResult {
   inline void AtsGranted(const TranslationContext& context, const TranslationLeaf& leaf,
                          const DmaRequest& request, const RequestNeeds& needs);
   void Refused(TranslateResult fault) { *this = std::move(fault); }
+  void PassedThrough(const TranslationContext& context, const DmaRequest& request, bool read,
+                     bool write) {
+    Translation& t = translation.emplace();
+    t.did = context.did;
+    t.fpd = context.fpd;
+    t.tt = context.tt;
+    t.hpa = request.address;
+    t.page_base = request.address & ~uint64_t{0xfff};
+    t.read = read;
+    t.write = write;
+    completion = Completion::kSuccess;
+  }
+  void SpecialAts(uint64_t address, bool write, bool untranslated_only) {
+    completion = Completion::kSuccess;
+    AtsCompletion& c = ats.emplace();
+    c.address = address;
+    c.write = write;
+    c.untranslated_only = untranslated_only;
+  }
 };
 
 // Builds the Fault for a Table 30 condition raised by `request`.
@@ -229,8 +248,9 @@ inline RequestNeeds NeedsFor(const WalkConfig& config, const DmaRequest& request
 // (LGN.1.1) and the S.1/S.2 special conditions. Returns true when that answers the request
 // (written to `*out`); false when the request needs a leaf (IOTLB or walk).
 // (Inline, below: both are on every request's path.)
+template <typename Sink>
 inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext& context,
-                             const DmaRequest& request, TranslateResult* out);
+                             const DmaRequest& request, Sink* out);
 
 // The one completion path: the result of `request` given the leaf that covers its address
 // (from a walk or an IOTLB entry): permission checks (LGN.2/LGN.3), the interrupt range
@@ -240,6 +260,9 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
 //   Granted(context, leaf, needs, hpa)       the request may proceed at `hpa`;
 //   AtsGranted(context, leaf, request, needs) a translation request answered Success;
 //   Refused(TranslateResult)                  a fault (FaultResult).
+// AnswerBeforeWalk writes to the same sinks, with two more answers:
+//   PassedThrough(context, request, read, write)  output = input (pass-through, translated);
+//   SpecialAts(address, write, untranslated_only) the S.1/S.2 ATS answers.
 // TranslateResult is the full sink; `*out` must be default-initialized.
 template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
@@ -307,13 +330,22 @@ constexpr FaultCondition PermissionCondition(const TranslationContext& context,
 
 // ---- Implementation.
 
+// A fault answer (FaultResult of `condition`), out of line: no request that proceeds pays for
+// the fault's temporaries.
+template <typename Sink>
+[[gnu::noinline]] void RefuseRequest(FaultCondition condition, const DmaRequest& request, bool fpd,
+                                     Sink* out) {
+  out->Refused(FaultResult(MakeFault(condition, request, fpd)));
+}
+
+template <typename Sink>
 inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext& context,
-                             const DmaRequest& request, TranslateResult* out) {
+                             const DmaRequest& request, Sink* out) {
   const bool fpd = context.fpd;
   // LCT.5: only TT=01b admits translation requests and translated requests.
   if (request.type != RequestType::kUntranslated && !context.device_tlb) {
-    *out = FaultResult(MakeFault(
-        ModeCondition(context, FaultCondition::kLct5, FaultCondition::kSct5), request, fpd));
+    RefuseRequest(ModeCondition(context, FaultCondition::kLct5, FaultCondition::kSct5), request,
+                  fpd, out);
     return true;
   }
 
@@ -321,25 +353,19 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   if (request.type == RequestType::kTranslated || context.kind == TranslationKind::kPassThrough) {
     const bool translated = request.type == RequestType::kTranslated;
     if (!BelowWidth(LastByte(request), config.haw)) {
-      *out = FaultResult(MakeFault(
-          translated ? ModeCondition(context, FaultCondition::kLgn1_2, FaultCondition::kSgn4_1)
-                     : ModeCondition(context, FaultCondition::kLgn1_3, FaultCondition::kSgn4_2),
-          request, fpd));
+      RefuseRequest(translated
+                        ? ModeCondition(context, FaultCondition::kLgn1_2, FaultCondition::kSgn4_1)
+                        : ModeCondition(context, FaultCondition::kLgn1_3, FaultCondition::kSgn4_2),
+                    request, fpd, out);
       return true;
     }
     if (OverlapsInterruptRange(request.address, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+      RefuseRequest(InterruptRangeCondition(context, request), request, fpd, out);
       return true;
     }
-    Translation& t = out->translation.emplace();
-    t.did = context.did;
-    t.fpd = context.fpd;
-    t.tt = context.tt;
-    t.hpa = request.address;
-    t.page_base = request.address & ~uint64_t{0xfff};
-    t.read = translated ? request.access != AccessKind::kWrite : true;
-    t.write = translated ? request.access != AccessKind::kRead : true;
-    out->completion = Completion::kSuccess;
+    out->PassedThrough(context, request,
+                       /*read=*/translated ? request.access != AccessKind::kWrite : true,
+                       /*write=*/translated ? request.access != AccessKind::kRead : true);
     return true;
   }
 
@@ -350,37 +376,29 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
       context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
   if (!first_stage &&
       !BelowWidth(ats ? request.address : LastByte(request), context.ss.input_width)) {
-    *out = FaultResult(MakeFault(
-        ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request, fpd));
+    RefuseRequest(ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request,
+                  fpd, out);
     return true;
   }
   // Requests with PASID to FEEx_xxxxh are translated normally (faults.md §3).
   if (ats && !request.pasid.has_value() && OverlapsInterruptRange(request.address, 1)) {
     // S.1 / S.2 special conditions (S §4.2.3, Table 30): not a fault.
     const bool honour_nw = request.no_write && config.ecap.nwfs;
-    out->completion = Completion::kSuccess;
-    AtsCompletion& c = out->ats.emplace();
-    c.address = request.address & ~uint64_t{0xfff};
-    c.write = !honour_nw;  // S.1: R=0 W=1 U=1; S.2 (NW honoured): R=W=U=0
-    c.untranslated_only = !honour_nw;
+    // S.1: R=0 W=1 U=1; S.2 (NW honoured): R=W=U=0
+    out->SpecialAts(request.address & ~uint64_t{0xfff}, !honour_nw, !honour_nw);
     return true;
   }
   return false;
 }
 
-// CompleteTranslation's fault answer, out of line (no hit or successful walk pays for the
-// fault's temporaries): the fault for `condition`; with `effective`, a translation request's
-// Success with the permissions it has (SE, S §4.2.3), `write` being its W.
+// A translation request's fault answered Success with the permissions it has (SE,
+// S §4.2.3; `write` its W), out of line as RefuseRequest.
 template <typename Sink>
 [[gnu::noinline]] void RefuseTranslation(FaultCondition condition,
                                          const TranslationContext& context,
                                          const TranslationLeaf& leaf, const DmaRequest& request,
-                                         uint64_t hpa, bool effective, bool write, Sink* out) {
+                                         uint64_t hpa, bool write, Sink* out) {
   Fault fault = MakeFault(condition, request, context.fpd);
-  if (!effective) {
-    out->Refused(FaultResult(std::move(fault)));
-    return;
-  }
   Translation t;
   FillTranslation(context, leaf, hpa, write, t);
   t.read = leaf.complete && leaf.read;
@@ -400,13 +418,11 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
     const bool lacks_read = needs.read && !leaf.read;
     const bool lacks_write = needs.write && !leaf.write;
     if (!leaf.complete || lacks_read || lacks_write) [[unlikely]] {
-      RefuseTranslation(PermissionCondition(context, leaf, lacks_read), context, leaf, request, hpa,
-                        false, false, out);
+      RefuseRequest(PermissionCondition(context, leaf, lacks_read), request, context.fpd, out);
       return;
     }
     if (OverlapsInterruptRange(hpa, std::max(request.size, 1))) [[unlikely]] {
-      RefuseTranslation(InterruptRangeCondition(context, request), context, leaf, request, hpa,
-                        false, false, out);
+      RefuseRequest(InterruptRangeCondition(context, request), request, context.fpd, out);
       return;
     }
     out->Granted(context, leaf, needs, hpa);
@@ -418,15 +434,14 @@ inline void CompleteTranslation(const WalkConfig& config, const TranslationConte
   const bool read = leaf.complete && leaf.read;
   const bool write = leaf.complete && leaf.write && !needs.honour_nw;
   if ((read || write) && OverlapsInterruptRange(leaf.page_base, page_size)) [[unlikely]] {
-    RefuseTranslation(InterruptRangeCondition(context, request), context, leaf, request, hpa, false,
-                      false, out);
+    RefuseRequest(InterruptRangeCondition(context, request), request, context.fpd, out);
     return;
   }
   const bool lacks_read = !read;
   const bool lacks_write = !needs.honour_nw && !write;
   if (lacks_read || lacks_write) [[unlikely]] {
     RefuseTranslation(PermissionCondition(context, leaf, lacks_read), context, leaf, request, hpa,
-                      true, write, out);
+                      write, out);
     return;
   }
   out->AtsGranted(context, leaf, request, needs);

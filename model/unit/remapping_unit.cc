@@ -496,7 +496,9 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   // The data access belongs to the request (timing charges it to the same step).
   if (!data.empty()) MoveData(request, data, out);
   for (UnitObserver* o : observers_) o->OnRequestEnd();
-  if (hot_candidate_.iotlb != nullptr) RememberHotEntry(request, epoch_before, out);
+  if (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk) {
+    RememberHotEntry(request, epoch_before, out);
+  }
 }
 
 void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
@@ -507,8 +509,10 @@ void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
   };
   hit(CacheKind::kContext, sid.value());
   if (h.pasid != nullptr) hit(CacheKind::kPasid, h.pasid->key.pasid);
-  const IotlbKey& key = h.iotlb->key;
-  hit(CacheKind::kIotlb, key.page() << Iotlb::PageShift(key.leaf_level()));
+  if (h.iotlb != nullptr) {
+    const IotlbKey& key = h.iotlb->key;
+    hit(CacheKind::kIotlb, key.page() << Iotlb::PageShift(key.leaf_level()));
+  }
   for (UnitObserver* o : observers_) o->OnRequestEnd();
 }
 
@@ -523,6 +527,9 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
       out.result.fault.has_value() || !out.status.ok()) {
     return;
   }
+  // Requests that are not remapped are checked against the protected memory regions at
+  // their own address (CheckProtectedMemory): remembered only while PMEN.EPM is clear.
+  if (c.iotlb == nullptr && kPmenEpm.Get(registers_->Get(RegId::kPmen)) != 0) return;
   const HotKey key = HotKey::Of(request);
   HotEntry& h = hot_[key.Slot()];
   h = c;

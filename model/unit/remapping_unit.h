@@ -179,6 +179,17 @@ struct DmaResult {
     read = leaf.read;
     write = leaf.write && !needs.honour_nw;
   }
+  void PassedThrough(const TranslationContext&, const DmaRequest& request, bool r, bool w) {
+    completion = Completion::kSuccess;
+    hpa = request.address;
+    read = r;
+    write = w;
+  }
+  void SpecialAts(uint64_t address, bool w, bool /*untranslated_only*/) {
+    completion = Completion::kSuccess;
+    hpa = address;
+    write = w;
+  }
   void Refused(const TranslateResult& result);
 };
 
@@ -381,7 +392,8 @@ class RemappingUnit : public CacheInvalidator {
     }
   };
   // The cache entries that answered a request, in lookup order: the context entry (legacy or
-  // scalable form), the PASID entry (scalable), the IOTLB entry; and the context they gave.
+  // scalable form), the PASID entry (scalable), the IOTLB entry (none when the context alone
+  // answered: pass-through, translated requests, AnswerBeforeWalk); and the context they gave.
   struct HotEntry {
     HotKey key;
     uint64_t epoch = 0;  // cache_epoch_ when remembered (0: never)
@@ -390,6 +402,7 @@ class RemappingUnit : public CacheInvalidator {
     const ScalableContextCache::Entry* scalable_context = nullptr;
     const PasidCache::Entry* pasid = nullptr;
     const Iotlb::Entry* iotlb = nullptr;
+    bool before_walk = false;  // the context alone answered (no IOTLB entry)
   };
   static constexpr int kHotEntryBits = 10;
   // A request the hot entry answers: the same counted hits, recency updates and observer
@@ -401,9 +414,9 @@ class RemappingUnit : public CacheInvalidator {
     const HotKey key = HotKey::Of(request);
     const HotEntry& h = hot_[key.Slot()];
     if (h.epoch != cache_epoch_ || !(h.key == key)) return false;
-    const IotlbEntry& leaf_entry = h.iotlb->value;
-    const RequestNeeds needs = NeedsFor(walk_config_, request);
-    if (!IotlbEntryAnswers(leaf_entry, *h.context, request, needs, walk_config_.cap.cm)) {
+    if (h.iotlb != nullptr &&
+        !IotlbEntryAnswers(h.iotlb->value, *h.context, request, NeedsFor(walk_config_, request),
+                           walk_config_.cap.cm)) {
       return false;
     }
     ++request_count_;
@@ -414,10 +427,17 @@ class RemappingUnit : public CacheInvalidator {
       sm_context_cache_.CountHit(*h.scalable_context);
       pasid_cache_.CountHit(*h.pasid);
     }
-    iotlb_.CountHit(*h.iotlb);
     // No event depends on the completion: the request's events may all be sent first.
+    if (h.iotlb == nullptr) {
+      if (!observers_.empty()) NoteHotRequest(h, request.source_id);
+      // The same answer as when remembered: the checks before the IOTLB depend on nothing
+      // that differs within the page (see HotKey).
+      (void)AnswerBeforeWalk(walk_config_, *h.context, request, out);
+      return true;
+    }
+    iotlb_.CountHit(*h.iotlb);
     if (!observers_.empty()) NoteHotRequest(h, request.source_id);
-    CompleteTranslation(walk_config_, *h.context, leaf_entry.leaf, request, out);
+    CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
     return true;
   }
   // The observers' events of a request a hot entry answers, as the normal path sends them

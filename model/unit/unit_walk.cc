@@ -19,6 +19,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   // Request type, pass-through (TT=10b, PGTT=100b), translated requests, input width:
   // answered without a leaf.
   if (AnswerBeforeWalk(walk_config_, context, request, &out.result)) {
+    hot_candidate_.context = &context;
+    hot_candidate_.before_walk = true;
     AfterResult(out);
     CheckProtectedMemory(request, /*remapped=*/false, out);
     return;

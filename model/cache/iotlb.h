@@ -188,6 +188,7 @@ class Iotlb {
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }
+  bool enabled() const { return cache_.enabled(); }
 
  private:
   explicit Iotlb(Cache cache) : cache_(std::move(cache)) {}

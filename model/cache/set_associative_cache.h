@@ -112,7 +112,7 @@ class SetAssociativeCache {
   // Looks for `key`, counting a hit or miss and updating recency on a hit.
   const Entry* Lookup(const Key& key, uint64_t set_index) {
     ++counters_.lookups;
-    if (sets_ == 0) {
+    if (valid_ == 0) {  // disabled or empty: nothing to search
       ++counters_.misses;
       return nullptr;
     }
@@ -130,7 +130,7 @@ class SetAssociativeCache {
   // recency (the caller counts a miss with CountMiss once every candidate key missed): one
   // counted lookup over several candidate keys, searching each set once.
   const Entry* LookupIfPresent(const Key& key, uint64_t set_index) {
-    if (sets_ == 0) return nullptr;
+    if (valid_ == 0) return nullptr;
     const int slot = FindSlot(key, set_index);
     if (slot < 0) return nullptr;
     ++counters_.lookups;
@@ -164,6 +164,7 @@ class SetAssociativeCache {
     }
     std::optional<Entry> evicted;
     if (slot < 0) slot = empty;
+    if (slot >= 0 && !tags_[slot].valid) ++valid_;
     if (slot < 0) {
       slot = ChooseVictimInFullSet(base);
       ++counters_.evictions;
@@ -186,6 +187,7 @@ class SetAssociativeCache {
         slots_[i].reset();
         tags_[i].valid = false;
         ++removed;
+        --valid_;
       }
     }
     counters_.invalidations += removed;
@@ -204,11 +206,9 @@ class SetAssociativeCache {
     }
   }
 
-  int size() const {
-    int n = 0;
-    for (const Tag& t : tags_) n += t.valid;
-    return n;
-  }
+  int size() const { return valid_; }
+  // Whether the cache holds entries at all (a disabled cache never does).
+  bool enabled() const { return sets_ != 0; }
 
  private:
   // A compact copy of each slot's key and validity, so a lookup scans a set's ways without
@@ -274,6 +274,7 @@ class SetAssociativeCache {
   std::mt19937_64 rng_;
   CacheCounters counters_;
   uint64_t* changes_ = nullptr;  // set_change_counter
+  int valid_ = 0;                // valid entries: a lookup in an empty cache searches nothing
 };
 
 }  // namespace vtd

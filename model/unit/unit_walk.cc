@@ -106,7 +106,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // With every paging-structure cache disabled a fill would do nothing.
     if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
     const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
-    if (w.complete || (caching_mode && not_present)) {
+    // A disabled IOTLB takes no fill: nothing to build.
+    if (iotlb_.enabled() && (w.complete || (caching_mode && not_present))) {
       IotlbEntry entry;
       // Not-present translations are cached per 4 KiB page, with no permission.
       if (w.complete) {

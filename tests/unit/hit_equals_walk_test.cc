@@ -239,12 +239,7 @@ class ScalableHitEqualsWalkTest : public ScalableUnitTest {
     FsMap(fs_root, kIova + 0x200000, 0xc00000, 2);              // 2 MiB
     FsMap(fs_root, kIova + 0x3000, 0x703000);
     const uint64_t nested_root = SetNestedPasid(4, /*did=*/9);
-    FsMap(nested_root, kIova, 0x2345000);
-    for (int level = 4; level >= 1; --level) {
-      const uint64_t table = FsEntry(nested_root, kIova, level) & ~uint64_t{0xfff};
-      Map(table, table, 1, 3);
-    }
-    Map(0x2345000, 0x9876000, 1, 3);
+    NestedMap(nested_root, kIova, 0x2345000, 0x9876000);
   }
 
   std::unique_ptr<RemappingUnit> MakeUnit(const UnitCacheConfig& caches) {

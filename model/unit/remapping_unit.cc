@@ -491,7 +491,12 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
   const uint64_t epoch_before = cache_epoch_;
-  hot_candidate_ = HotEntry{};
+  // What decides whether the request is remembered (the rest is set with these).
+  hot_candidate_.iotlb = nullptr;
+  hot_candidate_.before_walk = false;
+  hot_candidate_.legacy_context = nullptr;
+  hot_candidate_.scalable_context = nullptr;
+  hot_candidate_.pasid = nullptr;
   DmaTranslate(request, options, out);
   // The data access belongs to the request (timing charges it to the same step).
   if (!data.empty()) MoveData(request, data, out);
@@ -535,6 +540,7 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   h = c;
   h.key = key;
   h.epoch = cache_epoch_;
+  hot_live_epoch_ = cache_epoch_;
 }
 
 void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,

@@ -410,7 +410,10 @@ class RemappingUnit : public CacheInvalidator {
   // and completion into `*out`. False (nothing done) when no valid entry matches.
   template <typename Sink>
   bool HotTranslate(const DmaRequest& request, Sink* out) {
-    if (!hot_enabled_ || CheckRequest(request) != RequestProblem::kNone) return false;
+    // No entry was remembered since the last change: nothing to look for (walks, TE off).
+    if (hot_live_epoch_ != cache_epoch_ || CheckRequest(request) != RequestProblem::kNone) {
+      return false;
+    }
     const HotKey key = HotKey::Of(request);
     const HotEntry& h = hot_[key.Slot()];
     if (h.epoch != cache_epoch_ || !(h.key == key)) return false;
@@ -544,6 +547,7 @@ class RemappingUnit : public CacheInvalidator {
   // caches count into it), every register write, reset and observer change.
   bool hot_enabled_ = false;
   uint64_t cache_epoch_ = 1;
+  uint64_t hot_live_epoch_ = 0;  // cache_epoch_ when an entry was last remembered
   uint64_t hot_answers_ = 0;
   std::vector<HotEntry> hot_;
   HotEntry hot_candidate_;  // what the request in progress hit (set by the normal path)

@@ -34,5 +34,4 @@ std::string StaleEntryReport::ToString() const {
       Hex(memory_value));
 }
 
-
 }  // namespace vtd

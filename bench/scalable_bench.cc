@@ -111,14 +111,7 @@ struct Setup {
 
 void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
   Setup s(caches, pages);
-  DmaOutcome out;
-  size_t i = 0;
-  for (auto _ : state) {
-    s.unit->Dma(s.requests[i], &out);
-    benchmark::DoNotOptimize(out.result.translation->hpa);
-    if (++i == s.requests.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  CycleDma(state, *s.unit, s.requests, DmaForm::kOutParam);
 }
 
 void BM_ScalableColdWalkNoCaches(benchmark::State& state) { Run(state, NoCaches(), 256); }

@@ -81,21 +81,13 @@ void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages, bool
     s.unit->AddObserver(&observer);
     s.memory->set_observer(&observer);
   }
-  size_t i = 0;
-  for (auto _ : state) {
-    DmaOutcome out = s.unit->Dma(s.requests[i]);
-    benchmark::DoNotOptimize(out.result.translation->hpa);
-    if (++i == s.requests.size()) {
-      i = 0;
-    }
-  }
+  CycleDma(state, *s.unit, s.requests, DmaForm::kByValue);
   if (timed) {
     state.counters["cycles/request"] =
         static_cast<double>(observer.total_cycles()) /
         static_cast<double>(std::max<uint64_t>(observer.stats().dma_requests, 1));
     s.memory->set_observer(nullptr);
   }
-  state.SetItemsProcessed(state.iterations());
 }
 
 void BM_TimingOff_IotlbHit(benchmark::State& state) { Run(state, UnitCacheConfig{}, 64, false); }

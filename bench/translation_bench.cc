@@ -106,28 +106,8 @@ void Run(benchmark::State& state, const Options& o, bool expect_ok) {
   for (const DmaRequest& r : s.requests) {
     if (s.unit->Dma(r).result.ok() != expect_ok) std::abort();
   }
-  size_t i = 0;
-  if (o.lean) {
-    for (auto _ : state) {
-      const DmaResult r = s.unit->Translate(s.requests[i]);
-      benchmark::DoNotOptimize(r.completion);
-      if (++i == s.requests.size()) i = 0;
-    }
-  } else if (o.out_param) {
-    DmaOutcome out;
-    for (auto _ : state) {
-      s.unit->Dma(s.requests[i], &out);
-      benchmark::DoNotOptimize(out.result.completion);
-      if (++i == s.requests.size()) i = 0;
-    }
-  } else {
-    for (auto _ : state) {
-      DmaOutcome out = s.unit->Dma(s.requests[i]);
-      benchmark::DoNotOptimize(out.result.completion);
-      if (++i == s.requests.size()) i = 0;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
+  CycleDma(state, *s.unit, s.requests,
+           o.lean ? DmaForm::kLean : (o.out_param ? DmaForm::kOutParam : DmaForm::kByValue));
 }
 
 // Cold walks: root + context + `levels` paging reads per request.
@@ -208,16 +188,13 @@ void BM_UnitFaultRecorded(benchmark::State& state) {
   o.map = false;
   Setup s(o);
   const uint32_t frcd_hi = s.unit->registers().OffsetOf(RegId::kFrcdLo, 0) + 12;
-  size_t i = 0;
-  for (auto _ : state) {
-    DmaOutcome out = s.unit->Dma(s.requests[i]);
+  CycleRequests(state, s.requests, [&](const DmaRequest& r) {
+    DmaOutcome out = s.unit->Dma(r);
     benchmark::DoNotOptimize(out.recorded);
     const int index = out.fault_record.has_value() ? out.fault_record->frcd_index : -1;
     if (index < 0) std::abort();
     s.unit->WriteRegister32(frcd_hi + 16 * static_cast<uint32_t>(index), 0x80000000u);
-    if (++i == s.requests.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  });
 }
 BENCHMARK(BM_UnitFaultRecorded);
 

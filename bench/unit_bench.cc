@@ -76,43 +76,17 @@ struct Setup {
   }
 };
 
-// The by-value form (`DmaOutcome out = unit->Dma(request)`): one outcome constructed and
-// destroyed per request.
-void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
+// Each form of the call (bench_support.h DmaForm) over the same set-up.
+void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages,
+         DmaForm form = DmaForm::kByValue) {
   Setup s(caches, pages);
-  size_t i = 0;
-  for (auto _ : state) {
-    DmaOutcome out = s.unit->Dma(s.requests[i]);
-    benchmark::DoNotOptimize(out.result.translation->hpa);
-    if (++i == s.requests.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  CycleDma(state, *s.unit, s.requests, form);
 }
-
-// The out-parameter form (`unit->Dma(request, &out)`): one outcome reused for every request.
 void RunOutParam(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
-  Setup s(caches, pages);
-  DmaOutcome out;
-  size_t i = 0;
-  for (auto _ : state) {
-    s.unit->Dma(s.requests[i], &out);
-    benchmark::DoNotOptimize(out.result.translation->hpa);
-    if (++i == s.requests.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  Run(state, caches, pages, DmaForm::kOutParam);
 }
-
-// The lean form (`DmaResult r = unit->Translate(request)`): the hot result only, no
-// outcome for the caller to construct or clear.
 void RunLean(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
-  Setup s(caches, pages);
-  size_t i = 0;
-  for (auto _ : state) {
-    const DmaResult r = s.unit->Translate(s.requests[i]);
-    benchmark::DoNotOptimize(r.hpa);
-    if (++i == s.requests.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  Run(state, caches, pages, DmaForm::kLean);
 }
 
 void BM_UnitIotlbHit(benchmark::State& state) { Run(state, UnitCacheConfig{}, 1); }

@@ -53,6 +53,9 @@ class ContextCache {
   // function ignored (FM: 0 none, 1 bit 2, 2 bits 2:1, 3 bits 2:0), tagged with `did`.
   int InvalidateDevice(uint16_t did, SourceId sid, uint8_t function_mask);
 
+  // See SetAssociativeCache::set_change_counter and CountHit.
+  void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
+  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }

@@ -98,6 +98,33 @@ struct IotlbEntry {
   std::vector<CachedEntryRef> path;
 };
 
+// Whether an IOTLB entry answers `request` as cached, or the unit walks again: the one rule
+// of every IOTLB hit (the lookup's, and the unit's hot entries').
+// - CAP.CM = 1 in legacy mode: the cached entry answers, whatever it holds (model choice;
+//   not-present and permission faults then come from the cache, S §6.1).
+// - Otherwise an entry lacking a right the answer would carry is not trusted: the unit
+//   walks again, so software that only added rights (or made an entry present, S §6.1)
+//   needs no invalidation. A translation request is answered with every right the page
+//   grants (S §4.2.3): R, and W unless NW is honoured; other requests need what they do.
+// - A leaf cached with D clear answers no request it would grant write: that request walks
+//   again and the walk sets D (S §3.6.2, §3.7.2).
+// - First-stage and nested rights depend on the request's privilege (U/S, WPE: S §3.6.1).
+inline bool IotlbEntryAnswers(const IotlbEntry& entry, const TranslationContext& context,
+                              const DmaRequest& request, const RequestNeeds& needs,
+                              bool caching_mode) {
+  if (caching_mode && !context.scalable) return true;
+  const TranslationLeaf& leaf = entry.leaf;
+  if (!leaf.complete) return false;
+  const bool translation = request.type == RequestType::kTranslation;
+  const bool wants_read = translation || needs.read;
+  const bool wants_write = translation ? !needs.honour_nw : needs.write;
+  if (wants_read && !leaf.read) return false;
+  if (wants_write && !(leaf.write && entry.dirty)) return false;
+  const bool first_stage =
+      context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
+  return !first_stage || entry.privileged == request.privileged;
+}
+
 struct AddressRange;
 
 class Iotlb {
@@ -156,9 +183,13 @@ class Iotlb {
   // Removes one entry (a re-walk replaces it).
   int Invalidate(const IotlbKey& key);
 
+  // See SetAssociativeCache::set_change_counter and CountHit.
+  void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
+  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }
+  bool enabled() const { return cache_.enabled(); }
 
  private:
   explicit Iotlb(Cache cache) : cache_(std::move(cache)) {}

@@ -51,6 +51,9 @@ class ScalableContextCache {
     return cache_.InvalidateIf([&](const Entry& e) { return (e.key & keep) == want; });
   }
 
+  // See SetAssociativeCache::set_change_counter and CountHit.
+  void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
+  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }
@@ -108,6 +111,9 @@ class PasidCache {
         [&](const Entry& e) { return e.key.pasid == pasid && e.value.context.did.value() == did; });
   }
 
+  // See SetAssociativeCache::set_change_counter and CountHit.
+  void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
+  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }

@@ -70,6 +70,7 @@ class SetAssociativeCache {
     Key key;
     Value value;
     uint64_t fill_stamp;  // caller-supplied time of the fill (e.g. the step index)
+    uint32_t slot = 0;    // where the entry sits (CountHit)
   };
 
   // Creates a cache; the geometry must pass ValidateCacheGeometry.
@@ -87,6 +88,20 @@ class SetAssociativeCache {
   const CacheCounters& counters() const { return counters_; }
   void ResetCounters() { counters_ = CacheCounters{}; }
 
+  // A counter the cache increments on every change of its contents (each fill, each
+  // invalidation call), so that a structure remembering entries it returned (the unit's hot
+  // entries) knows when they may have moved or gone. Several caches may share one counter.
+  void set_change_counter(uint64_t* counter) { changes_ = counter; }
+
+  // Counts a lookup that hit `entry` (returned by Lookup or LookupIfPresent, with no change
+  // of the contents since) and updates its recency: exactly what that lookup did again.
+  const Entry& CountHit(const Entry& entry) {
+    ++counters_.lookups;
+    ++counters_.hits;
+    last_use_[entry.slot] = ++clock_;
+    return entry;
+  }
+
   // Looks for `key` without touching replacement state or counters.
   const Entry* Probe(const Key& key, uint64_t set_index) const {
     if (sets_ == 0) return nullptr;
@@ -97,7 +112,7 @@ class SetAssociativeCache {
   // Looks for `key`, counting a hit or miss and updating recency on a hit.
   const Entry* Lookup(const Key& key, uint64_t set_index) {
     ++counters_.lookups;
-    if (sets_ == 0) {
+    if (valid_ == 0) {  // disabled or empty: nothing to search
       ++counters_.misses;
       return nullptr;
     }
@@ -115,7 +130,7 @@ class SetAssociativeCache {
   // recency (the caller counts a miss with CountMiss once every candidate key missed): one
   // counted lookup over several candidate keys, searching each set once.
   const Entry* LookupIfPresent(const Key& key, uint64_t set_index) {
-    if (sets_ == 0) return nullptr;
+    if (valid_ == 0) return nullptr;
     const int slot = FindSlot(key, set_index);
     if (slot < 0) return nullptr;
     ++counters_.lookups;
@@ -133,6 +148,7 @@ class SetAssociativeCache {
   std::optional<Entry> Fill(const Key& key, uint64_t set_index, Value value, uint64_t fill_stamp) {
     if (sets_ == 0) return std::nullopt;
     ++counters_.fills;
+    if (changes_ != nullptr) ++*changes_;
     // One pass over the set: the way holding `key`, else the lowest empty way.
     const int base = SetBase(set_index);
     int slot = -1;
@@ -148,12 +164,13 @@ class SetAssociativeCache {
     }
     std::optional<Entry> evicted;
     if (slot < 0) slot = empty;
+    if (slot >= 0 && !tags_[slot].valid) ++valid_;
     if (slot < 0) {
       slot = ChooseVictimInFullSet(base);
       ++counters_.evictions;
       evicted = std::move(slots_[slot]);
     }
-    slots_[slot] = Entry{key, std::move(value), fill_stamp};
+    slots_[slot] = Entry{key, std::move(value), fill_stamp, static_cast<uint32_t>(slot)};
     tags_[slot] = Tag{key, true};
     last_use_[slot] = ++clock_;
     fill_order_[slot] = clock_;
@@ -163,12 +180,14 @@ class SetAssociativeCache {
   // Removes every entry for which `pred(entry)` is true; returns how many.
   template <typename Pred>
   int InvalidateIf(Pred pred) {
+    if (changes_ != nullptr) ++*changes_;
     int removed = 0;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (tags_[i].valid && pred(static_cast<const Entry&>(*slots_[i]))) {
         slots_[i].reset();
         tags_[i].valid = false;
         ++removed;
+        --valid_;
       }
     }
     counters_.invalidations += removed;
@@ -194,11 +213,9 @@ class SetAssociativeCache {
     }
   }
 
-  int size() const {
-    int n = 0;
-    for (const Tag& t : tags_) n += t.valid;
-    return n;
-  }
+  int size() const { return valid_; }
+  // Whether the cache holds entries at all (a disabled cache never does).
+  bool enabled() const { return sets_ != 0; }
 
  private:
   // A compact copy of each slot's key and validity, so a lookup scans a set's ways without
@@ -263,6 +280,8 @@ class SetAssociativeCache {
   uint64_t clock_ = 0;
   std::mt19937_64 rng_;
   CacheCounters counters_;
+  uint64_t* changes_ = nullptr;  // set_change_counter
+  int valid_ = 0;                // valid entries: a lookup in an empty cache searches nothing
 };
 
 }  // namespace vtd

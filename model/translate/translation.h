@@ -137,6 +137,15 @@ struct WalkStep {
 using WalkTrace = std::vector<WalkStep>;
 
 // ---- Results.
+// What a paging walk must find for `request`: the permissions it stops at the first level
+// without (untranslated requests; none for translation requests, which collect what there
+// is), and whether NW is honoured (translation request with NW=1 and ECAP.NWFS).
+struct RequestNeeds {
+  bool read = false;
+  bool write = false;
+  bool honour_nw = false;
+};
+
 enum class Completion : uint8_t {
   kSuccess,
   kUnsupportedRequest,  // UR
@@ -185,6 +194,32 @@ struct TranslateResult {
   std::optional<Fault> fault;              // a Table 30 condition was hit (see Fault::Reportable())
 
   bool ok() const { return completion == Completion::kSuccess && !fault.has_value(); }
+
+  // As a completion sink (CompleteTranslation, below): the full result.
+  inline void Granted(const TranslationContext& context, const TranslationLeaf& leaf,
+                      const RequestNeeds& needs, uint64_t hpa);
+  inline void AtsGranted(const TranslationContext& context, const TranslationLeaf& leaf,
+                         const DmaRequest& request, const RequestNeeds& needs);
+  void Refused(TranslateResult fault) { *this = std::move(fault); }
+  void PassedThrough(const TranslationContext& context, const DmaRequest& request, bool read,
+                     bool write) {
+    Translation& t = translation.emplace();
+    t.did = context.did;
+    t.fpd = context.fpd;
+    t.tt = context.tt;
+    t.hpa = request.address;
+    t.page_base = request.address & ~uint64_t{0xfff};
+    t.read = read;
+    t.write = write;
+    completion = Completion::kSuccess;
+  }
+  void SpecialAts(uint64_t address, bool write, bool untranslated_only) {
+    completion = Completion::kSuccess;
+    AtsCompletion& c = ats.emplace();
+    c.address = address;
+    c.write = write;
+    c.untranslated_only = untranslated_only;
+  }
 };
 
 // Builds the Fault for a Table 30 condition raised by `request`.
@@ -193,14 +228,6 @@ Fault MakeFault(FaultCondition condition, const DmaRequest& request, bool fpd);
 // or with `effective` permissions (SE), per the condition's response for the request.
 TranslateResult FaultResult(Fault fault, const std::optional<Translation>& effective = {});
 
-// What a paging walk must find for `request`: the permissions it stops at the first level
-// without (untranslated requests; none for translation requests, which collect what there
-// is), and whether NW is honoured (translation request with NW=1 and ECAP.NWFS).
-struct RequestNeeds {
-  bool read = false;
-  bool write = false;
-  bool honour_nw = false;
-};
 inline RequestNeeds NeedsFor(const WalkConfig& config, const DmaRequest& request) {
   RequestNeeds needs;
   if (request.type == RequestType::kTranslation) {
@@ -221,15 +248,48 @@ inline RequestNeeds NeedsFor(const WalkConfig& config, const DmaRequest& request
 // (LGN.1.1) and the S.1/S.2 special conditions. Returns true when that answers the request
 // (written to `*out`); false when the request needs a leaf (IOTLB or walk).
 // (Inline, below: both are on every request's path.)
+template <typename Sink>
 inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext& context,
-                             const DmaRequest& request, TranslateResult* out);
+                             const DmaRequest& request, Sink* out);
 
 // The one completion path: the result of `request` given the leaf that covers its address
 // (from a walk or an IOTLB entry): permission checks (LGN.2/LGN.3), the interrupt range
-// (LGN.4), the ATS completion for translation requests. `*out` must be default-initialized.
+// (LGN.4), the ATS completion for translation requests. The answer goes to a sink the caller
+// chooses, so a caller wanting a few words does not pay for the full TranslateResult; every
+// sink receives exactly one of:
+//   Granted(context, leaf, needs, hpa)       the request may proceed at `hpa`;
+//   AtsGranted(context, leaf, request, needs) a translation request answered Success;
+//   Refused(TranslateResult)                  a fault (FaultResult).
+// AnswerBeforeWalk writes to the same sinks, with two more answers:
+//   PassedThrough(context, request, read, write)  output = input (pass-through, translated);
+//   SpecialAts(address, write, untranslated_only) the S.1/S.2 ATS answers.
+// TranslateResult is the full sink; `*out` must be default-initialized.
+template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
-                                const TranslationLeaf& leaf, const DmaRequest& request,
-                                TranslateResult* out);
+                                const TranslationLeaf& leaf, const DmaRequest& request, Sink* out);
+
+// Writes the Translation of `leaf` for a request at `hpa` into `t` in place (field by field:
+// on the IOTLB-hit path a whole-struct copy of freshly written bytes stalls store
+// forwarding). `write`: the page's W as the answer reports it (NW honoured: 0).
+inline void FillTranslation(const TranslationContext& context, const TranslationLeaf& leaf,
+                            uint64_t hpa, bool write, Translation& t) {
+  t.did = context.did;
+  t.fpd = context.fpd;
+  t.tt = context.tt;
+  t.levels = context.ss.levels;
+  t.leaf_level = leaf.level;
+  t.read = leaf.read;
+  t.write = write;
+  if (leaf.complete) {
+    t.page_size = leaf.page_size();
+    t.page_base = leaf.page_base;
+    t.hpa = hpa;
+    t.snoop = leaf.snoop;
+    t.emt = leaf.emt;
+    t.ipat = leaf.ipat;
+    t.transient_mapping = leaf.transient_mapping;
+  }
+}
 
 // The last byte a request touches (zero-length reads: the first).
 constexpr uint64_t LastByte(const DmaRequest& request) {
@@ -270,13 +330,22 @@ constexpr FaultCondition PermissionCondition(const TranslationContext& context,
 
 // ---- Implementation.
 
+// A fault answer (FaultResult of `condition`), out of line: no request that proceeds pays for
+// the fault's temporaries.
+template <typename Sink>
+[[gnu::noinline]] void RefuseRequest(FaultCondition condition, const DmaRequest& request, bool fpd,
+                                     Sink* out) {
+  out->Refused(FaultResult(MakeFault(condition, request, fpd)));
+}
+
+template <typename Sink>
 inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext& context,
-                             const DmaRequest& request, TranslateResult* out) {
+                             const DmaRequest& request, Sink* out) {
   const bool fpd = context.fpd;
   // LCT.5: only TT=01b admits translation requests and translated requests.
   if (request.type != RequestType::kUntranslated && !context.device_tlb) {
-    *out = FaultResult(MakeFault(
-        ModeCondition(context, FaultCondition::kLct5, FaultCondition::kSct5), request, fpd));
+    RefuseRequest(ModeCondition(context, FaultCondition::kLct5, FaultCondition::kSct5), request,
+                  fpd, out);
     return true;
   }
 
@@ -284,25 +353,19 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
   if (request.type == RequestType::kTranslated || context.kind == TranslationKind::kPassThrough) {
     const bool translated = request.type == RequestType::kTranslated;
     if (!BelowWidth(LastByte(request), config.haw)) {
-      *out = FaultResult(MakeFault(
-          translated ? ModeCondition(context, FaultCondition::kLgn1_2, FaultCondition::kSgn4_1)
-                     : ModeCondition(context, FaultCondition::kLgn1_3, FaultCondition::kSgn4_2),
-          request, fpd));
+      RefuseRequest(translated
+                        ? ModeCondition(context, FaultCondition::kLgn1_2, FaultCondition::kSgn4_1)
+                        : ModeCondition(context, FaultCondition::kLgn1_3, FaultCondition::kSgn4_2),
+                    request, fpd, out);
       return true;
     }
     if (OverlapsInterruptRange(request.address, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+      RefuseRequest(InterruptRangeCondition(context, request), request, fpd, out);
       return true;
     }
-    Translation& t = out->translation.emplace();
-    t.did = context.did;
-    t.fpd = context.fpd;
-    t.tt = context.tt;
-    t.hpa = request.address;
-    t.page_base = request.address & ~uint64_t{0xfff};
-    t.read = translated ? request.access != AccessKind::kWrite : true;
-    t.write = translated ? request.access != AccessKind::kRead : true;
-    out->completion = Completion::kSuccess;
+    out->PassedThrough(context, request,
+                       /*read=*/translated ? request.access != AccessKind::kWrite : true,
+                       /*write=*/translated ? request.access != AccessKind::kRead : true);
     return true;
   }
 
@@ -313,84 +376,92 @@ inline bool AnswerBeforeWalk(const WalkConfig& config, const TranslationContext&
       context.kind == TranslationKind::kFirstStage || context.kind == TranslationKind::kNested;
   if (!first_stage &&
       !BelowWidth(ats ? request.address : LastByte(request), context.ss.input_width)) {
-    *out = FaultResult(MakeFault(
-        ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request, fpd));
+    RefuseRequest(ModeCondition(context, FaultCondition::kLgn1_1, FaultCondition::kSgn5), request,
+                  fpd, out);
     return true;
   }
   // Requests with PASID to FEEx_xxxxh are translated normally (faults.md §3).
   if (ats && !request.pasid.has_value() && OverlapsInterruptRange(request.address, 1)) {
     // S.1 / S.2 special conditions (S §4.2.3, Table 30): not a fault.
     const bool honour_nw = request.no_write && config.ecap.nwfs;
-    out->completion = Completion::kSuccess;
-    AtsCompletion& c = out->ats.emplace();
-    c.address = request.address & ~uint64_t{0xfff};
-    c.write = !honour_nw;  // S.1: R=0 W=1 U=1; S.2 (NW honoured): R=W=U=0
-    c.untranslated_only = !honour_nw;
+    // S.1: R=0 W=1 U=1; S.2 (NW honoured): R=W=U=0
+    out->SpecialAts(request.address & ~uint64_t{0xfff}, !honour_nw, !honour_nw);
     return true;
   }
   return false;
 }
 
+// A translation request's fault answered Success with the permissions it has (SE,
+// S §4.2.3; `write` its W), out of line as RefuseRequest.
+template <typename Sink>
+[[gnu::noinline]] void RefuseTranslation(FaultCondition condition,
+                                         const TranslationContext& context,
+                                         const TranslationLeaf& leaf, const DmaRequest& request,
+                                         uint64_t hpa, bool write, Sink* out) {
+  Fault fault = MakeFault(condition, request, context.fpd);
+  Translation t;
+  FillTranslation(context, leaf, hpa, write, t);
+  t.read = leaf.complete && leaf.read;
+  out->Refused(FaultResult(std::move(fault), t));
+}
+
+template <typename Sink>
 inline void CompleteTranslation(const WalkConfig& config, const TranslationContext& context,
-                                const TranslationLeaf& leaf, const DmaRequest& request,
-                                TranslateResult* out) {
+                                const TranslationLeaf& leaf, const DmaRequest& request, Sink* out) {
   const RequestNeeds needs = NeedsFor(config, request);
-  const bool fpd = context.fpd;
-  // Built in place in `*out` (field by field, no temporary Translation copied in: on the
-  // IOTLB-hit path a whole-struct copy of freshly written bytes stalls store forwarding).
-  Translation& t = out->translation.emplace();
-  t.did = context.did;
-  t.fpd = context.fpd;
-  t.tt = context.tt;
-  t.levels = context.ss.levels;
-  t.leaf_level = leaf.level;
-  t.read = leaf.read;
-  t.write = leaf.write && !needs.honour_nw;
-  if (leaf.complete) {
-    const uint64_t page_size = leaf.page_size();
-    t.page_size = page_size;
-    t.page_base = leaf.page_base;
-    t.hpa = leaf.page_base | (request.address & (page_size - 1));
-    t.snoop = leaf.snoop;
-    t.emt = leaf.emt;
-    t.ipat = leaf.ipat;
-    t.transient_mapping = leaf.transient_mapping;
-  }
+  const uint64_t page_size = leaf.page_size();
+  const uint64_t hpa = leaf.page_base | (request.address & (page_size - 1));
 
   if (request.type != RequestType::kTranslation) {
     // Missing permission somewhere on the path (or R=W=0). A complete leaf from an IOTLB
     // entry carries the page's permissions, which may lack what this request needs.
     const bool lacks_read = needs.read && !leaf.read;
     const bool lacks_write = needs.write && !leaf.write;
-    if (!leaf.complete || lacks_read || lacks_write) {
-      *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd));
+    if (!leaf.complete || lacks_read || lacks_write) [[unlikely]] {
+      RefuseRequest(PermissionCondition(context, leaf, lacks_read), request, context.fpd, out);
       return;
     }
-    if (OverlapsInterruptRange(t.hpa, std::max(request.size, 1))) {
-      *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+    if (OverlapsInterruptRange(hpa, std::max(request.size, 1))) [[unlikely]] {
+      RefuseRequest(InterruptRangeCondition(context, request), request, context.fpd, out);
       return;
     }
-    out->completion = Completion::kSuccess;
+    out->Granted(context, leaf, needs, hpa);
     return;
   }
 
   // Translation request (S §4.2.3): effective permissions; treated as a read (NW=1 with
   // NWFS) or an atomic. Missing permissions are recoverable: Success with what there is.
-  if (!leaf.complete) t.read = t.write = false;
-  if ((t.read || t.write) && OverlapsInterruptRange(t.page_base, t.page_size)) {
-    *out = FaultResult(MakeFault(InterruptRangeCondition(context, request), request, fpd));
+  const bool read = leaf.complete && leaf.read;
+  const bool write = leaf.complete && leaf.write && !needs.honour_nw;
+  if ((read || write) && OverlapsInterruptRange(leaf.page_base, page_size)) [[unlikely]] {
+    RefuseRequest(InterruptRangeCondition(context, request), request, context.fpd, out);
     return;
   }
-  const bool lacks_read = !t.read;
-  const bool lacks_write = !needs.honour_nw && !t.write;
-  if (lacks_read || lacks_write) {
-    const Translation effective = t;  // *out is overwritten below
-    *out = FaultResult(MakeFault(PermissionCondition(context, leaf, lacks_read), request, fpd),
-                       effective);
+  const bool lacks_read = !read;
+  const bool lacks_write = !needs.honour_nw && !write;
+  if (lacks_read || lacks_write) [[unlikely]] {
+    RefuseTranslation(PermissionCondition(context, leaf, lacks_read), context, leaf, request, hpa,
+                      write, out);
     return;
   }
-  out->completion = Completion::kSuccess;
-  AtsCompletion& c = out->ats.emplace();
+  out->AtsGranted(context, leaf, request, needs);
+}
+
+inline void TranslateResult::Granted(const TranslationContext& context, const TranslationLeaf& leaf,
+                                     const RequestNeeds& needs, uint64_t hpa) {
+  FillTranslation(context, leaf, hpa, leaf.write && !needs.honour_nw, translation.emplace());
+  completion = Completion::kSuccess;
+}
+
+inline void TranslateResult::AtsGranted(const TranslationContext& context,
+                                        const TranslationLeaf& leaf, const DmaRequest& request,
+                                        const RequestNeeds& needs) {
+  const bool write = leaf.write && !needs.honour_nw;
+  Translation& t = translation.emplace();
+  FillTranslation(context, leaf, leaf.page_base | (request.address & (leaf.page_size() - 1)), write,
+                  t);
+  completion = Completion::kSuccess;
+  AtsCompletion& c = ats.emplace();
   c.address = t.page_base;
   c.size = t.page_size;
   c.read = t.read;

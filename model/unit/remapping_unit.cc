@@ -70,6 +70,17 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
     unit->any_psc_enabled_ |= psc_geometry[level]->entries > 0;
   }
   if (absl::Status s = unit->InitInterruptRemapping(); !s.ok()) return wrap(s);
+  // Every translation cache counts its changes into the epoch the hot entries are checked
+  // against (the interrupt entry cache is not on the DMA path).
+  uint64_t* epoch = &unit->cache_epoch_;
+  unit->context_cache_.set_change_counter(epoch);
+  unit->sm_context_cache_.set_change_counter(epoch);
+  unit->pasid_cache_.set_change_counter(epoch);
+  unit->iotlb_.set_change_counter(epoch);
+  for (int level = 2; level <= 5; ++level) unit->psc_[level].set_change_counter(epoch);
+  unit->hot_enabled_ =
+      config.hot_entry && !config.check_invalidation && !config.pmr_blocks_remapped_requests;
+  if (unit->hot_enabled_) unit->hot_.resize(size_t{1} << kHotEntryBits);
   return unit;
 }
 
@@ -100,6 +111,7 @@ bool RemappingUnit::translation_enabled() const {
 }
 
 void RemappingUnit::AddObserver(UnitObserver* observer) {
+  ++cache_epoch_;
   if (observer != nullptr &&
       std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
     observers_.push_back(observer);
@@ -107,6 +119,7 @@ void RemappingUnit::AddObserver(UnitObserver* observer) {
 }
 
 void RemappingUnit::RemoveObserver(UnitObserver* observer) {
+  ++cache_epoch_;
   observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
@@ -151,11 +164,13 @@ uint64_t RemappingUnit::ReadRegister64(uint32_t offset) {
 
 void RemappingUnit::WriteRegister32(uint32_t offset, uint32_t value) {
   for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 32, true, value);
+  ++cache_epoch_;  // a write may change what the DMA path reads (TE, RTADDR, PMR, ...)
   AfterWrite(registers_->Write32(offset, value));
 }
 
 void RemappingUnit::WriteRegister64(uint32_t offset, uint64_t value) {
   for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 64, true, value);
+  ++cache_epoch_;  // a write may change what the DMA path reads (TE, RTADDR, PMR, ...)
   AfterWrite(registers_->Write64(offset, value));
 }
 
@@ -425,34 +440,34 @@ DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& optio
   return out;
 }
 
-void RemappingUnit::Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options) {
-  out->Clear();
-  RunRequest(request, options, {}, *out);
-}
-
 DmaResult DmaResult::Of(const DmaOutcome& outcome) {
-  const TranslateResult& t = outcome.result;
   DmaResult r;
-  r.completion = t.completion;
   r.blocked = outcome.blocked;
+  r.Refused(outcome.result);
   r.recorded = outcome.recorded;
-  if (t.fault.has_value()) {
-    r.faulted = true;
-    r.condition = t.fault->condition;
-  }
-  if (t.ats.has_value()) {  // translation requests answered Success (S §4.2.3)
-    r.hpa = t.ats->address;
-    r.read = t.ats->read;
-    r.write = t.ats->write;
-  } else if (t.translation.has_value() && !outcome.blocked) {
-    r.hpa = t.translation->hpa;
-    r.read = t.translation->read;
-    r.write = t.translation->write;
-  }
   return r;
 }
 
-DmaResult RemappingUnit::Translate(const DmaRequest& request) {
+void DmaResult::Refused(const TranslateResult& t) {
+  completion = t.completion;
+  if (t.fault.has_value()) {
+    faulted = true;
+    condition = t.fault->condition;
+    // A fault blocks the request unless it is answered Success (S0/SE, AfterResult).
+    blocked = blocked || t.completion != Completion::kSuccess;
+  }
+  if (t.ats.has_value()) {  // translation requests answered Success (S §4.2.3)
+    hpa = t.ats->address;
+    read = t.ats->read;
+    write = t.ats->write;
+  } else if (t.translation.has_value() && !blocked) {
+    hpa = t.translation->hpa;
+    read = t.translation->read;
+    write = t.translation->write;
+  }
+}
+
+DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
   DmaOutcome& out = lean_;
   RunRequest(request, DmaOptions{}, {}, out);
   const DmaResult r = DmaResult::Of(out);
@@ -475,10 +490,57 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
     return DmaToInterruptRange(request, FirstDword(request, data), out);
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
+  const uint64_t epoch_before = cache_epoch_;
+  // What decides whether the request is remembered (the rest is set with these).
+  hot_candidate_.iotlb = nullptr;
+  hot_candidate_.before_walk = false;
+  hot_candidate_.legacy_context = nullptr;
+  hot_candidate_.scalable_context = nullptr;
+  hot_candidate_.pasid = nullptr;
   DmaTranslate(request, options, out);
   // The data access belongs to the request (timing charges it to the same step).
   if (!data.empty()) MoveData(request, data, out);
   for (UnitObserver* o : observers_) o->OnRequestEnd();
+  if (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk) {
+    RememberHotEntry(request, epoch_before, out);
+  }
+}
+
+void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
+  for (UnitObserver* o : observers_) o->OnRequestBegin();
+  auto hit = [&](CacheKind cache, uint64_t tag) {
+    const CacheLookupEvent event{cache, true, tag, 0};
+    for (UnitObserver* o : observers_) o->OnCacheLookup(event);
+  };
+  hit(CacheKind::kContext, sid.value());
+  if (h.pasid != nullptr) hit(CacheKind::kPasid, h.pasid->key.pasid);
+  if (h.iotlb != nullptr) {
+    const IotlbKey& key = h.iotlb->key;
+    hit(CacheKind::kIotlb, key.page() << Iotlb::PageShift(key.leaf_level()));
+  }
+  for (UnitObserver* o : observers_) o->OnRequestEnd();
+}
+
+void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,
+                                     const DmaOutcome& out) {
+  // Only an answer that came from cache hits alone (no fill or other change during the
+  // request, so the entries are where they were found) and raised no fault.
+  const HotEntry& c = hot_candidate_;
+  const bool context_hit =
+      c.legacy_context != nullptr || (c.scalable_context != nullptr && c.pasid != nullptr);
+  if (!hot_enabled_ || epoch_before != cache_epoch_ || !context_hit || out.blocked ||
+      out.result.fault.has_value() || !out.status.ok()) {
+    return;
+  }
+  // Requests that are not remapped are checked against the protected memory regions at
+  // their own address (CheckProtectedMemory): remembered only while PMEN.EPM is clear.
+  if (c.iotlb == nullptr && kPmenEpm.Get(registers_->Get(RegId::kPmen)) != 0) return;
+  const HotKey key = HotKey::Of(request);
+  HotEntry& h = hot_[key.Slot()];
+  h = c;
+  h.key = key;
+  h.epoch = cache_epoch_;
+  hot_live_epoch_ = cache_epoch_;
 }
 
 void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
@@ -662,6 +724,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
       Complete(FaultResult(MakeFault(FaultCondition::kLct2, request, context.fpd)), out);
       return;
     }
+    hot_candidate_.legacy_context = context_hit;
   }
 
   TranslateThroughCaches(context, request, options, out);

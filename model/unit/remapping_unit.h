@@ -88,6 +88,14 @@ struct UnitConfig {
   // through the page tables the spec says hardware "may or may not" block them; this picks
   // which (default: not blocked, so software relying on it is visible).
   bool pmr_blocks_remapped_requests = false;
+  // Per-requester hot entries: an acceleration structure of the model, not a modeled cache.
+  // A request of the same shape (requester, PASID, type, access, size, page) as an earlier
+  // one the context (and PASID) cache and the IOTLB answered is answered from the entries
+  // that answered it, as long as nothing that could change that answer happened since (any
+  // change of any translation cache, register write, reset, observer change). Results,
+  // counters, replacement state and observer events are those of the normal path; off, every
+  // request takes the normal path. Not used with check_invalidation.
+  bool hot_entry = true;
 };
 
 // What an interrupt request did (S §5.1.4, §5.2.3); implemented in unit_interrupt.cc.
@@ -154,6 +162,35 @@ struct DmaResult {
   FaultCondition condition = FaultCondition::kLrt1;  // meaningful when `faulted`
 
   static DmaResult Of(const DmaOutcome& outcome);
+
+  // As a completion sink (CompleteTranslation): the same answer in two words. `recorded` is
+  // the unit's to set (the hot path completes only requests that raise no fault).
+  void Granted(const TranslationContext&, const TranslationLeaf& leaf, const RequestNeeds& needs,
+               uint64_t output) {
+    completion = Completion::kSuccess;
+    hpa = output;
+    read = leaf.read;
+    write = leaf.write && !needs.honour_nw;
+  }
+  void AtsGranted(const TranslationContext&, const TranslationLeaf& leaf, const DmaRequest&,
+                  const RequestNeeds& needs) {
+    completion = Completion::kSuccess;
+    hpa = leaf.page_base;
+    read = leaf.read;
+    write = leaf.write && !needs.honour_nw;
+  }
+  void PassedThrough(const TranslationContext&, const DmaRequest& request, bool r, bool w) {
+    completion = Completion::kSuccess;
+    hpa = request.address;
+    read = r;
+    write = w;
+  }
+  void SpecialAts(uint64_t address, bool w, bool /*untranslated_only*/) {
+    completion = Completion::kSuccess;
+    hpa = address;
+    write = w;
+  }
+  void Refused(const TranslateResult& result);
 };
 
 // What a device's page request did (VT-d spec §7.5; unit_page_request.cc).
@@ -210,7 +247,13 @@ class RemappingUnit : public CacheInvalidator {
   DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
   // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue
   // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
-  void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {});
+  void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {}) {
+    out->Clear();
+    // The hot entry answers only what a request without trace or lookup list would get.
+    if (options.trace || options.record_cache_lookups || !HotTranslate(request, &out->result)) {
+      RunRequest(request, options, {}, *out);
+    }
+  }
   // A DMA that moves data (unit_dma_data.cc): translated as Dma() does; unless blocked, the
   // device's request.size bytes are written from `data` (AccessKind::kWrite) or read into
   // `data` (kRead) at the translated address, one observed hardware access
@@ -224,7 +267,11 @@ class RemappingUnit : public CacheInvalidator {
   // The lean form (DmaResult), for callers that want only what the device sees (benchmarks,
   // fuzz fast paths, a user's hot loop): the same translation, fault recording, counters and
   // observer events as Dma, without the outcome's trace, lookup list or stale reports.
-  DmaResult Translate(const DmaRequest& request);
+  DmaResult Translate(const DmaRequest& request) {
+    DmaResult r;
+    if (HotTranslate(request, &r)) return r;
+    return TranslateThroughOutcome(request);
+  }
 
   // ---- Interrupt remapping and queued invalidation (unit_interrupt.cc).
   // An interrupt request (a DWORD write to FEEx_xxxxh) from a device this unit remaps.
@@ -259,6 +306,9 @@ class RemappingUnit : public CacheInvalidator {
 
   const CacheCounters& cache_counters(CacheKind cache) const;
   uint64_t request_count() const;
+  // How many requests hot entries answered (UnitConfig::hot_entry): inspection only, the
+  // answers and every counter above are the normal path's.
+  uint64_t hot_entry_answers() const { return hot_answers_; }
 
   // ---- Cache invalidation (S §6.5), as register-based and queued invalidation request it.
   // Each reports an InvalidationEvent per cache it touched.
@@ -314,6 +364,90 @@ class RemappingUnit : public CacheInvalidator {
            InterruptAddress::InInterruptRange(request.address);
   }
   void DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out);
+  // Translate's normal path: the request through the working outcome, summarised.
+  DmaResult TranslateThroughOutcome(const DmaRequest& request);
+
+  // ---- Hot entries (UnitConfig::hot_entry). What identifies a request's answer apart from
+  // the unit's state: everything of the request but the offset within its 4 KiB page (the
+  // checks before the IOTLB and the completion give every offset of a page the same answer,
+  // as no request crosses a page and FEEx_xxxxh is 1 MiB aligned).
+  struct HotKey {
+    uint64_t page = 0;   // address >> 12
+    uint64_t shape = 0;  // source-id, type, access, PR, ER, NW, PASID (present and value)
+    int size = 0;
+    bool operator==(const HotKey&) const = default;
+    static HotKey Of(const DmaRequest& r) {
+      return HotKey{r.address >> 12,
+                    uint64_t{r.source_id.value()} | uint64_t{static_cast<uint8_t>(r.type)} << 16 |
+                        uint64_t{static_cast<uint8_t>(r.access)} << 20 |
+                        uint64_t{r.privileged} << 24 | uint64_t{r.execute} << 25 |
+                        uint64_t{r.no_write} << 26 | uint64_t{r.pasid.has_value()} << 27 |
+                        uint64_t{r.pasid.value_or(0)} << 28,
+                    r.size};
+    }
+    // Direct-mapped slot: requester and page mixed (Fibonacci hashing).
+    size_t Slot() const {
+      return static_cast<size_t>(((page ^ (shape << 40)) * 0x9e3779b97f4a7c15ull) >>
+                                 (64 - kHotEntryBits));
+    }
+  };
+  // The cache entries that answered a request, in lookup order: the context entry (legacy or
+  // scalable form), the PASID entry (scalable), the IOTLB entry (none when the context alone
+  // answered: pass-through, translated requests, AnswerBeforeWalk); and the context they gave.
+  struct HotEntry {
+    HotKey key;
+    uint64_t epoch = 0;  // cache_epoch_ when remembered (0: never)
+    const TranslationContext* context = nullptr;
+    const ContextCache::Entry* legacy_context = nullptr;
+    const ScalableContextCache::Entry* scalable_context = nullptr;
+    const PasidCache::Entry* pasid = nullptr;
+    const Iotlb::Entry* iotlb = nullptr;
+    bool before_walk = false;  // the context alone answered (no IOTLB entry)
+  };
+  static constexpr int kHotEntryBits = 10;
+  // A request the hot entry answers: the same counted hits, recency updates and observer
+  // events as the normal path's context, PASID and IOTLB hits, then the same rights predicate
+  // and completion into `*out`. False (nothing done) when no valid entry matches.
+  template <typename Sink>
+  bool HotTranslate(const DmaRequest& request, Sink* out) {
+    // No entry was remembered since the last change: nothing to look for (walks, TE off).
+    if (hot_live_epoch_ != cache_epoch_ || CheckRequest(request) != RequestProblem::kNone) {
+      return false;
+    }
+    const HotKey key = HotKey::Of(request);
+    const HotEntry& h = hot_[key.Slot()];
+    if (h.epoch != cache_epoch_ || !(h.key == key)) return false;
+    if (h.iotlb != nullptr &&
+        !IotlbEntryAnswers(h.iotlb->value, *h.context, request, NeedsFor(walk_config_, request),
+                           walk_config_.cap.cm)) {
+      return false;
+    }
+    ++request_count_;
+    ++hot_answers_;
+    if (h.legacy_context != nullptr) {
+      context_cache_.CountHit(*h.legacy_context);
+    } else {
+      sm_context_cache_.CountHit(*h.scalable_context);
+      pasid_cache_.CountHit(*h.pasid);
+    }
+    // No event depends on the completion: the request's events may all be sent first.
+    if (h.iotlb == nullptr) {
+      if (!observers_.empty()) NoteHotRequest(h, request.source_id);
+      // The same answer as when remembered: the checks before the IOTLB depend on nothing
+      // that differs within the page (see HotKey).
+      (void)AnswerBeforeWalk(walk_config_, *h.context, request, out);
+      return true;
+    }
+    iotlb_.CountHit(*h.iotlb);
+    if (!observers_.empty()) NoteHotRequest(h, request.source_id);
+    CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
+    return true;
+  }
+  // The observers' events of a request a hot entry answers, as the normal path sends them
+  // without a trace: begin, the context (and PASID) and IOTLB hits, end.
+  void NoteHotRequest(const HotEntry& h, SourceId sid);
+  // After the normal path: remembers the entries that answered `request`, if they did.
+  void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaOutcome& out);
   // The one request envelope of Dma and DmaWithData: the interrupt window, the request
   // count, the observers' request boundaries, the translation, and (with `data`, unit_dma_data.cc)
   // the data access.
@@ -408,6 +542,15 @@ class RemappingUnit : public CacheInvalidator {
   // without a fault only the result needs resetting (see Translate).
   DmaOutcome lean_;
   DeviceTlbInvalidationTarget* device_tlbs_ = nullptr;
+  // Hot entries: on with UnitConfig::hot_entry unless the checker or remapped PMR blocking
+  // needs the normal path. The epoch moves on every change of a translation cache (the
+  // caches count into it), every register write, reset and observer change.
+  bool hot_enabled_ = false;
+  uint64_t cache_epoch_ = 1;
+  uint64_t hot_live_epoch_ = 0;  // cache_epoch_ when an entry was last remembered
+  uint64_t hot_answers_ = 0;
+  std::vector<HotEntry> hot_;
+  HotEntry hot_candidate_;  // what the request in progress hit (set by the normal path)
 };
 
 }  // namespace vtd

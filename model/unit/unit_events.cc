@@ -34,17 +34,4 @@ std::string StaleEntryReport::ToString() const {
       Hex(memory_value));
 }
 
-CacheKind PscKind(int level) {
-  switch (level) {
-    case 5:
-      return CacheKind::kPscPml5;
-    case 4:
-      return CacheKind::kPscPml4;
-    case 3:
-      return CacheKind::kPscPdpte;
-    default:
-      return CacheKind::kPscPde;
-  }
-}
-
 }  // namespace vtd

@@ -25,8 +25,20 @@ enum class CacheKind : uint8_t {
   kInterruptEntry,
 };
 std::string_view CacheKindName(CacheKind kind);  // "context", "iotlb", "psc_pml4", ...
-// The paging-structure cache of non-leaf level `level` (5 PML5E .. 2 PDE).
-CacheKind PscKind(int level);
+// The paging-structure cache of non-leaf level `level` (5 PML5E .. 2 PDE). Inline: every
+// walk's lookups name their cache.
+constexpr CacheKind PscKind(int level) {
+  switch (level) {
+    case 5:
+      return CacheKind::kPscPml5;
+    case 4:
+      return CacheKind::kPscPml4;
+    case 3:
+      return CacheKind::kPscPdpte;
+    default:
+      return CacheKind::kPscPde;
+  }
+}
 
 struct CacheLookupEvent {
   CacheKind cache;

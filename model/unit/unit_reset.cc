@@ -6,6 +6,7 @@ namespace vtd {
 
 void RemappingUnit::Reset() {
   registers_->Reset();
+  ++cache_epoch_;  // the registers the DMA path reads changed
   // RTADDR is 0 and no root table pointer is latched (S §11.4.5): the walk must not keep the
   // one the last SRTP latched, or TE set without SRTP would walk tables from before reset.
   walk_config_.rtaddr = 0;

@@ -90,6 +90,8 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
       Complete(FaultResult(*std::move(fault)), out);
       return;
     }
+    hot_candidate_.scalable_context = context_hit;
+    hot_candidate_.pasid = pasid_hit;
     TranslateThroughCaches(pasid_hit->value.context, request, options, out);
     return;
   }

@@ -19,6 +19,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   // Request type, pass-through (TT=10b, PGTT=100b), translated requests, input width:
   // answered without a leaf.
   if (AnswerBeforeWalk(walk_config_, context, request, &out.result)) {
+    hot_candidate_.context = &context;
+    hot_candidate_.before_walk = true;
     AfterResult(out);
     CheckProtectedMemory(request, /*remapped=*/false, out);
     return;
@@ -44,27 +46,9 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
                    out, e.hardware_bits);
       }
     }
-    // With CM = 0, an entry lacking a permission the request needs is not trusted: the
-    // unit walks again, so software that only added permissions (or made an entry present,
-    // S §6.1) needs no invalidation. With CM = 1 the cached entry answers in legacy mode
-    // (model choice). In scalable mode it is walked again either way.
-    bool lacks = (needs.read && !v.leaf.read) || (needs.write && !v.leaf.write);
-    // A translation request is answered with every right the page grants (S §4.2.3): an
-    // entry without R, or without W when NW is not honoured (an entry filled before D was
-    // set), may hold less than the tables now grant.
-    if (request.type == RequestType::kTranslation) {
-      lacks = !v.leaf.read || (!needs.honour_nw && !v.leaf.write);
-    }
-    // First-stage rights depend on the request's privilege (U/S, WPE: S §3.6.1).
-    if (first_stage && v.privileged != request.privileged) lacks = true;
-    // A leaf cached with D clear: a request that would be granted write (a write or atomic,
-    // or a translation request without NW) walks again, and that walk sets D (S §3.6.2,
-    // §3.7.2), so the answer is the walk's.
-    const bool would_write = request.type == RequestType::kTranslation
-                                 ? !request.no_write
-                                 : request.access != AccessKind::kRead;
-    if (!v.dirty && v.leaf.write && would_write) lacks = true;
-    if ((caching_mode && !context.scalable) || (v.leaf.complete && !lacks)) {
+    if (IotlbEntryAnswers(v, context, request, needs, caching_mode)) {
+      hot_candidate_.iotlb = tlb_hit;
+      hot_candidate_.context = &context;
       CompleteTranslation(walk_config_, context, v.leaf, request, &out.result);
       AfterResult(out);
       CheckProtectedMemory(request, /*remapped=*/true, out);
@@ -122,7 +106,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     // With every paging-structure cache disabled a fill would do nothing.
     if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
     const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
-    if (w.complete || (caching_mode && not_present)) {
+    // A disabled IOTLB takes no fill: nothing to build.
+    if (iotlb_.enabled() && (w.complete || (caching_mode && not_present))) {
       IotlbEntry entry;
       // Not-present translations are cached per 4 KiB page, with no permission.
       if (w.complete) {

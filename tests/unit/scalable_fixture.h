@@ -143,6 +143,17 @@ class ScalableUnitTest : public UnitTest {
     return fs_root;
   }
 
+  // Nested: `iova` -> `gpa` in the first-stage table at `fs_root`, each first-stage table page
+  // (a GPA) identity-mapped in the current second stage (root_table_), and `gpa` -> `hpa`.
+  void NestedMap(uint64_t fs_root, uint64_t iova, uint64_t gpa, uint64_t hpa) {
+    FsMap(fs_root, iova, gpa);
+    for (int level = 4; level >= 1; --level) {
+      const uint64_t table = FsEntry(fs_root, iova, level) & ~uint64_t{0xfff};
+      Map(table, table, 1, 3);
+    }
+    Map(gpa, hpa, 1, 3);
+  }
+
   // ---- Bring-up as Linux does in scalable mode: QI with 256-bit descriptors (IQA.DW=1),
   // SRTP with TTM=01b, global context / PASID-cache / IOTLB invalidation, TE.
   void EnableScalable() {

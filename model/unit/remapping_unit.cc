@@ -501,7 +501,7 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   // The data access belongs to the request (timing charges it to the same step).
   if (!data.empty()) MoveData(request, data, out);
   for (UnitObserver* o : observers_) o->OnRequestEnd();
-  if (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk) {
+  if (hot_enabled_ && (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk)) {
     RememberHotEntry(request, epoch_before, out);
   }
 }
@@ -528,8 +528,8 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   const HotEntry& c = hot_candidate_;
   const bool context_hit =
       c.legacy_context != nullptr || (c.scalable_context != nullptr && c.pasid != nullptr);
-  if (!hot_enabled_ || epoch_before != cache_epoch_ || !context_hit || out.blocked ||
-      out.result.fault.has_value() || !out.status.ok()) {
+  if (epoch_before != cache_epoch_ || !context_hit || out.blocked || out.result.fault.has_value() ||
+      !out.status.ok()) {
     return;
   }
   // Requests that are not remapped are checked against the protected memory regions at

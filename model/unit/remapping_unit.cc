@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
   for (int level = 2; level <= 5; ++level) unit->psc_[level].set_change_counter(epoch);
   unit->hot_enabled_ =
       config.hot_entry && !config.check_invalidation && !config.pmr_blocks_remapped_requests;
-  if (unit->hot_enabled_) unit->hot_.resize(size_t{1} << kHotEntryBits);
+  if (unit->hot_enabled_) unit->hot_.resize((size_t{1} << kHotEntryBits) + kHotProbes - 1);
   return unit;
 }
 
@@ -535,11 +535,29 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   // Requests that are not remapped are checked against the protected memory regions at
   // their own address (CheckProtectedMemory): remembered only while PMEN.EPM is clear.
   if (c.iotlb == nullptr && kPmenEpm.Get(registers_->Get(RegId::kPmen)) != 0) return;
+  // The first slot from the key's home that is free (of an older epoch) or holds the key;
+  // with none, the home slot.
   const HotKey key = HotKey::Of(request);
-  HotEntry& h = hot_[key.Slot()];
+  HotEntry* slot = &hot_[key.Slot()];
+  for (int probe = 0; probe < kHotProbes; ++probe) {
+    HotEntry& candidate = hot_[key.Slot() + probe];
+    if (candidate.epoch != cache_epoch_ || candidate.key == key) {
+      slot = &candidate;
+      break;
+    }
+  }
+  HotEntry& h = *slot;
   h = c;
   h.key = key;
   h.epoch = cache_epoch_;
+  // Translation requests have no size (CheckRequest); other requests stay within the page.
+  const bool translation = request.type == RequestType::kTranslation;
+  h.last_offset = translation ? 0xfff : static_cast<uint32_t>(4096 - request.size);
+  // Translation requests are answered with the page (or S.1/S.2 address), others at the
+  // request's own offset in the output page.
+  h.offset_mask = translation ? 0 : 0xfff;
+  h.answer = DmaResult::Of(out);
+  h.answer.hpa &= ~h.offset_mask;
   hot_live_epoch_ = cache_epoch_;
 }
 

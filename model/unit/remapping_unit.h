@@ -370,33 +370,41 @@ class RemappingUnit : public CacheInvalidator {
   // ---- Hot entries (UnitConfig::hot_entry). What identifies a request's answer apart from
   // the unit's state: everything of the request but the offset within its 4 KiB page (the
   // checks before the IOTLB and the completion give every offset of a page the same answer,
-  // as no request crosses a page and FEEx_xxxxh is 1 MiB aligned).
+  // as FEEx_xxxxh is 1 MiB aligned), packed in two words and the size.
   struct HotKey {
-    uint64_t page = 0;   // address >> 12
-    uint64_t shape = 0;  // source-id, type, access, PR, ER, NW, PASID (present and value)
+    uint64_t page = 0;   // address 63:12 in 51:0, access, type, PR, ER, NW, PASID present above
+    uint64_t shape = 0;  // source-id 15:0, PASID value 47:16 (0 without PASID)
     int size = 0;
     bool operator==(const HotKey&) const = default;
     static HotKey Of(const DmaRequest& r) {
-      return HotKey{r.address >> 12,
-                    uint64_t{r.source_id.value()} | uint64_t{static_cast<uint8_t>(r.type)} << 16 |
-                        uint64_t{static_cast<uint8_t>(r.access)} << 20 |
-                        uint64_t{r.privileged} << 24 | uint64_t{r.execute} << 25 |
-                        uint64_t{r.no_write} << 26 | uint64_t{r.pasid.has_value()} << 27 |
-                        uint64_t{r.pasid.value_or(0)} << 28,
-                    r.size};
+      return HotKey{r.address >> 12 | uint64_t{static_cast<uint8_t>(r.access)} << 52 |
+                        uint64_t{static_cast<uint8_t>(r.type)} << 54 |
+                        uint64_t{r.privileged} << 56 | uint64_t{r.execute} << 57 |
+                        uint64_t{r.no_write} << 58 | uint64_t{r.pasid.has_value()} << 59,
+                    uint64_t{r.source_id.value()} | uint64_t{r.pasid.value_or(0)} << 16, r.size};
     }
-    // Direct-mapped slot: requester and page mixed (Fibonacci hashing).
+    // The first slot a key may occupy: requester and page mixed (Fibonacci hashing).
     size_t Slot() const {
       return static_cast<size_t>(((page ^ (shape << 40)) * 0x9e3779b97f4a7c15ull) >>
                                  (64 - kHotEntryBits));
     }
   };
-  // The cache entries that answered a request, in lookup order: the context entry (legacy or
-  // scalable form), the PASID entry (scalable), the IOTLB entry (none when the context alone
-  // answered: pass-through, translated requests, AnswerBeforeWalk); and the context they gave.
+  // A remembered request: its key, the lean answer the normal path gave it, and the cache
+  // entries that answered it, in lookup order: the context entry (legacy or scalable form),
+  // the PASID entry (scalable), the IOTLB entry (none when the context alone answered:
+  // pass-through, translated requests, AnswerBeforeWalk); and the context they gave. The
+  // fields a lean hit reads come first.
   struct HotEntry {
     HotKey key;
+    // The largest offset within the page a request of this key may have: beyond it the
+    // request crosses its 4 KiB page (bad input, CheckRequest), which the normal path reports.
+    uint32_t last_offset = 0;
     uint64_t epoch = 0;  // cache_epoch_ when remembered (0: never)
+    // The answer with the offset bits (`offset_mask`: 0xfff when the output address is the
+    // request's own offset in the output page, 0 for translation requests) cleared: every
+    // request of the key gets it, its own offset put back.
+    DmaResult answer;
+    uint64_t offset_mask = 0;
     const TranslationContext* context = nullptr;
     const ContextCache::Entry* legacy_context = nullptr;
     const ScalableContextCache::Entry* scalable_context = nullptr;
@@ -404,24 +412,34 @@ class RemappingUnit : public CacheInvalidator {
     const Iotlb::Entry* iotlb = nullptr;
     bool before_walk = false;  // the context alone answered (no IOTLB entry)
   };
+  // 2^kHotEntryBits home slots; a key sits in one of kHotProbes slots from its home (the
+  // table holds kHotProbes - 1 more, so no probe wraps around), so that a few keys sharing a
+  // home slot do not keep replacing each other.
   static constexpr int kHotEntryBits = 10;
-  // A request the hot entry answers: the same counted hits, recency updates and observer
-  // events as the normal path's context, PASID and IOTLB hits, then the same rights predicate
-  // and completion into `*out`. False (nothing done) when no valid entry matches.
+  static constexpr int kHotProbes = 4;
+  // The valid entry remembered for `key`, or nullptr.
+  const HotEntry* FindHotEntry(const HotKey& key) const {
+    const HotEntry* h = &hot_[key.Slot()];
+    for (int probe = 1;; ++probe, ++h) {
+      // Entries are remembered in probe order, each kept until the epoch moves: an entry of
+      // another epoch ends the search.
+      if (h->epoch != cache_epoch_) return nullptr;
+      if (h->key == key) return h;
+      if (probe == kHotProbes) return nullptr;
+    }
+  }
+  // A request a hot entry answers: the same counted hits, recency updates and observer events
+  // as the normal path's context, PASID and IOTLB hits, then its answer into `*out`. False
+  // (nothing done) when no valid entry matches. What the normal path decided for the key
+  // holds for every request of it (the request checks, IotlbEntryAnswers, the completion):
+  // none of it depends on the offset within the page.
   template <typename Sink>
   bool HotTranslate(const DmaRequest& request, Sink* out) {
     // No entry was remembered since the last change: nothing to look for (walks, TE off).
-    if (hot_live_epoch_ != cache_epoch_ || CheckRequest(request) != RequestProblem::kNone) {
-      return false;
-    }
-    const HotKey key = HotKey::Of(request);
-    const HotEntry& h = hot_[key.Slot()];
-    if (h.epoch != cache_epoch_ || !(h.key == key)) return false;
-    if (h.iotlb != nullptr &&
-        !IotlbEntryAnswers(h.iotlb->value, *h.context, request, NeedsFor(walk_config_, request),
-                           walk_config_.cap.cm)) {
-      return false;
-    }
+    if (hot_live_epoch_ != cache_epoch_) return false;
+    const HotEntry* found = FindHotEntry(HotKey::Of(request));
+    if (found == nullptr || (request.address & 0xfff) > found->last_offset) return false;
+    const HotEntry& h = *found;
     ++request_count_;
     ++hot_answers_;
     if (h.legacy_context != nullptr) {
@@ -430,18 +448,24 @@ class RemappingUnit : public CacheInvalidator {
       sm_context_cache_.CountHit(*h.scalable_context);
       pasid_cache_.CountHit(*h.pasid);
     }
-    // No event depends on the completion: the request's events may all be sent first.
-    if (h.iotlb == nullptr) {
-      if (!observers_.empty()) NoteHotRequest(h, request.source_id);
-      // The same answer as when remembered: the checks before the IOTLB depend on nothing
-      // that differs within the page (see HotKey).
-      (void)AnswerBeforeWalk(walk_config_, *h.context, request, out);
-      return true;
-    }
-    iotlb_.CountHit(*h.iotlb);
+    if (h.iotlb != nullptr) iotlb_.CountHit(*h.iotlb);
+    // No event depends on the answer: the request's events may all be sent first.
     if (!observers_.empty()) NoteHotRequest(h, request.source_id);
-    CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
+    HotAnswer(h, request, out);
     return true;
+  }
+  // The lean answer: the remembered one at the request's offset.
+  static void HotAnswer(const HotEntry& h, const DmaRequest& request, DmaResult* out) {
+    *out = h.answer;
+    out->hpa |= request.address & h.offset_mask;
+  }
+  // The full answer: as the normal path builds it from the entries that answered.
+  void HotAnswer(const HotEntry& h, const DmaRequest& request, TranslateResult* out) const {
+    if (h.iotlb == nullptr) {
+      (void)AnswerBeforeWalk(walk_config_, *h.context, request, out);
+    } else {
+      CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
+    }
   }
   // The observers' events of a request a hot entry answers, as the normal path sends them
   // without a trace: begin, the context (and PASID) and IOTLB hits, end.

@@ -53,9 +53,10 @@ class ContextCache {
   // function ignored (FM: 0 none, 1 bit 2, 2 bits 2:1, 3 bits 2:0), tagged with `did`.
   int InvalidateDevice(uint16_t did, SourceId sid, uint8_t function_mask);
 
-  // See SetAssociativeCache::set_change_counter and CountHit.
+  // See SetAssociativeCache::set_change_counter, CountHits and StampUse.
   void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
-  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
+  uint64_t CountHits(uint64_t n) { return cache_.CountHits(n); }
+  void StampUse(const Entry& entry, uint64_t stamp) { cache_.StampUse(entry, stamp); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }

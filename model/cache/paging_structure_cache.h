@@ -80,9 +80,8 @@ class PagingStructureCache {
   int InvalidatePasid(uint16_t did, uint32_t pasid);
   int InvalidatePasidPages(uint16_t did, uint32_t pasid, uint64_t address, int address_mask);
 
-  // See SetAssociativeCache::set_change_counter and CountHit.
+  // See SetAssociativeCache::set_change_counter.
   void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
-  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }

@@ -51,9 +51,10 @@ class ScalableContextCache {
     return cache_.InvalidateIf([&](const Entry& e) { return (e.key & keep) == want; });
   }
 
-  // See SetAssociativeCache::set_change_counter and CountHit.
+  // See SetAssociativeCache::set_change_counter, CountHits and StampUse.
   void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
-  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
+  uint64_t CountHits(uint64_t n) { return cache_.CountHits(n); }
+  void StampUse(const Entry& entry, uint64_t stamp) { cache_.StampUse(entry, stamp); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }
@@ -111,9 +112,10 @@ class PasidCache {
         [&](const Entry& e) { return e.key.pasid == pasid && e.value.context.did.value() == did; });
   }
 
-  // See SetAssociativeCache::set_change_counter and CountHit.
+  // See SetAssociativeCache::set_change_counter, CountHits and StampUse.
   void set_change_counter(uint64_t* counter) { cache_.set_change_counter(counter); }
-  const Entry& CountHit(const Entry& entry) { return cache_.CountHit(entry); }
+  uint64_t CountHits(uint64_t n) { return cache_.CountHits(n); }
+  void StampUse(const Entry& entry, uint64_t stamp) { cache_.StampUse(entry, stamp); }
   const CacheCounters& counters() const { return cache_.counters(); }
   const Cache& cache() const { return cache_; }
   int size() const { return cache_.size(); }

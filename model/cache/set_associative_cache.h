@@ -70,7 +70,7 @@ class SetAssociativeCache {
     Key key;
     Value value;
     uint64_t fill_stamp;  // caller-supplied time of the fill (e.g. the step index)
-    uint32_t slot = 0;    // where the entry sits (CountHit)
+    uint32_t slot = 0;    // where the entry sits (StampUse)
   };
 
   // Creates a cache; the geometry must pass ValidateCacheGeometry.
@@ -93,13 +93,22 @@ class SetAssociativeCache {
   // entries) knows when they may have moved or gone. Several caches may share one counter.
   void set_change_counter(uint64_t* counter) { changes_ = counter; }
 
-  // Counts a lookup that hit `entry` (returned by Lookup or LookupIfPresent, with no change
-  // of the contents since) and updates its recency: exactly what that lookup did again.
-  const Entry& CountHit(const Entry& entry) {
-    ++counters_.lookups;
-    ++counters_.hits;
-    last_use_[entry.slot] = ++clock_;
-    return entry;
+  // Hits counted later, in one go (the unit's hot entries): `n` lookups that each hit an
+  // entry returned by Lookup or LookupIfPresent, with no change of the contents since. Counts
+  // them and moves the recency clock past them, as the n lookups would have; returns the clock
+  // before them. The i-th of them (from 1) used its entry at stamp `returned + i`: StampUse
+  // records each entry's last such use, which leaves the replacement state exactly as the n
+  // lookups would have.
+  uint64_t CountHits(uint64_t n) {
+    counters_.lookups += n;
+    counters_.hits += n;
+    const uint64_t before = clock_;
+    clock_ += n;
+    return before;
+  }
+  void StampUse(const Entry& entry, uint64_t stamp) {
+    uint64_t& last = last_use_[entry.slot];
+    if (stamp > last) last = stamp;
   }
 
   // Looks for `key` without touching replacement state or counters.

@@ -80,7 +80,10 @@ absl::StatusOr<std::unique_ptr<RemappingUnit>> RemappingUnit::Create(const UnitC
   for (int level = 2; level <= 5; ++level) unit->psc_[level].set_change_counter(epoch);
   unit->hot_enabled_ =
       config.hot_entry && !config.check_invalidation && !config.pmr_blocks_remapped_requests;
-  if (unit->hot_enabled_) unit->hot_.resize((size_t{1} << kHotEntryBits) + kHotProbes - 1);
+  if (unit->hot_enabled_) {
+    unit->hot_.resize((size_t{1} << kHotEntryBits) + kHotProbes - 1);
+    unit->hot_touched_.reserve(unit->hot_.size());
+  }
   return unit;
 }
 
@@ -105,12 +108,16 @@ const RegisterFile& RemappingUnit::registers() const { return *registers_; }
 std::vector<MmioDiagnostic> RemappingUnit::TakeDiagnostics() {
   return registers_->TakeDiagnostics();
 }
-uint64_t RemappingUnit::request_count() const { return request_count_; }
+uint64_t RemappingUnit::request_count() const {
+  FoldHotHits();
+  return request_count_;
+}
 bool RemappingUnit::translation_enabled() const {
   return registers_->global_command().translation_enabled();
 }
 
 void RemappingUnit::AddObserver(UnitObserver* observer) {
+  FoldHotHits();
   ++cache_epoch_;
   if (observer != nullptr &&
       std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
@@ -119,11 +126,13 @@ void RemappingUnit::AddObserver(UnitObserver* observer) {
 }
 
 void RemappingUnit::RemoveObserver(UnitObserver* observer) {
+  FoldHotHits();
   ++cache_epoch_;
   observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
 const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {
+  FoldHotHits();
   switch (cache) {
     case CacheKind::kContext:
       // The context cache in the form the root table mode uses.
@@ -164,12 +173,14 @@ uint64_t RemappingUnit::ReadRegister64(uint32_t offset) {
 
 void RemappingUnit::WriteRegister32(uint32_t offset, uint32_t value) {
   for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 32, true, value);
+  FoldHotHits();
   ++cache_epoch_;  // a write may change what the DMA path reads (TE, RTADDR, PMR, ...)
   AfterWrite(registers_->Write32(offset, value));
 }
 
 void RemappingUnit::WriteRegister64(uint32_t offset, uint64_t value) {
   for (UnitObserver* o : observers_) o->OnRegisterAccess(offset, 64, true, value);
+  FoldHotHits();
   ++cache_epoch_;  // a write may change what the DMA path reads (TE, RTADDR, PMR, ...)
   AfterWrite(registers_->Write64(offset, value));
 }
@@ -307,6 +318,7 @@ void RemappingUnit::EmitInvalidation(CacheKind cache, std::string_view requested
 // Invalidation (S §6.5.1, Table 23).
 
 InvalidationOutcome RemappingUnit::InvalidateContextCache(const ContextInvalidation& request) {
+  FoldHotHits();
   if (ScalableModeActive(walk_config_)) return InvalidateScalableContextCache(request);
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
@@ -332,6 +344,7 @@ InvalidationOutcome RemappingUnit::InvalidateContextCache(const ContextInvalidat
 }
 
 InvalidationOutcome RemappingUnit::InvalidateIotlb(const IotlbInvalidation& request) {
+  FoldHotHits();
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
   int psc_removed[6] = {};
@@ -486,6 +499,7 @@ DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
 
 void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& options,
                                absl::Span<uint8_t> data, DmaOutcome& out) {
+  FoldHotHits();  // this request's lookups, fills and evictions see every earlier hit
   if (InInterruptWindow(request))
     return DmaToInterruptRange(request, FirstDword(request, data), out);
   ++request_count_;
@@ -504,6 +518,30 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   if (hot_enabled_ && (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk)) {
     RememberHotEntry(request, epoch_before, out);
   }
+}
+
+void RemappingUnit::FoldPendingHotHits() {
+  const uint64_t n = hot_pending_;
+  request_count_ += n;
+  hot_answers_ += n;
+  const bool legacy = hot_touched_.front()->legacy_context != nullptr;
+  const uint64_t context_clock =
+      legacy ? context_cache_.CountHits(n) : sm_context_cache_.CountHits(n);
+  const uint64_t pasid_clock = legacy ? 0 : pasid_cache_.CountHits(n);
+  const uint64_t iotlb_clock = iotlb_.CountHits(hot_pending_iotlb_);
+  for (HotEntry* h : hot_touched_) {
+    if (legacy) {
+      context_cache_.StampUse(*h->legacy_context, context_clock + h->last_hit);
+    } else {
+      sm_context_cache_.StampUse(*h->scalable_context, context_clock + h->last_hit);
+      pasid_cache_.StampUse(*h->pasid, pasid_clock + h->last_hit);
+    }
+    if (h->iotlb_hit) iotlb_.StampUse(*h->iotlb, iotlb_clock + h->last_iotlb_hit);
+    h->last_hit = 0;
+  }
+  hot_touched_.clear();
+  hot_pending_ = 0;
+  hot_pending_iotlb_ = 0;
 }
 
 void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
@@ -541,21 +579,25 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   HotEntry* slot = &hot_[key.Slot()];
   for (int probe = 0; probe < kHotProbes; ++probe) {
     HotEntry& candidate = hot_[key.Slot() + probe];
-    if (candidate.epoch != cache_epoch_ || candidate.key == key) {
+    if (candidate.epoch != cache_epoch_ || candidate.Holds(key)) {
       slot = &candidate;
       break;
     }
   }
   HotEntry& h = *slot;
   h = c;
-  h.key = key;
+  h.page = key.page;
+  h.shape = key.shape;
+  h.size = key.size;
   h.epoch = cache_epoch_;
+  h.iotlb_hit = c.iotlb != nullptr;
+  h.last_hit = 0;
   // Translation requests have no size (CheckRequest); other requests stay within the page.
-  const bool translation = request.type == RequestType::kTranslation;
-  h.last_offset = translation ? 0xfff : static_cast<uint32_t>(4096 - request.size);
-  // Translation requests are answered with the page (or S.1/S.2 address), others at the
-  // request's own offset in the output page.
-  h.offset_mask = translation ? 0 : 0xfff;
+  h.last_offset = static_cast<uint16_t>(
+      request.type == RequestType::kTranslation ? 0xfff : 4096 - request.size);
+  // A translation completion gives a page (or the S.1/S.2 address); a translation (granted,
+  // passed through) the request's own offset in the output page.
+  h.offset_mask = out.result.ats.has_value() ? 0 : 0xfff;
   h.answer = DmaResult::Of(out);
   h.answer.hpa &= ~h.offset_mask;
   hot_live_epoch_ = cache_epoch_;

@@ -308,7 +308,10 @@ class RemappingUnit : public CacheInvalidator {
   uint64_t request_count() const;
   // How many requests hot entries answered (UnitConfig::hot_entry): inspection only, the
   // answers and every counter above are the normal path's.
-  uint64_t hot_entry_answers() const { return hot_answers_; }
+  uint64_t hot_entry_answers() const {
+    FoldHotHits();
+    return hot_answers_;
+  }
 
   // ---- Cache invalidation (S §6.5), as register-based and queued invalidation request it.
   // Each reports an InvalidationEvent per cache it touched.
@@ -324,11 +327,23 @@ class RemappingUnit : public CacheInvalidator {
   InvalidationOutcome InvalidatePasidDeviceTlb(const PasidDeviceTlbInvalidation& request) override;
 
   // ---- Inspection (tests, explanations): the caches and the walk's register state.
-  const ContextCache& context_cache() const { return context_cache_; }
+  const ContextCache& context_cache() const {
+    FoldHotHits();
+    return context_cache_;
+  }
   // Scalable mode: the context cache in scalable form, and the PASID cache.
-  const ScalableContextCache& scalable_context_cache() const { return sm_context_cache_; }
-  const PasidCache& pasid_cache() const { return pasid_cache_; }
-  const Iotlb& iotlb() const { return iotlb_; }
+  const ScalableContextCache& scalable_context_cache() const {
+    FoldHotHits();
+    return sm_context_cache_;
+  }
+  const PasidCache& pasid_cache() const {
+    FoldHotHits();
+    return pasid_cache_;
+  }
+  const Iotlb& iotlb() const {
+    FoldHotHits();
+    return iotlb_;
+  }
   // level 2 (PDE) .. 5 (PML5E)
   const PagingStructureCache& paging_structure_cache(int level) const { return psc_[level]; }
   const WalkConfig& walk_config() const { return walk_config_; }
@@ -375,7 +390,6 @@ class RemappingUnit : public CacheInvalidator {
     uint64_t page = 0;   // address 63:12 in 51:0, access, type, PR, ER, NW, PASID present above
     uint64_t shape = 0;  // source-id 15:0, PASID value 47:16 (0 without PASID)
     int size = 0;
-    bool operator==(const HotKey&) const = default;
     static HotKey Of(const DmaRequest& r) {
       return HotKey{r.address >> 12 | uint64_t{static_cast<uint8_t>(r.access)} << 52 |
                         uint64_t{static_cast<uint8_t>(r.type)} << 54 |
@@ -389,28 +403,39 @@ class RemappingUnit : public CacheInvalidator {
                                  (64 - kHotEntryBits));
     }
   };
-  // A remembered request: its key, the lean answer the normal path gave it, and the cache
-  // entries that answered it, in lookup order: the context entry (legacy or scalable form),
-  // the PASID entry (scalable), the IOTLB entry (none when the context alone answered:
-  // pass-through, translated requests, AnswerBeforeWalk); and the context they gave. The
-  // fields a lean hit reads come first.
-  struct HotEntry {
-    HotKey key;
+  // A remembered request: its key, the lean answer the normal path gave it, its hits not yet
+  // counted in the caches (FoldHotHits), and the cache entries that answered it, in lookup
+  // order: the context entry (legacy or scalable form), the PASID entry (scalable), the IOTLB
+  // entry (none when the context alone answered: pass-through, translated requests,
+  // AnswerBeforeWalk); and the context they gave. What a lean hit reads and writes is in the
+  // first 64 bytes.
+  struct alignas(64) HotEntry {
+    uint64_t page = 0;  // the key (HotKey)
+    uint64_t shape = 0;
+    int size = 0;
     // The largest offset within the page a request of this key may have: beyond it the
     // request crosses its 4 KiB page (bad input, CheckRequest), which the normal path reports.
-    uint32_t last_offset = 0;
+    uint16_t last_offset = 0;
+    // The answer's offset bits: 0xfff when the output address is the request's own offset in
+    // the output page, 0 for a translation completion (a page).
+    uint16_t offset_mask = 0;
     uint64_t epoch = 0;  // cache_epoch_ when remembered (0: never)
-    // The answer with the offset bits (`offset_mask`: 0xfff when the output address is the
-    // request's own offset in the output page, 0 for translation requests) cleared: every
-    // request of the key gets it, its own offset put back.
-    DmaResult answer;
-    uint64_t offset_mask = 0;
+    DmaResult answer;    // with the offset bits clear: every request of the key gets it
+    // Hits not yet folded: the last one's number among the hot hits since the last fold
+    // (hot_pending_; 0: none) and among those that hit the IOTLB (hot_pending_iotlb_).
+    uint32_t last_hit = 0;
+    uint32_t last_iotlb_hit = 0;
+    bool iotlb_hit = false;  // answered from an IOTLB entry (`iotlb`)
     const TranslationContext* context = nullptr;
     const ContextCache::Entry* legacy_context = nullptr;
     const ScalableContextCache::Entry* scalable_context = nullptr;
     const PasidCache::Entry* pasid = nullptr;
     const Iotlb::Entry* iotlb = nullptr;
     bool before_walk = false;  // the context alone answered (no IOTLB entry)
+
+    bool Holds(const HotKey& key) const {
+      return page == key.page && shape == key.shape && size == key.size;
+    }
   };
   // 2^kHotEntryBits home slots; a key sits in one of kHotProbes slots from its home (the
   // table holds kHotProbes - 1 more, so no probe wraps around), so that a few keys sharing a
@@ -418,37 +443,33 @@ class RemappingUnit : public CacheInvalidator {
   static constexpr int kHotEntryBits = 10;
   static constexpr int kHotProbes = 4;
   // The valid entry remembered for `key`, or nullptr.
-  const HotEntry* FindHotEntry(const HotKey& key) const {
-    const HotEntry* h = &hot_[key.Slot()];
+  HotEntry* FindHotEntry(const HotKey& key) {
+    HotEntry* h = &hot_[key.Slot()];
     for (int probe = 1;; ++probe, ++h) {
       // Entries are remembered in probe order, each kept until the epoch moves: an entry of
       // another epoch ends the search.
       if (h->epoch != cache_epoch_) return nullptr;
-      if (h->key == key) return h;
+      if (h->Holds(key)) return h;
       if (probe == kHotProbes) return nullptr;
     }
   }
-  // A request a hot entry answers: the same counted hits, recency updates and observer events
-  // as the normal path's context, PASID and IOTLB hits, then its answer into `*out`. False
-  // (nothing done) when no valid entry matches. What the normal path decided for the key
-  // holds for every request of it (the request checks, IotlbEntryAnswers, the completion):
-  // none of it depends on the offset within the page.
+  // A request a hot entry answers: the same hits, recency updates (both counted later, see
+  // FoldHotHits) and observer events as the normal path's context, PASID and IOTLB hits,
+  // then its answer into `*out`. False (nothing done) when no valid entry matches. What the
+  // normal path decided for the key holds for every request of it (the request checks,
+  // IotlbEntryAnswers, the completion): none of it depends on the offset within the page.
   template <typename Sink>
   bool HotTranslate(const DmaRequest& request, Sink* out) {
     // No entry was remembered since the last change: nothing to look for (walks, TE off).
     if (hot_live_epoch_ != cache_epoch_) return false;
-    const HotEntry* found = FindHotEntry(HotKey::Of(request));
+    HotEntry* found = FindHotEntry(HotKey::Of(request));
     if (found == nullptr || (request.address & 0xfff) > found->last_offset) return false;
-    const HotEntry& h = *found;
-    ++request_count_;
-    ++hot_answers_;
-    if (h.legacy_context != nullptr) {
-      context_cache_.CountHit(*h.legacy_context);
-    } else {
-      sm_context_cache_.CountHit(*h.scalable_context);
-      pasid_cache_.CountHit(*h.pasid);
-    }
-    if (h.iotlb != nullptr) iotlb_.CountHit(*h.iotlb);
+    HotEntry& h = *found;
+    if (h.last_hit == 0) hot_touched_.push_back(&h);
+    h.last_hit = ++hot_pending_;
+    hot_pending_iotlb_ += h.iotlb_hit;
+    h.last_iotlb_hit = hot_pending_iotlb_;
+    if (hot_pending_ == kMaxPendingHotHits) FoldPendingHotHits();
     // No event depends on the answer: the request's events may all be sent first.
     if (!observers_.empty()) NoteHotRequest(h, request.source_id);
     HotAnswer(h, request, out);
@@ -467,6 +488,23 @@ class RemappingUnit : public CacheInvalidator {
       CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
     }
   }
+  // Hot hits are counted in their entries and folded into the caches' counters and recency
+  // and the request count before anything reads or depends on those: every normal-path
+  // request (its lookups, fills and evictions), interrupt request, register write,
+  // invalidation, reset and observer change, and every getter of counters or caches. The
+  // fold leaves exactly the state counting each hit would have (SetAssociativeCache::
+  // CountHits): the hits since the last fold all fall in one epoch (each of those events
+  // folds first or moves the epoch after folding), so they went to one context cache (and, in
+  // scalable mode, the PASID cache), each hit once, and their order there is their order in
+  // hot_pending_; the IOTLB saw those with `iotlb_hit`, in the order of hot_pending_iotlb_.
+  // The getters are const: a unit is never a const object (Create makes it), and the fold
+  // changes nothing any reader could tell from counting at once.
+  void FoldHotHits() const {
+    if (hot_pending_ != 0) const_cast<RemappingUnit*>(this)->FoldPendingHotHits();
+  }
+  void FoldPendingHotHits();
+  // A fold before the pending numbers outgrow HotEntry::last_hit.
+  static constexpr uint32_t kMaxPendingHotHits = ~uint32_t{0};
   // The observers' events of a request a hot entry answers, as the normal path sends them
   // without a trace: begin, the context (and PASID) and IOTLB hits, end.
   void NoteHotRequest(const HotEntry& h, SourceId sid);
@@ -574,6 +612,11 @@ class RemappingUnit : public CacheInvalidator {
   uint64_t hot_live_epoch_ = 0;  // cache_epoch_ when an entry was last remembered
   uint64_t hot_answers_ = 0;
   std::vector<HotEntry> hot_;
+  // Hot hits since the last fold (FoldHotHits), those of them that hit the IOTLB, and the
+  // entries they hit (each once).
+  uint32_t hot_pending_ = 0;
+  uint32_t hot_pending_iotlb_ = 0;
+  std::vector<HotEntry*> hot_touched_;
   HotEntry hot_candidate_;  // what the request in progress hit (set by the normal path)
 };
 

@@ -145,6 +145,7 @@ void RemappingUnit::RecordInterruptFault(const Fault& fault, InterruptOutcome& o
 
 InterruptOutcome RemappingUnit::Interrupt(const InterruptRequest& request, InterruptTrace* trace) {
   InterruptOutcome out;
+  FoldHotHits();
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
   const InterruptRemappingState state = interrupt_remapping_state();

@@ -5,6 +5,7 @@
 namespace vtd {
 
 void RemappingUnit::Reset() {
+  FoldHotHits();  // the caches' counters and recency clocks survive a reset
   registers_->Reset();
   ++cache_epoch_;  // the registers the DMA path reads changed
   // RTADDR is 0 and no root table pointer is latched (S §11.4.5): the walk must not keep the

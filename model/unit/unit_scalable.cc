@@ -182,6 +182,7 @@ InvalidationOutcome RemappingUnit::InvalidateScalableContextCache(
 }
 
 InvalidationOutcome RemappingUnit::InvalidatePasidCache(const PasidCacheInvalidation& request) {
+  FoldHotHits();
   InvalidationOutcome out;
   out.actual_granularity = static_cast<uint8_t>(request.granularity);
   switch (request.granularity) {
@@ -201,6 +202,7 @@ InvalidationOutcome RemappingUnit::InvalidatePasidCache(const PasidCacheInvalida
 }
 
 InvalidationOutcome RemappingUnit::InvalidatePasidIotlb(const PasidIotlbInvalidation& request) {
+  FoldHotHits();
   // S §6.5.2.4 Table 24. PASID-selective: IOTLB entries of every PGTT class with the DID and
   // PASID, and first-stage paging-structure entries (second-stage ones are kept; this unit
   // caches no first-stage paging-structure entries). Page-selective-within-PASID: only

@@ -3,6 +3,9 @@
 // behind every invalidation granularity of VT-d spec §6.5).
 #include "model/cache/set_associative_cache.h"
 
+#include <cstdint>
+#include <optional>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -58,6 +61,38 @@ TEST(CacheTest, LruEvictsLeastRecentlyUsed) {
   EXPECT_NE(c.Probe(1, 0), nullptr);
   EXPECT_EQ(c.Probe(2, 0), nullptr);
   EXPECT_EQ(c.counters().evictions, 1u);
+}
+
+// Hits counted later: three entries, then the uses 1, 2, 1, 3, 2 as CountHits(5) with each
+// entry's last use stamped (1: 3rd, 3: 4th, 2: 5th). Entry 1 is then the least recently used
+// (the last uses in order are 1, 3, 2), so a fill evicts it, as after five lookups; stamping
+// an entry's earlier use after its later one changes nothing.
+TEST(CacheTest, CountHitsAndStampUseAsTheLookups) {
+  Cache c = Make(3, 0);
+  c.Fill(1, 0, 10, 0);
+  c.Fill(2, 0, 20, 0);
+  c.Fill(3, 0, 30, 0);
+  const Cache::Entry* one = c.Probe(1, 0);
+  const Cache::Entry* two = c.Probe(2, 0);
+  const Cache::Entry* three = c.Probe(3, 0);
+  ASSERT_TRUE(one != nullptr && two != nullptr && three != nullptr);
+  const uint64_t before = c.CountHits(5);
+  c.StampUse(*one, before + 3);
+  c.StampUse(*two, before + 5);
+  c.StampUse(*two, before + 2);
+  c.StampUse(*three, before + 4);
+  c.StampUse(*one, before + 1);
+  EXPECT_EQ(c.counters().lookups, 5u);
+  EXPECT_EQ(c.counters().hits, 5u);
+  EXPECT_EQ(c.counters().misses, 0u);
+  std::optional<Cache::Entry> evicted = c.Fill(4, 0, 40, 0);
+  ASSERT_TRUE(evicted.has_value());
+  EXPECT_EQ(evicted->key, 1);
+  // The clock moved past the five uses: a lookup now is more recent than all of them.
+  ASSERT_NE(c.Lookup(3, 0), nullptr);
+  evicted = c.Fill(5, 0, 50, 0);
+  ASSERT_TRUE(evicted.has_value());
+  EXPECT_EQ(evicted->key, 2);
 }
 
 TEST(CacheTest, FifoIgnoresUse) {

@@ -2,16 +2,13 @@
 // RemappingUnit::Dma with and without the TimingObserver attached (to the unit and to host
 // memory), for an IOTLB hit and for a cold 4-level walk; and the observer alone, fed the
 // events of one hit.
+#include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <vector>
 
 #include "bench/bench_support.h"
 #include "benchmark/benchmark.h"
 #include "model/memory/host_memory.h"
-#include "model/regs/cap_ecap.h"
-#include "model/structs/address_width.h"
 #include "model/timing/cost_model.h"
 #include "model/timing/timing_observer.h"
 #include "model/unit/remapping_unit.h"
@@ -19,63 +16,8 @@
 namespace vtd {
 namespace {
 
-// As unit_bench.cc: one device with `pages` random 4 KiB pages, each under its own PT.
-struct Setup {
-  std::unique_ptr<HostMemory> memory;
-  std::unique_ptr<RemappingUnit> unit;
-  std::vector<DmaRequest> requests;
-  uint64_t next = 0x200000;
-
-  uint64_t Table() {
-    const uint64_t t = next;
-    next += 0x1000;
-    return t;
-  }
-
-  Setup(const UnitCacheConfig& caches, int pages) {
-    memory = std::move(HostMemory::Create(uint64_t{1} << 36)).value();
-    UnitConfig config;
-    config.cap = kR630Cap;
-    config.ecap = kR630Ecap;
-    config.host_address_width = 46;
-    config.caches = caches;
-    unit = std::move(RemappingUnit::Create(config, memory.get())).value();
-    const uint64_t root_table = 0x100000;
-    const uint64_t context_table = Table();
-    const uint64_t ss_root = Table();
-    (void)memory->Write64(root_table, context_table | 1);
-    (void)memory->Write64(context_table + 16 * 8, ss_root | 1);
-    (void)memory->Write64(context_table + 16 * 8 + 8, 2 | (uint64_t{1} << 8));
-    for (int i = 0; i < pages; ++i) {
-      const uint64_t iova = (Mix(i) & 0x7fffffe00000ull) | ((Mix(i + 1000) & 0x1ff) << 12);
-      uint64_t t = ss_root;
-      for (int level = 4; level > 1; --level) {
-        const uint64_t ea = t + 8 * LevelIndex(iova, level);
-        uint64_t raw = memory->Read64(ea).value();
-        if (raw == 0) {
-          raw = Table() | 3;
-          (void)memory->Write64(ea, raw);
-        }
-        t = raw & ~uint64_t{0xfff};
-      }
-      (void)memory->Write64(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000ull) | 3);
-      DmaRequest r;
-      r.source_id = SourceId(8);
-      r.address = iova | 0x40;
-      r.size = 64;
-      requests.push_back(r);
-    }
-    unit->WriteRegister64(0x20, root_table);
-    unit->WriteRegister32(0x18, 1u << 30);  // SRTP
-    unit->WriteRegister32(0x18, 1u << 31);  // TE
-    for (const DmaRequest& r : requests) {
-      if (!unit->Dma(r).result.ok()) std::abort();
-    }
-  }
-};
-
 void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages, bool timed) {
-  Setup s(caches, pages);
+  OneDeviceUnit s(caches, pages);
   timing::TimingObserver observer(timing::CostModel::Default());
   if (timed) {
     s.unit->AddObserver(&observer);

@@ -55,15 +55,15 @@ void TimingObserver::OnRegisterAccess(uint32_t, int, bool is_write, uint64_t) {
   Charge(cost);
 }
 
-void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) {
+void TimingObserver::ChargeLookup(const CacheLookupEvent& event, Request& request) {
   // On every translation: kept branch-light.
   const int slot = CacheSlot(event.cache);
   CacheStats& counts = stats_.caches[slot];
   const uint64_t cost = event.hit ? hit_cost_[slot] : miss_cost_[slot];
   ++(event.hit ? counts.hits : counts.misses);
-  request_translated_ = true;
-  request_missed_iotlb_ |= !event.hit && event.cache == CacheKind::kIotlb;
-  request_is_interrupt_ |= event.cache == CacheKind::kInterruptEntry;
+  request.translated = true;
+  request.missed_iotlb |= !event.hit && event.cache == CacheKind::kIotlb;
+  request.is_interrupt |= event.cache == CacheKind::kInterruptEntry;
   stats_.breakdown.cache_lookups += cost;
   Charge(cost);
 }
@@ -96,32 +96,43 @@ void TimingObserver::OnInvalidation(const InvalidationEvent& event) {
   Charge(cost);
 }
 
-void TimingObserver::OnRequestBegin() {
-  in_request_ = true;
-  request_is_interrupt_ = false;
-  request_translated_ = false;
-  request_missed_iotlb_ = false;
-  request_walk_reads_ = 0;
-  request_start_ = stats_.cycles;
-}
-
-void TimingObserver::OnRequestEnd() {
-  if (!in_request_) return;
-  in_request_ = false;
-  last_request_cycles_ = stats_.cycles - request_start_;
-  if (request_is_interrupt_) {
+void TimingObserver::EndRequest(const Request& request) {
+  last_request_cycles_ = stats_.cycles - request.start;
+  if (request.is_interrupt) {
     ++stats_.interrupt_requests;
     stats_.interrupt_latencies.Add(last_request_cycles_);
-  } else if (request_translated_) {
+  } else if (request.translated) {
     ++stats_.dma_requests;
     stats_.dma_latencies.Add(last_request_cycles_);
-    if (request_missed_iotlb_) {
-      ++stats_.walk_lengths[std::min(request_walk_reads_, kMaxWalkLength - 1)];
+    if (request.missed_iotlb) {
+      ++stats_.walk_lengths[std::min(request.walk_reads, kMaxWalkLength - 1)];
     }
   } else {
     ++stats_.other_requests;
     stats_.other_latencies.Add(last_request_cycles_);
   }
+}
+
+void TimingObserver::OnCacheLookup(const CacheLookupEvent& event) { ChargeLookup(event, request_); }
+
+void TimingObserver::OnRequestBegin() {
+  in_request_ = true;
+  request_ = Request{.start = stats_.cycles};
+}
+
+void TimingObserver::OnRequestEnd() {
+  if (!in_request_) return;
+  in_request_ = false;
+  EndRequest(request_);
+}
+
+void TimingObserver::OnCachedRequest(absl::Span<const CacheLookupEvent> lookups) {
+  // As OnRequestBegin, the lookups, OnRequestEnd: what the request leaves in request_ is
+  // read by nothing before the next OnRequestBegin.
+  in_request_ = false;
+  Request request{.start = stats_.cycles};
+  for (const CacheLookupEvent& event : lookups) ChargeLookup(event, request);
+  EndRequest(request);
 }
 
 void TimingObserver::OnRead(uint64_t address, int size, MemoryAccessTag tag) {
@@ -130,18 +141,18 @@ void TimingObserver::OnRead(uint64_t address, int size, MemoryAccessTag tag) {
   switch (tag.kind) {
     case MemoryAccessKind::kSecondStageEntry:
     case MemoryAccessKind::kFirstStageEntry:
-      ++request_walk_reads_;
-      request_translated_ = true;
+      ++request_.walk_reads;
+      request_.translated = true;
       break;
     case MemoryAccessKind::kRootEntry:
     case MemoryAccessKind::kContextEntry:
     case MemoryAccessKind::kPasidDirEntry:
     case MemoryAccessKind::kPasidEntry:
-      request_translated_ = true;
+      request_.translated = true;
       break;
     case MemoryAccessKind::kIrte:
     case MemoryAccessKind::kPostedDescriptor:
-      request_is_interrupt_ = true;
+      request_.is_interrupt = true;
       break;
     case MemoryAccessKind::kDmaData:
       if (model_.charge_dma_data == 0) return;

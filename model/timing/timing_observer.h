@@ -54,6 +54,7 @@ class TimingObserver final : public UnitObserver, public MemoryObserver {
   void OnInvalidation(const InvalidationEvent& event) override;
   void OnRequestBegin() override;
   void OnRequestEnd() override;
+  void OnCachedRequest(absl::Span<const CacheLookupEvent> lookups) override;
 
   // ---- MemoryObserver.
   void OnRead(uint64_t address, int size, MemoryAccessTag tag) override;
@@ -63,6 +64,18 @@ class TimingObserver final : public UnitObserver, public MemoryObserver {
   void Charge(uint64_t cycles) { stats_.cycles += cycles; }
   // True if the line holding `address` was in the LLC model; installs it either way.
   bool TouchLine(uint64_t address);
+  // A request's events so far (between OnRequestBegin and OnRequestEnd).
+  struct Request {
+    bool is_interrupt = false;
+    bool translated = false;  // looked a cache up or read a remapping structure
+    bool missed_iotlb = false;
+    int walk_reads = 0;
+    uint64_t start = 0;  // stats_.cycles at its beginning
+  };
+  // What OnCacheLookup and OnRequestEnd do for `request` (OnCachedRequest does it for a
+  // request of its own, kept in registers).
+  inline void ChargeLookup(const CacheLookupEvent& event, Request& request);
+  inline void EndRequest(const Request& request);
 
   CostModel model_;
   std::array<uint64_t, kCacheSlots> hit_cost_{};
@@ -76,11 +89,7 @@ class TimingObserver final : public UnitObserver, public MemoryObserver {
   uint64_t last_request_cycles_ = 0;
   // The request in progress.
   bool in_request_ = false;
-  bool request_is_interrupt_ = false;
-  bool request_translated_ = false;  // looked a cache up or read a remapping structure
-  bool request_missed_iotlb_ = false;
-  int request_walk_reads_ = 0;
-  uint64_t request_start_ = 0;
+  Request request_;
 };
 
 }  // namespace vtd::timing

@@ -545,18 +545,18 @@ void RemappingUnit::FoldPendingHotHits() {
 }
 
 void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
-  for (UnitObserver* o : observers_) o->OnRequestBegin();
-  auto hit = [&](CacheKind cache, uint64_t tag) {
-    const CacheLookupEvent event{cache, true, tag, 0};
-    for (UnitObserver* o : observers_) o->OnCacheLookup(event);
-  };
-  hit(CacheKind::kContext, sid.value());
-  if (h.pasid != nullptr) hit(CacheKind::kPasid, h.pasid->key.pasid);
+  CacheLookupEvent hits[3];
+  int n = 0;
+  hits[n++] = CacheLookupEvent{CacheKind::kContext, true, sid.value(), 0};
+  if (h.pasid != nullptr)
+    hits[n++] = CacheLookupEvent{CacheKind::kPasid, true, h.pasid->key.pasid, 0};
   if (h.iotlb != nullptr) {
     const IotlbKey& key = h.iotlb->key;
-    hit(CacheKind::kIotlb, key.page() << Iotlb::PageShift(key.leaf_level()));
+    hits[n++] = CacheLookupEvent{CacheKind::kIotlb, true,
+                                 key.page() << Iotlb::PageShift(key.leaf_level()), 0};
   }
-  for (UnitObserver* o : observers_) o->OnRequestEnd();
+  const absl::Span<const CacheLookupEvent> lookups(hits, static_cast<size_t>(n));
+  for (UnitObserver* o : observers_) o->OnCachedRequest(lookups);
 }
 
 void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,

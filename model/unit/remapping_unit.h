@@ -506,7 +506,7 @@ class RemappingUnit : public CacheInvalidator {
   // A fold before the pending numbers outgrow HotEntry::last_hit.
   static constexpr uint32_t kMaxPendingHotHits = ~uint32_t{0};
   // The observers' events of a request a hot entry answers, as the normal path sends them
-  // without a trace: begin, the context (and PASID) and IOTLB hits, end.
+  // without a trace: begin, the context (and PASID) and IOTLB hits, end (OnCachedRequest).
   void NoteHotRequest(const HotEntry& h, SourceId sid);
   // After the normal path: remembers the entries that answered `request`, if they did.
   void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaOutcome& out);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/types/span.h"
 #include "model/fault/fault.h"
 
 namespace vtd {
@@ -99,6 +100,14 @@ class UnitObserver {
   // A request (DMA or interrupt) begins / ends; lets timing attribute events to it.
   virtual void OnRequestBegin() {}
   virtual void OnRequestEnd() {}
+  // A request its caches answered with nothing else to report (the unit's hot entries): the
+  // same as OnRequestBegin, OnCacheLookup for each of `lookups` in order, OnRequestEnd, which
+  // is what this default does. One call, so that an observer may take the request at once.
+  virtual void OnCachedRequest(absl::Span<const CacheLookupEvent> lookups) {
+    OnRequestBegin();
+    for (const CacheLookupEvent& event : lookups) OnCacheLookup(event);
+    OnRequestEnd();
+  }
 };
 
 }  // namespace vtd

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/types/span.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "model/memory/host_memory.h"
@@ -58,6 +59,36 @@ TEST(TimingObserverCaches, HitPathChargesTheTwoLookups) {  // S §6.2.1, §6.2.2
   EXPECT_EQ(t.EndStep(), m.context_hit + m.iotlb_hit);
   EXPECT_EQ(t.last_request_cycles(), m.context_hit + m.iotlb_hit);
   EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kIotlb)].hits, 1u);
+}
+
+// One call for a request its caches answered (what the unit's hot entries send) charges
+// and counts as its begin, lookups and end: the default cost model's context, PASID and
+// IOTLB hit costs, one DMA request with that latency, the hits per cache.
+TEST(TimingObserverCaches, CachedRequestChargesItsLookupsAsOneRequest) {  // S §6.2
+  const CostModel m = CostModel::Default();
+  TimingObserver t(m);
+  const CacheLookupEvent hits[] = {{CacheKind::kContext, true, 8},
+                                   {CacheKind::kPasid, true, 1},
+                                   {CacheKind::kIotlb, true, 0x1000}};
+  t.BeginStep();
+  t.OnCachedRequest(hits);
+  t.OnCachedRequest(absl::MakeConstSpan(hits).subspan(0, 1));
+  const uint64_t first = m.context_hit + m.pasid_hit + m.iotlb_hit;
+  EXPECT_EQ(t.EndStep(), first + m.context_hit);
+  EXPECT_EQ(t.last_request_cycles(), m.context_hit);
+  EXPECT_EQ(t.stats().dma_requests, 2u);
+  EXPECT_THAT(t.stats().dma_latencies.Sorted(), ElementsAre(m.context_hit, first));
+  EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kContext)].hits, 2u);
+  EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kPasid)].hits, 1u);
+  EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kIotlb)].hits, 1u);
+  // The same requests as separate events: the same statistics, byte for byte.
+  TimingObserver separate(m);
+  for (size_t n : {size_t{3}, size_t{1}}) {
+    separate.OnRequestBegin();
+    for (size_t i = 0; i < n; ++i) separate.OnCacheLookup(hits[i]);
+    separate.OnRequestEnd();
+  }
+  EXPECT_EQ(separate.stats().ToJson().Dump(), t.stats().ToJson().Dump());
 }
 
 TEST(TimingObserverCaches, ColdWalkChargesLookupsAndEveryRead) {  // S §3.6, §6.2

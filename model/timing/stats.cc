@@ -7,6 +7,15 @@
 #include "absl/strings/str_format.h"
 
 namespace vtd::timing {
+
+void LatencyLog::AddRare(uint64_t cycles) {
+  if (cycles < kDense) {
+    dense_.assign(kDense, 0);
+    ++dense_[cycles];
+  } else {
+    ++sparse_[cycles];
+  }
+}
 namespace {
 
 absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }

@@ -64,11 +64,10 @@ class LatencyLog {
   void Add(uint64_t cycles) {
     ++count_;
     total_ += cycles;
-    if (cycles < kDense) {
-      if (dense_.empty()) dense_.assign(kDense, 0);
+    if (cycles < kDense && !dense_.empty()) {
       ++dense_[cycles];
     } else {
-      ++sparse_[cycles];
+      AddRare(cycles);
     }
   }
   uint64_t count() const { return count_; }
@@ -78,6 +77,10 @@ class LatencyLog {
   std::vector<uint64_t> Sorted() const;
 
  private:
+  // The first dense value, or one above it: out of line, so that Add's common case needs
+  // few registers where it is inlined (the timing observer's per-request handlers).
+  void AddRare(uint64_t cycles);
+
   uint64_t count_ = 0;
   uint64_t total_ = 0;
   std::vector<uint64_t> dense_;  // allocated on first use

@@ -162,10 +162,7 @@ Json FirstStageFormat::ToJson(uint64_t raw, int level) {
 }
 
 SecondStageFormat ScalableSecondStageFormat(const SsPteFormat& pte) {
-  SecondStageFormat format{pte, FaultCondition::kSss4, FaultCondition::kSss1,
-                           FaultCondition::kSss3};
-  format.stop_without_access = true;
-  return format;
+  return SecondStageFormat::Scalable(pte);
 }
 
 bool FirstStageAccessDenied(bool user_path, bool write_path, bool privileged, bool write_protect,
@@ -237,7 +234,7 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   leaf.user = user_path;
   leaf.read = request.privileged || user_path;
   leaf.write = request.privileged ? (!fs.write_protect || write_path) : (user_path && write_path);
-  const uint64_t fs_leaf = walk->leaf;
+  const uint64_t fs_leaf = walk->leaf_raw;
   const bool pat =
       (walk->level == 1 ? FirstStagePte::kBit7 : FirstStagePte::kLargePat).Get(fs_leaf) != 0;
   leaf.pat_index =

@@ -81,16 +81,18 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
   return ctx;
 }
 
+SecondStageFormat SecondStageFormatFor(const WalkConfig& config) {
+  // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
+  return config.ttm() == 1 && config.ecap.smts ? SecondStageFormat::Scalable(config.pte_format())
+                                               : SecondStageFormat::Legacy(config.pte_format());
+}
+
 FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory& memory,
                                       const SsWalkStart& start, int top_level, uint64_t iova,
                                       RequestNeeds needs, const DmaRequest& request, bool fpd,
                                       WalkTrace* trace) {
-  // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
-  const SecondStageFormat format = config.ttm() == 1 && config.ecap.smts
-                                       ? SecondStageFormat::Scalable(config.pte_format())
-                                       : SecondStageFormat::Legacy(config.pte_format());
-  return WalkPaging(format, WalkMemory(memory, config.haw), start, top_level, iova, needs, request,
-                    fpd, trace);
+  return WalkPaging(SecondStageFormatFor(config), WalkMemory(memory, config.haw), start, top_level,
+                    iova, needs, request, fpd, trace);
 }
 
 TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,
@@ -118,11 +120,14 @@ TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk) {
   leaf.read = walk.read;
   leaf.write = walk.write;
   if (walk.complete) {
+    // Only these fields of the leaf entry matter past the walk (S §9.8).
+    const uint64_t raw = walk.leaf_raw;
     leaf.page_base = walk.page_base;
-    leaf.snoop = config.ecap.sc && walk.leaf.snoop;
-    leaf.emt = walk.leaf.emt;
-    leaf.ipat = walk.leaf.ipat;
-    leaf.transient_mapping = config.bit62 == SsBit62::kTransientMapping && walk.leaf.bit62;
+    leaf.snoop = config.ecap.sc && SecondStagePte::kSnoop.Get(raw) != 0;
+    leaf.emt = static_cast<uint8_t>(SecondStagePte::kEmt.Get(raw));
+    leaf.ipat = SecondStagePte::kIpat.Get(raw) != 0;
+    leaf.transient_mapping =
+        config.bit62 == SsBit62::kTransientMapping && SecondStagePte::kBit62.Get(raw) != 0;
   }
   leaf.stages = kStageSecond;
   return leaf;

@@ -80,7 +80,10 @@ inline std::optional<Fault> CheckRootTableMode(const WalkConfig& config,
 // ---- Piece 3: the second-stage walk (paging_walk.h with the legacy second-stage format).
 using SsWalkStart = WalkStart;
 using SsLevelRecord = WalkLevelRecord;
-using SsWalkResult = PagingWalkResult<SecondStagePte>;
+using SsWalkResult = PagingWalkResult;
+// The second-stage format of the configured mode: legacy, or scalable (TTM=01b with
+// ECAP.SMTS), with the unit's entry format (HAW, SC, SSLPS, bit 62).
+SecondStageFormat SecondStageFormatFor(const WalkConfig& config);
 // Walks from `start` for input address `iova`. `top_level` is PagingLevels(AW): a fetch
 // error there is LCT.4.3, below it LSS.1. Reserved bits are LSS.2. The fault fields come
 // from `request` and `fpd` (the context entry's FPD). Bounded by the level count, so

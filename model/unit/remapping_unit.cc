@@ -90,6 +90,8 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
       memory_(memory),
       registers_(std::move(registers)),
       walk_config_(walk_config),
+      ss_legacy_format_(SecondStageFormat::Legacy(walk_config.pte_format())),
+      ss_scalable_format_(SecondStageFormat::Scalable(walk_config.pte_format())),
       recorder_(registers_.get()) {
   iotlb_leaf_levels_ = 0b10;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;

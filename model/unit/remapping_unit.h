@@ -524,6 +524,10 @@ class RemappingUnit : public CacheInvalidator {
   HostMemory* memory_;
   std::unique_ptr<RegisterFile> registers_;
   WalkConfig walk_config_;
+  // The second-stage formats of both modes, made once (their reserved masks depend only on
+  // capabilities, fixed for the unit's life); the walk picks the one of the latched mode.
+  SecondStageFormat ss_legacy_format_;
+  SecondStageFormat ss_scalable_format_;
   FaultRecorder recorder_;
   ContextCache context_cache_;
   ScalableContextCache sm_context_cache_;

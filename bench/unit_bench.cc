@@ -140,5 +140,22 @@ void BM_UnitPscWarmWalk(benchmark::State& state) {
 }
 BENCHMARK(BM_UnitPscWarmWalk);
 
+// The lean form (RemappingUnit::Translate) of the context-cached and PSC-warm walks.
+void BM_UnitWalk4LevelContextCachedLean(benchmark::State& state) {
+  UnitCacheConfig caches;
+  caches.iotlb = caches.psc_pml5 = caches.psc_pml4 = caches.psc_pdpte = caches.psc_pde =
+      CacheGeometry{};
+  RunLean(state, caches, 256);
+}
+BENCHMARK(BM_UnitWalk4LevelContextCachedLean);
+
+void BM_UnitPscWarmWalkLean(benchmark::State& state) {
+  UnitCacheConfig caches;
+  caches.iotlb = CacheGeometry{};
+  caches.psc_pde = CacheGeometry{.entries = 256, .ways = 8};
+  RunLean(state, caches, 64);
+}
+BENCHMARK(BM_UnitPscWarmWalkLean);
+
 }  // namespace
 }  // namespace vtd

@@ -1,6 +1,7 @@
 #include "model/translate/legacy_walk.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "model/common/hex.h"
 #include "model/structs/address_width.h"
@@ -29,10 +30,20 @@ std::optional<Fault> CheckRootTableModeFaults(const WalkConfig& config, const Dm
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace,
                                            LegacyContext* partial) {
-  if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return *fault;
   LegacyContext local;
   LegacyContext& ctx = partial != nullptr ? *partial : local;
   ctx = LegacyContext{};
+  if (std::optional<Fault> fault = LookupLegacyContextInto(config, memory, request, trace, &ctx)) {
+    return *std::move(fault);
+  }
+  return ctx;
+}
+
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
+                                             const DmaRequest& request, WalkTrace* trace,
+                                             LegacyContext* out) {
+  if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return fault;
+  LegacyContext& ctx = *out;
   const SourceId sid = request.source_id;
   const WalkMemory port(memory, config.haw);
 
@@ -78,7 +89,7 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
     case TranslationType::kReserved:
       return MakeFault(FaultCondition::kLct4_2, request, fpd);
   }
-  return ctx;
+  return std::nullopt;
 }
 
 SecondStageFormat SecondStageFormatFor(const WalkConfig& config) {

@@ -63,6 +63,11 @@ struct LegacyContext {
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace = nullptr,
                                            LegacyContext* partial = nullptr);
+// The same, into `*out` (default-constructed by the caller): it receives what was read, up
+// to the fault if there is one, which is returned.
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
+                                             const DmaRequest& request, WalkTrace* trace,
+                                             LegacyContext* out);
 
 // RTADDR checks that apply before any table is read (RTA.1.1-1.4, RTA.2, RTA.4), or
 // nullopt when the request may proceed in legacy mode. TTM=01b with ECAP.SMTS=1 (scalable

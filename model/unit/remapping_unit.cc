@@ -701,18 +701,17 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
                              lc.root_raw, lc.context_raw};
   };
   auto walk = [&]() -> FaultOr<ContextCacheEntry> {
-    LegacyContext partial;
-    FaultOr<LegacyContext> lookup =
-        LookupLegacyContext(walk_config_, *memory_, request, trace, &partial);
-    if (!lookup.ok()) {
+    LegacyContext read;
+    if (std::optional<Fault> fault =
+            LookupLegacyContextInto(walk_config_, *memory_, request, trace, &read)) {
       // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
       // after making them present.
-      if (caching_mode && lookup.fault().condition == FaultCondition::kLct2) {
-        context_cache_.Fill(sid, entry_of(partial), request_count_);
+      if (caching_mode && fault->condition == FaultCondition::kLct2) {
+        context_cache_.Fill(sid, entry_of(read), request_count_);
       }
-      return lookup.fault();
+      return *std::move(fault);
     }
-    return entry_of(lookup.value());
+    return entry_of(read);
   };
   const ContextCache::Entry* context_hit = nullptr;
   std::optional<ContextCacheEntry> walked;  // constructed only on a miss

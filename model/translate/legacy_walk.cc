@@ -124,26 +124,6 @@ TranslationContext LegacyTranslationContext(const WalkConfig& config, const Cont
   return c;
 }
 
-TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk) {
-  TranslationLeaf leaf;
-  leaf.complete = walk.complete;
-  leaf.level = static_cast<uint8_t>(walk.level);
-  leaf.read = walk.read;
-  leaf.write = walk.write;
-  if (walk.complete) {
-    // Only these fields of the leaf entry matter past the walk (S §9.8).
-    const uint64_t raw = walk.leaf_raw;
-    leaf.page_base = walk.page_base;
-    leaf.snoop = config.ecap.sc && SecondStagePte::kSnoop.Get(raw) != 0;
-    leaf.emt = static_cast<uint8_t>(SecondStagePte::kEmt.Get(raw));
-    leaf.ipat = SecondStagePte::kIpat.Get(raw) != 0;
-    leaf.transient_mapping =
-        config.bit62 == SsBit62::kTransientMapping && SecondStagePte::kBit62.Get(raw) != 0;
-  }
-  leaf.stages = kStageSecond;
-  return leaf;
-}
-
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
                                      const TranslationContext& context, const DmaRequest& request,
                                      WalkTrace* trace) {

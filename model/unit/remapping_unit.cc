@@ -700,7 +700,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     return ContextCacheEntry{lc.context, lc.root_entry_address, lc.context_entry_address,
                              lc.root_raw, lc.context_raw};
   };
-  auto walk = [&]() -> FaultOr<ContextCacheEntry> {
+  auto walk = [&](ContextCacheEntry* entry) -> std::optional<Fault> {
     LegacyContext read;
     if (std::optional<Fault> fault =
             LookupLegacyContextInto(walk_config_, *memory_, request, trace, &read)) {
@@ -709,9 +709,10 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
       if (caching_mode && fault->condition == FaultCondition::kLct2) {
         context_cache_.Fill(sid, entry_of(read), request_count_);
       }
-      return *std::move(fault);
+      return fault;
     }
-    return entry_of(read);
+    *entry = entry_of(read);
+    return std::nullopt;
   };
   const ContextCache::Entry* context_hit = nullptr;
   std::optional<ContextCacheEntry> walked;  // constructed only on a miss

@@ -4,6 +4,7 @@
 // ratio to one of these.
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -70,5 +71,38 @@ void BM_Floor_DependentLoads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Floor_DependentLoads)->DenseRange(1, 7);
+
+// What a walk whose upper levels come from a paging-structure cache must at least do: find
+// the requester's context (a hash lookup by source-id), find the cached directory entry (a
+// hash lookup by domain and 2 MiB region) and read the one entry it points to (a dependent
+// load through the page map). BM_UnitPscWarmWalk's goal compares it with the load alone.
+void BM_Floor_PscWarmWalk(benchmark::State& state) {
+  constexpr int kPages = 64;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<uint64_t[]>> pages;
+  absl::flat_hash_map<uint32_t, uint64_t> contexts;     // source-id -> domain
+  absl::flat_hash_map<uint64_t, uint64_t> psc;          // (domain, region) -> table address
+  std::vector<std::pair<uint32_t, uint64_t>> requests;  // (source-id, address)
+  contexts[8] = 1;
+  for (int i = 0; i < kPages; ++i) {
+    const uint64_t address = (Mix(i) & 0x7fffffe00000ull) | ((Mix(i + 1000) & 0x1ff) << 12);
+    const uint64_t table = 0x200000 + static_cast<uint64_t>(i) * 0x1000;
+    psc[(uint64_t{1} << 48) | (address >> 21)] = table;
+    auto& page = pages[table >> 12];
+    page = std::make_unique<uint64_t[]>(512);
+    page[(address >> 12) & 0x1ff] = Mix(address) & 0xffffff000ull;
+    requests.emplace_back(8, address);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& [sid, address] = requests[i];
+    const uint64_t domain = contexts.find(sid)->second;
+    const uint64_t table = psc.find((domain << 48) | (address >> 21))->second;
+    const uint64_t pte = pages.find(table >> 12)->second[(address >> 12) & 0x1ff];
+    benchmark::DoNotOptimize(pte);
+    if (++i == requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Floor_PscWarmWalk);
 
 }  // namespace

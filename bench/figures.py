@@ -58,6 +58,12 @@ FLOORS = {
                                       "its 24 loads, same memory"),
     "BM_FirstStageWriteSetsDirty": ("BM_Floor_FirstStageWriteLoadsAndUpdate", None,
                                     "its loads and one locked update"),
+    # Walks, lean form; and what a PSC-warm walk must at least do (context and PSC hash
+    # lookups and the load) beside the load alone.
+    "BM_UnitWalk4LevelContextCachedLean": ("BM_Floor_DependentLoads/4", 3.0,
+                                           "4 dependent loads"),
+    "BM_UnitPscWarmWalkLean": ("BM_Floor_DependentLoads/1", 3.0, "1 dependent load"),
+    "BM_Floor_PscWarmWalk": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
 }
 
 

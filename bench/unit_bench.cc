@@ -60,22 +60,37 @@ BENCHMARK(BM_UnitIotlbHit64PagesLean);
 void BM_UnitColdWalkNoCachesLean(benchmark::State& state) { RunLean(state, NoCaches(), 256); }
 BENCHMARK(BM_UnitColdWalkNoCachesLean);
 
-void BM_UnitWalk4LevelContextCached(benchmark::State& state) {
+// Only the context cache.
+UnitCacheConfig ContextCacheOnly() {
   UnitCacheConfig caches;
   caches.iotlb = caches.psc_pml5 = caches.psc_pml4 = caches.psc_pdpte = caches.psc_pde =
       CacheGeometry{};
-  Run(state, caches, 256);
+  return caches;
 }
-BENCHMARK(BM_UnitWalk4LevelContextCached);
-
 // IOTLB off, PDE cache large enough for every page: one PTE read per request.
-void BM_UnitPscWarmWalk(benchmark::State& state) {
+UnitCacheConfig PscWarm() {
   UnitCacheConfig caches;
   caches.iotlb = CacheGeometry{};
   caches.psc_pde = CacheGeometry{.entries = 256, .ways = 8};
-  Run(state, caches, 64);
+  return caches;
 }
+
+void BM_UnitWalk4LevelContextCached(benchmark::State& state) {
+  Run(state, ContextCacheOnly(), 256);
+}
+BENCHMARK(BM_UnitWalk4LevelContextCached);
+
+void BM_UnitPscWarmWalk(benchmark::State& state) { Run(state, PscWarm(), 64); }
 BENCHMARK(BM_UnitPscWarmWalk);
+
+// The lean form (RemappingUnit::Translate) of the context-cached and PSC-warm walks.
+void BM_UnitWalk4LevelContextCachedLean(benchmark::State& state) {
+  RunLean(state, ContextCacheOnly(), 256);
+}
+BENCHMARK(BM_UnitWalk4LevelContextCachedLean);
+
+void BM_UnitPscWarmWalkLean(benchmark::State& state) { RunLean(state, PscWarm(), 64); }
+BENCHMARK(BM_UnitPscWarmWalkLean);
 
 }  // namespace
 }  // namespace vtd

@@ -60,14 +60,14 @@ void HostMemory::ForgetCachedPages() { page_slots_.fill(PageSlot{}); }
 
 uint8_t* HostMemory::FillSlot(uint64_t page_number) const {
   uint8_t* data = FindPage(page_number);
-  if (data != nullptr) page_slots_[page_number % kPageSlots] = PageSlot{page_number, data};
+  if (data != nullptr) InsertSlot(page_number, data);
   return data;
 }
 
 uint8_t* HostMemory::WritablePage(uint64_t page_number) {
   if (uint8_t* data = CachedPage(page_number)) return data;
   uint8_t* data = GetOrAllocatePage(page_number);
-  page_slots_[page_number % kPageSlots] = PageSlot{page_number, data};
+  InsertSlot(page_number, data);
   return data;
 }
 

@@ -67,10 +67,11 @@ class MemoryObserver {
 // their own guest memory by deriving from HostMemory and implementing FindPage and
 // GetOrAllocatePage (and AllocatedPages for inspection).
 //
-// The walk's hot path (HwReadAligned64/128) is not virtual: a small direct-mapped table of
-// page pointers answers it, and only a page it has not seen yet goes to FindPage. Because of
-// that table even const reads change internal state: one memory must not be used from two
-// threads at once.
+// The walk's hot path (HwReadAligned64/128) is not virtual: a table of page pointers (the
+// model's own "TLB" for table pages: 1024 pages in 512 sets of two, so the root, context and
+// paging tables of a few hundred translated pages stay in it) answers it, and only a page it
+// does not hold goes to FindPage. Because of that table even const reads change internal
+// state: one memory must not be used from two threads at once.
 class HostMemory {
  public:
   static constexpr uint64_t kPageSize = 4096;
@@ -160,7 +161,11 @@ class HostMemory {
   void ForgetCachedPages();
 
  private:
-  static constexpr int kPageSlots = 128;
+  // 2-way set-associative: a page goes to set page_number % kPageSets (consecutive pages,
+  // as tables are usually allocated, never conflict until 1024 apart); within a set, way 0
+  // holds the page filled last and a fill moves way 0 to way 1.
+  static constexpr int kPageSets = 512;
+  static constexpr int kPageWays = 2;
   struct PageSlot {
     uint64_t page_number = ~uint64_t{0};
     uint8_t* data = nullptr;
@@ -168,9 +173,16 @@ class HostMemory {
 
   // The page's storage through the slot table, or nullptr (reads as zero).
   uint8_t* CachedPage(uint64_t page_number) const {
-    const PageSlot& slot = page_slots_[page_number % kPageSlots];
-    if (slot.page_number == page_number) return slot.data;
+    const PageSlot* set = &page_slots_[(page_number % kPageSets) * kPageWays];
+    if (set[0].page_number == page_number) return set[0].data;
+    if (set[1].page_number == page_number) return set[1].data;
     return FillSlot(page_number);
+  }
+  // Makes `data` the page in way 0 of its set (the previous one moves to way 1).
+  void InsertSlot(uint64_t page_number, uint8_t* data) const {
+    PageSlot* set = &page_slots_[(page_number % kPageSets) * kPageWays];
+    set[1] = set[0];
+    set[0] = PageSlot{page_number, data};
   }
   uint8_t* FillSlot(uint64_t page_number) const;
   uint8_t* WritablePage(uint64_t page_number);
@@ -188,7 +200,7 @@ class HostMemory {
   MemoryObserver* observer_ = nullptr;
   // Pages with storage only: a page without any is asked for again, so storage allocated
   // later is found.
-  mutable std::array<PageSlot, kPageSlots> page_slots_;
+  mutable std::array<PageSlot, kPageSets * kPageWays> page_slots_;
 };
 
 }  // namespace vtd

@@ -48,26 +48,6 @@ absl::StatusOr<uint64_t> SecondStagePte::Encode() const {
   return raw;
 }
 
-uint64_t SecondStagePte::ReservedMask(uint64_t raw, int level, const SsPteFormat& format) {
-  uint64_t mask = format.haw < 52 ? BitMask(51, format.haw) : 0;
-  if (format.bit62 == SsBit62::kReserved) mask |= kBit62.mask();
-  const bool ps = kPageSize.Get(raw) != 0;
-  if (level >= 4) {
-    mask |= kPageSize.mask() | kSnoop.mask();
-  } else if (level == 3 || level == 2) {
-    if (!ps) {
-      mask |= kSnoop.mask();
-    } else {
-      mask |= BitMask(level == 3 ? 29 : 20, 12);
-      if (!format.snoop_control) mask |= kSnoop.mask();
-      if (!(level == 3 ? format.large_1g : format.large_2m)) mask |= kPageSize.mask();
-    }
-  } else if (!format.snoop_control) {
-    mask |= kSnoop.mask();
-  }
-  return mask;
-}
-
 Json SecondStagePte::ToJson(int level) const {
   Json j = Json::MakeObject();
   j.Set("r", read ? 1 : 0);

@@ -75,7 +75,7 @@ struct SecondStagePte {
   //   2 MiB SS-PDE: 20:12, 51:HAW, SNP if !SC, PS if 2 MiB pages unsupported;
   //   SS-PTE: 51:HAW, SNP if !SC;   every level: 62 when bit62 == kReserved.
   // Checked by hardware only when R or W is set.
-  static uint64_t ReservedMask(uint64_t raw, int level, const SsPteFormat& format);
+  static inline uint64_t ReservedMask(uint64_t raw, int level, const SsPteFormat& format);
   static uint64_t ReservedBits(uint64_t raw, int level, const SsPteFormat& format) {
     return raw & ReservedMask(raw, level, format);
   }
@@ -84,6 +84,26 @@ struct SecondStagePte {
   Json ToJson(int level) const;
   bool operator==(const SecondStagePte&) const = default;
 };
+
+inline uint64_t SecondStagePte::ReservedMask(uint64_t raw, int level, const SsPteFormat& format) {
+  uint64_t mask = format.haw < 52 ? BitMask(51, format.haw) : 0;
+  if (format.bit62 == SsBit62::kReserved) mask |= kBit62.mask();
+  const bool ps = kPageSize.Get(raw) != 0;
+  if (level >= 4) {
+    mask |= kPageSize.mask() | kSnoop.mask();
+  } else if (level == 3 || level == 2) {
+    if (!ps) {
+      mask |= kSnoop.mask();
+    } else {
+      mask |= BitMask(level == 3 ? 29 : 20, 12);
+      if (!format.snoop_control) mask |= kSnoop.mask();
+      if (!(level == 3 ? format.large_1g : format.large_2m)) mask |= kPageSize.mask();
+    }
+  } else if (!format.snoop_control) {
+    mask |= kSnoop.mask();
+  }
+  return mask;
+}
 
 }  // namespace vtd
 

@@ -50,7 +50,7 @@ FaultOr<SsOutcome> WalkNestedSecondStage(const SecondStageFormat& format,
 // serves one walk.
 class NestedTableTranslator : public TableAddressTranslator {
  public:
-  NestedTableTranslator(const SecondStageFormat& format, const TranslationContext& context,
+  NestedTableTranslator(const SecondStageFormat* format, const TranslationContext& context,
                         const WalkMemory& port, const DmaRequest& request, WalkTrace* trace)
       : format_(format), context_(context), port_(port), request_(request), trace_(trace) {}
 
@@ -62,7 +62,7 @@ class NestedTableTranslator : public TableAddressTranslator {
       return MakeFault(FaultCondition::kSfs5, request_, fpd);
     }
     FaultOr<SsOutcome> ss =
-        WalkNestedSecondStage(format_, context_.ss, port_, address, request_, fpd, trace_);
+        WalkNestedSecondStage(*format_, context_.ss, port_, address, request_, fpd, trace_);
     if (!ss.ok()) return ss.fault();
     // Reading a first-stage entry needs second-stage R, and W too with SSADE (§3.8).
     if (!ss->read || (context_.ss.ad_enabled && !ss->write)) {
@@ -75,7 +75,7 @@ class NestedTableTranslator : public TableAddressTranslator {
   const SsOutcome& walk(int step) const { return walks_[step]; }
 
  private:
-  const SecondStageFormat& format_;
+  const SecondStageFormat* format_;  // set when the walk is nested
   const TranslationContext& context_;
   const WalkMemory& port_;
   const DmaRequest& request_;
@@ -162,10 +162,7 @@ Json FirstStageFormat::ToJson(uint64_t raw, int level) {
 }
 
 SecondStageFormat ScalableSecondStageFormat(const SsPteFormat& pte) {
-  SecondStageFormat format{pte, FaultCondition::kSss4, FaultCondition::kSss1,
-                           FaultCondition::kSss3};
-  format.stop_without_access = true;
-  return format;
+  return SecondStageFormat::Scalable(pte);
 }
 
 bool FirstStageAccessDenied(bool user_path, bool write_path, bool privileged, bool write_protect,
@@ -200,8 +197,11 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   // The second stage reads host-physical tables: its port has no table translator.
   WalkMemory ss_port = memory;
   ss_port.set_table_translator(nullptr);
-  const SecondStageFormat ss_format = ScalableSecondStageFormat(config.ss_pte);
-  NestedTableTranslator translator(ss_format, context, ss_port, request, trace);
+  // Made for nested walks only (its reserved masks are computed when it is made).
+  std::optional<SecondStageFormat> ss_format;
+  if (nested) ss_format.emplace(ScalableSecondStageFormat(config.ss_pte));
+  NestedTableTranslator translator(nested ? &*ss_format : nullptr, context, ss_port, request,
+                                   trace);
   WalkMemory fs_port = memory;
   fs_port.set_table_translator(nested ? &translator : nullptr);
 
@@ -237,7 +237,7 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   leaf.user = user_path;
   leaf.read = request.privileged || user_path;
   leaf.write = request.privileged ? (!fs.write_protect || write_path) : (user_path && write_path);
-  const uint64_t fs_leaf = walk->leaf;
+  const uint64_t fs_leaf = walk->leaf_raw;
   const bool pat =
       (walk->level == 1 ? FirstStagePte::kBit7 : FirstStagePte::kLargePat).Get(fs_leaf) != 0;
   leaf.pat_index =
@@ -249,7 +249,7 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   if (nested) {
     // The output is guest-physical: the request's own access through the second stage.
     FaultOr<SsOutcome> ss =
-        WalkNestedSecondStage(ss_format, context.ss, ss_port, gpa, request, fpd, trace);
+        WalkNestedSecondStage(*ss_format, context.ss, ss_port, gpa, request, fpd, trace);
     if (!ss.ok()) return ss.fault();
     last = ss.value();
     if (!translation) {

@@ -1,6 +1,7 @@
 #include "model/translate/legacy_walk.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "model/common/hex.h"
 #include "model/structs/address_width.h"
@@ -29,10 +30,20 @@ std::optional<Fault> CheckRootTableModeFaults(const WalkConfig& config, const Dm
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace,
                                            LegacyContext* partial) {
-  if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return *fault;
   LegacyContext local;
   LegacyContext& ctx = partial != nullptr ? *partial : local;
   ctx = LegacyContext{};
+  if (std::optional<Fault> fault = LookupLegacyContextInto(config, memory, request, trace, &ctx)) {
+    return *std::move(fault);
+  }
+  return ctx;
+}
+
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
+                                             const DmaRequest& request, WalkTrace* trace,
+                                             LegacyContext* out) {
+  if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return fault;
+  LegacyContext& ctx = *out;
   const SourceId sid = request.source_id;
   const WalkMemory port(memory, config.haw);
 
@@ -78,19 +89,21 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
     case TranslationType::kReserved:
       return MakeFault(FaultCondition::kLct4_2, request, fpd);
   }
-  return ctx;
+  return std::nullopt;
+}
+
+SecondStageFormat SecondStageFormatFor(const WalkConfig& config) {
+  // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
+  return config.ttm() == 1 && config.ecap.smts ? SecondStageFormat::Scalable(config.pte_format())
+                                               : SecondStageFormat::Legacy(config.pte_format());
 }
 
 FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory& memory,
                                       const SsWalkStart& start, int top_level, uint64_t iova,
                                       RequestNeeds needs, const DmaRequest& request, bool fpd,
                                       WalkTrace* trace) {
-  // The same entry format in both modes; the fault conditions are the mode's (S Table 30).
-  const SecondStageFormat format = config.ttm() == 1 && config.ecap.smts
-                                       ? SecondStageFormat::Scalable(config.pte_format())
-                                       : SecondStageFormat::Legacy(config.pte_format());
-  return WalkPaging(format, WalkMemory(memory, config.haw), start, top_level, iova, needs, request,
-                    fpd, trace);
+  return WalkPaging(SecondStageFormatFor(config), WalkMemory(memory, config.haw), start, top_level,
+                    iova, needs, request, fpd, trace);
 }
 
 TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,
@@ -109,23 +122,6 @@ TranslationContext LegacyTranslationContext(const WalkConfig& config, const Cont
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
   c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
   return c;
-}
-
-TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk) {
-  TranslationLeaf leaf;
-  leaf.complete = walk.complete;
-  leaf.level = static_cast<uint8_t>(walk.level);
-  leaf.read = walk.read;
-  leaf.write = walk.write;
-  if (walk.complete) {
-    leaf.page_base = walk.page_base;
-    leaf.snoop = config.ecap.sc && walk.leaf.snoop;
-    leaf.emt = walk.leaf.emt;
-    leaf.ipat = walk.leaf.ipat;
-    leaf.transient_mapping = config.bit62 == SsBit62::kTransientMapping && walk.leaf.bit62;
-  }
-  leaf.stages = kStageSecond;
-  return leaf;
 }
 
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,

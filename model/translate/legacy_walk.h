@@ -63,6 +63,11 @@ struct LegacyContext {
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace = nullptr,
                                            LegacyContext* partial = nullptr);
+// The same, into `*out` (default-constructed by the caller): it receives what was read, up
+// to the fault if there is one, which is returned.
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
+                                             const DmaRequest& request, WalkTrace* trace,
+                                             LegacyContext* out);
 
 // RTADDR checks that apply before any table is read (RTA.1.1-1.4, RTA.2, RTA.4), or
 // nullopt when the request may proceed in legacy mode. TTM=01b with ECAP.SMTS=1 (scalable
@@ -80,7 +85,10 @@ inline std::optional<Fault> CheckRootTableMode(const WalkConfig& config,
 // ---- Piece 3: the second-stage walk (paging_walk.h with the legacy second-stage format).
 using SsWalkStart = WalkStart;
 using SsLevelRecord = WalkLevelRecord;
-using SsWalkResult = PagingWalkResult<SecondStagePte>;
+using SsWalkResult = PagingWalkResult;
+// The second-stage format of the configured mode: legacy, or scalable (TTM=01b with
+// ECAP.SMTS), with the unit's entry format (HAW, SC, SSLPS, bit 62).
+SecondStageFormat SecondStageFormatFor(const WalkConfig& config);
 // Walks from `start` for input address `iova`. `top_level` is PagingLevels(AW): a fetch
 // error there is LCT.4.3, below it LSS.1. Reserved bits are LSS.2. The fault fields come
 // from `request` and `fpd` (the context entry's FPD). Bounded by the level count, so
@@ -91,7 +99,25 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
                                       WalkTrace* trace = nullptr);
 // The leaf a walk result stands for, with the unit's capabilities applied (SNP honoured with
 // ECAP.SC, bit 62 as TM per the spec revision).
-TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk);
+inline TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk) {
+  TranslationLeaf leaf;
+  leaf.complete = walk.complete;
+  leaf.level = static_cast<uint8_t>(walk.level);
+  leaf.read = walk.read;
+  leaf.write = walk.write;
+  if (walk.complete) {
+    // Only these fields of the leaf entry matter past the walk (S §9.8).
+    const uint64_t raw = walk.leaf_raw;
+    leaf.page_base = walk.page_base;
+    leaf.snoop = config.ecap.sc && SecondStagePte::kSnoop.Get(raw) != 0;
+    leaf.emt = static_cast<uint8_t>(SecondStagePte::kEmt.Get(raw));
+    leaf.ipat = SecondStagePte::kIpat.Get(raw) != 0;
+    leaf.transient_mapping =
+        config.bit62 == SsBit62::kTransientMapping && SecondStagePte::kBit62.Get(raw) != 0;
+  }
+  leaf.stages = kStageSecond;
+  return leaf;
+}
 // The TranslationContext of a legacy context entry for `sid` (S §9.3).
 TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,
                                             SourceId sid);

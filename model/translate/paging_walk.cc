@@ -38,6 +38,21 @@ void AddWalkStep(WalkTrace* trace, std::string_view structure, int level, int in
   trace->push_back(std::move(step));
 }
 
+SecondStageFormat::SecondStageFormat(const SsPteFormat& pte, FaultCondition root_fetch_error,
+                                     FaultCondition fetch_error, FaultCondition reserved,
+                                     bool stop_without_access)
+    : root_fetch_error(root_fetch_error),
+      fetch_error(fetch_error),
+      reserved(reserved),
+      stop_without_access(stop_without_access),
+      pte_(pte) {
+  for (int level = 1; level <= kMaxPagingLevels; ++level) {
+    reserved_masks_[2 * level] = SecondStagePte::ReservedMask(0, level, pte);
+    reserved_masks_[2 * level + 1] =
+        SecondStagePte::ReservedMask(SecondStagePte::kPageSize.mask(), level, pte);
+  }
+}
+
 std::string_view SecondStageFormat::LevelName(int level) {
   static constexpr std::string_view kNames[] = {"",        "ss_pte",   "ss_pde",
                                                 "ss_pdpe", "ss_pml4e", "ss_pml5e"};

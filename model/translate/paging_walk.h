@@ -19,7 +19,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "model/fault/fault.h"
 #include "model/memory/host_memory.h"
@@ -95,7 +97,6 @@ struct WalkLevelRecord {
 };
 inline constexpr int kMaxWalkRecords = kMaxPagingLevels;
 
-template <typename Entry>
 struct PagingWalkResult {
   // True if the walk reached a leaf with the needed permissions; false if it stopped at
   // `level` because the entry was not present or the cumulative permission lacked what was
@@ -104,7 +105,7 @@ struct PagingWalkResult {
   int level = 0;           // leaf level (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB), or where it stopped
   bool read = false;       // cumulative R down to `level` (false if not present)
   bool write = false;      // cumulative W down to `level`
-  Entry leaf;              // the last entry read, decoded
+  uint64_t leaf_raw = 0;   // the last entry read, where the walk stopped (decode on demand)
   uint64_t page_base = 0;  // HPA of the page (complete walks)
   uint64_t page_size = 0;
   std::array<WalkLevelRecord, kMaxWalkRecords> records{};
@@ -112,28 +113,36 @@ struct PagingWalkResult {
 };
 
 // The second-stage entry format (S §9.8), legacy or scalable, with the fault conditions of
-// its mode.
-struct SecondStageFormat {
+// its mode. The reserved-bit masks of every level are computed once, when the format is
+// made (from the capabilities: HAW, ECAP.SC, CAP.SSLPS, the bit-62 meaning), so a walk
+// checks an entry with one table look-up.
+class SecondStageFormat {
+ public:
   using Entry = SecondStagePte;
-  SsPteFormat pte;
-  FaultCondition root_fetch_error = FaultCondition::kLct4_3;  // table at the top level
-  FaultCondition fetch_error = FaultCondition::kLss1;         // tables below it
-  FaultCondition reserved = FaultCondition::kLss2;
+
+  SecondStageFormat(const SsPteFormat& pte, FaultCondition root_fetch_error,
+                    FaultCondition fetch_error, FaultCondition reserved,
+                    bool stop_without_access = false);
+  static SecondStageFormat Legacy(const SsPteFormat& pte) {
+    return SecondStageFormat(pte, FaultCondition::kLct4_3, FaultCondition::kLss1,
+                             FaultCondition::kLss2);
+  }
+  // Scalable mode (PASID entry with PGTT 010b): SSS.4 at SSPTPTR, SSS.1 below, SSS.3.
+  static SecondStageFormat Scalable(const SsPteFormat& pte) {
+    return SecondStageFormat(pte, FaultCondition::kSss4, FaultCondition::kSss1,
+                             FaultCondition::kSss3, true);
+  }
+
+  FaultCondition root_fetch_error;  // table at the top level
+  FaultCondition fetch_error;       // tables below it
+  FaultCondition reserved;
   // Scalable mode: the walk goes on to the leaf while some cumulative access (R or W) is
   // left, and stops only where none is (SSS.2); the request's permissions are checked on
   // the leaf (SGN.6/SGN.7). Legacy mode stops at the first level lacking a permission the
   // request needs.
-  bool stop_without_access = false;
+  bool stop_without_access;
 
-  static SecondStageFormat Legacy(const SsPteFormat& pte) {
-    return SecondStageFormat{pte, FaultCondition::kLct4_3, FaultCondition::kLss1,
-                             FaultCondition::kLss2};
-  }
-  // Scalable mode (PASID entry with PGTT 010b): SSS.4 at SSPTPTR, SSS.1 below, SSS.3.
-  static SecondStageFormat Scalable(const SsPteFormat& pte) {
-    return SecondStageFormat{pte, FaultCondition::kSss4, FaultCondition::kSss1,
-                             FaultCondition::kSss3, true};
-  }
+  const SsPteFormat& pte() const { return pte_; }
 
   static constexpr MemoryAccessKind kAccessKind = MemoryAccessKind::kSecondStageEntry;
   static std::string_view LevelName(int level);  // "ss_pte" ... "ss_pml5e"
@@ -145,22 +154,44 @@ struct SecondStageFormat {
     return level == 1 || ((level == 2 || level == 3) && SecondStagePte::kPageSize.Get(raw) != 0);
   }
   static uint64_t Address(uint64_t raw) { return SecondStagePte::kAddress.InPlace(raw); }
+  // SecondStagePte::ReservedBits(raw, level, pte()), from the precomputed masks (the mask
+  // depends on the entry only through PS).
   uint64_t ReservedBits(uint64_t raw, int level) const {
-    return SecondStagePte::ReservedBits(raw, level, pte);
+    return raw & reserved_masks_[2 * level + SecondStagePte::kPageSize.Get(raw)];
   }
   static Entry Decode(uint64_t raw) { return SecondStagePte::Decode(raw); }
   static Json ToJson(uint64_t raw, int level) { return SecondStagePte::Decode(raw).ToJson(level); }
+
+ private:
+  SsPteFormat pte_;
+  // [2 * level + PS], levels 1..5 (entries of level 0 are unused).
+  std::array<uint64_t, 2 * (kMaxPagingLevels + 1)> reserved_masks_{};
 };
 
-// Walks from `start` for input address `iova`. `top_level` is the context's level count: a
-// fetch error there is the format's root_fetch_error, below it fetch_error. Reserved bits in
-// a present entry are the format's `reserved`. Fault fields come from `request` and `fpd`.
-// Bounded by the level count, so self-referencing tables cannot loop. `trace`, when given,
-// receives one step per entry read.
+// Walks from `start` for input address `iova` into `*result` (every field set). `top_level`
+// is the context's level count: a fetch error there is the format's root_fetch_error, below
+// it fetch_error. Reserved bits in a present entry are the format's `reserved`. Returns the
+// fault that ended the walk (its fields from `request` and `fpd`), or nullopt. Bounded by
+// the level count, so self-referencing tables cannot loop. `trace`, when given, receives one
+// step per entry read.
 template <typename Format>
-FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
-    const Format& format, const WalkMemory& memory, const WalkStart& start, int top_level,
-    uint64_t iova, RequestNeeds needs, const DmaRequest& request, bool fpd, WalkTrace* trace);
+std::optional<Fault> WalkPagingInto(const Format& format, const WalkMemory& memory,
+                                    const WalkStart& start, int top_level, uint64_t iova,
+                                    RequestNeeds needs, const DmaRequest& request, bool fpd,
+                                    WalkTrace* trace, PagingWalkResult* result);
+// The same, returning the result or the fault.
+template <typename Format>
+FaultOr<PagingWalkResult> WalkPaging(const Format& format, const WalkMemory& memory,
+                                     const WalkStart& start, int top_level, uint64_t iova,
+                                     RequestNeeds needs, const DmaRequest& request, bool fpd,
+                                     WalkTrace* trace) {
+  PagingWalkResult result;
+  if (std::optional<Fault> fault = WalkPagingInto(format, memory, start, top_level, iova, needs,
+                                                  request, fpd, trace, &result)) {
+    return *std::move(fault);
+  }
+  return result;
+}
 
 // Appends one walk step to `trace` (shared by every walk of the model).
 void AddWalkStep(WalkTrace* trace, std::string_view structure, int level, int index,
@@ -190,25 +221,33 @@ bool ReadRootEntry(const WalkConfig& config, const WalkMemory& port, SourceId si
 // ---- Implementation.
 
 template <typename Format>
-FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
-    const Format& format, const WalkMemory& memory, const WalkStart& start, int top_level,
-    uint64_t iova, RequestNeeds needs, const DmaRequest& request, bool fpd, WalkTrace* trace) {
-  PagingWalkResult<typename Format::Entry> result;
+std::optional<Fault> WalkPagingInto(const Format& format, const WalkMemory& memory,
+                                    const WalkStart& start, int top_level, uint64_t iova,
+                                    RequestNeeds needs, const DmaRequest& request, bool fpd,
+                                    WalkTrace* trace, PagingWalkResult* result) {
+  PagingWalkResult& r = *result;
+  r.complete = false;
+  r.level = 0;
+  r.read = r.write = false;
+  r.leaf_raw = 0;
+  r.page_base = r.page_size = 0;
+  r.record_count = 0;
   uint64_t table = start.table;
   bool read = start.read;
   bool write = start.write;
+  const TableAddressTranslator* translator = memory.table_translator();
   for (int level = start.level; level >= 1; --level) {
-    const int index = LevelIndex(iova, level);
+    const int shift = LevelShift(level);
+    const int index = static_cast<int>((iova >> shift) & 0x1ff);
     uint64_t address = table + uint64_t{8} * index;
     uint64_t raw = 0;
-    if (const TableAddressTranslator* t = memory.table_translator()) {
-      FaultOr<uint64_t> hpa = t->TranslateTableAddress(address, /*write=*/false);
+    if (translator != nullptr) {
+      FaultOr<uint64_t> hpa = translator->TranslateTableAddress(address, /*write=*/false);
       if (!hpa.ok()) return hpa.fault();
       address = hpa.value();
     }
     const bool ok = memory.Read(address, {Format::kAccessKind, static_cast<int8_t>(level)}, &raw);
     if (trace != nullptr) {
-      const int shift = LevelShift(level);
       AddWalkStep(trace, Format::LevelName(level), level, index, "iova", {shift + 8, shift},
                   address, ok ? &raw : nullptr, 1,
                   ok ? Format::ToJson(raw, level) : Json::MakeObject());
@@ -217,41 +256,33 @@ FaultOr<PagingWalkResult<typename Format::Entry>> WalkPaging(
       return MakeFault(level == top_level ? format.root_fetch_error : format.fetch_error, request,
                        fpd);
     }
-    result.records[result.record_count++] = {level, index, address, raw};
-    result.level = level;
-    // Only the fields the walk needs are extracted per level; the full decode is made once,
-    // for the last entry read (result.leaf), where the walk stops.
-    const bool entry_read = Format::Readable(raw);
-    const bool entry_write = Format::Writable(raw);
+    r.records[r.record_count++] = {level, index, address, raw};
+    r.level = level;
+    r.leaf_raw = raw;
     if (!Format::Present(raw)) {  // the walk cannot continue
-      result.leaf = Format::Decode(raw);
-      result.read = result.write = false;
-      return result;
+      r.read = r.write = false;
+      return std::nullopt;
     }
     if (format.ReservedBits(raw, level) != 0) return MakeFault(format.reserved, request, fpd);
-    read = read && entry_read;
-    write = write && entry_write;
-    result.read = read;
-    result.write = write;
+    read = read && Format::Readable(raw);
+    write = write && Format::Writable(raw);
+    r.read = read;
+    r.write = write;
     bool stop = (needs.read && !read) || (needs.write && !write);
     if constexpr (requires { format.stop_without_access; }) {
       if (format.stop_without_access) stop = !read && !write;
     }
-    if (stop) {
-      result.leaf = Format::Decode(raw);
-      return result;
-    }
+    if (stop) return std::nullopt;
     const uint64_t next = Format::Address(raw);
     if (Format::IsLeaf(raw, level)) {
-      result.leaf = Format::Decode(raw);
-      result.complete = true;
-      result.page_size = LevelPageSize(level);
-      result.page_base = next & ~(result.page_size - 1);
-      return result;
+      r.complete = true;
+      r.page_size = LevelPageSize(level);
+      r.page_base = next & ~(r.page_size - 1);
+      return std::nullopt;
     }
     table = next;
   }
-  return result;  // start.level < 1: nothing walked
+  return std::nullopt;  // start.level < 1: nothing walked
 }
 
 }  // namespace vtd

@@ -1,6 +1,7 @@
 #include "model/translate/scalable_lookup.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "model/structs/address_width.h"
 #include "model/structs/pasid_directory_entry.h"
@@ -73,6 +74,18 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   ScalableContext local;
   ScalableContext& ctx = partial != nullptr ? *partial : local;
   ctx = ScalableContext{};
+  if (std::optional<Fault> fault =
+          LookupScalableContextEntryInto(config, memory, request, trace, &ctx)) {
+    return *std::move(fault);
+  }
+  return ctx;
+}
+
+std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
+                                                    const HostMemory& memory,
+                                                    const DmaRequest& request, WalkTrace* trace,
+                                                    ScalableContext* out) {
+  ScalableContext& ctx = *out;
   const SourceId sid = request.source_id;
   const WalkMemory port(memory, config.haw);
 
@@ -120,7 +133,7 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   if (ctx.entry.translated_pasid_enable && !ctx.entry.pasid_enable) {
     return MakeFault(FaultCondition::kSct4_3, request, fpd);
   }
-  return ctx;
+  return std::nullopt;
 }
 
 std::optional<Fault> CheckRequestAgainstContext(const WalkConfig& config,
@@ -161,12 +174,23 @@ std::optional<Fault> CheckRequestAgainstPasidEntry(const WalkConfig& config,
 FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace) {
+  PasidLookup out;
+  if (std::optional<Fault> fault =
+          LookupPasidEntryInto(config, memory, context, request, trace, &out)) {
+    return *std::move(fault);
+  }
+  return out;
+}
+
+std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const HostMemory& memory,
+                                          const ScalableContext& context, const DmaRequest& request,
+                                          WalkTrace* trace, PasidLookup* result) {
   const ScalableContextEntry& ce = context.entry;
   bool fpd = ce.fpd;
-  if (std::optional<Fault> f = CheckRequestAgainstContext(config, ce, request)) return *f;
+  if (std::optional<Fault> f = CheckRequestAgainstContext(config, ce, request)) return f;
   const uint32_t pasid = EffectivePasid(ce, request);
   const WalkMemory port(memory, config.haw);
-  PasidLookup out;
+  PasidLookup& out = *result;
 
   // PASID directory entry (S §9.5), indexed by PASID[19:6].
   out.directory_entry_address = ce.pasid_directory + uint64_t{8} * PasidDirectoryIndex(pasid);
@@ -228,10 +252,10 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
     return MakeFault(FaultCondition::kSpt4_4, request, fpd);
   }
   if (std::optional<Fault> f = CheckRequestAgainstPasidEntry(config, ce, out.entry, request, fpd)) {
-    return *f;
+    return f;
   }
   out.context = ScalableTranslationContext(config, ce, out.entry, pasid, request.source_id, fpd);
-  return out;
+  return std::nullopt;
 }
 
 TranslationContext ScalableTranslationContext(const WalkConfig& config,

@@ -71,6 +71,12 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
                                                     const DmaRequest& request,
                                                     WalkTrace* trace = nullptr,
                                                     ScalableContext* partial = nullptr);
+// The same, into `*out` (default-constructed by the caller): it receives what was read, up
+// to the fault if there is one, which is returned.
+std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
+                                                    const HostMemory& memory,
+                                                    const DmaRequest& request, WalkTrace* trace,
+                                                    ScalableContext* out);
 
 // The PASID a request is translated under: its own, or RID_PASID for requests without one.
 inline uint32_t EffectivePasid(const ScalableContextEntry& entry, const DmaRequest& request) {
@@ -95,6 +101,10 @@ struct PasidLookup {
 FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace = nullptr);
+// The same, into `*out` (default-constructed by the caller); returns the fault, if any.
+std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const HostMemory& memory,
+                                          const ScalableContext& context, const DmaRequest& request,
+                                          WalkTrace* trace, PasidLookup* out);
 // The request against its context entry: PASIDE (SCT.6), PASID beyond PDTS (SCT.7), PASID
 // equal to RID_PASID (SCT.9), a translated request with PASID without EPTR (SCT.10, VER 5.0+).
 // Part of LookupPasidEntry; also made on a PASID-cache hit.

@@ -93,6 +93,8 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
       memory_(memory),
       registers_(std::move(registers)),
       walk_config_(walk_config),
+      ss_legacy_format_(SecondStageFormat::Legacy(walk_config.pte_format())),
+      ss_scalable_format_(SecondStageFormat::Scalable(walk_config.pte_format())),
       recorder_(registers_.get()) {
   iotlb_leaf_levels_ = 0b10;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;
@@ -758,19 +760,19 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     return ContextCacheEntry{lc.context, lc.root_entry_address, lc.context_entry_address,
                              lc.root_raw, lc.context_raw};
   };
-  auto walk = [&]() -> FaultOr<ContextCacheEntry> {
-    LegacyContext partial;
-    FaultOr<LegacyContext> lookup =
-        LookupLegacyContext(walk_config_, *memory_, request, trace, &partial);
-    if (!lookup.ok()) {
+  auto walk = [&](ContextCacheEntry* entry) -> std::optional<Fault> {
+    LegacyContext read;
+    if (std::optional<Fault> fault =
+            LookupLegacyContextInto(walk_config_, *memory_, request, trace, &read)) {
       // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
       // after making them present.
-      if (caching_mode && lookup.fault().condition == FaultCondition::kLct2) {
-        context_cache_.Fill(sid, entry_of(partial), request_count_);
+      if (caching_mode && fault->condition == FaultCondition::kLct2) {
+        context_cache_.Fill(sid, entry_of(read), request_count_);
       }
-      return lookup.fault();
+      return fault;
     }
-    return entry_of(lookup.value());
+    *entry = entry_of(read);
+    return std::nullopt;
   };
   const ContextCache::Entry* context_hit = nullptr;
   std::optional<ContextCacheEntry> walked;  // constructed only on a miss

@@ -545,9 +545,10 @@ class RemappingUnit : public CacheInvalidator {
   }
   void EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out);
   // The context-cache step of either mode (S §6.2.1): a counted, observed lookup by
-  // source-id; on a miss `walk()` reads the tables and what it yields is filled. Returns the
-  // cached value (`*hit` set) or the walked one (held in `*walked`); nullptr when the walk
-  // faulted, `out` then completed with its fault.
+  // source-id; on a miss `walk(Value*)` reads the tables into the value it is given and
+  // returns its fault, if any, and what it read is filled. Returns the cached value (`*hit`
+  // set) or the walked one (held in `*walked`); nullptr when the walk faulted, `out` then
+  // completed with its fault.
   template <typename Cache, typename Value, typename Walk>
   const Value* ContextThroughCache(Cache& cache, SourceId sid, bool record, Walk&& walk,
                                    const typename Cache::Entry** hit, std::optional<Value>* walked,
@@ -555,13 +556,13 @@ class RemappingUnit : public CacheInvalidator {
     *hit = cache.Lookup(sid);
     NoteLookup(CacheKind::kContext, *hit != nullptr, sid.value(), record, out);
     if (*hit != nullptr) return &(*hit)->value;
-    FaultOr<Value> lookup = walk();
-    if (!lookup.ok()) {
-      Complete(FaultResult(lookup.fault()), out);
+    Value& value = walked->emplace();
+    if (std::optional<Fault> fault = walk(&value)) {
+      Complete(FaultResult(*std::move(fault)), out);
       return nullptr;
     }
-    cache.Fill(sid, lookup.value(), request_count_);
-    return &walked->emplace(std::move(lookup).value());
+    cache.Fill(sid, value, request_count_);
+    return &value;
   }
   void Complete(TranslateResult result, DmaOutcome& out);
   // Blocking and fault recording for out.result, once it holds the walk's answer.
@@ -586,6 +587,10 @@ class RemappingUnit : public CacheInvalidator {
   HostMemory* memory_;
   std::unique_ptr<RegisterFile> registers_;
   WalkConfig walk_config_;
+  // The second-stage formats of both modes, made once (their reserved masks depend only on
+  // capabilities, fixed for the unit's life); the walk picks the one of the latched mode.
+  SecondStageFormat ss_legacy_format_;
+  SecondStageFormat ss_scalable_format_;
   FaultRecorder recorder_;
   ContextCache context_cache_;
   ScalableContextCache sm_context_cache_;

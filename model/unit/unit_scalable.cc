@@ -66,7 +66,9 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
 
   // Context cache in scalable form (S §6.2.1), then the scalable root and context tables.
   const SourceId sid = request.source_id;
-  auto walk = [&]() { return LookupScalableContextEntry(walk_config_, *memory_, request, trace); };
+  auto walk = [&](ScalableContext* read) {
+    return LookupScalableContextEntryInto(walk_config_, *memory_, request, trace, read);
+  };
   const ScalableContextCache::Entry* context_hit = nullptr;
   std::optional<ScalableContext> walked;  // constructed only on a miss
   const ScalableContext* context =
@@ -95,13 +97,14 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
     TranslateThroughCaches(pasid_hit->value.context, request, options, out);
     return;
   }
-  FaultOr<PasidLookup> lookup = LookupPasidEntry(walk_config_, *memory_, *context, request, trace);
-  if (!lookup.ok()) {
-    Complete(FaultResult(lookup.fault()), out);
+  PasidLookup lookup;
+  if (std::optional<Fault> fault =
+          LookupPasidEntryInto(walk_config_, *memory_, *context, request, trace, &lookup)) {
+    Complete(FaultResult(*std::move(fault)), out);
     return;
   }
-  pasid_cache_.Fill(sid, pasid, lookup.value(), request_count_);
-  TranslateThroughCaches(lookup.value().context, request, options, out);
+  pasid_cache_.Fill(sid, pasid, lookup, request_count_);
+  TranslateThroughCaches(lookup.context, request, options, out);
 }
 
 void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context,

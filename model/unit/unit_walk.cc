@@ -80,13 +80,15 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     }
   }
 
-  FaultOr<SsWalkResult> walk = WalkSecondStage(walk_config_, *memory_, start, levels,
-                                               request.address, needs, request, context.fpd, trace);
-  if (!walk.ok()) {
-    Complete(FaultResult(walk.fault()), out);
+  const SecondStageFormat& format =
+      ScalableModeActive(walk_config_) ? ss_scalable_format_ : ss_legacy_format_;
+  SsWalkResult w;
+  if (std::optional<Fault> fault =
+          WalkPagingInto(format, WalkMemory(*memory_, walk_config_.haw), start, levels,
+                         request.address, needs, request, context.fpd, trace, &w)) {
+    Complete(FaultResult(*std::move(fault)), out);
     return;
   }
-  SsWalkResult& w = walk.value();
   TranslationLeaf leaf = LeafOf(walk_config_, w);
   CompleteTranslation(walk_config_, context, leaf, request, &out.result);
   // With SSADE, entries are cached only once hardware has set their A bits (a cached entry
@@ -105,7 +107,8 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   if (cacheable) {
     // With every paging-structure cache disabled a fill would do nothing.
     if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
-    const bool not_present = !w.complete && w.record_count > 0 && !w.leaf.present();
+    const bool not_present =
+        !w.complete && w.record_count > 0 && !SecondStageFormat::Present(w.leaf_raw);
     // A disabled IOTLB takes no fill: nothing to build.
     if (iotlb_.enabled() && (w.complete || (caching_mode && not_present))) {
       IotlbEntry entry;

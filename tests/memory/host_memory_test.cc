@@ -1,6 +1,9 @@
-// Sparse host memory: sizes, zero fill, range errors, observer tagging.
+// Sparse host memory: sizes, zero fill, range errors, observer tagging; the page-pointer
+// table of the hardware read path.
 #include "model/memory/host_memory.h"
 
+#include <algorithm>
+#include <array>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -123,6 +126,91 @@ TEST(HostMemoryTest, ObserverSeesTaggedHardwareAccessesOnly) {
   ASSERT_THAT(memory->HwRead(0x1000, 8, {MemoryAccessKind::kDmaData}), IsOk());
   EXPECT_EQ(observer.accesses.size(), 4u);
   EXPECT_EQ(MemoryAccessKindName(MemoryAccessKind::kSecondStageEntry), "second_stage_entry");
+}
+
+// A memory over a flat array of pages that counts how often the page-pointer table had to
+// ask for a page (FindPage) and can move a page's storage, as MappedFileMemory does.
+class CountingMemory : public HostMemory {
+ public:
+  explicit CountingMemory(uint64_t pages)
+      : HostMemory(pages * kPageSize), storage_(pages), spare_(pages) {}
+
+  int find_calls() const { return find_calls_; }
+  // Gives page `n` new storage holding `value` in its first qword; the old storage is
+  // overwritten with a poison value so a stale pointer would be noticed.
+  void MovePage(uint64_t n, uint64_t value) {
+    std::swap(storage_[n], spare_[n]);
+    std::fill(spare_[n].begin(), spare_[n].end(), 0xee);
+    std::fill(storage_[n].begin(), storage_[n].end(), 0);
+    __builtin_memcpy(storage_[n].data(), &value, 8);
+    ForgetCachedPages();
+  }
+  std::vector<uint64_t> AllocatedPages() const override { return {}; }
+  int allocated_page_count() const override { return 0; }
+
+ protected:
+  uint8_t* FindPage(uint64_t page_number) const override {
+    ++find_calls_;
+    return const_cast<uint8_t*>(storage_[page_number].data());
+  }
+  uint8_t* GetOrAllocatePage(uint64_t page_number) override { return storage_[page_number].data(); }
+
+ private:
+  std::vector<std::array<uint8_t, kPageSize>> storage_;
+  std::vector<std::array<uint8_t, kPageSize>> spare_;
+  mutable int find_calls_ = 0;
+};
+
+uint64_t HwRead(const HostMemory& memory, uint64_t address) {
+  uint64_t value = ~uint64_t{0};
+  EXPECT_TRUE(memory.HwReadAligned64(address, {MemoryAccessKind::kSecondStageEntry, 1}, &value));
+  return value;
+}
+
+// The table pages of a few hundred translations (here 1024 consecutive pages, read over and
+// over) are looked up once each, then answered from the page-pointer table.
+TEST(HostMemoryTest, PageTableHoldsAThousandConsecutivePages) {
+  CountingMemory memory(2048);
+  for (uint64_t n = 0; n < 1024; ++n) ASSERT_THAT(memory.Write64(n * 4096 + 8, n + 1), IsOk());
+  const int after_writes = memory.find_calls();
+  for (int pass = 0; pass < 3; ++pass) {
+    for (uint64_t n = 0; n < 1024; ++n) EXPECT_EQ(HwRead(memory, n * 4096 + 8), n + 1);
+  }
+  EXPECT_EQ(memory.find_calls(), after_writes);  // writes already filled every slot
+}
+
+// Pages that share a slot (1024 pages apart, and 512 apart) evict each other but never
+// answer for each other.
+TEST(HostMemoryTest, ConflictingPagesReadTheirOwnContents) {
+  CountingMemory memory(4096);
+  const uint64_t pages[] = {3, 3 + 512, 3 + 1024, 3 + 1536, 3 + 2048};
+  for (uint64_t n : pages) ASSERT_THAT(memory.Write64(n * 4096, n * 7), IsOk());
+  for (int pass = 0; pass < 3; ++pass) {
+    for (uint64_t n : pages) EXPECT_EQ(HwRead(memory, n * 4096), n * 7);
+    for (uint64_t n : pages) EXPECT_EQ(*memory.Read64(n * 4096), n * 7);
+  }
+  // Two pages of one set alternate without a lookup once both are in.
+  (void)HwRead(memory, pages[0] * 4096);
+  (void)HwRead(memory, pages[1] * 4096);
+  const int before = memory.find_calls();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(HwRead(memory, pages[i % 2] * 4096), pages[i % 2] * 7);
+  }
+  EXPECT_EQ(memory.find_calls(), before);
+}
+
+// An implementation that moves a page's storage calls ForgetCachedPages: reads then see the
+// new storage, never the old pointer.
+TEST(HostMemoryTest, ForgetCachedPagesDropsEveryRememberedPointer) {
+  CountingMemory memory(2048);
+  for (uint64_t n = 0; n < 1024; ++n) ASSERT_THAT(memory.Write64(n * 4096, n), IsOk());
+  for (uint64_t n = 0; n < 1024; ++n) EXPECT_EQ(HwRead(memory, n * 4096), n);
+  memory.MovePage(5, 0x5555);
+  memory.MovePage(5 + 512, 0x7777);
+  EXPECT_EQ(HwRead(memory, 5 * 4096), 0x5555u);
+  EXPECT_EQ(HwRead(memory, (5 + 512) * 4096), 0x7777u);
+  EXPECT_EQ(*memory.Read64((5 + 512) * 4096), 0x7777u);
+  EXPECT_EQ(HwRead(memory, 6 * 4096), 6u);
 }
 
 }  // namespace

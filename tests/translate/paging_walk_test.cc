@@ -158,5 +158,74 @@ TEST_F(PagingWalkTest, LockedSetBitsUpdatesOnlyAnUnchangedEntry) {
   EXPECT_FALSE(copy.LockedSetBits(leaf_address_, 0x123000 | 1, kAccessed, tag, &now));
 }
 
+// The reserved bits a second-stage format checks at each level, precomputed when the format
+// is made, against the digest's second-stage entry table (S §9.8; translation-structures.md
+// §9): bits of a 64-bit entry with every bit set that the format reports as reserved.
+uint64_t Bits(int hi, int lo) { return (~uint64_t{0} >> (63 - hi)) & (~uint64_t{0} << lo); }
+uint64_t ExpectedReserved(int level, bool ps, int haw, bool sc, bool large_2m, bool large_1g,
+                          bool bit62_reserved) {
+  uint64_t m = haw < 52 ? Bits(51, haw) : 0;   // 51:HAW at every level
+  if (bit62_reserved) m |= uint64_t{1} << 62;  // 62: Rsvd(0) unless TM (<= 3.1)
+  const uint64_t snp = uint64_t{1} << 11;
+  const uint64_t ps_bit = uint64_t{1} << 7;
+  if (level >= 4) return m | ps_bit | snp;        // SS-PML5E/PML4E: 7 and 11
+  if (level == 1) return m | (sc ? 0 : snp);      // SS-PTE: SNP without SC; 7 ignored
+  if (!ps) return m | snp;                        // non-leaf SS-PDPE/PDE: 11
+  m |= level == 3 ? Bits(29, 12) : Bits(20, 12);  // below the page's address
+  if (!sc) m |= snp;
+  if (!(level == 3 ? large_1g : large_2m)) m |= ps_bit;  // size not in CAP.SSLPS
+  return m;
+}
+
+TEST(SecondStageFormatTest, ReservedBitsPerLevelFollowTheEntryTable) {
+  for (int haw : {39, 46, 48, 52}) {
+    for (int caps = 0; caps < 16; ++caps) {
+      const bool sc = caps & 1, large_2m = caps & 2, large_1g = caps & 4, tm = caps & 8;
+      const SsPteFormat pte{haw, sc, large_2m, large_1g,
+                            tm ? SsBit62::kTransientMapping : SsBit62::kReserved};
+      for (const SecondStageFormat& format :
+           {SecondStageFormat::Legacy(pte), SecondStageFormat::Scalable(pte)}) {
+        for (int level = 1; level <= 5; ++level) {
+          for (bool ps : {false, true}) {
+            const uint64_t raw = ps ? ~uint64_t{0} : ~(uint64_t{1} << 7);
+            EXPECT_EQ(format.ReservedBits(raw, level),
+                      ExpectedReserved(level, ps, haw, sc, large_2m, large_1g, !tm) & raw)
+                << "haw " << haw << " caps " << caps << " level " << level << " ps " << ps;
+          }
+        }
+      }
+    }
+  }
+  // The digest's cross-check values (QEMU's masks, HAW 48, no SC, no large pages), with
+  // bit 62 reserved: PML4E 0x880, non-leaf PDE 0x800, PTE 0x800, 2 MiB leaf 20:11 (+ PS).
+  const SecondStageFormat f = SecondStageFormat::Legacy(SsPteFormat{48});
+  const uint64_t high = Bits(51, 48) | (uint64_t{1} << 62);
+  EXPECT_EQ(f.ReservedBits(~uint64_t{0}, 4), high | 0x880);
+  EXPECT_EQ(f.ReservedBits(~uint64_t{0x80}, 2), high | 0x800);
+  EXPECT_EQ(f.ReservedBits(~uint64_t{0}, 1), high | 0x800);
+  EXPECT_EQ(f.ReservedBits(~uint64_t{0}, 2), high | 0x1ff800 | 0x80);
+  EXPECT_EQ(f.ReservedBits(~uint64_t{0}, 3), high | 0x3ffff800 | 0x80);
+}
+
+// A reserved bit found at one level only faults there: SNP in a non-leaf SS-PDE is LSS.2 even
+// with ECAP.SC, in the leaf it is the snoop attribute.
+TEST_F(PagingWalkTest, SnoopBitIsReservedOnlyAboveTheLeaf) {
+  const SecondStageFormat sc = SecondStageFormat::Legacy(SsPteFormat{39, true});
+  const WalkMemory port(*memory_, 39);
+  Write(leaf_address_, 0xabc000 | 3 | (uint64_t{1} << 11));
+  PagingWalkResult result;
+  EXPECT_EQ(WalkPagingInto(sc, port, WalkStart{kTop, 4}, 4, kIova, {true, false}, Req(), false,
+                           nullptr, &result),
+            std::nullopt);
+  EXPECT_TRUE(result.complete);
+  EXPECT_EQ(result.leaf_raw, 0xabc000u | 3 | (uint64_t{1} << 11));
+  const uint64_t pd_entry = kTop + 0x2000 + 8 * LevelIndex(kIova, 2);
+  Write(pd_entry, (kTop + 0x3000) | 3 | (uint64_t{1} << 11));
+  std::optional<Fault> fault = WalkPagingInto(sc, port, WalkStart{kTop, 4}, 4, kIova, {true, false},
+                                              Req(), false, nullptr, &result);
+  ASSERT_TRUE(fault.has_value());
+  EXPECT_EQ(fault->condition, FaultCondition::kLss2);
+}
+
 }  // namespace
 }  // namespace vtd

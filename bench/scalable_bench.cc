@@ -75,26 +75,9 @@ struct Setup {
     pasid_entry = pasid_table + 64 * (kPasid & 0x3f);
     Put(pasid_entry, ss_root | (uint64_t{2} << 6) | (uint64_t{2} << 2) | 1);  // PGTT 010b, AW 2
     Put(pasid_entry + 8, 9);                                                  // DID 9
-    for (int i = 0; i < pages; ++i) {
-      const uint64_t iova = (Mix(i) & 0x7fffffe00000ull) | ((Mix(i + 1000) & 0x1ff) << 12);
-      uint64_t t = ss_root;
-      for (int level = 4; level > 1; --level) {
-        const uint64_t ea = t + 8 * LevelIndex(iova, level);
-        uint64_t raw = memory->Read64(ea).value();
-        if (raw == 0) {
-          raw = Table() | 3;
-          Put(ea, raw);
-        }
-        t = raw & ~uint64_t{0xfff};
-      }
-      Put(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000ull) | 3);
-      DmaRequest r;
-      r.source_id = SourceId(8);
-      r.address = iova | 0x40;
-      r.size = 64;
-      r.pasid = kPasid;
-      requests.push_back(r);
-    }
+    requests = MapRandomPages(*memory, ss_root, /*levels=*/4, pages, kIovaBelow2To47,
+                              /*map=*/true, &next);
+    for (DmaRequest& r : requests) r.pasid = kPasid;
     unit->WriteRegister64(0x90, kQueue | (uint64_t{1} << 11));  // IQA: DW=1
     unit->WriteRegister32(0x18, 1u << 26);                      // QIE
     unit->WriteRegister64(0x20, kRoot | (uint64_t{1} << 10));   // TTM=01b

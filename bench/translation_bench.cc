@@ -76,25 +76,7 @@ struct Setup {
     // Inside the input width and below 2^46 (HAW), so pass-through output addresses exist.
     const int bits = std::min(12 + 9 * o.levels, 46);
     const uint64_t iova_mask = ((uint64_t{1} << bits) - 1) & ~uint64_t{0x1fffff};
-    for (int i = 0; i < o.pages; ++i) {
-      const uint64_t iova = (Mix(i) & iova_mask) | ((Mix(i + 1000) & 0x1ff) << 12);
-      uint64_t t = ss_root;
-      for (int level = o.levels; level > 1; --level) {
-        const uint64_t ea = t + 8 * LevelIndex(iova, level);
-        uint64_t raw = memory->Read64(ea).value();
-        if (raw == 0) {
-          raw = Table() | 3;
-          (void)memory->Write64(ea, raw);
-        }
-        t = raw & ~uint64_t{0xfff};
-      }
-      if (o.map) (void)memory->Write64(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000) | 3);
-      DmaRequest r;
-      r.source_id = SourceId(8);
-      r.address = iova | 0x40;
-      r.size = 64;
-      requests.push_back(r);
-    }
+    requests = MapRandomPages(*memory, ss_root, o.levels, o.pages, iova_mask, o.map, &next);
     unit->WriteRegister64(0x20, root_table);
     unit->WriteRegister32(0x18, 1u << 30);                // SRTP
     if (o.enable) unit->WriteRegister32(0x18, 1u << 31);  // TE

@@ -38,46 +38,9 @@ inline UnitCacheConfig NoCaches() {
 // MapRandomPages in its own 2 MiB region.
 inline constexpr uint64_t kIovaBelow2To47 = 0x7fffffe00000ull;
 
-// Builds a second-stage table of `levels` levels at `ss_root` mapping `pages` random 4 KiB
-// pages (address bits from `iova_mask`, each page under its own page table), taking new
-// tables 4 KiB apart from `*next_table`; with `map` false the PTEs are left not present. Returns
-// one request per page: bus 0 devfn 8, 64 bytes at offset 0x40, untranslated read.
-inline std::vector<DmaRequest> MapRandomPages(HostMemory& memory, uint64_t ss_root, int levels,
-                                              int pages, uint64_t iova_mask, bool map,
-                                              uint64_t* next_table) {
-  auto put = [&](uint64_t address, uint64_t value) {
-    if (!memory.Write64(address, value).ok()) std::abort();
-  };
-  std::vector<DmaRequest> requests;
-  for (int i = 0; i < pages; ++i) {
-    const uint64_t iova = (Mix(i) & iova_mask) | ((Mix(i + 1000) & 0x1ff) << 12);
-    uint64_t t = ss_root;
-    for (int level = levels; level > 1; --level) {
-      const uint64_t ea = t + 8 * LevelIndex(iova, level);
-      uint64_t raw = memory.Read64(ea).value();
-      if (raw == 0) {
-        raw = *next_table | 3;
-        *next_table += 0x1000;
-        put(ea, raw);
-      }
-      t = raw & ~uint64_t{0xfff};
-    }
-    if (map) put(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000ull) | 3);
-    DmaRequest r;
-    r.source_id = SourceId(8);
-    r.address = iova | 0x40;
-    r.size = 64;
-    requests.push_back(r);
-  }
-  return requests;
-}
-
-// The unit of the hit and walk benchmarks (unit_bench.cc, timing_bench.cc): one device (bus
-// 0, devfn 8) with a 4-level table mapping `pages` random 4 KiB pages, each in its own 2 MiB
-// region (distinct PTs), R630 CAP/ECAP, caches as given; translation enabled after a global
-// context-cache and IOTLB invalidation, and every request asked once (so caches that hold
-// them are warm).
-struct OneDeviceUnit {
+// What every unit benchmark's set-up holds: the memory, the unit, the requests to cycle
+// through, and the next free 4 KiB table page (tables are taken from 0x200000 up).
+struct BenchUnit {
   std::unique_ptr<HostMemory> memory;
   std::unique_ptr<RemappingUnit> unit;
   std::vector<DmaRequest> requests;
@@ -88,7 +51,46 @@ struct OneDeviceUnit {
     next += 0x1000;
     return t;
   }
+  void Put(uint64_t address, uint64_t value) {
+    if (!memory->Write64(address, value).ok()) std::abort();
+  }
 
+  // Builds a second-stage table of `levels` levels at `ss_root` mapping `pages` random 4 KiB
+  // pages (address bits from `iova_mask`, each page under its own page table), new tables
+  // from Table(); with `map` false the PTEs are left not present. Returns one request per
+  // page: bus 0 devfn 8, 64 bytes at offset 0x40, untranslated read.
+  std::vector<DmaRequest> MapRandomPages(uint64_t ss_root, int levels, int pages,
+                                         uint64_t iova_mask, bool map) {
+    std::vector<DmaRequest> mapped;
+    for (int i = 0; i < pages; ++i) {
+      const uint64_t iova = (Mix(i) & iova_mask) | ((Mix(i + 1000) & 0x1ff) << 12);
+      uint64_t t = ss_root;
+      for (int level = levels; level > 1; --level) {
+        const uint64_t ea = t + 8 * LevelIndex(iova, level);
+        uint64_t raw = memory->Read64(ea).value();
+        if (raw == 0) {
+          raw = Table() | 3;
+          Put(ea, raw);
+        }
+        t = raw & ~uint64_t{0xfff};
+      }
+      if (map) Put(t + 8 * LevelIndex(iova, 1), (Mix(iova) & 0xffffff000ull) | 3);
+      DmaRequest r;
+      r.source_id = SourceId(8);
+      r.address = iova | 0x40;
+      r.size = 64;
+      mapped.push_back(r);
+    }
+    return mapped;
+  }
+};
+
+// The unit of the hit and walk benchmarks (unit_bench.cc, timing_bench.cc): one device (bus
+// 0, devfn 8) with a 4-level table mapping `pages` random 4 KiB pages, each in its own 2 MiB
+// region (distinct PTs), R630 CAP/ECAP, caches as given; translation enabled after a global
+// context-cache and IOTLB invalidation, and every request asked once (so caches that hold
+// them are warm).
+struct OneDeviceUnit : BenchUnit {
   OneDeviceUnit(const UnitCacheConfig& caches, int pages) {
     memory = std::move(HostMemory::Create(uint64_t{1} << 36)).value();
     UnitConfig config;
@@ -103,8 +105,7 @@ struct OneDeviceUnit {
     (void)memory->Write64(root_table, context_table | 1);
     (void)memory->Write64(context_table + 16 * 8, ss_root | 1);
     (void)memory->Write64(context_table + 16 * 8 + 8, 2 | (uint64_t{1} << 8));
-    requests = MapRandomPages(*memory, ss_root, /*levels=*/4, pages, kIovaBelow2To47,
-                              /*map=*/true, &next);
+    requests = MapRandomPages(ss_root, /*levels=*/4, pages, kIovaBelow2To47, /*map=*/true);
     unit->WriteRegister64(0x20, root_table);
     unit->WriteRegister32(0x18, 1u << 30);                                   // SRTP
     unit->WriteRegister64(0x28, (uint64_t{1} << 63) | (uint64_t{1} << 61));  // CCMD global

@@ -30,24 +30,12 @@ constexpr uint32_t kPasid = 0x2a;
 // One device (bus 0, devfn 8), PASID 0x2a with a 4-level second-stage table mapping `pages`
 // random 4 KiB pages, each in its own 2 MiB region; the unit brought up with QI (256-bit
 // descriptors) and SRTP with TTM=01b.
-struct Setup {
-  std::unique_ptr<HostMemory> memory;
-  std::unique_ptr<RemappingUnit> unit;
-  std::vector<DmaRequest> requests;
+struct Setup : BenchUnit {
   uint64_t context_entry = 0;
   uint64_t directory_entry = 0;
   uint64_t pasid_entry = 0;
   uint64_t ss_root = 0;
-  uint64_t next = 0x200000;
 
-  uint64_t Table() {
-    const uint64_t t = next;
-    next += 0x1000;
-    return t;
-  }
-  void Put(uint64_t address, uint64_t value) {
-    if (!memory->Write64(address, value).ok()) std::abort();
-  }
   void Submit(uint64_t q0) {
     const uint64_t tail = unit->ReadRegister64(0x88);
     for (int q = 0; q < 4; ++q) Put(kQueue + tail + 8 * q, q == 0 ? q0 : 0);
@@ -75,8 +63,7 @@ struct Setup {
     pasid_entry = pasid_table + 64 * (kPasid & 0x3f);
     Put(pasid_entry, ss_root | (uint64_t{2} << 6) | (uint64_t{2} << 2) | 1);  // PGTT 010b, AW 2
     Put(pasid_entry + 8, 9);                                                  // DID 9
-    requests = MapRandomPages(*memory, ss_root, /*levels=*/4, pages, kIovaBelow2To47,
-                              /*map=*/true, &next);
+    requests = MapRandomPages(ss_root, /*levels=*/4, pages, kIovaBelow2To47, /*map=*/true);
     for (DmaRequest& r : requests) r.pasid = kPasid;
     unit->WriteRegister64(0x90, kQueue | (uint64_t{1} << 11));  // IQA: DW=1
     unit->WriteRegister32(0x18, 1u << 26);                      // QIE

@@ -36,18 +36,7 @@ struct Options {
 
 // One device (bus 0, devfn 8), `pages` random 4 KiB pages each under its own PT, a unit
 // whose CAP offers 3-, 4- and 5-level tables (R630 values otherwise).
-struct Setup {
-  std::unique_ptr<HostMemory> memory;
-  std::unique_ptr<RemappingUnit> unit;
-  std::vector<DmaRequest> requests;
-  uint64_t next = 0x200000;
-
-  uint64_t Table() {
-    const uint64_t t = next;
-    next += 0x1000;
-    return t;
-  }
-
+struct Setup : BenchUnit {
   explicit Setup(const Options& o) {
     memory = std::move(HostMemory::Create(uint64_t{1} << 40)).value();
     UnitConfig config;
@@ -76,7 +65,7 @@ struct Setup {
     // Inside the input width and below 2^46 (HAW), so pass-through output addresses exist.
     const int bits = std::min(12 + 9 * o.levels, 46);
     const uint64_t iova_mask = ((uint64_t{1} << bits) - 1) & ~uint64_t{0x1fffff};
-    requests = MapRandomPages(*memory, ss_root, o.levels, o.pages, iova_mask, o.map, &next);
+    requests = MapRandomPages(ss_root, o.levels, o.pages, iova_mask, o.map);
     unit->WriteRegister64(0x20, root_table);
     unit->WriteRegister32(0x18, 1u << 30);                // SRTP
     if (o.enable) unit->WriteRegister32(0x18, 1u << 31);  // TE

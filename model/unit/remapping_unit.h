@@ -327,23 +327,11 @@ class RemappingUnit : public CacheInvalidator {
   InvalidationOutcome InvalidatePasidDeviceTlb(const PasidDeviceTlbInvalidation& request) override;
 
   // ---- Inspection (tests, explanations): the caches and the walk's register state.
-  const ContextCache& context_cache() const {
-    FoldHotHits();
-    return context_cache_;
-  }
+  const ContextCache& context_cache() const { return Folded(context_cache_); }
   // Scalable mode: the context cache in scalable form, and the PASID cache.
-  const ScalableContextCache& scalable_context_cache() const {
-    FoldHotHits();
-    return sm_context_cache_;
-  }
-  const PasidCache& pasid_cache() const {
-    FoldHotHits();
-    return pasid_cache_;
-  }
-  const Iotlb& iotlb() const {
-    FoldHotHits();
-    return iotlb_;
-  }
+  const ScalableContextCache& scalable_context_cache() const { return Folded(sm_context_cache_); }
+  const PasidCache& pasid_cache() const { return Folded(pasid_cache_); }
+  const Iotlb& iotlb() const { return Folded(iotlb_); }
   // level 2 (PDE) .. 5 (PML5E)
   const PagingStructureCache& paging_structure_cache(int level) const { return psc_[level]; }
   const WalkConfig& walk_config() const { return walk_config_; }
@@ -503,6 +491,12 @@ class RemappingUnit : public CacheInvalidator {
     if (hot_pending_ != 0) const_cast<RemappingUnit*>(this)->FoldPendingHotHits();
   }
   void FoldPendingHotHits();
+  // `cache` as a getter returns it: with every hot hit counted in it.
+  template <typename Cache>
+  const Cache& Folded(const Cache& cache) const {
+    FoldHotHits();
+    return cache;
+  }
   // A fold before the pending numbers outgrow HotEntry::last_hit.
   static constexpr uint32_t kMaxPendingHotHits = ~uint32_t{0};
   // The observers' events of a request a hot entry answers, as the normal path sends them

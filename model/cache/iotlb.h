@@ -147,7 +147,12 @@ class Iotlb {
   const Entry* Lookup(const CacheTag& tag, uint64_t address, uint32_t leaf_levels,
                       IotlbKey* key = nullptr) {
     // Exactly one counted lookup (hardware looks all sizes up in parallel): the first size
-    // present counts as the hit, and a miss is counted once after every size missed.
+    // present counts as the hit, and a miss is counted once after every size missed. An
+    // empty (or disabled) IOTLB misses without building a key.
+    if (cache_.size() == 0) {
+      cache_.CountMiss();
+      return nullptr;
+    }
     for (int level = 1; level <= 3; ++level) {
       if ((leaf_levels & (1u << level)) == 0) continue;
       const IotlbKey k = KeyFor(tag, address, level);

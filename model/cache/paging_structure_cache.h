@@ -59,7 +59,12 @@ class PagingStructureCache {
     return PscKey(tag, address >> RegionShift());
   }
 
+  // A counted lookup; an empty (or disabled) cache misses without building a key.
   const Entry* Lookup(const CacheTag& tag, uint64_t address) {
+    if (cache_.size() == 0) {
+      cache_.CountMiss();
+      return nullptr;
+    }
     const PscKey key = KeyFor(tag, address);
     return cache_.Lookup(key, key.region());
   }

@@ -64,11 +64,15 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   // Paging-structure caches (S §6.2.4), deepest level first: a hit starts the walk below.
   const int levels = context.ss.levels;
   SsWalkStart start{context.ss.root, levels, true, true};
+  // The lookup events' tags (the region's base) are built only for someone who sees them.
+  const bool observed = record || !observers_.empty();
   for (int level = 2; level <= levels; ++level) {
     const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
-    NoteLookup(PscKind(level), psc_hit != nullptr,
-               request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
-               out);
+    if (observed) {
+      NoteLookup(PscKind(level), psc_hit != nullptr,
+                 request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
+                 out);
+    }
     if (psc_hit != nullptr) {
       const PscEntry& v = psc_hit->value;
       if (check) {

@@ -483,6 +483,14 @@ void DmaResult::Refused(const TranslateResult& t) {
 }
 
 DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
+  if (!InInterruptWindow(request) && !config_.check_invalidation) {
+    LeanOutcome lean;
+    RunRequest(request, DmaOptions{}, {}, lean);
+    DmaResult r = lean.result;
+    r.blocked = r.blocked || lean.blocked;
+    r.recorded = lean.recorded;
+    return r;
+  }
   DmaOutcome& out = lean_;
   RunRequest(request, DmaOptions{}, {}, out);
   const DmaResult r = DmaResult::Of(out);
@@ -499,11 +507,14 @@ DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
   return r;
 }
 
+template <typename Out>
 void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& options,
-                               absl::Span<uint8_t> data, DmaOutcome& out) {
+                               absl::Span<uint8_t> data, Out& out) {
   FoldHotHits();  // this request's lookups, fills and evictions see every earlier hit
-  if (InInterruptWindow(request))
-    return DmaToInterruptRange(request, FirstDword(request, data), out);
+  if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+    if (InInterruptWindow(request))
+      return DmaToInterruptRange(request, FirstDword(request, data), out);
+  }
   ++request_count_;
   for (UnitObserver* o : observers_) o->OnRequestBegin();
   const uint64_t epoch_before = cache_epoch_;
@@ -514,13 +525,26 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   hot_candidate_.scalable_context = nullptr;
   hot_candidate_.pasid = nullptr;
   DmaTranslate(request, options, out);
-  // The data access belongs to the request (timing charges it to the same step).
-  if (!data.empty()) MoveData(request, data, out);
+  if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+    // The data access belongs to the request (timing charges it to the same step).
+    if (!data.empty()) MoveData(request, data, out);
+  }
   for (UnitObserver* o : observers_) o->OnRequestEnd();
   if (hot_enabled_ && (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk)) {
-    RememberHotEntry(request, epoch_before, out);
+    if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+      RememberHotEntry(request, epoch_before, DmaResult::Of(out), out.result.ats.has_value(),
+                       out.result.fault.has_value(), out.status.ok());
+    } else {
+      DmaResult answer = out.result;
+      answer.blocked = answer.blocked || out.blocked;
+      answer.recorded = out.recorded;
+      RememberHotEntry(request, epoch_before, answer, out.result.ats, out.result.fault.has_value(),
+                       true);
+    }
   }
 }
+template void RemappingUnit::RunRequest(const DmaRequest&, const DmaOptions&, absl::Span<uint8_t>,
+                                        DmaOutcome&);
 
 void RemappingUnit::FoldPendingHotHits() {
   const uint64_t n = hot_pending_;
@@ -562,14 +586,13 @@ void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
 }
 
 void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,
-                                     const DmaOutcome& out) {
+                                     const DmaResult& answer, bool ats, bool fault, bool ok) {
   // Only an answer that came from cache hits alone (no fill or other change during the
   // request, so the entries are where they were found) and raised no fault.
   const HotEntry& c = hot_candidate_;
   const bool context_hit =
       c.legacy_context != nullptr || (c.scalable_context != nullptr && c.pasid != nullptr);
-  if (epoch_before != cache_epoch_ || !context_hit || out.blocked || out.result.fault.has_value() ||
-      !out.status.ok()) {
+  if (epoch_before != cache_epoch_ || !context_hit || answer.blocked || fault || !ok) {
     return;
   }
   // Requests that are not remapped are checked against the protected memory regions at
@@ -599,8 +622,8 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
       request.type == RequestType::kTranslation ? 0xfff : 4096 - request.size);
   // A translation completion gives a page (or the S.1/S.2 address); a translation (granted,
   // passed through) the request's own offset in the output page.
-  h.offset_mask = out.result.ats.has_value() ? 0 : 0xfff;
-  h.answer = DmaResult::Of(out);
+  h.offset_mask = ats ? 0 : 0xfff;
+  h.answer = answer;
   h.answer.hpa &= ~h.offset_mask;
   hot_live_epoch_ = cache_epoch_;
 }
@@ -612,27 +635,31 @@ void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool rec
   for (UnitObserver* o : observers_) o->OnCacheLookup(event);
 }
 
-void RemappingUnit::RecordFault(const Fault& fault, DmaOutcome& out) {
+template <typename Out>
+void RemappingUnit::RecordFault(const Fault& fault, Out& out) {
   if (!fault.Reportable()) return;  // FPD-suppressed qualified faults, S0/SE completions
   const FaultRecordingResult r = recorder_.Record(fault);
   // Dropped because the next record was full (PFO set now) or PFO was already set.
   FaultRecordEvent event{fault, r.frcd_index, r.overflow || r.dropped_pfo};
   out.recorded = r.frcd_index >= 0;
   for (UnitObserver* o : observers_) o->OnFaultRecorded(event);
-  out.fault_record = std::move(event);
+  if constexpr (IsFull(static_cast<Out*>(nullptr))) out.fault_record = std::move(event);
   if (r.event_raised) {
     const FaultEventMessage m = recorder_.CurrentMessage();
-    out.interrupt_message = InterruptMessageEvent{"fault_event", m.address, m.data, r.message_sent};
-    EmitInterruptMessage(*out.interrupt_message);
+    const InterruptMessageEvent message{"fault_event", m.address, m.data, r.message_sent};
+    EmitInterruptMessage(message);
+    if constexpr (IsFull(static_cast<Out*>(nullptr))) out.interrupt_message = message;
   }
 }
 
-void RemappingUnit::Complete(TranslateResult result, DmaOutcome& out) {
-  out.result = std::move(result);
+template <typename Out>
+void RemappingUnit::Complete(TranslateResult result, Out& out) {
+  out.result.Refused(std::move(result));
   AfterResult(out);
 }
 
-void RemappingUnit::AfterResult(DmaOutcome& out) {
+template <typename Out>
+void RemappingUnit::AfterResult(Out& out) {
   if (out.result.fault.has_value()) {
     // Translation requests answered Success (S0/SE) proceed: the device gets a completion.
     if (out.result.completion != Completion::kSuccess) {
@@ -643,12 +670,13 @@ void RemappingUnit::AfterResult(DmaOutcome& out) {
   }
 }
 
-void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, DmaOutcome& out) {
-  if (out.blocked || !out.result.translation.has_value()) return;
+template <typename Out>
+void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, Out& out) {
+  if (out.blocked || !Proceeds(out.result)) return;
   if (request.type == RequestType::kTranslation) return;  // no data access
   const uint64_t pmen = registers_->Get(RegId::kPmen);
   if (kPmenEpm.Get(pmen) == 0) return;
-  const uint64_t first = out.result.translation->hpa;
+  const uint64_t first = OutputOf(out.result);
   const uint64_t last = first + (request.size > 0 ? request.size - 1 : 0);
   auto overlaps = [&](uint64_t base, uint64_t limit) {
     return base <= limit && first <= limit && last >= base;
@@ -668,8 +696,22 @@ void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest& request, DmaOu
     out.blocked = true;
     out.blocked_by = "pmr";
     out.result.completion = Completion::kUnsupportedRequest;
+    if constexpr (!IsFull(static_cast<Out*>(nullptr))) {
+      out.result.hpa = 0;  // a blocked request has no output address or rights
+      out.result.read = out.result.write = false;
+    }
   }
 }
+
+// The walk path's pieces for both outcomes (unit_walk.cc and unit_scalable.cc use them).
+#define VTD_UNIT_OUTCOME_PIECES(Out)                            \
+  template void RemappingUnit::RecordFault(const Fault&, Out&); \
+  template void RemappingUnit::Complete(TranslateResult, Out&); \
+  template void RemappingUnit::AfterResult(Out&);               \
+  template void RemappingUnit::CheckProtectedMemoryRegions(const DmaRequest&, Out&);
+VTD_UNIT_OUTCOME_PIECES(DmaOutcome)
+VTD_UNIT_OUTCOME_PIECES(RemappingUnit::LeanOutcome)
+#undef VTD_UNIT_OUTCOME_PIECES
 
 void RemappingUnit::CheckStale(CacheKind cache, const char* what, uint64_t address, uint64_t cached,
                                uint64_t stamp, DmaOutcome& out, uint64_t hardware_bits) {
@@ -721,28 +763,32 @@ void RemappingUnit::FillPagingStructureCaches(const CacheTag& tag, uint64_t addr
   }
 }
 
-void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options,
-                                 DmaOutcome& out) {
+template <typename Out>
+void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options, Out& out) {
+  constexpr bool kFull = IsFull(static_cast<Out*>(nullptr));
   if (const RequestProblem problem = CheckRequest(request); problem != RequestProblem::kNone) {
-    out.status = RequestProblemError(request, problem);
+    if constexpr (kFull) out.status = RequestProblemError(request, problem);
     out.blocked = true;
     out.blocked_by = "invalid_request";
     return;
   }
-  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+  WalkTrace* trace = TraceOf(options, out);
   const bool record = options.trace || options.record_cache_lookups;
-  const bool check = config_.check_invalidation;
   const bool caching_mode = registers_->cap().cm;
 
   // GCMD.TE = 0: requests are not remapped; the output address is the input address
   // (S §3.1). Only the protected memory regions apply.
   if (!registers_->global_command().translation_enabled()) {
-    Translation t;
-    t.hpa = request.address;
-    t.page_base = request.address & ~uint64_t{0xfff};
-    t.read = t.write = true;
     out.result.completion = Completion::kSuccess;
-    out.result.translation = t;
+    if constexpr (kFull) {
+      Translation& t = out.result.translation.emplace();
+      t.hpa = request.address;
+      t.page_base = request.address & ~uint64_t{0xfff};
+      t.read = t.write = true;
+    } else {
+      out.result.hpa = request.address;
+      out.result.read = out.result.write = true;
+    }
     CheckProtectedMemory(request, /*remapped=*/false, out);
     return;
   }
@@ -781,7 +827,9 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   if (entry == nullptr) return;
   const TranslationContext& context = entry->context;
   if (context_hit != nullptr) {
-    if (check) CheckContextEntry(sid, *context_hit, out);
+    if constexpr (kFull) {
+      if (config_.check_invalidation) CheckContextEntry(sid, *context_hit, out);
+    }
     if (!context.present) {  // a caching-mode not-present entry
       Complete(FaultResult(MakeFault(FaultCondition::kLct2, request, context.fpd)), out);
       return;
@@ -791,5 +839,8 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
 
   TranslateThroughCaches(context, request, options, out);
 }
+template void RemappingUnit::DmaTranslate(const DmaRequest&, const DmaOptions&, DmaOutcome&);
+template void RemappingUnit::DmaTranslate(const DmaRequest&, const DmaOptions&,
+                                          RemappingUnit::LeanOutcome&);
 
 }  // namespace vtd

@@ -367,8 +367,63 @@ class RemappingUnit : public CacheInvalidator {
            InterruptAddress::InInterruptRange(request.address);
   }
   void DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out);
-  // Translate's normal path: the request through the working outcome, summarised.
+  // Translate's normal path: the request through the same walk path as Dma, with a
+  // LeanOutcome (or, for what only the full outcome carries, the working DmaOutcome),
+  // summarised.
   DmaResult TranslateThroughOutcome(const DmaRequest& request);
+  // The outcome the walk path builds for Translate: the answer in DmaResult's words, and what
+  // the unit itself reads back (blocking, the fault until it is recorded). The walk path is
+  // templated on its outcome (DmaOutcome or LeanOutcome): one implementation, and a lean
+  // request builds no trace, lookup list, fault record copy or full TranslateResult.
+  // Requests whose outcome holds more than that (interrupt-window requests, the invalidation
+  // checker's stale reports) take the full outcome.
+  struct LeanOutcome {
+    // As a completion sink: DmaResult's answers, and a fault kept whole for recording.
+    struct Result : DmaResult {
+      std::optional<Fault> fault;
+      bool ats = false;  // answered with a translation completion (a page, not an address)
+      bool ok() const { return completion == Completion::kSuccess && !fault.has_value(); }
+      void AtsGranted(const TranslationContext& context, const TranslationLeaf& leaf,
+                      const DmaRequest& request, const RequestNeeds& needs) {
+        DmaResult::AtsGranted(context, leaf, request, needs);
+        ats = true;
+      }
+      void SpecialAts(uint64_t address, bool w, bool untranslated_only) {
+        DmaResult::SpecialAts(address, w, untranslated_only);
+        ats = true;
+      }
+      // Replaces any earlier answer (a fault after a granted walk, e.g. an A/D update's).
+      void Refused(TranslateResult refused) {
+        static_cast<DmaResult&>(*this) = DmaResult{};
+        DmaResult::Refused(refused);
+        ats = refused.ats.has_value();
+        fault = std::move(refused.fault);
+      }
+    };
+    Result result;
+    bool blocked = false;
+    bool recorded = false;
+    std::string_view blocked_by;
+  };
+  static constexpr bool IsFull(const DmaOutcome*) { return true; }
+  static constexpr bool IsFull(const LeanOutcome*) { return false; }
+  // Whether a request proceeds with an output address (untranslated and translated
+  // requests): the full result's translation, or the lean one's success.
+  static bool Proceeds(const TranslateResult& r) { return r.translation.has_value(); }
+  static bool Proceeds(const LeanOutcome::Result& r) { return r.ok(); }
+  static uint64_t OutputOf(const TranslateResult& r) { return r.translation->hpa; }
+  static uint64_t OutputOf(const LeanOutcome::Result& r) { return r.hpa; }
+  // The walk steps recorded so far (a lookup event's position in the trace).
+  static int StepCount(const DmaOutcome& out) { return static_cast<int>(out.trace.size()); }
+  static int StepCount(const LeanOutcome&) { return 0; }
+  template <typename Out>
+  static WalkTrace* TraceOf(const DmaOptions& options, Out& out) {
+    if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+      return options.trace ? &out.trace : nullptr;
+    } else {
+      return nullptr;
+    }
+  }
 
   // ---- Hot entries (UnitConfig::hot_entry). What identifies a request's answer apart from
   // the unit's state: everything of the request but the offset within its 4 KiB page (the
@@ -503,37 +558,47 @@ class RemappingUnit : public CacheInvalidator {
   // without a trace: begin, the context (and PASID) and IOTLB hits, end (OnCachedRequest).
   void NoteHotRequest(const HotEntry& h, SourceId sid);
   // After the normal path: remembers the entries that answered `request`, if they did.
-  void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaOutcome& out);
+  // `answer` is the request's (DmaResult::Of its outcome); `ats` whether it was a translation
+  // completion, `fault` whether a fault was hit, `ok` the outcome's status.
+  void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaResult& answer,
+                        bool ats, bool fault, bool ok);
   // The one request envelope of Dma and DmaWithData: the interrupt window, the request
   // count, the observers' request boundaries, the translation, and (with `data`, unit_dma_data.cc)
   // the data access.
+  template <typename Out>
   void RunRequest(const DmaRequest& request, const DmaOptions& options, absl::Span<uint8_t> data,
-                  DmaOutcome& out);
+                  Out& out);
   // The interrupt data an interrupt-window write carries (0 for reads and no data).
   static uint32_t FirstDword(const DmaRequest& request, absl::Span<const uint8_t> data);
   // The device's data access at the translated address, unless the request was blocked.
   void MoveData(const DmaRequest& request, absl::Span<uint8_t> data, DmaOutcome& out);
-  void DmaTranslate(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
+  template <typename Out>
+  void DmaTranslate(const DmaRequest& request, const DmaOptions& options, Out& out);
   // RTADDR.TTM=01b (unit_scalable.cc): scalable context and PASID lookups through their
   // caches, then TranslateThroughCaches.
-  void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out);
+  template <typename Out>
+  void DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options, Out& out);
   // After the context lookup of either mode (unit_walk.cc): AnswerBeforeWalk, the IOTLB, the
   // paging-structure caches, the walk (with SSADE A/D updates), fills and completion.
+  template <typename Out>
   void TranslateThroughCaches(const TranslationContext& context, const DmaRequest& request,
-                              const DmaOptions& options, DmaOutcome& out);
+                              const DmaOptions& options, Out& out);
   // PGTT 001b/011b after an IOTLB miss: the first-stage (or nested) walk with its A/D
   // updates, then the IOTLB fill.
+  template <typename Out>
   void TranslateFirstStageAndFill(const TranslationContext& context, const CacheTag& tag,
-                                  const DmaRequest& request, WalkTrace* trace, DmaOutcome& out);
+                                  const DmaRequest& request, WalkTrace* trace, Out& out);
   InvalidationOutcome InvalidateScalableContextCache(const ContextInvalidation& request);
   void CheckScalableEntries(SourceId sid, const ScalableContextCache::Entry* context,
                             const PasidCache::Entry* pasid, DmaOutcome& out);
   // A lookup event, built only if someone sees it (a record or an observer).
-  void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, DmaOutcome& out) {
-    if (record) {
-      EmitLookup(cache, hit, tag, record, out);
-    } else if (!observers_.empty()) {
-      const CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
+  template <typename Out>
+  void NoteLookup(CacheKind cache, bool hit, uint64_t tag, bool record, Out& out) {
+    if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+      if (record) return EmitLookup(cache, hit, tag, record, out);
+    }
+    if (!observers_.empty()) {
+      const CacheLookupEvent event{cache, hit, tag, StepCount(out)};
       for (UnitObserver* o : observers_) o->OnCacheLookup(event);
     }
   }
@@ -543,10 +608,10 @@ class RemappingUnit : public CacheInvalidator {
   // returns its fault, if any, and what it read is filled. Returns the cached value (`*hit`
   // set) or the walked one (held in `*walked`); nullptr when the walk faulted, `out` then
   // completed with its fault.
-  template <typename Cache, typename Value, typename Walk>
+  template <typename Cache, typename Value, typename Walk, typename Out>
   const Value* ContextThroughCache(Cache& cache, SourceId sid, bool record, Walk&& walk,
                                    const typename Cache::Entry** hit, std::optional<Value>* walked,
-                                   DmaOutcome& out) {
+                                   Out& out) {
     *hit = cache.Lookup(sid);
     NoteLookup(CacheKind::kContext, *hit != nullptr, sid.value(), record, out);
     if (*hit != nullptr) return &(*hit)->value;
@@ -558,17 +623,22 @@ class RemappingUnit : public CacheInvalidator {
     cache.Fill(sid, value, request_count_);
     return &value;
   }
-  void Complete(TranslateResult result, DmaOutcome& out);
+  template <typename Out>
+  void Complete(TranslateResult result, Out& out);
   // Blocking and fault recording for out.result, once it holds the walk's answer.
-  void AfterResult(DmaOutcome& out);
-  void RecordFault(const Fault& fault, DmaOutcome& out);
+  template <typename Out>
+  void AfterResult(Out& out);
+  template <typename Out>
+  void RecordFault(const Fault& fault, Out& out);
   // `remapped`: the output address came from the page tables (IOTLB or walk).
-  void CheckProtectedMemory(const DmaRequest& request, bool remapped, DmaOutcome& out) {
+  template <typename Out>
+  void CheckProtectedMemory(const DmaRequest& request, bool remapped, Out& out) {
     // Remapped requests are exempt unless configured otherwise (the common case, inline).
     if (remapped && !config_.pmr_blocks_remapped_requests) return;
     CheckProtectedMemoryRegions(request, out);
   }
-  void CheckProtectedMemoryRegions(const DmaRequest& request, DmaOutcome& out);
+  template <typename Out>
+  void CheckProtectedMemoryRegions(const DmaRequest& request, Out& out);
   void FillPagingStructureCaches(const CacheTag& tag, uint64_t address, const SsWalkStart& start,
                                  const SsWalkResult& walk);
   // The invalidation checker: compares cached raw entries with memory.

@@ -54,11 +54,11 @@ void RemappingUnit::CheckScalableEntries(SourceId sid, const ScalableContextCach
   }
 }
 
+template <typename Out>
 void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOptions& options,
-                                         DmaOutcome& out) {
-  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+                                         Out& out) {
+  WalkTrace* trace = TraceOf(options, out);
   const bool record = options.trace || options.record_cache_lookups;
-  const bool check = config_.check_invalidation;
   if (std::optional<Fault> fault = CheckScalableRequest(walk_config_, request)) {
     Complete(FaultResult(*std::move(fault)), out);
     return;
@@ -80,7 +80,9 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   const uint32_t pasid = EffectivePasid(context->entry, request);
   const PasidCache::Entry* pasid_hit = pasid_cache_.Lookup(sid, pasid);
   NoteLookup(CacheKind::kPasid, pasid_hit != nullptr, pasid, record, out);
-  if (check) CheckScalableEntries(sid, context_hit, pasid_hit, out);
+  if constexpr (IsFull(static_cast<Out*>(nullptr))) {
+    if (config_.check_invalidation) CheckScalableEntries(sid, context_hit, pasid_hit, out);
+  }
   if (pasid_hit != nullptr) {
     // The checks of the request itself still apply to a cached entry.
     std::optional<Fault> fault = CheckRequestAgainstContext(walk_config_, context->entry, request);
@@ -106,10 +108,15 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   pasid_cache_.Fill(sid, pasid, lookup, request_count_);
   TranslateThroughCaches(lookup.context, request, options, out);
 }
+template void RemappingUnit::DmaTranslateScalable(const DmaRequest&, const DmaOptions&,
+                                                  DmaOutcome&);
+template void RemappingUnit::DmaTranslateScalable(const DmaRequest&, const DmaOptions&,
+                                                  RemappingUnit::LeanOutcome&);
 
+template <typename Out>
 void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context,
                                                const CacheTag& tag, const DmaRequest& request,
-                                               WalkTrace* trace, DmaOutcome& out) {
+                                               WalkTrace* trace, Out& out) {
   WalkMemory port(memory_, walk_config_.haw);
   // The invalidation checker needs the entries the walk read: from the trace (S §6.2.4
   // caches a first-stage or nested translation as the entries that produced it).
@@ -153,6 +160,11 @@ void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext& context
   AfterResult(out);
   CheckProtectedMemory(request, /*remapped=*/true, out);
 }
+template void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext&, const CacheTag&,
+                                                        const DmaRequest&, WalkTrace*, DmaOutcome&);
+template void RemappingUnit::TranslateFirstStageAndFill(const TranslationContext&, const CacheTag&,
+                                                        const DmaRequest&, WalkTrace*,
+                                                        RemappingUnit::LeanOutcome&);
 
 // ---------------------------------------------------------------------------------------
 // Invalidation in scalable mode.

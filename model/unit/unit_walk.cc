@@ -8,12 +8,15 @@
 
 namespace vtd {
 
+template <typename Out>
 void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
                                            const DmaRequest& request, const DmaOptions& options,
-                                           DmaOutcome& out) {
-  WalkTrace* trace = options.trace ? &out.trace : nullptr;
+                                           Out& out) {
+  constexpr bool kFull = IsFull(static_cast<Out*>(nullptr));
+  WalkTrace* trace = TraceOf(options, out);
   const bool record = options.trace || options.record_cache_lookups;
-  const bool check = config_.check_invalidation;
+  // The invalidation checker's reports go to the full outcome only (Translate takes it then).
+  const bool check = kFull && config_.check_invalidation;
   const bool caching_mode = registers_->cap().cm;
 
   // Request type, pass-through (TT=10b, PGTT=100b), translated requests, input width:
@@ -40,10 +43,12 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
              record, out);
   if (tlb_hit != nullptr) {
     const IotlbEntry& v = tlb_hit->value;
-    if (check) {
-      for (const CachedEntryRef& e : v.path) {
-        CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
-                   out, e.hardware_bits);
+    if constexpr (kFull) {
+      if (check) {
+        for (const CachedEntryRef& e : v.path) {
+          CheckStale(CacheKind::kIotlb, "iotlb path entry", e.address, e.raw, tlb_hit->fill_stamp,
+                     out, e.hardware_bits);
+        }
       }
     }
     if (IotlbEntryAnswers(v, context, request, needs, caching_mode)) {
@@ -57,7 +62,7 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   }
 
   if (first_stage) {
-    TranslateFirstStageAndFill(context, tag, request, options.trace ? &out.trace : nullptr, out);
+    TranslateFirstStageAndFill(context, tag, request, trace, out);
     return;
   }
 
@@ -75,9 +80,11 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     }
     if (psc_hit != nullptr) {
       const PscEntry& v = psc_hit->value;
-      if (check) {
-        CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
-                   psc_hit->fill_stamp, out);
+      if constexpr (kFull) {
+        if (check) {
+          CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
+                     psc_hit->fill_stamp, out);
+        }
       }
       start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
       break;
@@ -103,7 +110,7 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     if (cacheable) {
       WalkMemory port(memory_, walk_config_.haw);
       if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &w)) {
-        out.result = FaultResult(*std::move(f));
+        out.result.Refused(FaultResult(*std::move(f)));
         cacheable = false;
       }
     }
@@ -136,5 +143,9 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   AfterResult(out);
   CheckProtectedMemory(request, /*remapped=*/true, out);
 }
+template void RemappingUnit::TranslateThroughCaches(const TranslationContext&, const DmaRequest&,
+                                                    const DmaOptions&, DmaOutcome&);
+template void RemappingUnit::TranslateThroughCaches(const TranslationContext&, const DmaRequest&,
+                                                    const DmaOptions&, RemappingUnit::LeanOutcome&);
 
 }  // namespace vtd

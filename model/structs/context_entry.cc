@@ -27,18 +27,6 @@ absl::StatusOr<ContextEntry> ContextEntry::Decode(absl::Span<const uint64_t> wor
   return Decode(words[0], words[1]);
 }
 
-ContextEntry ContextEntry::Decode(uint64_t lo, uint64_t hi) {
-  ContextEntry e;
-  e.present = kPresent.Get(lo) != 0;
-  e.fpd = kFpd.Get(lo) != 0;
-  e.tt = static_cast<uint8_t>(kTt.Get(lo));
-  e.second_stage_root = kSsptptr.InPlace(lo);
-  e.aw = static_cast<uint8_t>(kAw.Get(hi));
-  e.avail = static_cast<uint8_t>(kAvail.Get(hi));
-  e.did = DomainId(static_cast<uint16_t>(kDid.Get(hi)));
-  return e;
-}
-
 absl::StatusOr<std::array<uint64_t, 2>> ContextEntry::Encode() const {
   if (!kTt.Fits(tt)) return absl::InvalidArgumentError(absl::StrFormat("TT %d > 3", tt));
   if (!kAw.Fits(aw)) return absl::InvalidArgumentError(absl::StrFormat("AW %d > 7", aw));

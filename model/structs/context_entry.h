@@ -50,7 +50,18 @@ struct ContextEntry {
   TranslationType translation_type() const { return static_cast<TranslationType>(tt); }
 
   static absl::StatusOr<ContextEntry> Decode(absl::Span<const uint64_t> words);
-  static ContextEntry Decode(uint64_t lo, uint64_t hi);
+  // Inline: every context-cache miss decodes one.
+  static ContextEntry Decode(uint64_t lo, uint64_t hi) {
+    ContextEntry e;
+    e.present = kPresent.Get(lo) != 0;
+    e.fpd = kFpd.Get(lo) != 0;
+    e.tt = static_cast<uint8_t>(kTt.Get(lo));
+    e.second_stage_root = kSsptptr.InPlace(lo);
+    e.aw = static_cast<uint8_t>(kAw.Get(hi));
+    e.avail = static_cast<uint8_t>(kAvail.Get(hi));
+    e.did = DomainId(static_cast<uint16_t>(kDid.Get(hi)));
+    return e;
+  }
   // InvalidArgument naming the field if a value does not fit (tt > 3, aw > 7, avail > 15,
   // SSPTPTR not 4 KiB aligned).
   absl::StatusOr<std::array<uint64_t, 2>> Encode() const;

@@ -13,13 +13,6 @@ absl::StatusOr<RootEntry> RootEntry::Decode(absl::Span<const uint64_t> words) {
   return Decode(words[0], words[1]);
 }
 
-RootEntry RootEntry::Decode(uint64_t lo, uint64_t /*hi*/) {
-  RootEntry e;
-  e.present = kPresent.Get(lo) != 0;
-  e.context_table = kCtp.InPlace(lo);
-  return e;
-}
-
 absl::StatusOr<std::array<uint64_t, 2>> RootEntry::Encode() const {
   if (!IsAligned(context_table, 4096)) {
     return absl::InvalidArgumentError(absl::StrFormat(

@@ -26,7 +26,13 @@ struct RootEntry {
   // Decodes two qwords (low first). Reserved bits are dropped; check them with
   // ReservedBits(). InvalidArgument if `words` is not 2 qwords long.
   static absl::StatusOr<RootEntry> Decode(absl::Span<const uint64_t> words);
-  static RootEntry Decode(uint64_t lo, uint64_t hi);
+  // Inline: every context-cache miss decodes one.
+  static RootEntry Decode(uint64_t lo, uint64_t /*hi*/) {
+    RootEntry e;
+    e.present = kPresent.Get(lo) != 0;
+    e.context_table = kCtp.InPlace(lo);
+    return e;
+  }
   // InvalidArgument if context_table is not 4 KiB aligned.
   absl::StatusOr<std::array<uint64_t, 2>> Encode() const;
 

@@ -33,15 +33,26 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
   LegacyContext local;
   LegacyContext& ctx = partial != nullptr ? *partial : local;
   ctx = LegacyContext{};
-  if (std::optional<Fault> fault = LookupLegacyContextInto(config, memory, request, trace, &ctx)) {
+  if (std::optional<Fault> fault = LookupLegacyContextInto(config, LegacyEntryMasks::For(config),
+                                                           memory, request, trace, &ctx)) {
     return *std::move(fault);
   }
   return ctx;
 }
 
-std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
-                                             const DmaRequest& request, WalkTrace* trace,
-                                             LegacyContext* out) {
+LegacyEntryMasks LegacyEntryMasks::For(const WalkConfig& config) {
+  LegacyEntryMasks m;
+  m.root = RootEntry::ReservedMask(config.haw);
+  for (uint8_t tt = 0; tt < 4; ++tt) {
+    m.context[tt] = ContextEntry::ReservedMask(config.haw, config.cap.domain_id_bits(), tt);
+  }
+  return m;
+}
+
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config,
+                                             const LegacyEntryMasks& masks,
+                                             const HostMemory& memory, const DmaRequest& request,
+                                             WalkTrace* trace, LegacyContext* out) {
   if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return fault;
   LegacyContext& ctx = *out;
   const SourceId sid = request.source_id;
@@ -53,8 +64,9 @@ std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const Hos
                                      &ctx.root_entry_address, &ctx.root_raw, &root);
   if (!root_ok) return MakeFault(FaultCondition::kLrt1, request, false);
   if (!root.present) return MakeFault(FaultCondition::kLrt2, request, false);
-  const auto root_rsvd = RootEntry::ReservedBits(ctx.root_raw[0], ctx.root_raw[1], config.haw);
-  if ((root_rsvd[0] | root_rsvd[1]) != 0) return MakeFault(FaultCondition::kLrt3, request, false);
+  if (((ctx.root_raw[0] & masks.root[0]) | (ctx.root_raw[1] & masks.root[1])) != 0) {
+    return MakeFault(FaultCondition::kLrt3, request, false);
+  }
 
   // Context entry (S §9.3).
   ctx.context_entry_address = root.context_table + uint64_t{16} * sid.devfn();
@@ -72,9 +84,10 @@ std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const Hos
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   ctx.context = LegacyTranslationContext(config, ctx.entry, sid);
   if (!ctx.entry.present) return MakeFault(FaultCondition::kLct2, request, fpd);
-  const auto ce_rsvd =
-      ContextEntry::ReservedBits(ce_raw[0], ce_raw[1], config.haw, config.cap.domain_id_bits());
-  if ((ce_rsvd[0] | ce_rsvd[1]) != 0) return MakeFault(FaultCondition::kLct3, request, fpd);
+  const std::array<uint64_t, 2>& ce_mask = masks.context[ctx.entry.tt];
+  if (((ce_raw[0] & ce_mask[0]) | (ce_raw[1] & ce_mask[1])) != 0) {
+    return MakeFault(FaultCondition::kLct3, request, fpd);
+  }
   if (!SagawSupports(config.cap.sagaw, ctx.entry.aw))
     return MakeFault(FaultCondition::kLct4_1, request, fpd);
   switch (ctx.entry.translation_type()) {

@@ -56,6 +56,18 @@ struct LegacyContext {
   std::array<uint64_t, 2> root_raw{};
   std::array<uint64_t, 2> context_raw{};
 };
+// The reserved-bit masks of the legacy root and context entries (S §9.1, §9.3) for a walk
+// configuration's HAW and CAP.ND: computed once (RootEntry::ReservedMask,
+// ContextEntry::ReservedMask), so a lookup checks each entry with two ANDs. The unit makes
+// them when it is created (HAW and CAP are fixed for its life).
+struct LegacyEntryMasks {
+  std::array<uint64_t, 2> root{};
+  // By the entry's TT: SSPTPTR's bits 63:HAW are reserved unless TT=10b (pass-through, where
+  // SSPTPTR is ignored).
+  std::array<std::array<uint64_t, 2>, 4> context{};
+  static LegacyEntryMasks For(const WalkConfig& config);
+};
+
 // Checks RTADDR.TTM for the request first (CheckRootTableMode). Returns the context entry
 // that governs `request`'s source id, or the fault its fetch or validation hit. `partial`,
 // when given, receives what was read up to the fault (a caching-mode unit caches
@@ -64,10 +76,12 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
                                            const DmaRequest& request, WalkTrace* trace = nullptr,
                                            LegacyContext* partial = nullptr);
 // The same, into `*out` (default-constructed by the caller): it receives what was read, up
-// to the fault if there is one, which is returned.
-std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config, const HostMemory& memory,
-                                             const DmaRequest& request, WalkTrace* trace,
-                                             LegacyContext* out);
+// to the fault if there is one, which is returned. `masks` must be LegacyEntryMasks::For
+// (config).
+std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config,
+                                             const LegacyEntryMasks& masks,
+                                             const HostMemory& memory, const DmaRequest& request,
+                                             WalkTrace* trace, LegacyContext* out);
 
 // RTADDR checks that apply before any table is read (RTA.1.1-1.4, RTA.2, RTA.4), or
 // nullopt when the request may proceed in legacy mode. TTM=01b with ECAP.SMTS=1 (scalable

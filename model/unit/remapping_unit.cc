@@ -95,6 +95,7 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
       walk_config_(walk_config),
       ss_legacy_format_(SecondStageFormat::Legacy(walk_config.pte_format())),
       ss_scalable_format_(SecondStageFormat::Scalable(walk_config.pte_format())),
+      legacy_masks_(LegacyEntryMasks::For(walk_config)),
       recorder_(registers_.get()) {
   iotlb_leaf_levels_ = 0b10;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;
@@ -809,7 +810,7 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
   auto walk = [&](ContextCacheEntry* entry) -> std::optional<Fault> {
     LegacyContext read;
     if (std::optional<Fault> fault =
-            LookupLegacyContextInto(walk_config_, *memory_, request, trace, &read)) {
+            LookupLegacyContextInto(walk_config_, legacy_masks_, *memory_, request, trace, &read)) {
       // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
       // after making them present.
       if (caching_mode && fault->condition == FaultCondition::kLct2) {

@@ -655,6 +655,7 @@ class RemappingUnit : public CacheInvalidator {
   // capabilities, fixed for the unit's life); the walk picks the one of the latched mode.
   SecondStageFormat ss_legacy_format_;
   SecondStageFormat ss_scalable_format_;
+  LegacyEntryMasks legacy_masks_;  // the root and context entries' reserved bits, likewise
   FaultRecorder recorder_;
   ContextCache context_cache_;
   ScalableContextCache sm_context_cache_;

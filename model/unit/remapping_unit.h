@@ -656,6 +656,9 @@ class RemappingUnit : public CacheInvalidator {
   SecondStageFormat ss_legacy_format_;
   SecondStageFormat ss_scalable_format_;
   LegacyEntryMasks legacy_masks_;  // the root and context entries' reserved bits, likewise
+  // The second-stage walk's result, reused by every walk (WalkPagingInto sets what it reports
+  // and the records it made), so a walk does not clear five level records first.
+  SsWalkResult walk_scratch_;
   FaultRecorder recorder_;
   ContextCache context_cache_;
   ScalableContextCache sm_context_cache_;

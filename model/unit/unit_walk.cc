@@ -93,7 +93,7 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
 
   const SecondStageFormat& format =
       ScalableModeActive(walk_config_) ? ss_scalable_format_ : ss_legacy_format_;
-  SsWalkResult w;
+  SsWalkResult& w = walk_scratch_;
   if (std::optional<Fault> fault =
           WalkPagingInto(format, WalkMemory(*memory_, walk_config_.haw), start, levels,
                          request.address, needs, request, context.fpd, trace, &w)) {

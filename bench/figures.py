@@ -64,6 +64,11 @@ FLOORS = {
                                            "4 dependent loads"),
     "BM_UnitPscWarmWalkLean": ("BM_Floor_DependentLoads/1", 3.0, "1 dependent load"),
     "BM_Floor_PscWarmWalk": ("BM_Floor_DependentLoads/1", None, "1 dependent load"),
+    # The scalable walks through the lean Translate.
+    "BM_ScalableColdWalkNoCachesLean": ("BM_Floor_ScalableColdLoads", 3.0,
+                                        "its 9 entry reads, same memory"),
+    "BM_ScalablePasidCacheWarmWalkLean": ("BM_Floor_ScalableWarmLoads", 3.0,
+                                          "its 4 paging reads, same memory"),
 }
 
 

@@ -79,21 +79,35 @@ struct Setup : BenchUnit {
   }
 };
 
-void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages) {
+void Run(benchmark::State& state, const UnitCacheConfig& caches, int pages,
+         DmaForm form = DmaForm::kOutParam) {
   Setup s(caches, pages);
-  CycleDma(state, *s.unit, s.requests, DmaForm::kOutParam);
+  CycleDma(state, *s.unit, s.requests, form);
+}
+
+UnitCacheConfig PasidCacheWarm() {
+  UnitCacheConfig caches = NoCaches();
+  caches.context = UnitCacheConfig{}.context;
+  caches.pasid = UnitCacheConfig{}.pasid;
+  return caches;
 }
 
 void BM_ScalableColdWalkNoCaches(benchmark::State& state) { Run(state, NoCaches(), 256); }
 BENCHMARK(BM_ScalableColdWalkNoCaches);
 
-void BM_ScalablePasidCacheWarmWalk(benchmark::State& state) {
-  UnitCacheConfig caches = NoCaches();
-  caches.context = UnitCacheConfig{}.context;
-  caches.pasid = UnitCacheConfig{}.pasid;
-  Run(state, caches, 256);
-}
+void BM_ScalablePasidCacheWarmWalk(benchmark::State& state) { Run(state, PasidCacheWarm(), 256); }
 BENCHMARK(BM_ScalablePasidCacheWarmWalk);
+
+// The same walks through the lean Translate.
+void BM_ScalableColdWalkNoCachesLean(benchmark::State& state) {
+  Run(state, NoCaches(), 256, DmaForm::kLean);
+}
+BENCHMARK(BM_ScalableColdWalkNoCachesLean);
+
+void BM_ScalablePasidCacheWarmWalkLean(benchmark::State& state) {
+  Run(state, PasidCacheWarm(), 256, DmaForm::kLean);
+}
+BENCHMARK(BM_ScalablePasidCacheWarmWalkLean);
 
 void BM_ScalableIotlbHitWithPasid(benchmark::State& state) { Run(state, UnitCacheConfig{}, 1); }
 BENCHMARK(BM_ScalableIotlbHitWithPasid);

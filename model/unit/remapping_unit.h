@@ -673,8 +673,9 @@ class RemappingUnit : public CacheInvalidator {
   std::unique_ptr<InvalidationQueue> queue_;
   QueueRun last_queue_run_;
   PageResponseListener page_response_listener_;
-  // Translate's working outcome: only the unit writes it, so after a request that proceeded
-  // without a fault only the result needs resetting (see Translate).
+  // Translate's working outcome for the requests that need the full one (interrupt window,
+  // invalidation checker): only the unit writes it, so after a request that proceeded
+  // without a fault only the result needs resetting (TranslateThroughOutcome).
   DmaOutcome lean_;
   DeviceTlbInvalidationTarget* device_tlbs_ = nullptr;
   // Hot entries: on with UnitConfig::hot_entry unless the checker or remapped PMR blocking

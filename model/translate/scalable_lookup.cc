@@ -20,13 +20,6 @@ bool ReadEntry(const WalkMemory& port, uint64_t address, MemoryAccessKind kind, 
   return true;
 }
 
-bool Any(const uint64_t* words, int count) {
-  for (int i = 0; i < count; ++i) {
-    if (words[i] != 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
@@ -74,14 +67,25 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
   ScalableContext local;
   ScalableContext& ctx = partial != nullptr ? *partial : local;
   ctx = ScalableContext{};
-  if (std::optional<Fault> fault =
-          LookupScalableContextEntryInto(config, memory, request, trace, &ctx)) {
+  if (std::optional<Fault> fault = LookupScalableContextEntryInto(
+          config, ScalableEntryMasks::For(config), memory, request, trace, &ctx)) {
     return *std::move(fault);
   }
   return ctx;
 }
 
+ScalableEntryMasks ScalableEntryMasks::For(const WalkConfig& config) {
+  ScalableEntryMasks m;
+  m.context = ScalableContextEntry::ReservedMask(ContextFormatOf(config));
+  const PasidEntryFormat pasid_format = PasidFormatOf(config);
+  for (uint8_t pgtt = 0; pgtt < 8; ++pgtt) {
+    m.pasid[pgtt] = PasidEntry::ReservedMask(pgtt, pasid_format);
+  }
+  return m;
+}
+
 std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
+                                                    const ScalableEntryMasks& masks,
                                                     const HostMemory& memory,
                                                     const DmaRequest& request, WalkTrace* trace,
                                                     ScalableContext* out) {
@@ -120,9 +124,10 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   ctx.entry = ScalableContextEntry::Decode(ce).value();
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   if (!ctx.entry.present) return MakeFault(FaultCondition::kSct2, request, fpd);
-  const std::array<uint64_t, 4> ce_rsvd =
-      ScalableContextEntry::ReservedBits(ce, ContextFormatOf(config));
-  if (Any(ce_rsvd.data(), 4)) return MakeFault(FaultCondition::kSct3, request, fpd);
+  if (((ce[0] & masks.context[0]) | (ce[1] & masks.context[1]) | (ce[2] & masks.context[2]) |
+       (ce[3] & masks.context[3])) != 0) {
+    return MakeFault(FaultCondition::kSct3, request, fpd);
+  }
   // Invalid programming (S §9.4): fault 43h rather than a reserved-bit fault.
   if (!ctx.entry.device_tlb_enable && ctx.entry.page_request_enable) {
     return MakeFault(FaultCondition::kSct4_1, request, fpd);
@@ -175,16 +180,17 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace) {
   PasidLookup out;
-  if (std::optional<Fault> fault =
-          LookupPasidEntryInto(config, memory, context, request, trace, &out)) {
+  if (std::optional<Fault> fault = LookupPasidEntryInto(config, ScalableEntryMasks::For(config),
+                                                        memory, context, request, trace, &out)) {
     return *std::move(fault);
   }
   return out;
 }
 
-std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const HostMemory& memory,
-                                          const ScalableContext& context, const DmaRequest& request,
-                                          WalkTrace* trace, PasidLookup* result) {
+std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const ScalableEntryMasks& masks,
+                                          const HostMemory& memory, const ScalableContext& context,
+                                          const DmaRequest& request, WalkTrace* trace,
+                                          PasidLookup* result) {
   const ScalableContextEntry& ce = context.entry;
   bool fpd = ce.fpd;
   if (std::optional<Fault> f = CheckRequestAgainstContext(config, ce, request)) return f;
@@ -223,9 +229,10 @@ std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const HostMe
   out.entry = PasidEntry::Decode(out.pasid_raw).value();
   fpd = fpd || out.entry.fpd;
   if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
-  const std::array<uint64_t, 8> pe_rsvd =
-      PasidEntry::ReservedBits(out.pasid_raw, PasidFormatOf(config));
-  if (Any(pe_rsvd.data(), 8)) return MakeFault(FaultCondition::kSpt3, request, fpd);
+  const std::array<uint64_t, 8>& pe_mask = masks.pasid[out.entry.pgtt];
+  uint64_t pe_rsvd = 0;
+  for (int q = 0; q < 8; ++q) pe_rsvd |= pe[q] & pe_mask[q];
+  if (pe_rsvd != 0) return MakeFault(FaultCondition::kSpt3, request, fpd);
   // PGTT (S §9.6): first-stage (001b) needs ECAP.FSTS, second-stage (010b) ECAP.SSTS, nested
   // (011b) ECAP.NEST, pass-through (100b) ECAP.PT; the reserved encodings are never valid.
   const PasidTranslationType pgtt = out.entry.translation_type();

@@ -50,6 +50,16 @@ inline bool ScalableModeActive(const WalkConfig& config) {
 // The entry formats the unit's capabilities define (S §9.4, §9.6).
 ScalableContextFormat ContextFormatOf(const WalkConfig& config);
 PasidEntryFormat PasidFormatOf(const WalkConfig& config);
+// The reserved-bit masks of the scalable context entry (S §9.4) and of the PASID table entry
+// by PGTT (S §9.6) for a walk configuration's formats: computed once
+// (ScalableContextEntry::ReservedMask, PasidEntry::ReservedMask), so a lookup checks an entry
+// with one AND per qword. The unit makes them when it is created (HAW, CAP and ECAP are
+// fixed for its life).
+struct ScalableEntryMasks {
+  std::array<uint64_t, 4> context{};
+  std::array<std::array<uint64_t, 8>, 8> pasid{};  // by PGTT (bits 8:6 of qword 0)
+  static ScalableEntryMasks For(const WalkConfig& config);
+};
 
 // Checks of the request alone, before any table is read: SGN.10 (PASID at or above
 // 2^(PSS+1)) and RTA.5 (ER=1 in a request with PASID on VER major >= 8).
@@ -73,7 +83,9 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
                                                     ScalableContext* partial = nullptr);
 // The same, into `*out` (default-constructed by the caller): it receives what was read, up
 // to the fault if there is one, which is returned.
+// `masks` must be ScalableEntryMasks::For(config).
 std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
+                                                    const ScalableEntryMasks& masks,
                                                     const HostMemory& memory,
                                                     const DmaRequest& request, WalkTrace* trace,
                                                     ScalableContext* out);
@@ -102,9 +114,11 @@ FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace = nullptr);
 // The same, into `*out` (default-constructed by the caller); returns the fault, if any.
-std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const HostMemory& memory,
-                                          const ScalableContext& context, const DmaRequest& request,
-                                          WalkTrace* trace, PasidLookup* out);
+// `masks` must be ScalableEntryMasks::For(config).
+std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const ScalableEntryMasks& masks,
+                                          const HostMemory& memory, const ScalableContext& context,
+                                          const DmaRequest& request, WalkTrace* trace,
+                                          PasidLookup* out);
 // The request against its context entry: PASIDE (SCT.6), PASID beyond PDTS (SCT.7), PASID
 // equal to RID_PASID (SCT.9), a translated request with PASID without EPTR (SCT.10, VER 5.0+).
 // Part of LookupPasidEntry; also made on a PASID-cache hit.

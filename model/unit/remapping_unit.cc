@@ -96,6 +96,7 @@ RemappingUnit::RemappingUnit(const UnitConfig& config, HostMemory* memory,
       ss_legacy_format_(SecondStageFormat::Legacy(walk_config.pte_format())),
       ss_scalable_format_(SecondStageFormat::Scalable(walk_config.pte_format())),
       legacy_masks_(LegacyEntryMasks::For(walk_config)),
+      scalable_masks_(ScalableEntryMasks::For(walk_config)),
       recorder_(registers_.get()) {
   iotlb_leaf_levels_ = 0b10;
   if ((walk_config_.cap.sslps & WalkConfig::kSslps2M) != 0) iotlb_leaf_levels_ |= 0b100;

@@ -50,6 +50,7 @@
 #include "model/regs/register_file.h"
 #include "model/translate/legacy_walk.h"
 #include "model/translate/request.h"
+#include "model/translate/scalable_lookup.h"
 #include "model/translate/walk_config.h"
 #include "model/unit/fault_recorder.h"
 #include "model/unit/unit_events.h"
@@ -655,7 +656,8 @@ class RemappingUnit : public CacheInvalidator {
   // capabilities, fixed for the unit's life); the walk picks the one of the latched mode.
   SecondStageFormat ss_legacy_format_;
   SecondStageFormat ss_scalable_format_;
-  LegacyEntryMasks legacy_masks_;  // the root and context entries' reserved bits, likewise
+  LegacyEntryMasks legacy_masks_;      // the root and context entries' reserved bits, likewise
+  ScalableEntryMasks scalable_masks_;  // the scalable context and PASID entries', likewise
   // The second-stage walk's result, reused by every walk (WalkPagingInto sets what it reports
   // and the records it made), so a walk does not clear five level records first.
   SsWalkResult walk_scratch_;

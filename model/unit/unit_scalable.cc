@@ -67,7 +67,8 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
   // Context cache in scalable form (S §6.2.1), then the scalable root and context tables.
   const SourceId sid = request.source_id;
   auto walk = [&](ScalableContext* read) {
-    return LookupScalableContextEntryInto(walk_config_, *memory_, request, trace, read);
+    return LookupScalableContextEntryInto(walk_config_, scalable_masks_, *memory_, request, trace,
+                                          read);
   };
   const ScalableContextCache::Entry* context_hit = nullptr;
   std::optional<ScalableContext> walked;  // constructed only on a miss
@@ -100,8 +101,8 @@ void RemappingUnit::DmaTranslateScalable(const DmaRequest& request, const DmaOpt
     return;
   }
   PasidLookup lookup;
-  if (std::optional<Fault> fault =
-          LookupPasidEntryInto(walk_config_, *memory_, *context, request, trace, &lookup)) {
+  if (std::optional<Fault> fault = LookupPasidEntryInto(walk_config_, scalable_masks_, *memory_,
+                                                        *context, request, trace, &lookup)) {
     Complete(FaultResult(*std::move(fault)), out);
     return;
   }

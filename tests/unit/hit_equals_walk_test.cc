@@ -218,29 +218,7 @@ TEST_F(HitEqualsWalkTest, EveryRequestKindInCachingMode) {
 // first-stage; 4: nested (first-stage tables and output through PASID 4's second stage).
 class ScalableHitEqualsWalkTest : public ScalableUnitTest {
  protected:
-  void BuildTables() {
-    SetSmContext(/*paside=*/true, /*pdts=*/0, /*rid_pasid=*/0, /*fpd=*/false, /*dte=*/true);
-    SetSecondStagePasid(1, /*did=*/6);
-    Map(kIova, 0x500000, 1, 3);
-    Map(kIova + 0x1000, 0x501000, 1, 1);  // read-only
-    SetSecondStagePasid(0, /*did=*/5, /*aw=*/2, /*ssade=*/true, /*pwsnp=*/true);
-    Map(kIova, 0x600000, 1, 3);
-    Map(kIova + 0x200000, 0xa00000, 2, 3);
-    Map(kIova + 0x400000, 0x900000, 1, 1);    // read-only
-    Map(kIova + 0x401000, 0x901000, 1, 2);    // write-only
-    Map(kIova + 0x402000, 0xfee00000, 1, 3);  // output in FEEx_xxxxh
-    Map(kIova + 0x403000, 0x903000, 1, 0);    // R=W=0
-    Map(kIova + 0x5000, 0x605000, 1, 3);
-    SetPassThroughPasid(2, /*did=*/7);
-    const uint64_t fs_root = SetFirstStagePasid(3, /*did=*/8);
-    FsMap(fs_root, kIova, 0x700000);
-    FsMap(fs_root, kIova + 0x1000, 0x701000, 1, kFsP | kFsUs);  // user, read-only
-    FsMap(fs_root, kIova + 0x2000, 0x702000, 1, kFsP | kFsRw);  // supervisor only
-    FsMap(fs_root, kIova + 0x200000, 0xc00000, 2);              // 2 MiB
-    FsMap(fs_root, kIova + 0x3000, 0x703000);
-    const uint64_t nested_root = SetNestedPasid(4, /*did=*/9);
-    NestedMap(nested_root, kIova, 0x2345000, 0x9876000);
-  }
+  void BuildTables() { BuildEveryPgttTables(kIova); }
 
   std::unique_ptr<RemappingUnit> MakeUnit(const UnitCacheConfig& caches) {
     config_.caches = caches;

@@ -145,6 +145,34 @@ class ScalableUnitTest : public UnitTest {
 
   // Nested: `iova` -> `gpa` in the first-stage table at `fs_root`, each first-stage table page
   // (a GPA) identity-mapped in the current second stage (root_table_), and `gpa` -> `hpa`.
+  // Tables of every PGTT for kSid around input address `iova` (tests that compare two paths
+  // over them). Requests without PASID go through RID_PASID 0: second-stage with SSADE
+  // (read-write, 2 MiB, read-only, write-only, output in FEEx_xxxxh and R=W=0 pages). PASID
+  // 1: second-stage without SSADE; 2: pass-through; 3: first-stage (user read-only,
+  // supervisor-only and 2 MiB pages); 4: nested.
+  void BuildEveryPgttTables(uint64_t iova) {
+    SetSmContext(/*paside=*/true, /*pdts=*/0, /*rid_pasid=*/0, /*fpd=*/false, /*dte=*/true);
+    SetSecondStagePasid(1, /*did=*/6);
+    Map(iova, 0x500000, 1, 3);
+    Map(iova + 0x1000, 0x501000, 1, 1);  // read-only
+    SetSecondStagePasid(0, /*did=*/5, /*aw=*/2, /*ssade=*/true, /*pwsnp=*/true);
+    Map(iova, 0x600000, 1, 3);
+    Map(iova + 0x200000, 0xa00000, 2, 3);
+    Map(iova + 0x400000, 0x900000, 1, 1);    // read-only
+    Map(iova + 0x401000, 0x901000, 1, 2);    // write-only
+    Map(iova + 0x402000, 0xfee00000, 1, 3);  // output in FEEx_xxxxh
+    Map(iova + 0x403000, 0x903000, 1, 0);    // R=W=0
+    Map(iova + 0x5000, 0x605000, 1, 3);
+    SetPassThroughPasid(2, /*did=*/7);
+    const uint64_t fs_root = SetFirstStagePasid(3, /*did=*/8);
+    FsMap(fs_root, iova, 0x700000);
+    FsMap(fs_root, iova + 0x1000, 0x701000, 1, kFsP | kFsUs);  // user, read-only
+    FsMap(fs_root, iova + 0x2000, 0x702000, 1, kFsP | kFsRw);  // supervisor only
+    FsMap(fs_root, iova + 0x200000, 0xc00000, 2);              // 2 MiB
+    FsMap(fs_root, iova + 0x3000, 0x703000);
+    const uint64_t nested_root = SetNestedPasid(4, /*did=*/9);
+    NestedMap(nested_root, iova, 0x2345000, 0x9876000);
+  }
   void NestedMap(uint64_t fs_root, uint64_t iova, uint64_t gpa, uint64_t hpa) {
     FsMap(fs_root, iova, gpa);
     for (int level = 4; level >= 1; --level) {

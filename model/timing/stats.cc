@@ -8,12 +8,12 @@
 
 namespace vtd::timing {
 
-void LatencyLog::AddRare(uint64_t cycles) {
+void LatencyLog::AddRare(uint64_t cycles, uint64_t n) {
   if (cycles < kDense) {
     dense_.assign(kDense, 0);
-    ++dense_[cycles];
+    dense_[cycles] += n;
   } else {
-    ++sparse_[cycles];
+    sparse_[cycles] += n;
   }
 }
 namespace {

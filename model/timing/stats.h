@@ -61,13 +61,15 @@ class LatencyLog {
  public:
   static constexpr uint64_t kDense = 4096;
 
-  void Add(uint64_t cycles) {
-    ++count_;
-    total_ += cycles;
+  void Add(uint64_t cycles) { Add(cycles, 1); }
+  // `n` latencies of `cycles` each.
+  void Add(uint64_t cycles, uint64_t n) {
+    count_ += n;
+    total_ += cycles * n;
     if (cycles < kDense && !dense_.empty()) {
-      ++dense_[cycles];
+      dense_[cycles] += n;
     } else {
-      AddRare(cycles);
+      AddRare(cycles, n);
     }
   }
   uint64_t count() const { return count_; }
@@ -79,7 +81,7 @@ class LatencyLog {
  private:
   // The first dense value, or one above it: out of line, so that Add's common case needs
   // few registers where it is inlined (the timing observer's per-request handlers).
-  void AddRare(uint64_t cycles);
+  void AddRare(uint64_t cycles, uint64_t n);
 
   uint64_t count_ = 0;
   uint64_t total_ = 0;

@@ -32,6 +32,8 @@ TimingObserver::TimingObserver(const CostModel& model) : model_(model) {
 void TimingObserver::Reset() {
   std::fill(llc_tags_.begin(), llc_tags_.end(), 0);
   stats_ = Stats{};
+  for (CachedShape& shape : cached_shapes_) shape.pending = 0;
+  cached_pending_ = false;
   stats_.preset = model_.preset;
   stats_.clock_mhz = model_.clock_mhz;
   step_start_ = 0;
@@ -57,13 +59,10 @@ void TimingObserver::OnRegisterAccess(uint32_t, int, bool is_write, uint64_t) {
 
 void TimingObserver::ChargeLookup(const CacheLookupEvent& event, Request& request) {
   // On every translation: kept branch-light.
-  const int slot = CacheSlot(event.cache);
-  CacheStats& counts = stats_.caches[slot];
-  const uint64_t cost = event.hit ? hit_cost_[slot] : miss_cost_[slot];
+  CacheStats& counts = stats_.caches[CacheSlot(event.cache)];
+  const uint64_t cost = LookupCost(event);
   ++(event.hit ? counts.hits : counts.misses);
-  request.translated = true;
-  request.missed_iotlb |= !event.hit && event.cache == CacheKind::kIotlb;
-  request.is_interrupt |= event.cache == CacheKind::kInterruptEntry;
+  Classify(event, request);
   stats_.breakdown.cache_lookups += cost;
   Charge(cost);
 }
@@ -98,18 +97,22 @@ void TimingObserver::OnInvalidation(const InvalidationEvent& event) {
 
 void TimingObserver::EndRequest(const Request& request) {
   last_request_cycles_ = stats_.cycles - request.start;
+  CountRequests(request, last_request_cycles_, 1);
+}
+
+void TimingObserver::CountRequests(const Request& request, uint64_t latency, uint64_t n) const {
   if (request.is_interrupt) {
-    ++stats_.interrupt_requests;
-    stats_.interrupt_latencies.Add(last_request_cycles_);
+    stats_.interrupt_requests += n;
+    stats_.interrupt_latencies.Add(latency, n);
   } else if (request.translated) {
-    ++stats_.dma_requests;
-    stats_.dma_latencies.Add(last_request_cycles_);
+    stats_.dma_requests += n;
+    stats_.dma_latencies.Add(latency, n);
     if (request.missed_iotlb) {
-      ++stats_.walk_lengths[std::min(request.walk_reads, kMaxWalkLength - 1)];
+      stats_.walk_lengths[std::min(request.walk_reads, kMaxWalkLength - 1)] += n;
     }
   } else {
-    ++stats_.other_requests;
-    stats_.other_latencies.Add(last_request_cycles_);
+    stats_.other_requests += n;
+    stats_.other_latencies.Add(latency, n);
   }
 }
 
@@ -126,13 +129,64 @@ void TimingObserver::OnRequestEnd() {
   EndRequest(request_);
 }
 
-void TimingObserver::OnCachedRequest(absl::Span<const CacheLookupEvent> lookups) {
+uint32_t TimingObserver::ShapeMemo(absl::Span<const CacheLookupEvent> lookups) {
+  if (lookups.size() > kMaxShapeLookups) return 0;
+  CachedShape shape;
+  shape.count = static_cast<int>(lookups.size());
+  for (int i = 0; i < shape.count; ++i) {
+    const CacheLookupEvent& event = lookups[static_cast<size_t>(i)];
+    shape.slot[static_cast<size_t>(i)] = static_cast<uint8_t>(CacheSlot(event.cache));
+    shape.hit[static_cast<size_t>(i)] = event.hit;
+    shape.cost += LookupCost(event);
+    Classify(event, shape.request);
+  }
+  for (size_t i = 0; i < cached_shapes_.size(); ++i) {
+    const CachedShape& known = cached_shapes_[i];
+    if (known.count == shape.count && known.slot == shape.slot && known.hit == shape.hit) {
+      return static_cast<uint32_t>(i + 1);
+    }
+  }
+  if (cached_shapes_.size() == kMaxShapes) return 0;
+  cached_shapes_.push_back(shape);
+  return static_cast<uint32_t>(cached_shapes_.size());
+}
+
+void TimingObserver::OnCachedRequest(absl::Span<const CacheLookupEvent> lookups, uint32_t& memo) {
   // As OnRequestBegin, the lookups, OnRequestEnd: what the request leaves in request_ is
   // read by nothing before the next OnRequestBegin.
   in_request_ = false;
+  if (memo == 0) return FirstCachedRequest(lookups, memo);
+  // Its cycles now, its counts when someone reads them (CountCachedRequests).
+  CachedShape& shape = cached_shapes_[memo - 1];
+  const uint64_t cost = shape.cost;
+  Charge(cost);
+  last_request_cycles_ = cost;
+  ++shape.pending;
+  cached_pending_ = true;
+}
+
+void TimingObserver::FirstCachedRequest(absl::Span<const CacheLookupEvent> lookups,
+                                        uint32_t& memo) {
+  memo = ShapeMemo(lookups);
+  if (memo != 0) return OnCachedRequest(lookups, memo);
   Request request{.start = stats_.cycles};
   for (const CacheLookupEvent& event : lookups) ChargeLookup(event, request);
   EndRequest(request);
+}
+
+void TimingObserver::CountCachedRequests() const {
+  cached_pending_ = false;
+  for (CachedShape& shape : cached_shapes_) {
+    const uint64_t n = shape.pending;
+    if (n == 0) continue;
+    shape.pending = 0;
+    for (int i = 0; i < shape.count; ++i) {
+      CacheStats& counts = stats_.caches[shape.slot[static_cast<size_t>(i)]];
+      (shape.hit[static_cast<size_t>(i)] ? counts.hits : counts.misses) += n;
+    }
+    stats_.breakdown.cache_lookups += shape.cost * n;
+    CountRequests(shape.request, shape.cost, n);
+  }
 }
 
 void TimingObserver::OnRead(uint64_t address, int size, MemoryAccessTag tag) {

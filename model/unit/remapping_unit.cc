@@ -1,6 +1,7 @@
 #include "model/unit/remapping_unit.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_format.h"
@@ -434,26 +435,17 @@ void RemappingUnit::InvalidateAllCaches() {
 // ---------------------------------------------------------------------------------------
 // DMA.
 
-void DmaOutcome::Clear() {
-  result.completion = Completion::kUnsupportedRequest;
-  result.translation.reset();
-  result.ats.reset();
-  result.fault.reset();
-  blocked = false;
-  recorded = false;
-  fault_record.reset();
-  blocked_by = {};
-  if (!trace.empty()) trace.clear();
-  if (!cache_lookups.empty()) cache_lookups.clear();
-  if (!stale.empty()) stale.clear();
-  interrupt_message.reset();
+void DmaOutcome::ClearRare() {
+  trace.clear();
+  cache_lookups.clear();
+  stale.clear();
   interrupt.reset();
-  if (!status.ok()) status = absl::OkStatus();
+  status = absl::OkStatus();
 }
 
 DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& options) {
-  DmaOutcome out;
-  Dma(request, &out, options);
+  DmaOutcome out;  // new: nothing to clear
+  DmaInto(request, options, out);
   return out;
 }
 
@@ -572,19 +564,13 @@ void RemappingUnit::FoldPendingHotHits() {
   hot_pending_iotlb_ = 0;
 }
 
-void RemappingUnit::NoteHotRequest(const HotEntry& h, SourceId sid) {
-  CacheLookupEvent hits[3];
-  int n = 0;
-  hits[n++] = CacheLookupEvent{CacheKind::kContext, true, sid.value(), 0};
-  if (h.pasid != nullptr)
-    hits[n++] = CacheLookupEvent{CacheKind::kPasid, true, h.pasid->key.pasid, 0};
-  if (h.iotlb != nullptr) {
-    const IotlbKey& key = h.iotlb->key;
-    hits[n++] = CacheLookupEvent{CacheKind::kIotlb, true,
-                                 key.page() << Iotlb::PageShift(key.leaf_level()), 0};
+void RemappingUnit::NoteHotRequestToOthers(HotDetail& d) {
+  // The first kObserverMemos observers keep their memo word in the entry's detail; any
+  // later one gets a fresh word each time.
+  for (size_t i = 1; i < observers_.size(); ++i) {
+    uint32_t spare = 0;
+    observers_[i]->OnCachedRequest(d.Lookups(), i < kObserverMemos ? d.memo[i] : spare);
   }
-  const absl::Span<const CacheLookupEvent> lookups(hits, static_cast<size_t>(n));
-  for (UnitObserver* o : observers_) o->OnCachedRequest(lookups);
 }
 
 void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,
@@ -627,6 +613,22 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   h.offset_mask = ats ? 0 : 0xfff;
   h.answer = answer;
   h.answer.hpa &= ~h.offset_mask;
+  // The events a hit of this entry sends, as the normal path sent them, and its full answer.
+  if (hot_details_.empty()) hot_details_.resize(hot_.size());  // on first use: units are many
+  HotDetail& d = hot_details_[static_cast<size_t>(&h - hot_.data())];
+  d.lookup_count = 0;
+  std::fill(std::begin(d.memo), std::end(d.memo), 0);
+  d.result = out.result;
+  if (d.result.translation.has_value()) d.result.translation->hpa &= ~uint64_t{0xfff};
+  d.lookups[d.lookup_count++] =
+      CacheLookupEvent{CacheKind::kContext, true, request.source_id.value()};
+  if (h.pasid != nullptr)
+    d.lookups[d.lookup_count++] = CacheLookupEvent{CacheKind::kPasid, true, h.pasid->key.pasid};
+  if (h.iotlb != nullptr) {
+    const IotlbKey& iotlb_key = h.iotlb->key;
+    d.lookups[d.lookup_count++] = CacheLookupEvent{
+        CacheKind::kIotlb, true, iotlb_key.page() << Iotlb::PageShift(iotlb_key.leaf_level())};
+  }
   hot_live_epoch_ = cache_epoch_;
 }
 

@@ -141,8 +141,27 @@ struct DmaOutcome {
   absl::Status status;
 
   // Back to the state of a default-constructed outcome, keeping the vectors' capacity and
-  // touching only what was set (the out-parameter Dma reuses one outcome per caller).
-  void Clear();
+  // touching only what was set (the out-parameter Dma reuses one outcome per caller): what
+  // every request may set is reset in place, what only traces, checks, interrupts and bad
+  // input set is looked at once and reset out of line.
+  void Clear() {
+    result.completion = Completion::kUnsupportedRequest;
+    result.translation.reset();
+    result.ats.reset();
+    result.fault.reset();
+    blocked = false;
+    recorded = false;
+    fault_record.reset();
+    blocked_by = {};
+    interrupt_message.reset();
+    if (!trace.empty() || !cache_lookups.empty() || !stale.empty() || interrupt.has_value() ||
+        !status.ok()) {
+      ClearRare();
+    }
+  }
+
+ private:
+  void ClearRare();
 };
 
 // The hot result of a DMA request (RemappingUnit::Translate): what the device sees and
@@ -250,10 +269,7 @@ class RemappingUnit : public CacheInvalidator {
   // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
   void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {}) {
     out->Clear();
-    // The hot entry answers only what a request without trace or lookup list would get.
-    if (options.trace || options.record_cache_lookups || !HotTranslate(request, &out->result)) {
-      RunRequest(request, options, {}, *out);
-    }
+    DmaInto(request, options, *out);
   }
   // A DMA that moves data (unit_dma_data.cc): translated as Dma() does; unless blocked, the
   // device's request.size bytes are written from `data` (AccessKind::kWrite) or read into
@@ -481,6 +497,24 @@ class RemappingUnit : public CacheInvalidator {
       return page == key.page && shape == key.shape && size == key.size;
     }
   };
+  // What observers are told of a remembered request and its full answer, kept apart from
+  // its entry (same index in hot_details_) so that what a lean hit reads stays in one line:
+  // the lookup events the normal path sends without a trace (the context, PASID and IOTLB
+  // hits), a memo word for each of the first kObserverMemos observers
+  // (UnitObserver::OnCachedRequest), cleared whenever the entry is remembered, and the
+  // TranslateResult the normal path gave (no fault: only such answers are remembered), the
+  // translation's output address without its offset within the 4 KiB page (the request's
+  // own, as for every granted translation: page base plus the input's offset in the page).
+  static constexpr int kObserverMemos = 2;
+  struct HotDetail {
+    CacheLookupEvent lookups[3];
+    int lookup_count = 0;
+    uint32_t memo[kObserverMemos] = {};
+    TranslateResult result;
+    absl::Span<const CacheLookupEvent> Lookups() const {
+      return absl::Span<const CacheLookupEvent>(lookups, static_cast<size_t>(lookup_count));
+    }
+  };
   // 2^kHotEntryBits home slots; a key sits in one of kHotProbes slots from its home (the
   // table holds kHotProbes - 1 more, so no probe wraps around), so that a few keys sharing a
   // home slot do not keep replacing each other.
@@ -515,7 +549,12 @@ class RemappingUnit : public CacheInvalidator {
     h.last_iotlb_hit = hot_pending_iotlb_;
     if (hot_pending_ == kMaxPendingHotHits) FoldPendingHotHits();
     // No event depends on the answer: the request's events may all be sent first.
-    if (!observers_.empty()) NoteHotRequest(h, request.source_id);
+    if (!observers_.empty()) {
+      // The first observer's call here (the common case: timing alone), any others' apart.
+      HotDetail& d = hot_details_[static_cast<size_t>(&h - hot_.data())];
+      observers_.front()->OnCachedRequest(d.Lookups(), d.memo[0]);
+      if (observers_.size() > 1) NoteHotRequestToOthers(d);
+    }
     HotAnswer(h, request, out);
     return true;
   }
@@ -524,13 +563,14 @@ class RemappingUnit : public CacheInvalidator {
     *out = h.answer;
     out->hpa |= request.address & h.offset_mask;
   }
-  // The full answer: as the normal path builds it from the entries that answered.
+  // The full answer into a cleared result: the remembered one at the request's offset.
   void HotAnswer(const HotEntry& h, const DmaRequest& request, TranslateResult* out) const {
-    if (h.iotlb == nullptr) {
-      (void)AnswerBeforeWalk(walk_config_, *h.context, request, out);
-    } else {
-      CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, out);
+    const TranslateResult& r = hot_details_[static_cast<size_t>(&h - hot_.data())].result;
+    out->completion = r.completion;
+    if (r.translation.has_value()) {
+      out->translation.emplace(*r.translation).hpa |= request.address & 0xfff;
     }
+    if (r.ats.has_value()) out->ats.emplace(*r.ats);
   }
   // Hot hits are counted in their entries and folded into the caches' counters and recency
   // and the request count before anything reads or depends on those: every normal-path
@@ -555,9 +595,15 @@ class RemappingUnit : public CacheInvalidator {
   }
   // A fold before the pending numbers outgrow HotEntry::last_hit.
   static constexpr uint32_t kMaxPendingHotHits = ~uint32_t{0};
-  // The observers' events of a request a hot entry answers, as the normal path sends them
-  // without a trace: begin, the context (and PASID) and IOTLB hits, end (OnCachedRequest).
-  void NoteHotRequest(const HotEntry& h, SourceId sid);
+  // The observers after the first told of a request a hot entry answers (OnCachedRequest).
+  void NoteHotRequestToOthers(HotDetail& d);
+  // Dma into a cleared (or new) outcome: from a hot entry if one answers, else the normal
+  // path. The hot entry answers only what a request without trace or lookup list would get.
+  void DmaInto(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out) {
+    if (options.trace || options.record_cache_lookups || !HotTranslate(request, &out.result)) {
+      RunRequest(request, options, {}, out);
+    }
+  }
   // After the normal path: remembers the entries that answered `request`, if they did.
   // `answer` is the request's (DmaResult::Of its outcome); `ats` whether it was a translation
   // completion, `fault` whether a fault was hit, `ok` the outcome's status.
@@ -688,6 +734,7 @@ class RemappingUnit : public CacheInvalidator {
   uint64_t hot_live_epoch_ = 0;  // cache_epoch_ when an entry was last remembered
   uint64_t hot_answers_ = 0;
   std::vector<HotEntry> hot_;
+  std::vector<HotDetail> hot_details_;  // hot_details_[i] goes with hot_[i]
   // Hot hits since the last fold (FoldHotHits), those of them that hit the IOTLB, and the
   // entries they hit (each once).
   uint32_t hot_pending_ = 0;

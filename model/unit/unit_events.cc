@@ -27,6 +27,12 @@ std::string_view CacheKindName(CacheKind kind) {
   return "?";
 }
 
+void UnitObserver::OnCachedRequest(absl::Span<const CacheLookupEvent> lookups, uint32_t&) {
+  OnRequestBegin();
+  for (const CacheLookupEvent& event : lookups) OnCacheLookup(event);
+  OnRequestEnd();
+}
+
 std::string StaleEntryReport::ToString() const {
   return absl::StrFormat(
       "stale %s entry (%s): entry at %s cached as %s (request %d), memory now holds %s",

@@ -103,11 +103,12 @@ class UnitObserver {
   // A request its caches answered with nothing else to report (the unit's hot entries): the
   // same as OnRequestBegin, OnCacheLookup for each of `lookups` in order, OnRequestEnd, which
   // is what this default does. One call, so that an observer may take the request at once.
-  virtual void OnCachedRequest(absl::Span<const CacheLookupEvent> lookups) {
-    OnRequestBegin();
-    for (const CacheLookupEvent& event : lookups) OnCacheLookup(event);
-    OnRequestEnd();
-  }
+  // `memo` is a word the unit keeps for this observer with the request it remembered: 0 the
+  // first time, afterwards what the observer left in it, for as long as the unit sends the
+  // same `lookups` with it. An observer may keep there what it derived from the lookups
+  // (timing: what the request charges) so as not to derive it on every request.
+  // Out of line, so that callers do not test for it before each call.
+  virtual void OnCachedRequest(absl::Span<const CacheLookupEvent> lookups, uint32_t& memo);
 };
 
 }  // namespace vtd

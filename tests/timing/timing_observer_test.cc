@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "gmock/gmock.h"
@@ -70,9 +71,11 @@ TEST(TimingObserverCaches, CachedRequestChargesItsLookupsAsOneRequest) {  // S ย
   const CacheLookupEvent hits[] = {{CacheKind::kContext, true, 8},
                                    {CacheKind::kPasid, true, 1},
                                    {CacheKind::kIotlb, true, 0x1000}};
+  uint32_t memo_three = 0;
+  uint32_t memo_one = 0;
   t.BeginStep();
-  t.OnCachedRequest(hits);
-  t.OnCachedRequest(absl::MakeConstSpan(hits).subspan(0, 1));
+  t.OnCachedRequest(hits, memo_three);
+  t.OnCachedRequest(absl::MakeConstSpan(hits).subspan(0, 1), memo_one);
   const uint64_t first = m.context_hit + m.pasid_hit + m.iotlb_hit;
   EXPECT_EQ(t.EndStep(), first + m.context_hit);
   EXPECT_EQ(t.last_request_cycles(), m.context_hit);
@@ -81,14 +84,71 @@ TEST(TimingObserverCaches, CachedRequestChargesItsLookupsAsOneRequest) {  // S ย
   EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kContext)].hits, 2u);
   EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kPasid)].hits, 1u);
   EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kIotlb)].hits, 1u);
-  // The same requests as separate events: the same statistics, byte for byte.
+  // The same requests again with the memos the observer left: charged the same.
+  t.BeginStep();
+  t.OnCachedRequest(hits, memo_three);
+  EXPECT_EQ(t.EndStep(), first);
+  EXPECT_EQ(t.last_request_cycles(), first);
+  t.OnCachedRequest(absl::MakeConstSpan(hits).subspan(0, 1), memo_one);
+  EXPECT_EQ(t.last_request_cycles(), m.context_hit);
+  EXPECT_EQ(t.stats().dma_requests, 4u);
+  EXPECT_THAT(t.stats().dma_latencies.Sorted(),
+              ElementsAre(m.context_hit, m.context_hit, first, first));
+  EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kContext)].hits, 4u);
+  EXPECT_EQ(t.stats().caches[CacheSlot(CacheKind::kIotlb)].hits, 2u);
+}
+
+// Cached requests of every shape, each sent several times with the memo the observer left
+// (or a fresh one), give the statistics of the same requests as separate events, byte for
+// byte: hits and misses, an interrupt entry lookup, no lookup at all, more lookups than a
+// shape holds, and across Reset.
+TEST(TimingObserverCaches, CachedRequestsWithMemosEqualSeparateEvents) {  // S ยง6.2
+  const CostModel m = CostModel::Default();
+  const CacheLookupEvent context_hit{CacheKind::kContext, true, 8};
+  const CacheLookupEvent context_miss{CacheKind::kContext, false, 8};
+  const CacheLookupEvent iotlb_hit{CacheKind::kIotlb, true, 0x1000};
+  const CacheLookupEvent iotlb_miss{CacheKind::kIotlb, false, 0x1000};
+  const CacheLookupEvent pasid_hit{CacheKind::kPasid, true, 1};
+  const CacheLookupEvent pde_miss{CacheKind::kPscPde, false, 0};
+  const CacheLookupEvent irte_hit{CacheKind::kInterruptEntry, true, 5};
+  const std::vector<std::vector<CacheLookupEvent>> shapes = {
+      {context_hit, iotlb_hit},
+      {context_hit, pasid_hit, iotlb_hit},
+      {context_hit},
+      {context_hit, iotlb_miss},
+      {context_miss, iotlb_miss, pde_miss},
+      {irte_hit},
+      {},
+      {context_hit, pasid_hit, iotlb_miss, pde_miss, pde_miss, pde_miss},
+  };
+  TimingObserver cached(m);
   TimingObserver separate(m);
-  for (size_t n : {size_t{3}, size_t{1}}) {
-    separate.OnRequestBegin();
-    for (size_t i = 0; i < n; ++i) separate.OnCacheLookup(hits[i]);
-    separate.OnRequestEnd();
+  std::vector<uint32_t> memos(shapes.size(), 0);
+  for (int round = 0; round < 3; ++round) {
+    if (round == 2) {
+      cached.Reset();
+      separate.Reset();
+    }
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      for (int repeat = 0; repeat <= static_cast<int>(i % 3); ++repeat) {
+        cached.BeginStep();
+        uint32_t fresh = 0;
+        cached.OnCachedRequest(shapes[i], i % 2 == 0 ? memos[i] : fresh);
+        separate.BeginStep();
+        separate.OnRequestBegin();
+        for (const CacheLookupEvent& event : shapes[i]) separate.OnCacheLookup(event);
+        separate.OnRequestEnd();
+        ASSERT_EQ(cached.EndStep(), separate.EndStep()) << "shape " << i;
+        ASSERT_EQ(cached.last_request_cycles(), separate.last_request_cycles()) << "shape " << i;
+      }
+    }
+    EXPECT_EQ(separate.stats().ToJson().Dump(), cached.stats().ToJson().Dump()) << round;
   }
-  EXPECT_EQ(separate.stats().ToJson().Dump(), t.stats().ToJson().Dump());
+  // The last round (after Reset) in counts: shapes 3, 4 and 7 miss the IOTLB (sent 1, 2
+  // and 2 times, no walk read); shape 5 is an interrupt request (3 times), shape 6 neither.
+  EXPECT_EQ(cached.stats().walk_lengths[0], 5u);
+  EXPECT_EQ(cached.stats().interrupt_requests, 3u);
+  EXPECT_EQ(cached.stats().other_requests, 1u);
 }
 
 TEST(TimingObserverCaches, ColdWalkChargesLookupsAndEveryRead) {  // S ยง3.6, ยง6.2

@@ -527,13 +527,13 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   if (hot_enabled_ && (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk)) {
     if constexpr (IsFull(static_cast<Out*>(nullptr))) {
       RememberHotEntry(request, epoch_before, DmaResult::Of(out), out.result.ats.has_value(),
-                       out.result.fault.has_value(), out.status.ok());
+                       out.result.fault.has_value(), out.status.ok(), &out.result);
     } else {
       DmaResult answer = out.result;
       answer.blocked = answer.blocked || out.blocked;
       answer.recorded = out.recorded;
       RememberHotEntry(request, epoch_before, answer, out.result.ats, out.result.fault.has_value(),
-                       true);
+                       true, nullptr);
     }
   }
 }
@@ -574,7 +574,8 @@ void RemappingUnit::NoteHotRequestToOthers(HotDetail& d) {
 }
 
 void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_before,
-                                     const DmaResult& answer, bool ats, bool fault, bool ok) {
+                                     const DmaResult& answer, bool ats, bool fault, bool ok,
+                                     const TranslateResult* full) {
   // Only an answer that came from cache hits alone (no fill or other change during the
   // request, so the entries are where they were found) and raised no fault.
   const HotEntry& c = hot_candidate_;
@@ -618,7 +619,17 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   HotDetail& d = hot_details_[static_cast<size_t>(&h - hot_.data())];
   d.lookup_count = 0;
   std::fill(std::begin(d.memo), std::end(d.memo), 0);
-  d.result = out.result;
+  if (full != nullptr) {
+    d.result = *full;
+  } else {
+    // The full answer the normal path gives from these entries (its one completion).
+    d.result = TranslateResult{};
+    if (h.iotlb == nullptr) {
+      (void)AnswerBeforeWalk(walk_config_, *h.context, request, &d.result);
+    } else {
+      CompleteTranslation(walk_config_, *h.context, h.iotlb->value.leaf, request, &d.result);
+    }
+  }
   if (d.result.translation.has_value()) d.result.translation->hpa &= ~uint64_t{0xfff};
   d.lookups[d.lookup_count++] =
       CacheLookupEvent{CacheKind::kContext, true, request.source_id.value()};

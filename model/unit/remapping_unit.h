@@ -606,9 +606,10 @@ class RemappingUnit : public CacheInvalidator {
   }
   // After the normal path: remembers the entries that answered `request`, if they did.
   // `answer` is the request's (DmaResult::Of its outcome); `ats` whether it was a translation
-  // completion, `fault` whether a fault was hit, `ok` the outcome's status.
+  // completion, `fault` whether a fault was hit, `ok` the outcome's status; `full` the full
+  // result, if the request had one (a lean request's is completed here from the entries).
   void RememberHotEntry(const DmaRequest& request, uint64_t epoch_before, const DmaResult& answer,
-                        bool ats, bool fault, bool ok);
+                        bool ats, bool fault, bool ok, const TranslateResult* full);
   // The one request envelope of Dma and DmaWithData: the interrupt window, the request
   // count, the observers' request boundaries, the translation, and (with `data`, unit_dma_data.cc)
   // the data access.

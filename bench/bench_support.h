@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -46,6 +47,12 @@ struct BenchUnit {
   std::vector<DmaRequest> requests;
   uint64_t next = 0x200000;
 
+  // The unit under test over `memory_bytes` of host memory (R630 values unless `config`
+  // says otherwise).
+  void CreateUnit(const UnitConfig& config, uint64_t memory_bytes = uint64_t{1} << 36) {
+    memory = std::move(HostMemory::Create(memory_bytes)).value();
+    unit = std::move(RemappingUnit::Create(config, memory.get())).value();
+  }
   uint64_t Table() {
     const uint64_t t = next;
     next += 0x1000;
@@ -92,13 +99,12 @@ struct BenchUnit {
 // them are warm).
 struct OneDeviceUnit : BenchUnit {
   OneDeviceUnit(const UnitCacheConfig& caches, int pages) {
-    memory = std::move(HostMemory::Create(uint64_t{1} << 36)).value();
     UnitConfig config;
     config.cap = kR630Cap;
     config.ecap = kR630Ecap;
     config.host_address_width = 46;
     config.caches = caches;
-    unit = std::move(RemappingUnit::Create(config, memory.get())).value();
+    CreateUnit(config);
     const uint64_t root_table = 0x100000;
     const uint64_t context_table = Table();
     const uint64_t ss_root = Table();

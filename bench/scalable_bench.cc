@@ -43,14 +43,13 @@ struct Setup : BenchUnit {
   }
 
   Setup(const UnitCacheConfig& caches, int pages) {
-    memory = std::move(HostMemory::Create(uint64_t{1} << 36)).value();
     UnitConfig config;
     config.cap = kCap;
     config.ecap = kEcap;
     config.version = 0x30;
     config.host_address_width = 48;
     config.caches = caches;
-    unit = std::move(RemappingUnit::Create(config, memory.get())).value();
+    CreateUnit(config);
     const uint64_t context_table = Table();
     const uint64_t directory = Table();
     const uint64_t pasid_table = Table();

@@ -38,16 +38,13 @@ struct Options {
 // whose CAP offers 3-, 4- and 5-level tables (R630 values otherwise).
 struct Setup : BenchUnit {
   explicit Setup(const Options& o) {
-    memory = std::move(HostMemory::Create(uint64_t{1} << 40)).value();
     UnitConfig config;
     config.cap = Capability::kSagaw.Set(kR630Cap, 0b01110);  // 39, 48, 57-bit
     config.cap = Capability::kMgaw.Set(config.cap, 57 - 1);
     config.ecap = kR630Ecap;
     config.host_address_width = 46;
     config.caches = o.caches;
-    auto created = RemappingUnit::Create(config, memory.get());
-    if (!created.ok()) std::abort();
-    unit = *std::move(created);
+    CreateUnit(config, uint64_t{1} << 40);
     const uint64_t root_table = 0x100000;
     const uint64_t context_table = Table();
     const uint64_t ss_root = Table();

@@ -480,10 +480,7 @@ DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
   if (!InInterruptWindow(request) && !config_.check_invalidation) {
     LeanOutcome lean;
     RunRequest(request, DmaOptions{}, {}, lean);
-    DmaResult r = lean.result;
-    r.blocked = r.blocked || lean.blocked;
-    r.recorded = lean.recorded;
-    return r;
+    return lean.Answer();
   }
   DmaOutcome& out = lean_;
   RunRequest(request, DmaOptions{}, {}, out);
@@ -529,11 +526,8 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
       RememberHotEntry(request, epoch_before, DmaResult::Of(out), out.result.ats.has_value(),
                        out.result.fault.has_value(), out.status.ok(), &out.result);
     } else {
-      DmaResult answer = out.result;
-      answer.blocked = answer.blocked || out.blocked;
-      answer.recorded = out.recorded;
-      RememberHotEntry(request, epoch_before, answer, out.result.ats, out.result.fault.has_value(),
-                       true, nullptr);
+      RememberHotEntry(request, epoch_before, out.Answer(), out.result.ats,
+                       out.result.fault.has_value(), true, nullptr);
     }
   }
 }
@@ -616,7 +610,7 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
   h.answer.hpa &= ~h.offset_mask;
   // The events a hit of this entry sends, as the normal path sent them, and its full answer.
   if (hot_details_.empty()) hot_details_.resize(hot_.size());  // on first use: units are many
-  HotDetail& d = hot_details_[static_cast<size_t>(&h - hot_.data())];
+  HotDetail& d = DetailOf(h);
   d.lookup_count = 0;
   std::fill(std::begin(d.memo), std::end(d.memo), 0);
   if (full != nullptr) {

@@ -421,6 +421,13 @@ class RemappingUnit : public CacheInvalidator {
     bool blocked = false;
     bool recorded = false;
     std::string_view blocked_by;
+    // What the device sees (as DmaResult::Of a full outcome).
+    DmaResult Answer() const {
+      DmaResult r = result;
+      r.blocked = r.blocked || blocked;
+      r.recorded = recorded;
+      return r;
+    }
   };
   static constexpr bool IsFull(const DmaOutcome*) { return true; }
   static constexpr bool IsFull(const LeanOutcome*) { return false; }
@@ -519,6 +526,13 @@ class RemappingUnit : public CacheInvalidator {
   // table holds kHotProbes - 1 more, so no probe wraps around), so that a few keys sharing a
   // home slot do not keep replacing each other.
   static constexpr int kHotEntryBits = 10;
+  // The detail of hot_ entry `h` (hot_details_ holds one per entry once any is remembered).
+  HotDetail& DetailOf(const HotEntry& h) {
+    return hot_details_[static_cast<size_t>(&h - hot_.data())];
+  }
+  const HotDetail& DetailOf(const HotEntry& h) const {
+    return hot_details_[static_cast<size_t>(&h - hot_.data())];
+  }
   static constexpr int kHotProbes = 4;
   // The valid entry remembered for `key`, or nullptr.
   HotEntry* FindHotEntry(const HotKey& key) {
@@ -551,7 +565,7 @@ class RemappingUnit : public CacheInvalidator {
     // No event depends on the answer: the request's events may all be sent first.
     if (!observers_.empty()) {
       // The first observer's call here (the common case: timing alone), any others' apart.
-      HotDetail& d = hot_details_[static_cast<size_t>(&h - hot_.data())];
+      HotDetail& d = DetailOf(h);
       observers_.front()->OnCachedRequest(d.Lookups(), d.memo[0]);
       if (observers_.size() > 1) NoteHotRequestToOthers(d);
     }
@@ -565,7 +579,7 @@ class RemappingUnit : public CacheInvalidator {
   }
   // The full answer into a cleared result: the remembered one at the request's offset.
   void HotAnswer(const HotEntry& h, const DmaRequest& request, TranslateResult* out) const {
-    const TranslateResult& r = hot_details_[static_cast<size_t>(&h - hot_.data())].result;
+    const TranslateResult& r = DetailOf(h).result;
     out->completion = r.completion;
     if (r.translation.has_value()) {
       out->translation.emplace(*r.translation).hpa |= request.address & 0xfff;

@@ -222,7 +222,7 @@ std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out
   s.title = absl::StrCat("IOVA ", Hex(r.address), " (input address: one index per level)");
   int top = -1;
   int low = 12;
-  for (const WalkStep& step : out.trace) {
+  for (const WalkStep& step : out.trace()) {
     if (step.index_source != "iova") continue;
     if (first_stage_only && !step.structure.starts_with("fs_")) continue;
     if (top < 0) top = step.index_bits.hi;
@@ -233,7 +233,7 @@ std::optional<ExplainSplit> IovaSplit(const DmaRequest& r, const DmaOutcome& out
   }
   // A paging-structure-cache hit skipped the upper levels: their indexes were the cache's tag.
   bool psc_hit = false;
-  for (const CacheLookupEvent& e : out.cache_lookups) {
+  for (const CacheLookupEvent& e : out.cache_lookups()) {
     psc_hit |= e.hit && (e.cache == CacheKind::kPscPml5 || e.cache == CacheKind::kPscPml4 ||
                          e.cache == CacheKind::kPscPdpte || e.cache == CacheKind::kPscPde);
   }
@@ -380,7 +380,7 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     // The PASID the lookup used: the request's, or (without one) what the directory and
     // table indexes read say RID_PASID was.
     std::optional<int> directory, table;
-    for (const WalkStep& step : out.trace) {
+    for (const WalkStep& step : out.trace()) {
       if (step.structure == "pasid_directory_entry") directory = step.index;
       if (step.structure == "pasid_entry") table = step.index;
     }
@@ -392,16 +392,16 @@ Explanation ExplainDma(const DmaExplainInput& in) {
   } else {
     x.splits.push_back(internal::SourceIdSplit(r.source_id, kRootColor, kContextColor));
   }
-  const std::optional<internal::FirstStageView> fs = internal::FirstStageViewOf(out.trace);
+  const std::optional<internal::FirstStageView> fs = internal::FirstStageViewOf(out.trace());
   const bool nested = fs && fs->nested;
   const std::vector<internal::NestedRole> roles =
-      fs ? internal::NestedRoles(*fs, out.trace, r.address)
-         : std::vector<internal::NestedRole>(out.trace.size());
+      fs ? internal::NestedRoles(*fs, out.trace(), r.address)
+         : std::vector<internal::NestedRole>(out.trace().size());
   if (std::optional<ExplainSplit> iova = IovaSplit(r, out, nested)) {
     x.splits.push_back(*std::move(iova));
   }
   if (nested) {
-    if (std::optional<ExplainSplit> gpa = OutputGpaSplit(out.trace, roles)) {
+    if (std::optional<ExplainSplit> gpa = OutputGpaSplit(out.trace(), roles)) {
       x.splits.push_back(*std::move(gpa));
     }
   }
@@ -428,10 +428,10 @@ Explanation ExplainDma(const DmaExplainInput& in) {
   // walk steps had been made when the lookup happened).
   size_t next_lookup = 0;
   auto lookups_until = [&](size_t position) {
-    for (; next_lookup < out.cache_lookups.size() &&
-           static_cast<size_t>(out.cache_lookups[next_lookup].trace_position) <= position;
+    for (; next_lookup < out.cache_lookups().size() &&
+           static_cast<size_t>(out.cache_lookups()[next_lookup].trace_position) <= position;
          ++next_lookup) {
-      const CacheLookupEvent& e = out.cache_lookups[next_lookup];
+      const CacheLookupEvent& e = out.cache_lookups()[next_lookup];
       ExplainEntry c;
       c.title = absl::StrCat(CacheTitle(e.cache), " lookup");
       c.chosen_by = absl::StrCat("tag ", Hex(e.tag));
@@ -443,12 +443,12 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     }
   };
   int last_read = -1;
-  std::vector<int> chain_of_step(out.trace.size(), -1);
+  std::vector<int> chain_of_step(out.trace().size(), -1);
   NestedGridBuilder grid(fs ? fs->ss_levels : 0);
   bool walked_after_hit = false;
-  for (size_t i = 0; i < out.trace.size(); ++i) {
+  for (size_t i = 0; i < out.trace().size(); ++i) {
     lookups_until(i);
-    const WalkStep& step = out.trace[i];
+    const WalkStep& step = out.trace()[i];
     const internal::NestedRole& role = roles[i];
     using Kind = internal::NestedRole::Kind;
     const bool ss_of_nested =
@@ -456,7 +456,7 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     if (!walked_after_hit && role.kind != Kind::kOther) {
       walked_after_hit = true;
       for (size_t k = 0; k < next_lookup; ++k) {
-        if (out.cache_lookups[k].cache == CacheKind::kIotlb && out.cache_lookups[k].hit) {
+        if (out.cache_lookups()[k].cache == CacheKind::kIotlb && out.cache_lookups()[k].hit) {
           x.AddLine(
               "the IOTLB entry does not serve this request: a first-stage entry grants write "
               "only if the walk that filled it set D, so a write walks again to set D in the "
@@ -487,25 +487,25 @@ Explanation ExplainDma(const DmaExplainInput& in) {
     chain_of_step[i] = last_read;
     if (!nested) continue;
     grid.Add(role, step, last_read);
-    if (ss_of_nested && role.run_end && i + 1 < out.trace.size() &&
+    if (ss_of_nested && role.run_end && i + 1 < out.trace().size() &&
         roles[i + 1].kind == Kind::kFirstStage) {
       x.AddLine(absl::StrFormat("-> HPA %s: the %s is read there",
-                                Hex(out.trace[i + 1].entry_address),
-                                StructureTitle(out.trace[i + 1].structure)));
+                                Hex(out.trace()[i + 1].entry_address),
+                                StructureTitle(out.trace()[i + 1].structure)));
     } else if (ss_of_nested && role.run_end && role.kind == Kind::kOutputSecondStage &&
                out.result.translation) {
       x.AddLine(absl::StrFormat("-> HPA %s: GPA %s -> HPA %s", Hex(out.result.translation->hpa),
                                 Hex(role.gpa), Hex(out.result.translation->hpa)));
     }
   }
-  lookups_until(out.trace.size() + out.cache_lookups.size());
-  if (out.trace.empty()) x.AddLine("no structure was read from memory for this request");
+  lookups_until(out.trace().size() + out.cache_lookups().size());
+  if (out.trace().empty()) x.AddLine("no structure was read from memory for this request");
   if (fs) {
-    if (std::string rights = internal::FirstStageRights(*fs, out.trace, r); !rights.empty()) {
+    if (std::string rights = internal::FirstStageRights(*fs, out.trace(), r); !rights.empty()) {
       x.AddLine(std::move(rights));
     }
     if (nested) {
-      if (std::string rights = internal::NestedRights(out.trace, roles, out.result.translation);
+      if (std::string rights = internal::NestedRights(out.trace(), roles, out.result.translation);
           !rights.empty()) {
         x.AddLine(std::move(rights));
       }
@@ -513,7 +513,7 @@ Explanation ExplainDma(const DmaExplainInput& in) {
       if (x.grid) x.AddLine(x.grid->title);
     }
   }
-  for (const StaleEntryReport& s : out.stale) {
+  for (const StaleEntryReport& s : out.stale()) {
     x.AddLine(absl::StrCat("invalidation checker: ", s.ToString()));
   }
   const TranslateResult& result = out.result;
@@ -533,12 +533,12 @@ Explanation ExplainDma(const DmaExplainInput& in) {
         x.AddLine(std::move(why));
       }
       const int rights =
-          internal::FirstStageFaultEntry(*result.fault, *fs, out.trace, roles, chain_of_step);
+          internal::FirstStageFaultEntry(*result.fault, *fs, out.trace(), roles, chain_of_step);
       if (rights >= 0) at = rights;
       if (nested) {
         // A rights fault (SGN.6) names no stage: the entry lacking the right does.
         bool second_stage = false;
-        for (size_t i = 0; i < out.trace.size(); ++i) {
+        for (size_t i = 0; i < out.trace().size(); ++i) {
           second_stage |= chain_of_step[i] == rights && rights >= 0 &&
                           roles[i].kind == internal::NestedRole::Kind::kOutputSecondStage;
         }

@@ -508,15 +508,15 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
           .Fill(req.address, req.pasid, req.privileged, *out.result.ats);
     }
   }
-  if (out.interrupt) {
-    r.notes.push_back(
-        absl::StrCat(result.unit,
-                     ": FEEx_xxxxh is the interrupt address range: the request went to the "
-                     "interrupt path, not to memory (S §3.15)",
-                     out.interrupt->fault ? "" : absl::StrCat(": ", out.interrupt->ToString())));
+  if (out.interrupt()) {
+    r.notes.push_back(absl::StrCat(
+        result.unit,
+        ": FEEx_xxxxh is the interrupt address range: the request went to the "
+        "interrupt path, not to memory (S §3.15)",
+        out.interrupt()->fault ? "" : absl::StrCat(": ", out.interrupt()->ToString())));
   }
-  if (!out.status.ok()) {
-    r.notes.push_back(absl::StrCat(result.unit, " refused the request: ", out.status.message()));
+  if (!out.status().ok()) {
+    r.notes.push_back(absl::StrCat(result.unit, " refused the request: ", out.status().message()));
   }
   if (via_atc && !via_atc->access && !out.result.fault) {
     result.status = DmaStepResult::Status::kBlocked;
@@ -538,7 +538,7 @@ void ScenarioRunner::Impl::DmaStep(const Dma& d, bool read_data, const Offsets& 
     result.hpa = out.result.translation->hpa;
     if (read_data) result.data = std::move(data);
   }
-  for (const StaleEntryReport& s : out.stale) {
+  for (const StaleEntryReport& s : out.stale()) {
     r.stale.push_back(absl::StrCat(std::string(CacheKindName(s.cache)), ": ", s.ToString()));
   }
   step_checks_invalidation_ = unit.config().check_invalidation;

@@ -435,12 +435,31 @@ void RemappingUnit::InvalidateAllCaches() {
 // ---------------------------------------------------------------------------------------
 // DMA.
 
+const DmaOutcome::RareParts& DmaOutcome::NoRare() {
+  static const RareParts* const none = new RareParts();
+  return *none;
+}
+
+DmaOutcome::DmaOutcome(const DmaOutcome& other)
+    : result(other.result),
+      blocked(other.blocked),
+      recorded(other.recorded),
+      fault_record(other.fault_record),
+      blocked_by(other.blocked_by),
+      interrupt_message(other.interrupt_message),
+      rare_(other.rare_ != nullptr ? std::make_unique<RareParts>(*other.rare_) : nullptr) {}
+
+DmaOutcome& DmaOutcome::operator=(const DmaOutcome& other) {
+  if (this != &other) *this = DmaOutcome(other);
+  return *this;
+}
+
 void DmaOutcome::ClearRare() {
-  trace.clear();
-  cache_lookups.clear();
-  stale.clear();
-  interrupt.reset();
-  status = absl::OkStatus();
+  rare_->trace.clear();
+  rare_->cache_lookups.clear();
+  rare_->stale.clear();
+  rare_->interrupt.reset();
+  rare_->status = absl::OkStatus();
 }
 
 DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& options) {
@@ -485,16 +504,7 @@ DmaResult RemappingUnit::TranslateThroughOutcome(const DmaRequest& request) {
   DmaOutcome& out = lean_;
   RunRequest(request, DmaOptions{}, {}, out);
   const DmaResult r = DmaResult::Of(out);
-  // Without a trace or lookup list, a request that proceeded without a fault or stale
-  // report set only the result; anything else (fault record, fault event, interrupt
-  // outcome, status, stale reports) comes with `blocked`, a fault or a stale report.
-  if (out.blocked || out.result.fault.has_value() || !out.stale.empty()) {
-    out.Clear();
-  } else {
-    out.result.completion = Completion::kUnsupportedRequest;
-    out.result.translation.reset();
-    out.result.ats.reset();
-  }
+  out.Clear();
   return r;
 }
 
@@ -524,7 +534,7 @@ void RemappingUnit::RunRequest(const DmaRequest& request, const DmaOptions& opti
   if (hot_enabled_ && (hot_candidate_.iotlb != nullptr || hot_candidate_.before_walk)) {
     if constexpr (IsFull(static_cast<Out*>(nullptr))) {
       RememberHotEntry(request, epoch_before, DmaResult::Of(out), out.result.ats.has_value(),
-                       out.result.fault.has_value(), out.status.ok(), &out.result);
+                       out.result.fault.has_value(), out.status().ok(), &out.result);
     } else {
       RememberHotEntry(request, epoch_before, out.Answer(), out.result.ats,
                        out.result.fault.has_value(), true, nullptr);
@@ -639,8 +649,8 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
 
 void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
                                DmaOutcome& out) {
-  CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace.size())};
-  if (record) out.cache_lookups.push_back(event);
+  CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace().size())};
+  if (record) out.mutable_cache_lookups().push_back(event);
   for (UnitObserver* o : observers_) o->OnCacheLookup(event);
 }
 
@@ -735,7 +745,7 @@ void RemappingUnit::CheckStale(CacheKind cache, const char* what, uint64_t addre
   report.memory_value = memory_value;
   report.cached_at_step = stamp;
   for (UnitObserver* o : observers_) o->OnStaleEntry(report);
-  out.stale.push_back(std::move(report));
+  out.mutable_stale().push_back(std::move(report));
 }
 
 void RemappingUnit::CheckContextEntry(SourceId sid, const ContextCache::Entry& entry,
@@ -776,7 +786,7 @@ template <typename Out>
 void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& options, Out& out) {
   constexpr bool kFull = IsFull(static_cast<Out*>(nullptr));
   if (const RequestProblem problem = CheckRequest(request); problem != RequestProblem::kNone) {
-    if constexpr (kFull) out.status = RequestProblemError(request, problem);
+    if constexpr (kFull) out.set_status(RequestProblemError(request, problem));
     out.blocked = true;
     out.blocked_by = "invalid_request";
     return;

@@ -126,24 +126,52 @@ struct DmaOutcome {
   bool blocked = false;    // the request did not proceed (fault, PMR, UR/CA)
   bool recorded = false;   // a fault record was written (FRCD), false if not reportable
   std::optional<FaultRecordEvent> fault_record;
-  std::string_view blocked_by;                  // "", "fault", "pmr" (protected memory region), ...
-  WalkTrace trace;                              // with DmaOptions::trace
-  std::vector<CacheLookupEvent> cache_lookups;  // with DmaOptions::trace/record_cache_lookups
-  std::vector<StaleEntryReport> stale;          // with UnitConfig::check_invalidation
+  std::string_view blocked_by;  // "", "fault", "pmr" (protected memory region), ...
   // The fault event this request raised (sent, or pending with FECTL.IP because masked).
   std::optional<InterruptMessageEvent> interrupt_message;
+
+  // What only traces, the invalidation checker, interrupt-window requests and bad input set
+  // is kept apart, allocated when first set, so that making, clearing and destroying an
+  // outcome of a plain request touches a few words. Each reads as empty until set.
+  const WalkTrace& trace() const { return rare_ != nullptr ? rare_->trace : NoRare().trace; }
+  // The cache lookups made (with DmaOptions::trace/record_cache_lookups), in order.
+  const std::vector<CacheLookupEvent>& cache_lookups() const {
+    return rare_ != nullptr ? rare_->cache_lookups : NoRare().cache_lookups;
+  }
+  // Cached entries that no longer match memory (with UnitConfig::check_invalidation).
+  const std::vector<StaleEntryReport>& stale() const {
+    return rare_ != nullptr ? rare_->stale : NoRare().stale;
+  }
   // An untranslated request without PASID to FEEx_xxxxh is not DMA (S §3.15): what the
   // interrupt path did with it (unit_dma_data.cc). The request is then blocked as DMA
   // (blocked_by "interrupt", or "fault" with the interrupt's fault in result.fault).
-  std::optional<InterruptOutcome> interrupt;
+  const std::optional<InterruptOutcome>& interrupt() const {
+    return rare_ != nullptr ? rare_->interrupt : NoRare().interrupt;
+  }
   // Not OK only for bad input (ValidateRequest: size, 4 KiB crossing, PASID width) or a
   // mode the model does not implement; the request is then blocked ("invalid_request").
-  absl::Status status;
+  const absl::Status& status() const { return rare_ != nullptr ? rare_->status : NoRare().status; }
 
-  // Back to the state of a default-constructed outcome, keeping the vectors' capacity and
-  // touching only what was set (the out-parameter Dma reuses one outcome per caller): what
-  // every request may set is reset in place, what only traces, checks, interrupts and bad
-  // input set is looked at once and reset out of line.
+  // The same, to be set (the unit, and tests that build an outcome).
+  WalkTrace& mutable_trace() { return Rare().trace; }
+  std::vector<CacheLookupEvent>& mutable_cache_lookups() { return Rare().cache_lookups; }
+  std::vector<StaleEntryReport>& mutable_stale() { return Rare().stale; }
+  std::optional<InterruptOutcome>& mutable_interrupt() { return Rare().interrupt; }
+  void set_status(absl::Status status) { Rare().status = std::move(status); }
+
+  // User-provided, not defaulted: GCC zero-fills the whole object (the optionals' storage
+  // too) for a defaulted constructor, where this one stores only what the members'
+  // initializers set (the optionals' engaged flags among them).
+  DmaOutcome() {}  // NOLINT(modernize-use-equals-default)
+  DmaOutcome(const DmaOutcome& other);
+  DmaOutcome& operator=(const DmaOutcome& other);
+  DmaOutcome(DmaOutcome&&) noexcept = default;
+  DmaOutcome& operator=(DmaOutcome&&) noexcept = default;
+  ~DmaOutcome() = default;
+
+  // Back to the state of a default-constructed outcome (the out-parameter Dma reuses one
+  // outcome per caller): the common fields in place, the rarely set ones emptied out of line
+  // if they were ever allocated, keeping their storage for the next request that sets them.
   void Clear() {
     result.completion = Completion::kUnsupportedRequest;
     result.translation.reset();
@@ -154,14 +182,24 @@ struct DmaOutcome {
     fault_record.reset();
     blocked_by = {};
     interrupt_message.reset();
-    if (!trace.empty() || !cache_lookups.empty() || !stale.empty() || interrupt.has_value() ||
-        !status.ok()) {
-      ClearRare();
-    }
+    if (rare_ != nullptr) ClearRare();
   }
 
  private:
+  struct RareParts {
+    WalkTrace trace;
+    std::vector<CacheLookupEvent> cache_lookups;
+    std::vector<StaleEntryReport> stale;
+    std::optional<InterruptOutcome> interrupt;
+    absl::Status status;
+  };
+  static const RareParts& NoRare();  // the empty parts the readers show before any is set
+  RareParts& Rare() {
+    if (rare_ == nullptr) rare_ = std::make_unique<RareParts>();
+    return *rare_;
+  }
   void ClearRare();
+  std::unique_ptr<RareParts> rare_;
 };
 
 // The hot result of a DMA request (RemappingUnit::Translate): what the device sees and
@@ -438,12 +476,12 @@ class RemappingUnit : public CacheInvalidator {
   static uint64_t OutputOf(const TranslateResult& r) { return r.translation->hpa; }
   static uint64_t OutputOf(const LeanOutcome::Result& r) { return r.hpa; }
   // The walk steps recorded so far (a lookup event's position in the trace).
-  static int StepCount(const DmaOutcome& out) { return static_cast<int>(out.trace.size()); }
+  static int StepCount(const DmaOutcome& out) { return static_cast<int>(out.trace().size()); }
   static int StepCount(const LeanOutcome&) { return 0; }
   template <typename Out>
   static WalkTrace* TraceOf(const DmaOptions& options, Out& out) {
     if constexpr (IsFull(static_cast<Out*>(nullptr))) {
-      return options.trace ? &out.trace : nullptr;
+      return options.trace ? &out.mutable_trace() : nullptr;
     } else {
       return nullptr;
     }

@@ -8,7 +8,7 @@ namespace vtd {
 
 void RemappingUnit::DmaToInterruptRange(const DmaRequest& request, uint32_t data, DmaOutcome& out) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) {
-    out.status = std::move(s);
+    out.set_status(std::move(s));
     out.blocked = true;
     out.blocked_by = "invalid_request";
     return;
@@ -45,16 +45,16 @@ void RemappingUnit::DmaToInterruptRange(const DmaRequest& request, uint32_t data
   } else {
     out.blocked_by = "interrupt";
   }
-  out.stale = interrupt.stale;
-  out.interrupt = std::move(interrupt);
+  out.mutable_stale() = interrupt.stale;
+  out.mutable_interrupt() = std::move(interrupt);
 }
 
 DmaOutcome RemappingUnit::DmaWithData(const DmaRequest& request, absl::Span<uint8_t> data,
                                       const DmaOptions& options) {
   DmaOutcome out;
   if (data.size() != static_cast<size_t>(std::max(request.size, 0))) {
-    out.status = absl::InvalidArgumentError(absl::StrFormat(
-        "the DMA carries %d bytes of data for a request of %d bytes", data.size(), request.size));
+    out.set_status(absl::InvalidArgumentError(absl::StrFormat(
+        "the DMA carries %d bytes of data for a request of %d bytes", data.size(), request.size)));
     out.blocked = true;
     out.blocked_by = "invalid_request";
     return out;

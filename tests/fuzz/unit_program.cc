@@ -292,9 +292,9 @@ DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHook
   const DmaOutcome out = unit.Dma(request);
   DmaAnswer a = AnswerOf(out.result, hooks);
   if (!a.faulted && out.blocked) a.ok = false;
-  a.stale = !out.stale.empty();
+  a.stale = !out.stale().empty();
   // Interrupt requests (writes to FEEx_xxxxh) are not translated: the walk does not apply.
-  a.skip_oracles = !out.status.ok() || out.blocked_by == "pmr" || out.interrupt.has_value();
+  a.skip_oracles = !out.status().ok() || out.blocked_by == "pmr" || out.interrupt().has_value();
   return a;
 }
 

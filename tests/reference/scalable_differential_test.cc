@@ -213,7 +213,7 @@ std::string Describe(const reference::ScalableResult& r) {
 }
 
 std::string Describe(const DmaOutcome& o) {
-  if (!o.status.ok()) return std::string(o.status.message());
+  if (!o.status().ok()) return std::string(o.status().message());
   if (o.result.fault.has_value()) {
     const Fault& f = *o.result.fault;
     return absl::StrFormat("%s (%#x)%s", FaultConditionName(f.condition),
@@ -400,7 +400,7 @@ void RunTrial(uint64_t seed, bool first_stage, int* compared, int* translated,
                         rr.pasid ? absl::StrFormat("%#x", *rr.pasid) : "-",
                         rr.write ? "write" : "read", rr.address);
     ASSERT_EQ(Describe(out), Describe(expected)) << where;
-    EXPECT_TRUE(out.stale.empty()) << where << ": " << out.stale.front().entry;
+    EXPECT_TRUE(out.stale().empty()) << where << ": " << out.stale().front().entry;
     for (const auto& [address, value] : expected.updates) {
       EXPECT_EQ(memory->Read64(address).value(), value) << where << " A/D at " << address;
     }

@@ -68,19 +68,19 @@ TEST_F(CachingTest, IotlbHitReadsNoMemory_Sec6_2_3) {
   out = unit_->Dma(Req(kIova + 0x10), options);
   EXPECT_EQ(reads_.total - before, 0);
   EXPECT_EQ(out.result.translation->hpa, 0x500010u);
-  ASSERT_EQ(out.cache_lookups.size(), 2u);
-  EXPECT_EQ(out.cache_lookups[0].cache, CacheKind::kContext);
-  EXPECT_TRUE(out.cache_lookups[0].hit);
-  EXPECT_EQ(out.cache_lookups[1].cache, CacheKind::kIotlb);
-  EXPECT_TRUE(out.cache_lookups[1].hit);
-  EXPECT_EQ(out.cache_lookups[1].tag, kIova);
+  ASSERT_EQ(out.cache_lookups().size(), 2u);
+  EXPECT_EQ(out.cache_lookups()[0].cache, CacheKind::kContext);
+  EXPECT_TRUE(out.cache_lookups()[0].hit);
+  EXPECT_EQ(out.cache_lookups()[1].cache, CacheKind::kIotlb);
+  EXPECT_TRUE(out.cache_lookups()[1].hit);
+  EXPECT_EQ(out.cache_lookups()[1].tag, kIova);
   EXPECT_EQ(unit_->cache_counters(CacheKind::kIotlb).hits, 1u);
   EXPECT_EQ(unit_->cache_counters(CacheKind::kIotlb).misses, 1u);
   EXPECT_EQ(unit_->cache_counters(CacheKind::kContext).hits, 1u);
   // Without trace or record_cache_lookups nothing is recorded; observers still see it all.
   observer_.lookups.clear();
   out = unit_->Dma(Req(kIova));
-  EXPECT_TRUE(out.cache_lookups.empty());
+  EXPECT_TRUE(out.cache_lookups().empty());
   EXPECT_EQ(observer_.lookups.size(), 2u);
 }
 
@@ -89,15 +89,15 @@ TEST_F(CachingTest, TraceInterleavesLookupsAndSteps_Sec6_2) {
   DmaOptions options;
   options.trace = true;
   DmaOutcome out = unit_->Dma(Req(kIova), options);
-  EXPECT_EQ(out.trace.size(), 6u);
+  EXPECT_EQ(out.trace().size(), 6u);
   // context miss before any step; iotlb miss and the PSC misses after root+context.
-  ASSERT_GE(out.cache_lookups.size(), 2u);
-  EXPECT_EQ(out.cache_lookups[0].trace_position, 0);
-  EXPECT_EQ(out.cache_lookups[1].cache, CacheKind::kIotlb);
-  EXPECT_EQ(out.cache_lookups[1].trace_position, 2);
+  ASSERT_GE(out.cache_lookups().size(), 2u);
+  EXPECT_EQ(out.cache_lookups()[0].trace_position, 0);
+  EXPECT_EQ(out.cache_lookups()[1].cache, CacheKind::kIotlb);
+  EXPECT_EQ(out.cache_lookups()[1].trace_position, 2);
   out = unit_->Dma(Req(kIova), options);
-  EXPECT_TRUE(out.trace.empty());
-  EXPECT_TRUE(out.cache_lookups[1].hit);
+  EXPECT_TRUE(out.trace().empty());
+  EXPECT_TRUE(out.cache_lookups()[1].hit);
 }
 
 TEST_F(CachingTest, PagingStructureCacheSkipsUpperLevels_Sec6_2_4) {
@@ -111,9 +111,9 @@ TEST_F(CachingTest, PagingStructureCacheSkipsUpperLevels_Sec6_2_4) {
   EXPECT_EQ(reads_.total - before, 1);
   EXPECT_EQ(reads_.reads[MemoryAccessKind::kSecondStageEntry], 5);
   EXPECT_EQ(out.result.translation->hpa, 0x501000u);
-  ASSERT_EQ(out.cache_lookups.size(), 3u);
-  EXPECT_EQ(out.cache_lookups[2].cache, CacheKind::kPscPde);
-  EXPECT_TRUE(out.cache_lookups[2].hit);
+  ASSERT_EQ(out.cache_lookups().size(), 3u);
+  EXPECT_EQ(out.cache_lookups()[2].cache, CacheKind::kPscPde);
+  EXPECT_TRUE(out.cache_lookups()[2].hit);
   EXPECT_EQ(unit_->paging_structure_cache(4).size(), 1);
   EXPECT_EQ(unit_->paging_structure_cache(3).size(), 1);
   EXPECT_EQ(unit_->paging_structure_cache(2).size(), 1);
@@ -370,20 +370,20 @@ TEST_F(CachingTest, CheckerReportsStaleIotlbEntryWithoutChangingResult_Sec6_5) {
   Start();
   const uint64_t leaf = EntryAddress(kIova, 1);
   DmaOutcome first = unit_->Dma(Req(kIova));
-  EXPECT_TRUE(first.stale.empty());
+  EXPECT_TRUE(first.stale().empty());
   Map(kIova, 0x900000);
   DmaOutcome out = unit_->Dma(Req(kIova));
   EXPECT_EQ(out.result.translation->hpa, 0x500000u);  // the stale translation is still used
-  ASSERT_EQ(out.stale.size(), 1u);
-  EXPECT_EQ(out.stale[0].cache, CacheKind::kIotlb);
-  EXPECT_EQ(out.stale[0].entry_address, leaf);
-  EXPECT_EQ(out.stale[0].cached_value, 0x500003u);
-  EXPECT_EQ(out.stale[0].memory_value, 0x900003u);
-  EXPECT_EQ(out.stale[0].cached_at_step, unit_->request_count() - 1);
+  ASSERT_EQ(out.stale().size(), 1u);
+  EXPECT_EQ(out.stale()[0].cache, CacheKind::kIotlb);
+  EXPECT_EQ(out.stale()[0].entry_address, leaf);
+  EXPECT_EQ(out.stale()[0].cached_value, 0x500003u);
+  EXPECT_EQ(out.stale()[0].memory_value, 0x900003u);
+  EXPECT_EQ(out.stale()[0].cached_at_step, unit_->request_count() - 1);
   EXPECT_EQ(observer_.stale.size(), 1u);
-  EXPECT_NE(out.stale[0].ToString().find("iotlb"), std::string::npos);
+  EXPECT_NE(out.stale()[0].ToString().find("iotlb"), std::string::npos);
   PageInvalidate(5, kIova, 0);
-  EXPECT_TRUE(unit_->Dma(Req(kIova)).stale.empty());
+  EXPECT_TRUE(unit_->Dma(Req(kIova)).stale().empty());
 }
 
 TEST_F(CachingTest, CheckerReportsStaleContextAndPscEntries_Sec6_5) {
@@ -394,17 +394,17 @@ TEST_F(CachingTest, CheckerReportsStaleContextAndPscEntries_Sec6_5) {
   const uint64_t hi = Read(ContextAddress(kSid) + 8);
   Write(ContextAddress(kSid) + 8, ContextEntry::kDid.Set(hi, 6));
   DmaOutcome out = unit_->Dma(Req(kIova));
-  ASSERT_FALSE(out.stale.empty());
-  EXPECT_EQ(out.stale[0].cache, CacheKind::kContext);
-  EXPECT_EQ(out.stale[0].entry_address, ContextAddress(kSid) + 8);  // the high qword (DID)
+  ASSERT_FALSE(out.stale().empty());
+  EXPECT_EQ(out.stale()[0].cache, CacheKind::kContext);
+  EXPECT_EQ(out.stale()[0].entry_address, ContextAddress(kSid) + 8);  // the high qword (DID)
   GlobalContextInvalidate();
   GlobalIotlbInvalidate();
   Hpa(kIova);
   // Point the PDE elsewhere; a request in another page of that PDE hits the stale PSC entry.
   Write(EntryAddress(kIova, 2), 0x300000 | 3);
   out = unit_->Dma(Req(kIova + 0x1000));
-  ASSERT_EQ(out.stale.size(), 1u);
-  EXPECT_EQ(out.stale[0].cache, CacheKind::kPscPde);
+  ASSERT_EQ(out.stale().size(), 1u);
+  EXPECT_EQ(out.stale()[0].cache, CacheKind::kPscPde);
   EXPECT_EQ(out.result.translation->hpa, 0x501000u);
 }
 

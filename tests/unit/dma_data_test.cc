@@ -42,7 +42,7 @@ class DmaDataTest : public UnitTest {
 TEST_F(DmaDataTest, WriteThroughAnIovaLandsAtTheTranslatedAddress) {
   std::vector<uint8_t> bytes = {0x78, 0x56, 0x34, 0x12};
   DmaOutcome out = unit_->DmaWithData(Req(0x1010, AccessKind::kWrite), absl::MakeSpan(bytes));
-  ASSERT_TRUE(out.status.ok()) << out.status;
+  ASSERT_TRUE(out.status().ok()) << out.status();
   EXPECT_FALSE(out.blocked);
   EXPECT_EQ(*memory_->Read(0x200010, 4), 0x12345678u);
   EXPECT_THAT(data_.writes, ElementsAre(std::pair<uint64_t, int>{0x200010, 4}));
@@ -70,7 +70,7 @@ TEST_F(DmaDataTest, ABlockedWriteMovesNothing) {
 TEST_F(DmaDataTest, DataOfTheWrongLengthIsBadInput) {
   std::vector<uint8_t> bytes(3);
   DmaOutcome out = unit_->DmaWithData(Req(0x1010, AccessKind::kWrite), absl::MakeSpan(bytes));
-  EXPECT_EQ(out.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(out.blocked);
   EXPECT_TRUE(data_.writes.empty());
 }
@@ -91,11 +91,11 @@ TEST_F(DmaDataTest, ADwordWriteToTheInterruptRangeIsAnInterruptRequest) {
   // nothing is written to memory.
   std::vector<uint8_t> bytes = {0x31, 0, 0, 0};
   DmaOutcome out = unit_->DmaWithData(Req(0xfee02000, AccessKind::kWrite), absl::MakeSpan(bytes));
-  ASSERT_TRUE(out.interrupt.has_value());
-  ASSERT_TRUE(out.interrupt->result.has_value());
-  EXPECT_EQ(out.interrupt->result->disposition, InterruptDisposition::kPassedThrough);
-  EXPECT_EQ(out.interrupt->result->message.vector, 0x31);
-  EXPECT_EQ(out.interrupt->result->message.destination, 2u);
+  ASSERT_TRUE(out.interrupt().has_value());
+  ASSERT_TRUE(out.interrupt()->result.has_value());
+  EXPECT_EQ(out.interrupt()->result->disposition, InterruptDisposition::kPassedThrough);
+  EXPECT_EQ(out.interrupt()->result->message.vector, 0x31);
+  EXPECT_EQ(out.interrupt()->result->message.destination, 2u);
   EXPECT_TRUE(out.blocked);
   EXPECT_EQ(out.blocked_by, "interrupt");
   EXPECT_FALSE(out.result.fault.has_value());
@@ -124,7 +124,7 @@ TEST_F(DmaDataTest, TranslatedAndPasidRequestsToTheRangeAreNotInterrupts) {
   with_pasid.pasid = 1;
   for (const DmaRequest& r : {translated, with_pasid}) {
     DmaOutcome out = unit_->Dma(r);
-    EXPECT_FALSE(out.interrupt.has_value());
+    EXPECT_FALSE(out.interrupt().has_value());
     if (out.result.fault.has_value()) {
       EXPECT_NE(out.result.fault->reason, FaultReason::kIrInvalidInterruptRangeRequest);
     }

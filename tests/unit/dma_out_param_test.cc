@@ -22,8 +22,8 @@ std::string Describe(const DmaOutcome& o) {
     absl::StrAppend(&s, " message ", std::string(o.interrupt_message->source), " sent ",
                     o.interrupt_message->sent);
   }
-  absl::StrAppend(&s, " trace ", o.trace.size(), " lookups ", o.cache_lookups.size(), " stale ",
-                  o.stale.size(), " status ", o.status.ToString());
+  absl::StrAppend(&s, " trace ", o.trace().size(), " lookups ", o.cache_lookups().size(), " stale ",
+                  o.stale().size(), " status ", o.status().ToString());
   return s;
 }
 

@@ -26,7 +26,7 @@ class FirstStageCheckerTest : public FirstStageUnitTest {
     Submit({6 | (uint64_t{page ? 3u : 2u} << 4) | (uint64_t{kDid} << 16) | (uint64_t{kPasid} << 32),
             page ? address | static_cast<uint64_t>(am) : 0, 0, 0});
   }
-  size_t StaleCount(const DmaOutcome& out) { return out.stale.size(); }
+  size_t StaleCount(const DmaOutcome& out) { return out.stale().size(); }
   // A read of `iova` through kPasid translates to `hpa` and uses no stale cache entry.
   void ExpectFreshTranslation(uint64_t iova, uint64_t hpa) {
     const DmaOutcome out = unit_->Dma(PasidReq(iova, kPasid));
@@ -44,8 +44,8 @@ TEST_F(FirstStageCheckerTest, EditWithoutInvalidationIsReported_Sec6_5_2_4) {
   const DmaOutcome out = unit_->Dma(PasidReq(0x70001000, kPasid));
   EXPECT_EQ(Hpa(out), 0x500000u);  // the IOTLB keeps the old translation
   ASSERT_EQ(StaleCount(out), 1u);
-  EXPECT_EQ(out.stale[0].cache, CacheKind::kIotlb);
-  EXPECT_EQ(out.stale[0].entry_address, leaf);
+  EXPECT_EQ(out.stale()[0].cache, CacheKind::kIotlb);
+  EXPECT_EQ(out.stale()[0].entry_address, leaf);
 }
 
 TEST_F(FirstStageCheckerTest, PageSelectivePasidInvalidationLeavesNothingStale_Sec6_5_2_4) {

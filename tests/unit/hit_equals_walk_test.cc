@@ -102,7 +102,7 @@ void ExpectHitEqualsWalk(Make make, const std::vector<Case>& cases) {
       EXPECT_EQ(a.execute, b.execute);
     }
     EXPECT_EQ(from_cache.blocked, walked.blocked);
-    EXPECT_EQ(from_cache.status, walked.status);
+    EXPECT_EQ(from_cache.status(), walked.status());
     // The lean path: the same answers, hit or walk.
     EXPECT_EQ(DescribeLean(u.cached_lean->Translate(c.request)),
               DescribeLean(DmaResult::Of(from_cache)));

@@ -57,8 +57,8 @@ inline std::string DescribeFull(const DmaOutcome& o) {
                     " g", c.global);
   }
   absl::StrAppend(&s, " fault record ", o.fault_record.has_value(), " message ",
-                  o.interrupt_message.has_value(), " interrupt ", o.interrupt.has_value(),
-                  " lookups ", o.cache_lookups.size(), " stale ", o.stale.size());
+                  o.interrupt_message.has_value(), " interrupt ", o.interrupt().has_value(),
+                  " lookups ", o.cache_lookups().size(), " stale ", o.stale().size());
   return s;
 }
 
@@ -216,21 +216,21 @@ class HotEntryTest : public ScalableUnitTest {
       case 1: {
         unit_->Dma(r, &reused_);
         return absl::StrCat(DescribeFull(reused_), " recorded ", reused_.recorded, " ",
-                            reused_.status.ToString());
+                            reused_.status().ToString());
       }
       case 2: {
         const DmaOutcome out = unit_->Dma(r, DmaOptions{.trace = true});
-        return absl::StrCat(DescribeFull(out), " steps ", out.trace.size());
+        return absl::StrCat(DescribeFull(out), " steps ", out.trace().size());
       }
       case 3: {  // the reused outcome with a trace: the next reuse clears it
         unit_->Dma(r, &reused_, DmaOptions{.trace = true});
         const DmaOutcome& out = reused_;
-        return absl::StrCat(DescribeFull(out), " steps ", out.trace.size());
+        return absl::StrCat(DescribeFull(out), " steps ", out.trace().size());
       }
       default: {
         const DmaOutcome out = unit_->Dma(r);
         return absl::StrCat(DescribeFull(out), " recorded ", out.recorded, " ",
-                            out.status.ToString());
+                            out.status().ToString());
       }
     }
   }

@@ -120,7 +120,7 @@ TEST_F(ModesTest, EnableBeforeRootPointerUsesResetPointer_Sec11_4_4_1) {
 TEST_F(ModesTest, BadRequestIsAnErrorNotAFault_Sec3_1) {
   CreateUnit();
   DmaOutcome out = unit_->Dma(Req(0xff8, AccessKind::kRead, 16));  // crosses 4 KiB
-  EXPECT_FALSE(out.status.ok());
+  EXPECT_FALSE(out.status().ok());
   EXPECT_TRUE(out.blocked);
   EXPECT_EQ(out.blocked_by, "invalid_request");
   EXPECT_EQ(Fsts(), 0u);

@@ -20,7 +20,7 @@ class ScalableFaultTest : public ScalableUnitTest {
   void ExpectFault(const DmaRequest& request, FaultCondition condition, uint8_t code,
                    bool recorded = true) {
     const DmaOutcome out = unit_->Dma(request);
-    ASSERT_TRUE(out.status.ok()) << out.status;
+    ASSERT_TRUE(out.status().ok()) << out.status();
     ASSERT_TRUE(out.result.fault.has_value()) << DescribeResult(out);
     EXPECT_EQ(out.result.fault->condition, condition) << out.result.fault->ToString();
     EXPECT_EQ(static_cast<int>(out.result.fault->reason), code) << out.result.fault->ToString();

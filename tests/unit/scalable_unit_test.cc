@@ -155,7 +155,7 @@ TEST_F(ScalableUnitBehaviourTest, SsadeSetsAccessedThenDirty) {
   // Now cached with D set: hits, and the checker sees the entries as hardware left them.
   const DmaOutcome out = unit_->Dma(PasidReq(0x1000, 3, AccessKind::kWrite));
   EXPECT_TRUE(out.result.ok());
-  EXPECT_TRUE(out.stale.empty());
+  EXPECT_TRUE(out.stale().empty());
   EXPECT_TRUE(observer_.stale.empty());
   EXPECT_GE(Lookups(CacheKind::kIotlb, true), 1);
 }

@@ -462,12 +462,6 @@ void DmaOutcome::ClearRare() {
   rare_->status = absl::OkStatus();
 }
 
-DmaOutcome RemappingUnit::Dma(const DmaRequest& request, const DmaOptions& options) {
-  DmaOutcome out;  // new: nothing to clear
-  DmaInto(request, options, out);
-  return out;
-}
-
 DmaResult DmaResult::Of(const DmaOutcome& outcome) {
   DmaResult r;
   r.blocked = outcome.blocked;

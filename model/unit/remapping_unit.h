@@ -302,7 +302,11 @@ class RemappingUnit : public CacheInvalidator {
   void Reset();
 
   // A DMA request from a device this unit remaps.
-  DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {});
+  DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {}) {
+    DmaOutcome out;  // new: nothing to clear
+    DmaInto(request, options, out);
+    return out;
+  }
   // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue
   // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
   void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {}) {

@@ -128,12 +128,19 @@ void RemappingUnit::AddObserver(UnitObserver* observer) {
       std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
     observers_.push_back(observer);
   }
+  ObserversChanged();
+}
+
+void RemappingUnit::ObserversChanged() {
+  hot_observer_ = observers_.empty() ? nullptr : observers_.front();
+  hot_other_observers_ = observers_.size() > 1;
 }
 
 void RemappingUnit::RemoveObserver(UnitObserver* observer) {
   FoldHotHits();
   ++cache_epoch_;
   observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
+  ObserversChanged();
 }
 
 const CacheCounters& RemappingUnit::cache_counters(CacheKind cache) const {

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "model/cache/context_cache.h"
@@ -302,14 +303,17 @@ class RemappingUnit : public CacheInvalidator {
   void Reset();
 
   // A DMA request from a device this unit remaps.
-  DmaOutcome Dma(const DmaRequest& request, const DmaOptions& options = {}) {
+  // Both forms always inlined, as HotTranslate (a hit is then the lookup and a copy).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE DmaOutcome Dma(const DmaRequest& request,
+                                              const DmaOptions& options = {}) {
     DmaOutcome out;  // new: nothing to clear
     DmaInto(request, options, out);
     return out;
   }
   // The same, written into `*out` (cleared first, see DmaOutcome::Clear): callers that issue
   // many requests reuse one outcome, so a cache hit neither constructs nor destroys one.
-  void Dma(const DmaRequest& request, DmaOutcome* out, const DmaOptions& options = {}) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Dma(const DmaRequest& request, DmaOutcome* out,
+                                        const DmaOptions& options = {}) {
     out->Clear();
     DmaInto(request, options, *out);
   }
@@ -592,8 +596,10 @@ class RemappingUnit : public CacheInvalidator {
   // then its answer into `*out`. False (nothing done) when no valid entry matches. What the
   // normal path decided for the key holds for every request of it (the request checks,
   // IotlbEntryAnswers, the completion): none of it depends on the offset within the page.
+  // Always inlined: its callers are the hot forms (Translate, Dma), whose whole point is to
+  // be this lookup and a copy; GCC otherwise keeps it out of line in larger callers.
   template <typename Sink>
-  bool HotTranslate(const DmaRequest& request, Sink* out) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool HotTranslate(const DmaRequest& request, Sink* out) {
     // No entry was remembered since the last change: nothing to look for (walks, TE off).
     if (hot_live_epoch_ != cache_epoch_) return false;
     HotEntry* found = FindHotEntry(HotKey::Of(request));
@@ -604,14 +610,17 @@ class RemappingUnit : public CacheInvalidator {
     hot_pending_iotlb_ += h.iotlb_hit;
     h.last_iotlb_hit = hot_pending_iotlb_;
     if (hot_pending_ == kMaxPendingHotHits) FoldPendingHotHits();
-    // No event depends on the answer: the request's events may all be sent first.
-    if (!observers_.empty()) {
-      // The first observer's call here (the common case: timing alone), any others' apart.
-      HotDetail& d = DetailOf(h);
-      observers_.front()->OnCachedRequest(d.Lookups(), d.memo[0]);
-      if (observers_.size() > 1) NoteHotRequestToOthers(d);
+    if (hot_observer_ == nullptr) {
+      HotAnswer(h, request, out);
+      return true;
     }
-    HotAnswer(h, request, out);
+    // No event depends on the answer: the request's events may all be sent first. The first
+    // observer's call here (the common case: timing alone), any others' apart; the detail
+    // found once for the calls and the answer.
+    HotDetail& d = DetailOf(h);
+    hot_observer_->OnCachedRequest(d.Lookups(), d.memo[0]);
+    if (hot_other_observers_) NoteHotRequestToOthers(d);
+    HotAnswer(h, d, request, out);
     return true;
   }
   // The lean answer: the remembered one at the request's offset.
@@ -619,9 +628,17 @@ class RemappingUnit : public CacheInvalidator {
     *out = h.answer;
     out->hpa |= request.address & h.offset_mask;
   }
+  static void HotAnswer(const HotEntry& h, const HotDetail&, const DmaRequest& request,
+                        DmaResult* out) {
+    HotAnswer(h, request, out);
+  }
   // The full answer into a cleared result: the remembered one at the request's offset.
   void HotAnswer(const HotEntry& h, const DmaRequest& request, TranslateResult* out) const {
-    const TranslateResult& r = DetailOf(h).result;
+    HotAnswer(h, DetailOf(h), request, out);
+  }
+  static void HotAnswer(const HotEntry&, const HotDetail& d, const DmaRequest& request,
+                        TranslateResult* out) {
+    const TranslateResult& r = d.result;
     out->completion = r.completion;
     if (r.translation.has_value()) {
       out->translation.emplace(*r.translation).hpa |= request.address & 0xfff;
@@ -653,9 +670,12 @@ class RemappingUnit : public CacheInvalidator {
   static constexpr uint32_t kMaxPendingHotHits = ~uint32_t{0};
   // The observers after the first told of a request a hot entry answers (OnCachedRequest).
   void NoteHotRequestToOthers(HotDetail& d);
+  // Sets hot_observer_ and hot_other_observers_ from observers_ (after each change).
+  void ObserversChanged();
   // Dma into a cleared (or new) outcome: from a hot entry if one answers, else the normal
   // path. The hot entry answers only what a request without trace or lookup list would get.
-  void DmaInto(const DmaRequest& request, const DmaOptions& options, DmaOutcome& out) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void DmaInto(const DmaRequest& request, const DmaOptions& options,
+                                            DmaOutcome& out) {
     if (options.trace || options.record_cache_lookups || !HotTranslate(request, &out.result)) {
       RunRequest(request, options, {}, out);
     }
@@ -773,6 +793,10 @@ class RemappingUnit : public CacheInvalidator {
   uint32_t iotlb_leaf_levels_ = 0b10;  // bit n: level n may be a leaf (SLLPS)
   bool any_psc_enabled_ = false;       // some paging-structure cache has entries
   std::vector<UnitObserver*> observers_;
+  // What a hot hit tells observers by: the first observer (nullptr: none) and whether there
+  // are others (set with observers_).
+  UnitObserver* hot_observer_ = nullptr;
+  bool hot_other_observers_ = false;
   uint64_t request_count_ = 0;
   InterruptEntryCache iec_;
   std::unique_ptr<InvalidationQueue> queue_;

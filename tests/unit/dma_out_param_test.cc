@@ -86,5 +86,102 @@ TEST_F(DmaOutParamTest, ReusedOutcomeMatchesByValue_Sec6_2_3) {
   EXPECT_EQ(by_value[6].find("lookups 0 "), std::string::npos) << by_value[6];
 }
 
+// Everything of the rarely set parts, in words, apart from where the tables sit (each run
+// builds its own): each walk step, lookup, stale report, the interrupt outcome and the
+// status (Describe gives only their sizes).
+std::string DescribeRare(const DmaOutcome& o) {
+  std::string s = Describe(o);
+  for (const WalkStep& step : o.trace()) {
+    absl::StrAppend(&s, " step ", std::string(step.structure), " ", step.level, " ", step.index);
+  }
+  for (const CacheLookupEvent& e : o.cache_lookups()) {
+    absl::StrAppend(&s, " lookup ", std::string(CacheKindName(e.cache)), e.hit ? " hit " : " miss ",
+                    e.tag, " @", e.trace_position);
+  }
+  for (const StaleEntryReport& r : o.stale()) {
+    absl::StrAppend(&s, " stale ", std::string(CacheKindName(r.cache)), " ", r.cached_value, " ",
+                    r.memory_value, " ", r.cached_at_step);
+  }
+  absl::StrAppend(&s, " interrupt ",
+                  o.interrupt().has_value() ? o.interrupt()->ToString() : std::string("none"));
+  return s;
+}
+
+// One outcome reused across requests that set its rarely set parts (a trace, a lookup list,
+// bad input's status, an interrupt-window write's interrupt outcome, the invalidation
+// checker's stale report, S §6.5) and requests that set none: after each, the outcome reads
+// exactly as a new one given the same request on a twin unit. Without the checker, hot
+// entries answer the plain hits into the reused outcome; with it, the normal path does.
+class DmaOutParamRareTest : public DmaOutParamTest, public testing::WithParamInterface<bool> {};
+
+TEST_P(DmaOutParamRareTest, ReusedOutcomeForgetsRareParts_Sec6_5) {
+  const bool checker = GetParam();
+  config_.check_invalidation = checker;
+  DmaRequest interrupt_write = Req(0xfee00000, AccessKind::kWrite, 4);  // S §3.15: not DMA
+  const std::vector<Step> steps = {
+      {Req(kIova), {.trace = true}},                        // walk, traced
+      {Req(kIova + 0x10), {}},                              // plain hit
+      {interrupt_write, {}},                                // interrupt outcome
+      {Req(kIova + 0x20), {}},                              // plain hit
+      {Req(kIova + 0xffe, AccessKind::kRead, 8), {}},       // bad input: status
+      {Req(kIova + 0x30), {}},                              // plain hit
+      {Req(kIova + 0x40), {.record_cache_lookups = true}},  // lookup list
+      {Req(kIova + 0x50), {}},                              // plain hit
+      {Req(kIova + 0x60), {.trace = true}},                 // stale (table edited below)
+      {Req(kIova + 0x70), {}},                              // stale again, no trace
+      {Req(kIova + 0x80), {}},                              // plain (IOTLB invalidated first)
+  };
+  const auto run = [&](bool reuse) {
+    Start();
+    DmaOutcome reused;
+    std::vector<std::string> seen;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (i == 8) Map(kIova, 0x900000);  // edited without invalidation: the IOTLB is stale
+      if (i == 10) unit_->InvalidateIotlb(IotlbInvalidation{});
+      if (reuse) {
+        unit_->Dma(steps[i].request, &reused, steps[i].options);
+        seen.push_back(DescribeRare(reused));
+      } else {
+        seen.push_back(DescribeRare(unit_->Dma(steps[i].request, steps[i].options)));
+      }
+    }
+    return seen;
+  };
+  const std::vector<std::string> fresh = run(false);
+  observer_ = RecordingObserver{};
+  EXPECT_EQ(run(true), fresh);
+  // The sequence set each rare part, and left each plain request without any.
+  EXPECT_NE(fresh[0].find(" step "), std::string::npos) << fresh[0];
+  EXPECT_EQ(fresh[2].find("interrupt none"), std::string::npos) << fresh[2];
+  EXPECT_EQ(fresh[4].find("status OK"), std::string::npos) << fresh[4];
+  EXPECT_NE(fresh[6].find(" lookup "), std::string::npos) << fresh[6];
+  EXPECT_EQ(fresh[8].find(" stale iotlb") != std::string::npos, checker) << fresh[8];
+  EXPECT_EQ(fresh[9].find(" stale iotlb") != std::string::npos, checker) << fresh[9];
+  for (size_t i : {1, 3, 5, 7, 10}) {
+    EXPECT_NE(fresh[i].find("trace 0 lookups 0 stale 0 status OK interrupt none"),
+              std::string::npos)
+        << i << ": " << fresh[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutChecker, DmaOutParamRareTest, testing::Bool());
+
+// A copy holds its own rare parts: clearing or moving from the original leaves it whole.
+TEST_F(DmaOutParamTest, CopiedOutcomeKeepsItsRareParts_Sec6_2_3) {
+  Start();
+  DmaOutcome traced = unit_->Dma(Req(kIova), DmaOptions{.trace = true});
+  const std::string before = DescribeRare(traced);
+  ASSERT_NE(before.find(" step "), std::string::npos) << before;
+  DmaOutcome copy = traced;
+  DmaOutcome assigned;
+  assigned = traced;
+  traced.Clear();
+  EXPECT_EQ(DescribeRare(traced), DescribeRare(DmaOutcome{}));
+  EXPECT_EQ(DescribeRare(copy), before);
+  EXPECT_EQ(DescribeRare(assigned), before);
+  DmaOutcome moved = std::move(copy);
+  EXPECT_EQ(DescribeRare(moved), before);
+}
+
 }  // namespace
 }  // namespace vtd

@@ -91,6 +91,9 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
     }
   }
 
+  // The level records serve the paging-structure-cache fills, the A/D updates (SSADE) and
+  // the invalidation checker's IOTLB path; without any of them the walk keeps none.
+  start.record_levels = any_psc_enabled_ || context.ss.ad_enabled || check;
   const SecondStageFormat& format =
       ScalableModeActive(walk_config_) ? ss_scalable_format_ : ss_legacy_format_;
   SsWalkResult& w = walk_scratch_;
@@ -118,17 +121,17 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   if (cacheable) {
     // With every paging-structure cache disabled a fill would do nothing.
     if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
-    const bool not_present =
-        !w.complete && w.record_count > 0 && !SecondStageFormat::Present(w.leaf_raw);
+    const bool not_present = !w.complete && w.level > 0 && !SecondStageFormat::Present(w.leaf_raw);
     // A disabled IOTLB takes no fill: nothing to build.
     if (iotlb_.enabled() && (w.complete || (caching_mode && not_present))) {
       IotlbEntry entry;
       // Not-present translations are cached per 4 KiB page, with no permission.
       if (w.complete) {
         entry.leaf = leaf;
-        // SSADE: a leaf whose D bit is clear answers no write until a walk sets it.
-        const uint64_t leaf_raw = w.records[w.record_count - 1].raw;
-        entry.dirty = !context.ss.ad_enabled || SecondStagePte::kDirty.Get(leaf_raw) != 0;
+        // SSADE: a leaf whose D bit is clear answers no write until a walk sets it (its
+        // record holds the bits the A/D update above set).
+        entry.dirty = !context.ss.ad_enabled ||
+                      SecondStagePte::kDirty.Get(w.records[w.record_count - 1].raw) != 0;
       }
       if (check) {
         entry.path.reserve(w.record_count);

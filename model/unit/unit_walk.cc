@@ -71,23 +71,29 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   SsWalkStart start{context.ss.root, levels, true, true};
   // The lookup events' tags (the region's base) are built only for someone who sees them.
   const bool observed = record || !observers_.empty();
-  for (int level = 2; level <= levels; ++level) {
-    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
-    if (observed) {
-      NoteLookup(PscKind(level), psc_hit != nullptr,
-                 request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
-                 out);
-    }
-    if (psc_hit != nullptr) {
-      const PscEntry& v = psc_hit->value;
-      if constexpr (kFull) {
-        if (check) {
-          CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
-                     psc_hit->fill_stamp, out);
-        }
+  if (!any_psc_enabled_ && !observed) {
+    // Every paging-structure cache disabled and nobody watching: each level's lookup is a
+    // counted miss, with no key or event built.
+    for (int level = 2; level <= levels; ++level) psc_[level].CountMiss();
+  } else {
+    for (int level = 2; level <= levels; ++level) {
+      const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
+      if (observed) {
+        NoteLookup(PscKind(level), psc_hit != nullptr,
+                   request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(),
+                   record, out);
       }
-      start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
-      break;
+      if (psc_hit != nullptr) {
+        const PscEntry& v = psc_hit->value;
+        if constexpr (kFull) {
+          if (check) {
+            CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
+                       psc_hit->fill_stamp, out);
+          }
+        }
+        start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
+        break;
+      }
     }
   }
 

@@ -45,11 +45,9 @@ class TableAddressTranslator {
 class WalkMemory {
  public:
   // Read-only walks (no A/D updates: legacy mode, SSADE=0).
-  WalkMemory(const HostMemory& memory, int haw)
-      : memory_(&memory), haw_(haw), outside_width_(OutsideWidth(haw)) {}
+  WalkMemory(const HostMemory& memory, int haw) : memory_(&memory), haw_(haw) {}
   // Walks that may update Accessed/Dirty bits.
-  WalkMemory(HostMemory* memory, int haw)
-      : memory_(memory), writable_(memory), haw_(haw), outside_width_(OutsideWidth(haw)) {}
+  WalkMemory(HostMemory* memory, int haw) : memory_(memory), writable_(memory), haw_(haw) {}
 
   void set_table_translator(const TableAddressTranslator* translator) { translator_ = translator; }
   const TableAddressTranslator* table_translator() const { return translator_; }
@@ -58,12 +56,12 @@ class WalkMemory {
   // is at or above 2^HAW, and false if it is outside the memory (an "error accessing"
   // condition).
   bool Read(uint64_t address, MemoryAccessTag tag, uint64_t* out) const {
-    if (((address + 7) & outside_width_) != 0) return false;
+    if (!BelowWidth(address + 7, haw_)) return false;
     return memory_->HwReadAligned64(address, tag, out);
   }
   // 128-bit entries (root, context): one observed 16-byte access.
   bool Read128(uint64_t address, MemoryAccessTag tag, uint64_t out[2]) const {
-    if (((address + 15) & outside_width_) != 0) return false;
+    if (!BelowWidth(address + 15, haw_)) return false;
     return memory_->HwReadAligned128(address, tag, out);
   }
   // The locked read-modify-write of an A/D update: reads the entry again and, if it still
@@ -75,16 +73,10 @@ class WalkMemory {
   int haw() const { return haw_; }
 
  private:
-  // The address bits at and above 2^HAW (BelowWidth as one mask, for the per-entry check).
-  static constexpr uint64_t OutsideWidth(int haw) {
-    return haw >= 64 ? 0 : ~((uint64_t{1} << haw) - 1);
-  }
-
   const HostMemory* memory_;
   HostMemory* writable_ = nullptr;
   const TableAddressTranslator* translator_ = nullptr;
   int haw_;
-  uint64_t outside_width_;
 };
 
 // Where to start: the top (the context's table pointer and level count) or a

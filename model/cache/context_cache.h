@@ -16,16 +16,15 @@
 #include "absl/status/statusor.h"
 #include "model/cache/set_associative_cache.h"
 #include "model/structs/ids.h"
+#include "model/translate/legacy_walk.h"
 #include "model/translate/translation.h"
 
 namespace vtd {
 
-struct ContextCacheEntry {
-  TranslationContext context;  // present = false for a caching-mode not-present entry
-  uint64_t root_entry_address = 0;
-  uint64_t context_entry_address = 0;
-  std::array<uint64_t, 2> root_raw{};     // as read when filled
-  std::array<uint64_t, 2> context_raw{};  // as read when filled
+// The legacy lookup's own result (the lookup fills a cache value in place): the context
+// (present = false for a caching-mode not-present entry) and the raw entries as read when
+// filled.
+struct ContextCacheEntry : LegacyContextRead {
   // The domain the entry is tagged with: the entry's DID, or 0 for not-present entries.
   uint16_t tag_domain() const { return context.present ? context.did.value() : 0; }
 };

@@ -68,6 +68,8 @@ class PagingStructureCache {
     const PscKey key = KeyFor(tag, address);
     return cache_.Lookup(key, key.region());
   }
+  // A counted lookup that misses, for a cache known to be disabled.
+  void CountMiss() { cache_.CountMiss(); }
   const Entry* Probe(const CacheTag& tag, uint64_t address) const {
     const PscKey key = KeyFor(tag, address);
     return cache_.Probe(key, key.region());

@@ -33,10 +33,10 @@ FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostM
   LegacyContext local;
   LegacyContext& ctx = partial != nullptr ? *partial : local;
   ctx = LegacyContext{};
-  if (std::optional<Fault> fault = LookupLegacyContextInto(config, LegacyEntryMasks::For(config),
-                                                           memory, request, trace, &ctx)) {
-    return *std::move(fault);
-  }
+  std::optional<Fault> fault =
+      LookupLegacyContextInto(config, LegacyEntryMasks::For(config), memory, request, trace, &ctx);
+  ctx.entry = ContextEntry::Decode(ctx.context_raw[0], ctx.context_raw[1]);
+  if (fault.has_value()) return *std::move(fault);
   return ctx;
 }
 
@@ -52,9 +52,9 @@ LegacyEntryMasks LegacyEntryMasks::For(const WalkConfig& config) {
 std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config,
                                              const LegacyEntryMasks& masks,
                                              const HostMemory& memory, const DmaRequest& request,
-                                             WalkTrace* trace, LegacyContext* out) {
+                                             WalkTrace* trace, LegacyContextRead* out) {
   if (std::optional<Fault> fault = CheckRootTableMode(config, request)) return fault;
-  LegacyContext& ctx = *out;
+  LegacyContextRead& ctx = *out;
   const SourceId sid = request.source_id;
   const WalkMemory port(memory, config.haw);
 
@@ -80,17 +80,17 @@ std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config,
   }
   if (!ce_ok) return MakeFault(FaultCondition::kLct1, request, false);
   ctx.context_raw = {ce_raw[0], ce_raw[1]};
-  ctx.entry = ContextEntry::Decode(ce_raw[0], ce_raw[1]);
-  const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
-  ctx.context = LegacyTranslationContext(config, ctx.entry, sid);
-  if (!ctx.entry.present) return MakeFault(FaultCondition::kLct2, request, fpd);
-  const std::array<uint64_t, 2>& ce_mask = masks.context[ctx.entry.tt];
+  const ContextEntry entry = ContextEntry::Decode(ce_raw[0], ce_raw[1]);
+  const bool fpd = entry.fpd;  // evaluated even when P=0
+  SetLegacyTranslationContext(config, entry, sid, &ctx.context);
+  if (!entry.present) return MakeFault(FaultCondition::kLct2, request, fpd);
+  const std::array<uint64_t, 2>& ce_mask = masks.context[entry.tt];
   if (((ce_raw[0] & ce_mask[0]) | (ce_raw[1] & ce_mask[1])) != 0) {
     return MakeFault(FaultCondition::kLct3, request, fpd);
   }
-  if (!SagawSupports(config.cap.sagaw, ctx.entry.aw))
+  if (!SagawSupports(config.cap.sagaw, entry.aw))
     return MakeFault(FaultCondition::kLct4_1, request, fpd);
-  switch (ctx.entry.translation_type()) {
+  switch (entry.translation_type()) {
     case TranslationType::kUntranslatedOnly:
       break;
     case TranslationType::kDeviceTlb:
@@ -119,9 +119,10 @@ FaultOr<SsWalkResult> WalkSecondStage(const WalkConfig& config, const HostMemory
                     iova, needs, request, fpd, trace);
 }
 
-TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,
-                                            SourceId sid) {
-  TranslationContext c;
+void SetLegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry, SourceId sid,
+                                 TranslationContext* out) {
+  TranslationContext& c = *out;
+  c = TranslationContext{};
   c.source_id = sid;
   c.did = entry.did;
   c.tt = entry.translation_type();
@@ -134,7 +135,6 @@ TranslationContext LegacyTranslationContext(const WalkConfig& config, const Cont
   c.ss.aw = entry.aw;
   c.ss.levels = static_cast<uint8_t>(PagingLevels(entry.aw));
   c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
-  return c;
 }
 
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,

@@ -46,15 +46,17 @@
 namespace vtd {
 
 // ---- Piece 1: root + context.
-struct LegacyContext {
-  ContextEntry entry;
+// What the root and context lookup reads and yields; a context cache holds it as is.
+struct LegacyContextRead {
   TranslationContext context;  // the entry as the rest of the translation uses it
   uint64_t root_entry_address = 0;
   uint64_t context_entry_address = 0;
-  // The raw entries as read (what a context cache holds; the invalidation checker compares
-  // them with memory).
+  // The raw entries as read (the invalidation checker compares them with memory).
   std::array<uint64_t, 2> root_raw{};
   std::array<uint64_t, 2> context_raw{};
+};
+struct LegacyContext : LegacyContextRead {
+  ContextEntry entry;  // the context entry decoded (ContextEntry::Decode of context_raw)
 };
 // The reserved-bit masks of the legacy root and context entries (S §9.1, §9.3) for a walk
 // configuration's HAW and CAP.ND: computed once (RootEntry::ReservedMask,
@@ -75,13 +77,13 @@ struct LegacyEntryMasks {
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace = nullptr,
                                            LegacyContext* partial = nullptr);
-// The same, into `*out` (default-constructed by the caller): it receives what was read, up
-// to the fault if there is one, which is returned. `masks` must be LegacyEntryMasks::For
-// (config).
+// The same, into `*out` (default-constructed by the caller, e.g. a context cache's value): it
+// receives what was read, up to the fault if there is one, which is returned. `masks` must be
+// LegacyEntryMasks::For(config).
 std::optional<Fault> LookupLegacyContextInto(const WalkConfig& config,
                                              const LegacyEntryMasks& masks,
                                              const HostMemory& memory, const DmaRequest& request,
-                                             WalkTrace* trace, LegacyContext* out);
+                                             WalkTrace* trace, LegacyContextRead* out);
 
 // RTADDR checks that apply before any table is read (RTA.1.1-1.4, RTA.2, RTA.4), or
 // nullopt when the request may proceed in legacy mode. TTM=01b with ECAP.SMTS=1 (scalable
@@ -132,9 +134,16 @@ inline TranslationLeaf LeafOf(const WalkConfig& config, const SsWalkResult& walk
   leaf.stages = kStageSecond;
   return leaf;
 }
-// The TranslationContext of a legacy context entry for `sid` (S §9.3).
-TranslationContext LegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry,
-                                            SourceId sid);
+// The TranslationContext of a legacy context entry for `sid` (S §9.3), into `*c` (every
+// field set), or returned.
+void SetLegacyTranslationContext(const WalkConfig& config, const ContextEntry& entry, SourceId sid,
+                                 TranslationContext* c);
+inline TranslationContext LegacyTranslationContext(const WalkConfig& config,
+                                                   const ContextEntry& entry, SourceId sid) {
+  TranslationContext c;
+  SetLegacyTranslationContext(config, entry, sid, &c);
+  return c;
+}
 
 // Everything after the context lookup: AnswerBeforeWalk, the walk, CompleteTranslation.
 TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,

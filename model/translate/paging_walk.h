@@ -87,6 +87,9 @@ struct WalkStart {
   int level = 4;       // 5..1
   bool read = true;    // cumulative R of the levels above
   bool write = true;   // cumulative W of the levels above
+  // false: the walk keeps no level records (record_count stays 0), for a caller that will
+  // neither fill paging-structure caches nor update or check the entries it read.
+  bool record_levels = true;
 };
 // One entry the walk read (non-leaf records are what paging-structure caches hold).
 struct WalkLevelRecord {
@@ -256,7 +259,7 @@ std::optional<Fault> WalkPagingInto(const Format& format, const WalkMemory& memo
       return MakeFault(level == top_level ? format.root_fetch_error : format.fetch_error, request,
                        fpd);
     }
-    r.records[r.record_count++] = {level, index, address, raw};
+    if (start.record_levels) r.records[r.record_count++] = {level, index, address, raw};
     r.level = level;
     r.leaf_raw = raw;
     if (!Format::Present(raw)) {  // the walk cannot continue

@@ -822,23 +822,16 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
 
   // Context cache (S §6.2.1), then the root and context tables.
   const SourceId sid = request.source_id;
-  auto entry_of = [](const LegacyContext& lc) {
-    return ContextCacheEntry{lc.context, lc.root_entry_address, lc.context_entry_address,
-                             lc.root_raw, lc.context_raw};
-  };
+  // The lookup reads the tables straight into the value the cache is filled with.
   auto walk = [&](ContextCacheEntry* entry) -> std::optional<Fault> {
-    LegacyContext read;
-    if (std::optional<Fault> fault =
-            LookupLegacyContextInto(walk_config_, legacy_masks_, *memory_, request, trace, &read)) {
-      // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
-      // after making them present.
-      if (caching_mode && fault->condition == FaultCondition::kLct2) {
-        context_cache_.Fill(sid, entry_of(read), request_count_);
-      }
-      return fault;
+    std::optional<Fault> fault =
+        LookupLegacyContextInto(walk_config_, legacy_masks_, *memory_, request, trace, entry);
+    // CAP.CM = 1: not-present entries may be cached (S §6.1); software must invalidate
+    // after making them present.
+    if (fault.has_value() && caching_mode && fault->condition == FaultCondition::kLct2) {
+      context_cache_.Fill(sid, *entry, request_count_);
     }
-    *entry = entry_of(read);
-    return std::nullopt;
+    return fault;
   };
   const ContextCache::Entry* context_hit = nullptr;
   std::optional<ContextCacheEntry> walked;  // constructed only on a miss

@@ -71,26 +71,35 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   SsWalkStart start{context.ss.root, levels, true, true};
   // The lookup events' tags (the region's base) are built only for someone who sees them.
   const bool observed = record || !observers_.empty();
-  for (int level = 2; level <= levels; ++level) {
-    const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
-    if (observed) {
-      NoteLookup(PscKind(level), psc_hit != nullptr,
-                 request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(), record,
-                 out);
-    }
-    if (psc_hit != nullptr) {
-      const PscEntry& v = psc_hit->value;
-      if constexpr (kFull) {
-        if (check) {
-          CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
-                     psc_hit->fill_stamp, out);
-        }
+  if (!any_psc_enabled_ && !observed) {
+    // Every paging-structure cache disabled and nobody watching: each level's lookup is a
+    // counted miss, with no key or event built.
+    for (int level = 2; level <= levels; ++level) psc_[level].CountMiss();
+  } else {
+    for (int level = 2; level <= levels; ++level) {
+      const PagingStructureCache::Entry* psc_hit = psc_[level].Lookup(tag, request.address);
+      if (observed) {
+        NoteLookup(PscKind(level), psc_hit != nullptr,
+                   request.address >> psc_[level].RegionShift() << psc_[level].RegionShift(),
+                   record, out);
       }
-      start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
-      break;
+      if (psc_hit != nullptr) {
+        const PscEntry& v = psc_hit->value;
+        if constexpr (kFull) {
+          if (check) {
+            CheckStale(PscKind(level), "paging-structure entry", v.entry.address, v.entry.raw,
+                       psc_hit->fill_stamp, out);
+          }
+        }
+        start = SsWalkStart{v.next_table, level - 1, v.read, v.write};
+        break;
+      }
     }
   }
 
+  // The level records serve the paging-structure-cache fills, the A/D updates (SSADE) and
+  // the invalidation checker's IOTLB path; without any of them the walk keeps none.
+  start.record_levels = any_psc_enabled_ || context.ss.ad_enabled || check;
   const SecondStageFormat& format =
       ScalableModeActive(walk_config_) ? ss_scalable_format_ : ss_legacy_format_;
   SsWalkResult& w = walk_scratch_;
@@ -118,17 +127,17 @@ void RemappingUnit::TranslateThroughCaches(const TranslationContext& context,
   if (cacheable) {
     // With every paging-structure cache disabled a fill would do nothing.
     if (any_psc_enabled_) FillPagingStructureCaches(tag, request.address, start, w);
-    const bool not_present =
-        !w.complete && w.record_count > 0 && !SecondStageFormat::Present(w.leaf_raw);
+    const bool not_present = !w.complete && w.level > 0 && !SecondStageFormat::Present(w.leaf_raw);
     // A disabled IOTLB takes no fill: nothing to build.
     if (iotlb_.enabled() && (w.complete || (caching_mode && not_present))) {
       IotlbEntry entry;
       // Not-present translations are cached per 4 KiB page, with no permission.
       if (w.complete) {
         entry.leaf = leaf;
-        // SSADE: a leaf whose D bit is clear answers no write until a walk sets it.
-        const uint64_t leaf_raw = w.records[w.record_count - 1].raw;
-        entry.dirty = !context.ss.ad_enabled || SecondStagePte::kDirty.Get(leaf_raw) != 0;
+        // SSADE: a leaf whose D bit is clear answers no write until a walk sets it (its
+        // record holds the bits the A/D update above set).
+        entry.dirty = !context.ss.ad_enabled ||
+                      SecondStagePte::kDirty.Get(w.records[w.record_count - 1].raw) != 0;
       }
       if (check) {
         entry.path.reserve(w.record_count);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "gtest/gtest.h"
 #include "model/structs/address_width.h"
@@ -135,6 +136,80 @@ TEST_F(PagingWalkTest, TableAddressesGoThroughTheTranslator) {
   ASSERT_FALSE(fault.ok());
   EXPECT_EQ(fault.fault().condition, FaultCondition::kSfs7);
   EXPECT_EQ(failing.calls, 3);
+}
+
+// A walk that keeps no level records (WalkStart::record_levels = false) answers exactly as
+// one that keeps them: same fault, leaf, level, rights and last entry, only without records.
+// The cases: a complete walk (S §3.7: page 0xabc000), a not-present PDE, a write through a
+// read-only PTE (the walk stops at level 1), a reserved address bit above HAW in the PDPTE
+// (LSS.2) and a table outside the memory (LSS.1).
+TEST_F(PagingWalkTest, WalkWithoutRecordsAnswersAsWithRecords) {
+  const uint64_t pde = kTop + 0x2000 + 8 * LevelIndex(kIova, 2);
+  const uint64_t pdpte = kTop + 0x1000 + 8 * LevelIndex(kIova, 3);
+  struct Case {
+    uint64_t address;  // entry rewritten for the case (0: none)
+    uint64_t value;
+    RequestNeeds needs;
+    int records;  // level records a recording walk keeps
+    std::optional<FaultCondition> fault = std::nullopt;
+  };
+  const Case cases[] = {
+      {0, 0, {true, false}, 4},
+      {pde, 0, {true, false}, 3},
+      {leaf_address_, 0xabc000 | 1, {true, true}, 4},
+      {pdpte, (kTop + 0x2000) | 3 | (uint64_t{1} << 45), {true, false}, 2, FaultCondition::kLss2},
+      {pdpte, (uint64_t{1} << 35) | 3, {true, false}, 2, FaultCondition::kLss1},
+  };
+  for (const Case& c : cases) {
+    SetUp();
+    if (c.address != 0) Write(c.address, c.value);
+    const WalkMemory port(*memory_, 39);
+    for (const bool read : {true, false}) {
+      SCOPED_TRACE(testing::Message() << "entry 0x" << std::hex << c.address << " = 0x" << c.value
+                                      << (read ? " from the top" : " from a PSC-like start"));
+      // A start below the top, as after a paging-structure-cache hit (PML4E's table).
+      const WalkStart top = read ? WalkStart{kTop, 4} : WalkStart{kTop + 0x1000, 3, true, true};
+      WalkStart bare = top;
+      bare.record_levels = false;
+      PagingWalkResult with;
+      PagingWalkResult without;
+      const std::optional<Fault> f1 =
+          WalkPagingInto(Format(), port, top, 4, kIova, c.needs, Req(), false, nullptr, &with);
+      const std::optional<Fault> f2 =
+          WalkPagingInto(Format(), port, bare, 4, kIova, c.needs, Req(), false, nullptr, &without);
+      ASSERT_EQ(f1.has_value(), c.fault.has_value());
+      ASSERT_EQ(f2.has_value(), c.fault.has_value());
+      if (c.fault.has_value()) {
+        EXPECT_EQ(f1->condition, *c.fault);
+        EXPECT_EQ(f2->condition, *c.fault);
+        continue;
+      }
+      EXPECT_EQ(with.complete, without.complete);
+      EXPECT_EQ(with.level, without.level);
+      EXPECT_EQ(with.read, without.read);
+      EXPECT_EQ(with.write, without.write);
+      EXPECT_EQ(with.leaf_raw, without.leaf_raw);
+      EXPECT_EQ(with.page_base, without.page_base);
+      EXPECT_EQ(with.page_size, without.page_size);
+      EXPECT_EQ(with.record_count, read ? c.records : c.records - 1);
+      EXPECT_EQ(without.record_count, 0);
+    }
+  }
+  // The complete walk's answer itself (S §3.7.1): the 4 KiB page the PTE names, read-write.
+  SetUp();
+  const WalkMemory port(*memory_, 39);
+  WalkStart bare{kTop, 4};
+  bare.record_levels = false;
+  PagingWalkResult walk;
+  ASSERT_EQ(
+      WalkPagingInto(Format(), port, bare, 4, kIova, {true, true}, Req(), false, nullptr, &walk),
+      std::nullopt);
+  EXPECT_TRUE(walk.complete);
+  EXPECT_EQ(walk.level, 1);
+  EXPECT_TRUE(walk.read);
+  EXPECT_TRUE(walk.write);
+  EXPECT_EQ(walk.page_base, 0xabc000u);
+  EXPECT_EQ(walk.page_size, 4096u);
 }
 
 TEST_F(PagingWalkTest, LockedSetBitsUpdatesOnlyAnUnchangedEntry) {

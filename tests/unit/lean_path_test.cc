@@ -264,6 +264,52 @@ TEST_F(LeanPathTest, TranslationDisabledAndProtectedMemory) {
   ExpectLeanEqualsFull(lean, full, Space(), 100, 3);
 }
 
+// Caches disabled in random mixes: a unit nobody observes (whose walks count the lookups of
+// disabled caches without building their events, and keep no level records when nothing
+// needs them) gives the same answers, counters and contents as its observed twin. Each
+// lookup counts once, hit or miss, whether the cache is enabled or not (S §6.2).
+TEST_F(LeanPathTest, UnobservedUnitsWithCachesDisabledCountAsObservedOnes) {
+  BuildTables();
+  std::mt19937_64 rng(4);
+  for (int mix = 0; mix < 24; ++mix) {
+    UnitCacheConfig caches = SmallCaches();
+    for (CacheGeometry* g : {&caches.context, &caches.iotlb, &caches.psc_pml5, &caches.psc_pml4,
+                             &caches.psc_pdpte, &caches.psc_pde}) {
+      if (rng() % 2 == 0) *g = CacheGeometry{};
+    }
+    if (mix == 0) caches = UnitCacheConfig{};  // every cache at its default size
+    if (mix == 1) {                            // every cache disabled
+      caches.context = caches.iotlb = caches.psc_pml5 = caches.psc_pml4 = caches.psc_pdpte =
+          caches.psc_pde = CacheGeometry{};
+    }
+    Twin watched, unwatched;
+    MakeTwins(watched, unwatched);
+    config_.caches = caches;
+    for (Twin* t : {&watched, &unwatched}) {
+      t->unit = RemappingUnit::Create(config_, t->memory.get()).value();
+      t->unit->WriteRegister64(kRtaddrOffset, kRootTable);
+      t->unit->WriteRegister32(kGcmdOffset, 1u << 30);
+      t->unit->WriteRegister32(kGcmdOffset, 1u << 31);
+    }
+    watched.unit->AddObserver(&watched.events);
+    unwatched.memory->set_observer(nullptr);
+    std::mt19937_64 requests(100 + mix);
+    for (int i = 0; i < 60; ++i) {
+      const DmaRequest request = Draw(requests, Space());
+      SCOPED_TRACE(absl::StrCat("mix ", mix, " request ", i, " address ", request.address));
+      ASSERT_EQ(Describe(unwatched.unit->Translate(request)),
+                Describe(watched.unit->Translate(request)));
+      std::string a = absl::StrCat("requests ", unwatched.unit->request_count());
+      std::string b = absl::StrCat("requests ", watched.unit->request_count());
+      for (CacheKind k : kAllCaches) {
+        absl::StrAppend(&a, " ", Describe(unwatched.unit->cache_counters(k)));
+        absl::StrAppend(&b, " ", Describe(watched.unit->cache_counters(k)));
+      }
+      ASSERT_EQ(a + Contents(*unwatched.unit), b + Contents(*watched.unit));
+    }
+  }
+}
+
 class ScalableLeanPathTest : public ScalableUnitTest {
  protected:
   void BuildTables() { BuildEveryPgttTables(kIova); }

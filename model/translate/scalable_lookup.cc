@@ -61,17 +61,26 @@ std::optional<Fault> CheckScalableRequest(const WalkConfig& config, const DmaReq
 }
 
 FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
+                                                    const ScalableEntryMasks& masks,
                                                     const HostMemory& memory,
                                                     const DmaRequest& request, WalkTrace* trace,
                                                     ScalableContext* partial) {
   ScalableContext local;
   ScalableContext& ctx = partial != nullptr ? *partial : local;
   ctx = ScalableContext{};
-  if (std::optional<Fault> fault = LookupScalableContextEntryInto(
-          config, ScalableEntryMasks::For(config), memory, request, trace, &ctx)) {
+  if (std::optional<Fault> fault =
+          LookupScalableContextEntryInto(config, masks, memory, request, trace, &ctx)) {
     return *std::move(fault);
   }
   return ctx;
+}
+
+FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
+                                                    const HostMemory& memory,
+                                                    const DmaRequest& request, WalkTrace* trace,
+                                                    ScalableContext* partial) {
+  return LookupScalableContextEntry(config, ScalableEntryMasks::For(config), memory, request, trace,
+                                    partial);
 }
 
 ScalableEntryMasks ScalableEntryMasks::For(const WalkConfig& config) {
@@ -83,6 +92,10 @@ ScalableEntryMasks ScalableEntryMasks::For(const WalkConfig& config) {
   }
   return m;
 }
+
+ScalableWalkFormats::ScalableWalkFormats(const WalkConfig& config)
+    : masks(ScalableEntryMasks::For(config)),
+      second_stage(SecondStageFormat::Scalable(config.pte_format())) {}
 
 std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
                                                     const ScalableEntryMasks& masks,
@@ -176,15 +189,21 @@ std::optional<Fault> CheckRequestAgainstPasidEntry(const WalkConfig& config,
   return std::nullopt;
 }
 
-FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
-                                      const ScalableContext& context, const DmaRequest& request,
-                                      WalkTrace* trace) {
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const ScalableEntryMasks& masks,
+                                      const HostMemory& memory, const ScalableContext& context,
+                                      const DmaRequest& request, WalkTrace* trace) {
   PasidLookup out;
-  if (std::optional<Fault> fault = LookupPasidEntryInto(config, ScalableEntryMasks::For(config),
-                                                        memory, context, request, trace, &out)) {
+  if (std::optional<Fault> fault =
+          LookupPasidEntryInto(config, masks, memory, context, request, trace, &out)) {
     return *std::move(fault);
   }
   return out;
+}
+
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
+                                      const ScalableContext& context, const DmaRequest& request,
+                                      WalkTrace* trace) {
+  return LookupPasidEntry(config, ScalableEntryMasks::For(config), memory, context, request, trace);
 }
 
 std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const ScalableEntryMasks& masks,
@@ -337,7 +356,8 @@ std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& co
   return std::nullopt;
 }
 
-TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemory* memory,
+TranslateResult TranslateScalableWithContext(const WalkConfig& config,
+                                             const ScalableWalkFormats& formats, HostMemory* memory,
                                              const TranslationContext& context,
                                              const DmaRequest& request, WalkTrace* trace) {
   TranslateResult result;
@@ -351,15 +371,16 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
     return result;
   }
   const int levels = context.ss.levels;
-  FaultOr<SsWalkResult> walk =
-      WalkSecondStage(config, *memory, SsWalkStart{context.ss.root, levels, true, true}, levels,
-                      request.address, NeedsFor(config, request), request, context.fpd, trace);
-  if (!walk.ok()) return FaultResult(walk.fault());
-  CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
-  if (!result.ok()) return result;
   WalkMemory port(memory, config.haw);
-  if (std::optional<Fault> f =
-          UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
+  SsWalkResult walk;
+  if (std::optional<Fault> fault = WalkPagingInto(
+          formats.second_stage, port, SsWalkStart{context.ss.root, levels, true, true}, levels,
+          request.address, NeedsFor(config, request), request, context.fpd, trace, &walk)) {
+    return FaultResult(*std::move(fault));
+  }
+  CompleteTranslation(config, context, LeafOf(config, walk), request, &result);
+  if (!result.ok()) return result;
+  if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &walk)) {
     return FaultResult(*std::move(f));
   }
   return result;
@@ -367,17 +388,30 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
 
 absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config, HostMemory* memory,
                                                   const DmaRequest& request, WalkTrace* trace) {
+  return TranslateScalable(config, ScalableWalkFormats(config), memory, request, trace);
+}
+
+absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config,
+                                                  const ScalableWalkFormats& formats,
+                                                  HostMemory* memory, const DmaRequest& request,
+                                                  WalkTrace* trace) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (!ScalableModeActive(config)) {
     return absl::FailedPreconditionError(
         "scalable-mode translation needs RTADDR.TTM=01b and ECAP.SMTS=1");
   }
   if (std::optional<Fault> f = CheckScalableRequest(config, request)) return FaultResult(*f);
-  FaultOr<ScalableContext> context = LookupScalableContextEntry(config, *memory, request, trace);
-  if (!context.ok()) return FaultResult(context.fault());
-  FaultOr<PasidLookup> pasid = LookupPasidEntry(config, *memory, context.value(), request, trace);
-  if (!pasid.ok()) return FaultResult(pasid.fault());
-  return TranslateScalableWithContext(config, memory, pasid.value().context, request, trace);
+  ScalableContext context;
+  if (std::optional<Fault> f = LookupScalableContextEntryInto(config, formats.masks, *memory,
+                                                              request, trace, &context)) {
+    return FaultResult(*std::move(f));
+  }
+  PasidLookup pasid;
+  if (std::optional<Fault> f =
+          LookupPasidEntryInto(config, formats.masks, *memory, context, request, trace, &pasid)) {
+    return FaultResult(*std::move(f));
+  }
+  return TranslateScalableWithContext(config, formats, memory, pasid.context, request, trace);
 }
 
 }  // namespace vtd

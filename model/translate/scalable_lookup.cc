@@ -123,18 +123,18 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   ctx.context_entry_address =
       root.ContextTableFor(devfn) +
       uint64_t{ScalableContextEntry::kSizeBytes} * ScalableRootEntry::ContextIndex(devfn);
-  uint64_t ce[4] = {0, 0, 0, 0};
-  const bool ce_ok =
-      ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4, ce);
+  // Read into context_raw: a failed read leaves it as it was.
+  const std::array<uint64_t, 4>& ce = ctx.context_raw;
+  const bool ce_ok = ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4,
+                               ctx.context_raw.data());
+  if (ce_ok) ctx.entry = ScalableContextEntry::DecodeQwords(ce);
   if (trace != nullptr) {
     AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid", {6, 0},
-                ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
-                ce_ok ? ScalableContextEntry::Decode(ce).value().ToJson() : Json::MakeObject());
+                ctx.context_entry_address, ce_ok ? ce.data() : nullptr, 2,
+                ce_ok ? ctx.entry.ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault(FaultCondition::kSct1, request, false);
   ctx.context_read = true;
-  std::copy(ce, ce + 4, ctx.context_raw.begin());
-  ctx.entry = ScalableContextEntry::Decode(ce).value();
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   if (!ctx.entry.present) return MakeFault(FaultCondition::kSct2, request, fpd);
   if (((ce[0] & masks.context[0]) | (ce[1] & masks.context[1]) | (ce[2] & masks.context[2]) |
@@ -237,15 +237,17 @@ std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const Scalab
   // PASID table entry (S §9.6): 64 entries of 64 bytes, indexed by PASID[5:0].
   out.pasid_entry_address =
       dir.pasid_table + uint64_t{PasidEntry::kSizeBytes} * PasidTableIndex(pasid);
-  uint64_t* pe = out.pasid_raw.data();
-  const bool pe_ok = ReadEntry(port, out.pasid_entry_address, MemoryAccessKind::kPasidEntry, 8, pe);
+  // A failed read leaves pasid_raw as it was.
+  const uint64_t* pe = out.pasid_raw.data();
+  const bool pe_ok = ReadEntry(port, out.pasid_entry_address, MemoryAccessKind::kPasidEntry, 8,
+                               out.pasid_raw.data());
+  if (pe_ok) out.entry = PasidEntry::DecodeQwords(out.pasid_raw);
   if (trace != nullptr) {
     AddWalkStep(trace, "pasid_entry", 0, PasidTableIndex(pasid), "pasid", {5, 0},
                 out.pasid_entry_address, pe_ok ? pe : nullptr, 2,
-                pe_ok ? PasidEntry::Decode(out.pasid_raw).value().ToJson() : Json::MakeObject());
+                pe_ok ? out.entry.ToJson() : Json::MakeObject());
   }
   if (!pe_ok) return MakeFault(FaultCondition::kSpt1, request, fpd);
-  out.entry = PasidEntry::Decode(out.pasid_raw).value();
   fpd = fpd || out.entry.fpd;
   if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
   const std::array<uint64_t, 8>& pe_mask = masks.pasid[out.entry.pgtt];

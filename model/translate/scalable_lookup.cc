@@ -8,19 +8,6 @@
 #include "model/structs/scalable_root_entry.h"
 
 namespace vtd {
-namespace {
-
-// Reads `count` qwords (2, 4 or 8) as aligned 128-bit pieces (S §9: entries larger than 128
-// bits may be read that way). False if any piece cannot be read.
-bool ReadEntry(const WalkMemory& port, uint64_t address, MemoryAccessKind kind, int count,
-               uint64_t* out) {
-  for (int i = 0; i < count; i += 2) {
-    if (!port.Read128(address + uint64_t{8} * i, {kind, 0}, out + i)) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   ScalableContextFormat f;
@@ -123,10 +110,10 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   ctx.context_entry_address =
       root.ContextTableFor(devfn) +
       uint64_t{ScalableContextEntry::kSizeBytes} * ScalableRootEntry::ContextIndex(devfn);
-  // Read into context_raw: a failed read leaves it as it was.
+  // Read as two 128-bit pieces (S §9), into context_raw: a failed read leaves it as it was.
   const std::array<uint64_t, 4>& ce = ctx.context_raw;
-  const bool ce_ok = ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4,
-                               ctx.context_raw.data());
+  const bool ce_ok = port.Read128Pieces(
+      ctx.context_entry_address, 2, {MemoryAccessKind::kContextEntry, 0}, ctx.context_raw.data());
   if (ce_ok) ctx.entry = ScalableContextEntry::DecodeQwords(ce);
   if (trace != nullptr) {
     AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid", {6, 0},
@@ -237,10 +224,10 @@ std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const Scalab
   // PASID table entry (S §9.6): 64 entries of 64 bytes, indexed by PASID[5:0].
   out.pasid_entry_address =
       dir.pasid_table + uint64_t{PasidEntry::kSizeBytes} * PasidTableIndex(pasid);
-  // A failed read leaves pasid_raw as it was.
+  // Read as four 128-bit pieces (S §9); a failed read leaves pasid_raw as it was.
   const uint64_t* pe = out.pasid_raw.data();
-  const bool pe_ok = ReadEntry(port, out.pasid_entry_address, MemoryAccessKind::kPasidEntry, 8,
-                               out.pasid_raw.data());
+  const bool pe_ok = port.Read128Pieces(out.pasid_entry_address, 4,
+                                        {MemoryAccessKind::kPasidEntry, 0}, out.pasid_raw.data());
   if (pe_ok) out.entry = PasidEntry::DecodeQwords(out.pasid_raw);
   if (trace != nullptr) {
     AddWalkStep(trace, "pasid_entry", 0, PasidTableIndex(pasid), "pasid", {5, 0},

@@ -72,7 +72,9 @@ FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
 
 ScalableEntryMasks ScalableEntryMasks::For(const WalkConfig& config) {
   ScalableEntryMasks m;
+  m.root = ScalableRootEntry::ReservedMask(config.haw);
   m.context = ScalableContextEntry::ReservedMask(ContextFormatOf(config));
+  m.directory = PasidDirectoryEntry::ReservedMask(config.haw);
   const PasidEntryFormat pasid_format = PasidFormatOf(config);
   for (uint8_t pgtt = 0; pgtt < 8; ++pgtt) {
     m.pasid[pgtt] = PasidEntry::ReservedMask(pgtt, pasid_format);
@@ -100,9 +102,9 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   if (!root_ok) return MakeFault(FaultCondition::kSrt1, request, false);
   const int devfn = sid.devfn();
   if (!root.PresentFor(devfn)) return MakeFault(FaultCondition::kSrt2, request, false);
-  const std::array<uint64_t, 2> root_rsvd =
-      ScalableRootEntry::ReservedBits(ctx.root_raw[0], ctx.root_raw[1], config.haw);
-  if (root_rsvd[devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0] != 0) {
+  // Only the half the request uses (its present bit is set) is checked (S §9.2).
+  const int half = devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0;
+  if ((ctx.root_raw[half] & masks.root[half]) != 0) {
     return MakeFault(FaultCondition::kSrt3, request, false);
   }
 
@@ -217,7 +219,7 @@ std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const Scalab
   if (!dir_ok) return MakeFault(FaultCondition::kSpd1, request, fpd);
   fpd = fpd || dir.fpd;  // evaluated even when P=0
   if (!dir.present) return MakeFault(FaultCondition::kSpd2, request, fpd);
-  if (PasidDirectoryEntry::ReservedBits(out.directory_raw, config.haw) != 0) {
+  if ((out.directory_raw & masks.directory) != 0) {
     return MakeFault(FaultCondition::kSpd3, request, fpd);
   }
 

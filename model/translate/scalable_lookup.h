@@ -50,13 +50,15 @@ inline bool ScalableModeActive(const WalkConfig& config) {
 // The entry formats the unit's capabilities define (S §9.4, §9.6).
 ScalableContextFormat ContextFormatOf(const WalkConfig& config);
 PasidEntryFormat PasidFormatOf(const WalkConfig& config);
-// The reserved-bit masks of the scalable context entry (S §9.4) and of the PASID table entry
-// by PGTT (S §9.6) for a walk configuration's formats: computed once
-// (ScalableContextEntry::ReservedMask, PasidEntry::ReservedMask), so a lookup checks an entry
-// with one AND per qword. The unit makes them when it is created (HAW, CAP and ECAP are
-// fixed for its life).
+// The reserved-bit masks of the scalable root entry (S §9.2), context entry (S §9.4), PASID
+// directory entry (S §9.5) and PASID table entry by PGTT (S §9.6) for a walk configuration's
+// formats: computed once (the structures' ReservedMask), so a lookup checks an entry with one
+// AND per qword. The unit makes them when it is created (HAW, CAP and ECAP are fixed for its
+// life).
 struct ScalableEntryMasks {
+  std::array<uint64_t, 2> root{};  // by half: lower (devfn 0x00-0x7f), upper
   std::array<uint64_t, 4> context{};
+  uint64_t directory = 0;
   std::array<std::array<uint64_t, 8>, 8> pasid{};  // by PGTT (bits 8:6 of qword 0)
   static ScalableEntryMasks For(const WalkConfig& config);
 };

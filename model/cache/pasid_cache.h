@@ -39,6 +39,7 @@ class ScalableContextCache {
   const Entry* Lookup(SourceId sid) { return cache_.Lookup(sid.value(), sid.value()); }
   const Entry* Probe(SourceId sid) const { return cache_.Probe(sid.value(), sid.value()); }
   void Fill(SourceId sid, const ScalableContext& entry, uint64_t stamp) {
+    if (!cache_.enabled()) return;  // a disabled cache fills nothing: skip copying the entry
     cache_.Fill(sid.value(), sid.value(), entry, stamp);
   }
 
@@ -95,6 +96,7 @@ class PasidCache {
     return cache_.Probe(key, SetIndex(key));
   }
   void Fill(SourceId sid, uint32_t pasid, const PasidLookup& entry, uint64_t stamp) {
+    if (!cache_.enabled()) return;  // a disabled cache fills nothing: skip copying the entry
     const PasidCacheKey key{sid.value(), pasid};
     cache_.Fill(key, SetIndex(key), entry, stamp);
   }

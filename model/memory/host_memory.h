@@ -141,6 +141,27 @@ class HostMemory {
     return true;
   }
 
+  // An entry of `pieces` x 128 bits aligned to its size (scalable context entries 2, PASID
+  // entries 4), read as 16-byte pieces as S §9 allows: one observed access per piece, in
+  // address order, and one page look-up (such an entry lies in one page). False, with only
+  // the first piece observed, if the entry is outside the memory (its size is a multiple of
+  // the page size, so an entry is wholly inside or wholly outside).
+  bool HwReadAligned128Pieces(uint64_t address, int pieces, MemoryAccessTag tag,
+                              uint64_t* value) const {
+    if (observer_ != nullptr) observer_->OnRead(address, 16, tag);
+    if (address >= size_) return false;
+    if (observer_ != nullptr) {
+      for (int i = 1; i < pieces; ++i) observer_->OnRead(address + 16 * i, 16, tag);
+    }
+    const uint8_t* page = CachedPage(address >> 12);
+    if (page == nullptr) {
+      for (int i = 0; i < 2 * pieces; ++i) value[i] = 0;
+    } else {
+      __builtin_memcpy(value, page + (address & (kPageSize - 1)), 16 * pieces);
+    }
+    return true;
+  }
+
   // Not owned; nullptr detaches. The observer must outlive its attachment.
   void set_observer(MemoryObserver* observer) { observer_ = observer; }
   MemoryObserver* observer() const { return observer_; }

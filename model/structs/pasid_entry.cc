@@ -1,5 +1,7 @@
 #include "model/structs/pasid_entry.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 #include "model/common/hex.h"
 
@@ -25,6 +27,12 @@ absl::StatusOr<PasidEntry> PasidEntry::Decode(absl::Span<const uint64_t> words) 
     return absl::InvalidArgumentError(
         absl::StrFormat("PASID table entry needs 8 qwords, got %d", words.size()));
   }
+  std::array<uint64_t, 8> w;
+  std::copy(words.begin(), words.end(), w.begin());
+  return DecodeQwords(w);
+}
+
+PasidEntry PasidEntry::DecodeQwords(const std::array<uint64_t, 8>& words) {
   const uint64_t q0 = words[0];
   const uint64_t q1 = words[1];
   const uint64_t q2 = words[2];

@@ -116,6 +116,8 @@ struct PasidEntry {
   // Decodes eight qwords (qword 0 first). Reserved bits are dropped; check them with
   // ReservedBits(). InvalidArgument if `words` is not 8 qwords long.
   static absl::StatusOr<PasidEntry> Decode(absl::Span<const uint64_t> words);
+  // The same for words whose length is known to be right (the walk's), so it cannot fail.
+  static PasidEntry DecodeQwords(const std::array<uint64_t, 8>& words);
   // InvalidArgument naming the field if a value does not fit: AW, PGTT > 7, FSPM, HPTSZ,
   // IGN > 3, a PAT slot with its reserved bit set, a pointer not 4 KiB aligned.
   absl::StatusOr<std::array<uint64_t, 8>> Encode() const;

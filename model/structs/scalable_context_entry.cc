@@ -11,6 +11,10 @@ absl::StatusOr<ScalableContextEntry> ScalableContextEntry::Decode(
     return absl::InvalidArgumentError(
         absl::StrFormat("scalable-mode context entry needs 4 qwords, got %d", words.size()));
   }
+  return DecodeQwords({words[0], words[1], words[2], words[3]});
+}
+
+ScalableContextEntry ScalableContextEntry::DecodeQwords(const std::array<uint64_t, 4>& words) {
   const uint64_t q0 = words[0];
   const uint64_t q1 = words[1];
   ScalableContextEntry e;

@@ -68,6 +68,8 @@ struct ScalableContextEntry {
   // Decodes four qwords (qword 0 first). Reserved bits are dropped; check them with
   // ReservedBits(). InvalidArgument if `words` is not 4 qwords long.
   static absl::StatusOr<ScalableContextEntry> Decode(absl::Span<const uint64_t> words);
+  // The same for words whose length is known to be right (the walk's), so it cannot fail.
+  static ScalableContextEntry DecodeQwords(const std::array<uint64_t, 4>& words);
   // InvalidArgument naming the field if a value does not fit (PDTS > 7, RID_PASID above 20
   // bits, PASIDDIRPTR not 4 KiB aligned).
   absl::StatusOr<std::array<uint64_t, 4>> Encode() const;

@@ -15,33 +15,29 @@ constexpr uint64_t kSsAccessed = SecondStagePte::kAccessed.mask();
 constexpr uint64_t kSsDirty = SecondStagePte::kDirty.mask();
 
 // One second-stage walk of a guest-physical address (a first-stage table address or the
-// first-stage output): the host-physical address, the cumulative R/W and the entries used.
+// first-stage output): the host-physical address, and the walk (its cumulative R/W and the
+// entries used).
 struct SsOutcome {
   uint64_t hpa = 0;
-  bool read = false;
-  bool write = false;
-  std::array<WalkLevelRecord, kMaxWalkRecords> records{};
-  int record_count = 0;
+  PagingWalkResult walk;
 };
 
-// S §3.7 through the nested second stage: SGN.5 above the input width X = min(MGAW, AGAW),
-// SSS.1/3/4 from the walk, SSS.2 where an entry is not present or neither R nor W is left.
-FaultOr<SsOutcome> WalkNestedSecondStage(const SecondStageFormat& format,
-                                         const SecondStageParams& ss, const WalkMemory& port,
-                                         uint64_t gpa, const DmaRequest& request, bool fpd,
-                                         WalkTrace* trace) {
+// S §3.7 through the nested second stage, into `*out`: SGN.5 above the input width
+// X = min(MGAW, AGAW), SSS.1/3/4 from the walk, SSS.2 where an entry is not present or
+// neither R nor W is left.
+std::optional<Fault> WalkNestedSecondStage(const SecondStageFormat& format,
+                                           const SecondStageParams& ss, const WalkMemory& port,
+                                           uint64_t gpa, const DmaRequest& request, bool fpd,
+                                           WalkTrace* trace, SsOutcome* out) {
   if (!BelowWidth(gpa, ss.input_width)) return MakeFault(FaultCondition::kSgn5, request, fpd);
-  auto walk = WalkPaging(format, port, WalkStart{ss.root, ss.levels}, ss.levels, gpa,
-                         RequestNeeds{}, request, fpd, trace);
-  if (!walk.ok()) return walk.fault();
-  if (!walk->complete) return MakeFault(FaultCondition::kSss2, request, fpd);
-  SsOutcome out;
-  out.hpa = walk->page_base | (gpa & (walk->page_size - 1));
-  out.read = walk->read;
-  out.write = walk->write;
-  out.records = walk->records;
-  out.record_count = walk->record_count;
-  return out;
+  if (std::optional<Fault> fault =
+          WalkPagingInto(format, port, WalkStart{ss.root, ss.levels}, ss.levels, gpa,
+                         RequestNeeds{}, request, fpd, trace, &out->walk)) {
+    return fault;
+  }
+  if (!out->walk.complete) return MakeFault(FaultCondition::kSss2, request, fpd);
+  out->hpa = out->walk.page_base | (gpa & (out->walk.page_size - 1));
+  return std::nullopt;
 }
 
 // Nested translation of first-stage table addresses (S §3.8). The walker asks once per level,
@@ -61,15 +57,17 @@ class NestedTableTranslator : public TableAddressTranslator {
     if (!top && !BelowWidth(address, context_.ss.input_width)) {
       return MakeFault(FaultCondition::kSfs5, request_, fpd);
     }
-    FaultOr<SsOutcome> ss =
-        WalkNestedSecondStage(*format_, context_.ss, port_, address, request_, fpd, trace_);
-    if (!ss.ok()) return ss.fault();
+    SsOutcome& ss = walks_[calls_];
+    if (std::optional<Fault> fault = WalkNestedSecondStage(*format_, context_.ss, port_, address,
+                                                           request_, fpd, trace_, &ss)) {
+      return *std::move(fault);
+    }
     // Reading a first-stage entry needs second-stage R, and W too with SSADE (§3.8).
-    if (!ss->read || (context_.ss.ad_enabled && !ss->write)) {
+    if (!ss.walk.read || (context_.ss.ad_enabled && !ss.walk.write)) {
       return MakeFault(top ? FaultCondition::kSfs6 : FaultCondition::kSfs7, request_, fpd);
     }
-    walks_[calls_++] = ss.value();
-    return ss->hpa;
+    ++calls_;
+    return ss.hpa;
   }
 
   const SsOutcome& walk(int step) const { return walks_[step]; }
@@ -81,7 +79,7 @@ class NestedTableTranslator : public TableAddressTranslator {
   const DmaRequest& request_;
   WalkTrace* trace_;
   mutable int calls_ = 0;
-  mutable std::array<SsOutcome, kMaxPagingLevels> walks_{};
+  mutable std::array<SsOutcome, kMaxPagingLevels> walks_;
 };
 
 // The A/D updates of one request, made in walk order with the port's locked RMW. Entries the
@@ -94,7 +92,7 @@ class AdUpdater {
   // The bits of `set_bits` the entry at `address` (read by the walk as `raw`) still lacks.
   uint64_t Missing(uint64_t address, uint64_t raw, uint64_t set_bits) const {
     for (int i = count_ - 1; i >= 0; --i) {
-      if (written_[i].first == address) return set_bits & ~written_[i].second;
+      if (written_[i].address == address) return set_bits & ~written_[i].value;
     }
     return set_bits & ~raw;
   }
@@ -104,8 +102,8 @@ class AdUpdater {
   bool Set(uint64_t address, uint64_t raw, uint64_t set_bits, MemoryAccessTag tag) {
     uint64_t current = raw;
     for (int i = count_ - 1; i >= 0; --i) {
-      if (written_[i].first == address) {
-        current = written_[i].second;
+      if (written_[i].address == address) {
+        current = written_[i].value;
         break;
       }
     }
@@ -121,15 +119,20 @@ class AdUpdater {
  private:
   WalkMemory& port_;
   bool snooped_;
+  struct Written {
+    uint64_t address;
+    uint64_t value;
+  };
   // At most one update per entry read: 5 first-stage entries, 5 second-stage walks of 5
-  // entries for their tables and one for the output.
-  std::array<std::pair<uint64_t, uint64_t>, 5 + 6 * kMaxPagingLevels> written_{};
+  // entries for their tables and one for the output. Only the first count_ are set (left
+  // uninitialized otherwise: a walk that updates nothing does not clear 560 bytes).
+  std::array<Written, 5 + 6 * kMaxPagingLevels> written_;
   int count_ = 0;
 };
 
 // SSADE updates of one second-stage walk: A in every entry, D in the leaf when `dirty`.
 // SSS.5 when an update is needed and walks are not snooped, SSS.6 when one fails.
-std::optional<FaultCondition> UpdateSecondStage(AdUpdater& updater, const SsOutcome& walk,
+std::optional<FaultCondition> UpdateSecondStage(AdUpdater& updater, const PagingWalkResult& walk,
                                                 bool dirty) {
   bool needed = false;
   for (int i = 0; i < walk.record_count; ++i) {
@@ -197,18 +200,27 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   // The second stage reads host-physical tables: its port has no table translator.
   WalkMemory ss_port = memory;
   ss_port.set_table_translator(nullptr);
-  // Made for nested walks only (its reserved masks are computed when it is made).
+  // Made for nested walks only (the format's reserved masks are computed when it is made; the
+  // translator keeps five second-stage walks).
   std::optional<SecondStageFormat> ss_format;
-  if (nested) ss_format.emplace(ScalableSecondStageFormat(config.ss_pte));
-  NestedTableTranslator translator(nested ? &*ss_format : nullptr, context, ss_port, request,
-                                   trace);
+  std::optional<NestedTableTranslator> translator;
   WalkMemory fs_port = memory;
-  fs_port.set_table_translator(nested ? &translator : nullptr);
+  if (nested) {
+    ss_format.emplace(ScalableSecondStageFormat(config.ss_pte));
+    translator.emplace(&*ss_format, context, ss_port, request, trace);
+    fs_port.set_table_translator(&*translator);
+  } else {
+    fs_port.set_table_translator(nullptr);
+  }
 
   const FirstStageFormat format{FsPteFormat{config.haw, config.fs_1g}};
-  auto walk = WalkPaging(format, fs_port, WalkStart{fs.root, fs.levels}, fs.levels, request.address,
-                         RequestNeeds{}, request, fpd, trace);
-  if (!walk.ok()) return walk.fault();
+  PagingWalkResult result;
+  if (std::optional<Fault> fault =
+          WalkPagingInto(format, fs_port, WalkStart{fs.root, fs.levels}, fs.levels, request.address,
+                         RequestNeeds{}, request, fpd, trace, &result)) {
+    return *std::move(fault);
+  }
+  const PagingWalkResult* walk = &result;
   // With no needs given, the walk stops early only at an entry with P=0.
   if (!walk->complete) return MakeFault(FaultCondition::kSfs2, request, fpd);
   if (nested && !BelowWidth(walk->page_base, context.ss.input_width)) {
@@ -248,17 +260,17 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   SsOutcome last;
   if (nested) {
     // The output is guest-physical: the request's own access through the second stage.
-    FaultOr<SsOutcome> ss =
-        WalkNestedSecondStage(*ss_format, context.ss, ss_port, gpa, request, fpd, trace);
-    if (!ss.ok()) return ss.fault();
-    last = ss.value();
-    if (!translation) {
-      if (reads && !last.read) return MakeFault(FaultCondition::kSgn7, request, fpd);
-      if (writes && !last.write) return MakeFault(FaultCondition::kSgn6, request, fpd);
+    if (std::optional<Fault> fault = WalkNestedSecondStage(*ss_format, context.ss, ss_port, gpa,
+                                                           request, fpd, trace, &last)) {
+      return *std::move(fault);
     }
-    leaf.read = leaf.read && last.read;
-    leaf.write = leaf.write && last.write;
-    const uint64_t ss_leaf = last.records[last.record_count - 1].raw;
+    if (!translation) {
+      if (reads && !last.walk.read) return MakeFault(FaultCondition::kSgn7, request, fpd);
+      if (writes && !last.walk.write) return MakeFault(FaultCondition::kSgn6, request, fpd);
+    }
+    leaf.read = leaf.read && last.walk.read;
+    leaf.write = leaf.write && last.walk.write;
+    const uint64_t ss_leaf = last.walk.leaf_raw;
     leaf.emt = static_cast<uint8_t>(SecondStagePte::kEmt.Get(ss_leaf));
     leaf.ipat = SecondStagePte::kIpat.Get(ss_leaf) != 0;
     leaf.snoop = config.ss_pte.snoop_control && SecondStagePte::kSnoop.Get(ss_leaf) != 0;
@@ -268,7 +280,7 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
   // The page is the smaller of the two stages' pages around the output.
   uint64_t out_page_size = page_size;
   if (nested) {
-    const int ss_level = last.records[last.record_count - 1].level;
+    const int ss_level = last.walk.level;
     if (ss_level < walk->level) {
       out_page_size = LevelPageSize(ss_level);
       leaf.level = static_cast<uint8_t>(ss_level);
@@ -298,10 +310,10 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
     const uint64_t bits = accessed | (is_leaf && dirty ? kFsDirty : 0);
     const bool fs_needed = updater.Missing(r.entry_address, r.raw, bits) != 0;
     if (nested) {
-      const SsOutcome& located = translator.walk(i);
-      if (fs_needed && !located.write) return MakeFault(FaultCondition::kSfs8, request, fpd);
+      const SsOutcome& located = translator->walk(i);
+      if (fs_needed && !located.walk.write) return MakeFault(FaultCondition::kSfs8, request, fpd);
       if (context.ss.ad_enabled) {
-        if (auto c = UpdateSecondStage(updater, located, fs_needed)) {
+        if (auto c = UpdateSecondStage(updater, located.walk, fs_needed)) {
           return MakeFault(*c, request, fpd);
         }
       }
@@ -314,7 +326,7 @@ FaultOr<TranslationLeaf> TranslateFirstStage(const FirstStageWalkConfig& config,
     }
   }
   if (nested && context.ss.ad_enabled) {
-    if (auto c = UpdateSecondStage(updater, last, dirty)) return MakeFault(*c, request, fpd);
+    if (auto c = UpdateSecondStage(updater, last.walk, dirty)) return MakeFault(*c, request, fpd);
   }
   return leaf;
 }

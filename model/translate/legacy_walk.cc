@@ -27,18 +27,28 @@ std::optional<Fault> CheckRootTableModeFaults(const WalkConfig& config, const Dm
   return std::nullopt;
 }
 
-FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
-                                           const DmaRequest& request, WalkTrace* trace,
-                                           LegacyContext* partial) {
+FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const LegacyEntryMasks& masks,
+                                           const HostMemory& memory, const DmaRequest& request,
+                                           WalkTrace* trace, LegacyContext* partial) {
   LegacyContext local;
   LegacyContext& ctx = partial != nullptr ? *partial : local;
   ctx = LegacyContext{};
-  std::optional<Fault> fault =
-      LookupLegacyContextInto(config, LegacyEntryMasks::For(config), memory, request, trace, &ctx);
+  std::optional<Fault> fault = LookupLegacyContextInto(config, masks, memory, request, trace, &ctx);
   ctx.entry = ContextEntry::Decode(ctx.context_raw[0], ctx.context_raw[1]);
   if (fault.has_value()) return *std::move(fault);
   return ctx;
 }
+
+FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
+                                           const DmaRequest& request, WalkTrace* trace,
+                                           LegacyContext* partial) {
+  return LookupLegacyContext(config, LegacyEntryMasks::For(config), memory, request, trace,
+                             partial);
+}
+
+LegacyWalkFormats::LegacyWalkFormats(const WalkConfig& config)
+    : masks(LegacyEntryMasks::For(config)),
+      second_stage(SecondStageFormat::Legacy(config.pte_format())) {}
 
 LegacyEntryMasks LegacyEntryMasks::For(const WalkConfig& config) {
   LegacyEntryMasks m;
@@ -137,31 +147,44 @@ void SetLegacyTranslationContext(const WalkConfig& config, const ContextEntry& e
   c.ss.input_width = static_cast<uint8_t>(std::min(config.mgaw(), AgawBits(entry.aw)));
 }
 
-TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
-                                     const TranslationContext& context, const DmaRequest& request,
-                                     WalkTrace* trace) {
+TranslateResult TranslateWithContext(const WalkConfig& config, const LegacyWalkFormats& formats,
+                                     const HostMemory& memory, const TranslationContext& context,
+                                     const DmaRequest& request, WalkTrace* trace) {
   TranslateResult result;
   if (AnswerBeforeWalk(config, context, request, &result)) return result;
   const int levels = context.ss.levels;
-  FaultOr<SsWalkResult> walk =
-      WalkSecondStage(config, memory, SsWalkStart{context.ss.root, levels, true, true}, levels,
-                      request.address, NeedsFor(config, request), request, context.fpd, trace);
-  if (!walk.ok()) return FaultResult(walk.fault());
-  CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
+  SsWalkResult walk;
+  if (std::optional<Fault> fault =
+          WalkPagingInto(formats.second_stage, WalkMemory(memory, config.haw),
+                         SsWalkStart{context.ss.root, levels, true, true}, levels, request.address,
+                         NeedsFor(config, request), request, context.fpd, trace, &walk)) {
+    return FaultResult(*std::move(fault));
+  }
+  CompleteTranslation(config, context, LeafOf(config, walk), request, &result);
   return result;
 }
 
-absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
-                                          const DmaRequest& request, WalkTrace* trace) {
+absl::StatusOr<TranslateResult> Translate(const WalkConfig& config,
+                                          const LegacyWalkFormats& formats,
+                                          const HostMemory& memory, const DmaRequest& request,
+                                          WalkTrace* trace) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (config.ttm() == 1 && config.ecap.smts) {
     return absl::FailedPreconditionError(
         "RTADDR.TTM=01b selects scalable mode: translate with TranslateScalable "
         "(model/translate/scalable_lookup.h)");
   }
-  FaultOr<LegacyContext> context = LookupLegacyContext(config, memory, request, trace);
-  if (!context.ok()) return FaultResult(context.fault());
-  return TranslateWithContext(config, memory, context.value().context, request, trace);
+  LegacyContext context;
+  if (std::optional<Fault> fault =
+          LookupLegacyContextInto(config, formats.masks, memory, request, trace, &context)) {
+    return FaultResult(*std::move(fault));
+  }
+  return TranslateWithContext(config, formats, memory, context.context, request, trace);
+}
+
+absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
+                                          const DmaRequest& request, WalkTrace* trace) {
+  return Translate(config, LegacyWalkFormats(config), memory, request, trace);
 }
 
 }  // namespace vtd

@@ -69,11 +69,29 @@ struct LegacyEntryMasks {
   std::array<std::array<uint64_t, 2>, 4> context{};
   static LegacyEntryMasks For(const WalkConfig& config);
 };
+// What a legacy walk derives from a WalkConfig's HAW and capabilities: the entry masks and
+// the second-stage entry format (its per-level reserved masks). Making them costs more than
+// a walk's own checks, so whoever keeps a configuration for many walks makes them once (the
+// unit when it is created, a checker or oracle for its platform) and passes them with it.
+// They are not kept inside WalkConfig: its fields are public and may be edited one by one,
+// which would leave such a copy stale. A caller that edits the configuration makes them
+// again, or uses the overloads that make them for the one call.
+struct LegacyWalkFormats {
+  explicit LegacyWalkFormats(const WalkConfig& config);
+  LegacyEntryMasks masks;
+  SecondStageFormat second_stage;  // SecondStageFormat::Legacy(config.pte_format())
+};
 
 // Checks RTADDR.TTM for the request first (CheckRootTableMode). Returns the context entry
 // that governs `request`'s source id, or the fault its fetch or validation hit. `partial`,
 // when given, receives what was read up to the fault (a caching-mode unit caches
 // not-present context entries, S §6.1).
+// `masks` must be LegacyEntryMasks::For(config); the overload without them makes them for
+// this one call.
+FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const LegacyEntryMasks& masks,
+                                           const HostMemory& memory, const DmaRequest& request,
+                                           WalkTrace* trace = nullptr,
+                                           LegacyContext* partial = nullptr);
 FaultOr<LegacyContext> LookupLegacyContext(const WalkConfig& config, const HostMemory& memory,
                                            const DmaRequest& request, WalkTrace* trace = nullptr,
                                            LegacyContext* partial = nullptr);
@@ -146,13 +164,19 @@ inline TranslationContext LegacyTranslationContext(const WalkConfig& config,
 }
 
 // Everything after the context lookup: AnswerBeforeWalk, the walk, CompleteTranslation.
-TranslateResult TranslateWithContext(const WalkConfig& config, const HostMemory& memory,
-                                     const TranslationContext& context, const DmaRequest& request,
-                                     WalkTrace* trace = nullptr);
+// `formats` must be LegacyWalkFormats(config).
+TranslateResult TranslateWithContext(const WalkConfig& config, const LegacyWalkFormats& formats,
+                                     const HostMemory& memory, const TranslationContext& context,
+                                     const DmaRequest& request, WalkTrace* trace = nullptr);
 
 // The full legacy walk. Status only for bad input (ValidateRequest) or scalable mode
 // (FailedPrecondition for TTM=01b with ECAP.SMTS=1: TranslateScalable's); every guest-visible
-// outcome, faults included, is in the result.
+// outcome, faults included, is in the result. `formats` must be LegacyWalkFormats(config);
+// the overload without them makes them for this one call.
+absl::StatusOr<TranslateResult> Translate(const WalkConfig& config,
+                                          const LegacyWalkFormats& formats,
+                                          const HostMemory& memory, const DmaRequest& request,
+                                          WalkTrace* trace = nullptr);
 absl::StatusOr<TranslateResult> Translate(const WalkConfig& config, const HostMemory& memory,
                                           const DmaRequest& request, WalkTrace* trace = nullptr);
 

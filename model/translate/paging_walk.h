@@ -64,6 +64,13 @@ class WalkMemory {
     if (!BelowWidth(address + 15, haw_)) return false;
     return memory_->HwReadAligned128(address, tag, out);
   }
+  // Entries of `pieces` x 128 bits (scalable context 2, PASID 4), aligned to their size: one
+  // observed 16-byte access per piece, one page look-up. HAW is a multiple of the page size,
+  // so the entry is wholly below 2^HAW or wholly at or above it.
+  bool Read128Pieces(uint64_t address, int pieces, MemoryAccessTag tag, uint64_t* out) const {
+    if (!BelowWidth(address + 16 * pieces - 1, haw_)) return false;
+    return memory_->HwReadAligned128Pieces(address, pieces, tag, out);
+  }
   // The locked read-modify-write of an A/D update: reads the entry again and, if it still
   // equals `expected`, writes it with `set_bits` added. Returns false if the entry could not
   // be accessed or the port is read-only; `*now` receives the value the entry holds after.

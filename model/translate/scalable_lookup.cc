@@ -8,19 +8,6 @@
 #include "model/structs/scalable_root_entry.h"
 
 namespace vtd {
-namespace {
-
-// Reads `count` qwords (2, 4 or 8) as aligned 128-bit pieces (S §9: entries larger than 128
-// bits may be read that way). False if any piece cannot be read.
-bool ReadEntry(const WalkMemory& port, uint64_t address, MemoryAccessKind kind, int count,
-               uint64_t* out) {
-  for (int i = 0; i < count; i += 2) {
-    if (!port.Read128(address + uint64_t{8} * i, {kind, 0}, out + i)) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 ScalableContextFormat ContextFormatOf(const WalkConfig& config) {
   ScalableContextFormat f;
@@ -61,28 +48,43 @@ std::optional<Fault> CheckScalableRequest(const WalkConfig& config, const DmaReq
 }
 
 FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
+                                                    const ScalableEntryMasks& masks,
                                                     const HostMemory& memory,
                                                     const DmaRequest& request, WalkTrace* trace,
                                                     ScalableContext* partial) {
   ScalableContext local;
   ScalableContext& ctx = partial != nullptr ? *partial : local;
   ctx = ScalableContext{};
-  if (std::optional<Fault> fault = LookupScalableContextEntryInto(
-          config, ScalableEntryMasks::For(config), memory, request, trace, &ctx)) {
+  if (std::optional<Fault> fault =
+          LookupScalableContextEntryInto(config, masks, memory, request, trace, &ctx)) {
     return *std::move(fault);
   }
   return ctx;
 }
 
+FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
+                                                    const HostMemory& memory,
+                                                    const DmaRequest& request, WalkTrace* trace,
+                                                    ScalableContext* partial) {
+  return LookupScalableContextEntry(config, ScalableEntryMasks::For(config), memory, request, trace,
+                                    partial);
+}
+
 ScalableEntryMasks ScalableEntryMasks::For(const WalkConfig& config) {
   ScalableEntryMasks m;
+  m.root = ScalableRootEntry::ReservedMask(config.haw);
   m.context = ScalableContextEntry::ReservedMask(ContextFormatOf(config));
+  m.directory = PasidDirectoryEntry::ReservedMask(config.haw);
   const PasidEntryFormat pasid_format = PasidFormatOf(config);
   for (uint8_t pgtt = 0; pgtt < 8; ++pgtt) {
     m.pasid[pgtt] = PasidEntry::ReservedMask(pgtt, pasid_format);
   }
   return m;
 }
+
+ScalableWalkFormats::ScalableWalkFormats(const WalkConfig& config)
+    : masks(ScalableEntryMasks::For(config)),
+      second_stage(SecondStageFormat::Scalable(config.pte_format())) {}
 
 std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
                                                     const ScalableEntryMasks& masks,
@@ -100,9 +102,9 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   if (!root_ok) return MakeFault(FaultCondition::kSrt1, request, false);
   const int devfn = sid.devfn();
   if (!root.PresentFor(devfn)) return MakeFault(FaultCondition::kSrt2, request, false);
-  const std::array<uint64_t, 2> root_rsvd =
-      ScalableRootEntry::ReservedBits(ctx.root_raw[0], ctx.root_raw[1], config.haw);
-  if (root_rsvd[devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0] != 0) {
+  // Only the half the request uses (its present bit is set) is checked (S §9.2).
+  const int half = devfn >= ScalableRootEntry::kUpperDevfn ? 1 : 0;
+  if ((ctx.root_raw[half] & masks.root[half]) != 0) {
     return MakeFault(FaultCondition::kSrt3, request, false);
   }
 
@@ -110,18 +112,18 @@ std::optional<Fault> LookupScalableContextEntryInto(const WalkConfig& config,
   ctx.context_entry_address =
       root.ContextTableFor(devfn) +
       uint64_t{ScalableContextEntry::kSizeBytes} * ScalableRootEntry::ContextIndex(devfn);
-  uint64_t ce[4] = {0, 0, 0, 0};
-  const bool ce_ok =
-      ReadEntry(port, ctx.context_entry_address, MemoryAccessKind::kContextEntry, 4, ce);
+  // Read as two 128-bit pieces (S §9), into context_raw: a failed read leaves it as it was.
+  const std::array<uint64_t, 4>& ce = ctx.context_raw;
+  const bool ce_ok = port.Read128Pieces(
+      ctx.context_entry_address, 2, {MemoryAccessKind::kContextEntry, 0}, ctx.context_raw.data());
+  if (ce_ok) ctx.entry = ScalableContextEntry::DecodeQwords(ce);
   if (trace != nullptr) {
     AddWalkStep(trace, "sm_context_entry", 0, ScalableRootEntry::ContextIndex(devfn), "sid", {6, 0},
-                ctx.context_entry_address, ce_ok ? ce : nullptr, 2,
-                ce_ok ? ScalableContextEntry::Decode(ce).value().ToJson() : Json::MakeObject());
+                ctx.context_entry_address, ce_ok ? ce.data() : nullptr, 2,
+                ce_ok ? ctx.entry.ToJson() : Json::MakeObject());
   }
   if (!ce_ok) return MakeFault(FaultCondition::kSct1, request, false);
   ctx.context_read = true;
-  std::copy(ce, ce + 4, ctx.context_raw.begin());
-  ctx.entry = ScalableContextEntry::Decode(ce).value();
   const bool fpd = ctx.entry.fpd;  // evaluated even when P=0
   if (!ctx.entry.present) return MakeFault(FaultCondition::kSct2, request, fpd);
   if (((ce[0] & masks.context[0]) | (ce[1] & masks.context[1]) | (ce[2] & masks.context[2]) |
@@ -176,15 +178,21 @@ std::optional<Fault> CheckRequestAgainstPasidEntry(const WalkConfig& config,
   return std::nullopt;
 }
 
-FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
-                                      const ScalableContext& context, const DmaRequest& request,
-                                      WalkTrace* trace) {
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const ScalableEntryMasks& masks,
+                                      const HostMemory& memory, const ScalableContext& context,
+                                      const DmaRequest& request, WalkTrace* trace) {
   PasidLookup out;
-  if (std::optional<Fault> fault = LookupPasidEntryInto(config, ScalableEntryMasks::For(config),
-                                                        memory, context, request, trace, &out)) {
+  if (std::optional<Fault> fault =
+          LookupPasidEntryInto(config, masks, memory, context, request, trace, &out)) {
     return *std::move(fault);
   }
   return out;
+}
+
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
+                                      const ScalableContext& context, const DmaRequest& request,
+                                      WalkTrace* trace) {
+  return LookupPasidEntry(config, ScalableEntryMasks::For(config), memory, context, request, trace);
 }
 
 std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const ScalableEntryMasks& masks,
@@ -211,22 +219,24 @@ std::optional<Fault> LookupPasidEntryInto(const WalkConfig& config, const Scalab
   if (!dir_ok) return MakeFault(FaultCondition::kSpd1, request, fpd);
   fpd = fpd || dir.fpd;  // evaluated even when P=0
   if (!dir.present) return MakeFault(FaultCondition::kSpd2, request, fpd);
-  if (PasidDirectoryEntry::ReservedBits(out.directory_raw, config.haw) != 0) {
+  if ((out.directory_raw & masks.directory) != 0) {
     return MakeFault(FaultCondition::kSpd3, request, fpd);
   }
 
   // PASID table entry (S §9.6): 64 entries of 64 bytes, indexed by PASID[5:0].
   out.pasid_entry_address =
       dir.pasid_table + uint64_t{PasidEntry::kSizeBytes} * PasidTableIndex(pasid);
-  uint64_t* pe = out.pasid_raw.data();
-  const bool pe_ok = ReadEntry(port, out.pasid_entry_address, MemoryAccessKind::kPasidEntry, 8, pe);
+  // Read as four 128-bit pieces (S §9); a failed read leaves pasid_raw as it was.
+  const uint64_t* pe = out.pasid_raw.data();
+  const bool pe_ok = port.Read128Pieces(out.pasid_entry_address, 4,
+                                        {MemoryAccessKind::kPasidEntry, 0}, out.pasid_raw.data());
+  if (pe_ok) out.entry = PasidEntry::DecodeQwords(out.pasid_raw);
   if (trace != nullptr) {
     AddWalkStep(trace, "pasid_entry", 0, PasidTableIndex(pasid), "pasid", {5, 0},
                 out.pasid_entry_address, pe_ok ? pe : nullptr, 2,
-                pe_ok ? PasidEntry::Decode(out.pasid_raw).value().ToJson() : Json::MakeObject());
+                pe_ok ? out.entry.ToJson() : Json::MakeObject());
   }
   if (!pe_ok) return MakeFault(FaultCondition::kSpt1, request, fpd);
-  out.entry = PasidEntry::Decode(out.pasid_raw).value();
   fpd = fpd || out.entry.fpd;
   if (!out.entry.present) return MakeFault(FaultCondition::kSpt2, request, fpd);
   const std::array<uint64_t, 8>& pe_mask = masks.pasid[out.entry.pgtt];
@@ -337,7 +347,8 @@ std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& co
   return std::nullopt;
 }
 
-TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemory* memory,
+TranslateResult TranslateScalableWithContext(const WalkConfig& config,
+                                             const ScalableWalkFormats& formats, HostMemory* memory,
                                              const TranslationContext& context,
                                              const DmaRequest& request, WalkTrace* trace) {
   TranslateResult result;
@@ -351,15 +362,16 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
     return result;
   }
   const int levels = context.ss.levels;
-  FaultOr<SsWalkResult> walk =
-      WalkSecondStage(config, *memory, SsWalkStart{context.ss.root, levels, true, true}, levels,
-                      request.address, NeedsFor(config, request), request, context.fpd, trace);
-  if (!walk.ok()) return FaultResult(walk.fault());
-  CompleteTranslation(config, context, LeafOf(config, walk.value()), request, &result);
-  if (!result.ok()) return result;
   WalkMemory port(memory, config.haw);
-  if (std::optional<Fault> f =
-          UpdateSecondStageAccessedDirty(context, port, request, &walk.value())) {
+  SsWalkResult walk;
+  if (std::optional<Fault> fault = WalkPagingInto(
+          formats.second_stage, port, SsWalkStart{context.ss.root, levels, true, true}, levels,
+          request.address, NeedsFor(config, request), request, context.fpd, trace, &walk)) {
+    return FaultResult(*std::move(fault));
+  }
+  CompleteTranslation(config, context, LeafOf(config, walk), request, &result);
+  if (!result.ok()) return result;
+  if (std::optional<Fault> f = UpdateSecondStageAccessedDirty(context, port, request, &walk)) {
     return FaultResult(*std::move(f));
   }
   return result;
@@ -367,17 +379,30 @@ TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemor
 
 absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config, HostMemory* memory,
                                                   const DmaRequest& request, WalkTrace* trace) {
+  return TranslateScalable(config, ScalableWalkFormats(config), memory, request, trace);
+}
+
+absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config,
+                                                  const ScalableWalkFormats& formats,
+                                                  HostMemory* memory, const DmaRequest& request,
+                                                  WalkTrace* trace) {
   if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
   if (!ScalableModeActive(config)) {
     return absl::FailedPreconditionError(
         "scalable-mode translation needs RTADDR.TTM=01b and ECAP.SMTS=1");
   }
   if (std::optional<Fault> f = CheckScalableRequest(config, request)) return FaultResult(*f);
-  FaultOr<ScalableContext> context = LookupScalableContextEntry(config, *memory, request, trace);
-  if (!context.ok()) return FaultResult(context.fault());
-  FaultOr<PasidLookup> pasid = LookupPasidEntry(config, *memory, context.value(), request, trace);
-  if (!pasid.ok()) return FaultResult(pasid.fault());
-  return TranslateScalableWithContext(config, memory, pasid.value().context, request, trace);
+  ScalableContext context;
+  if (std::optional<Fault> f = LookupScalableContextEntryInto(config, formats.masks, *memory,
+                                                              request, trace, &context)) {
+    return FaultResult(*std::move(f));
+  }
+  PasidLookup pasid;
+  if (std::optional<Fault> f =
+          LookupPasidEntryInto(config, formats.masks, *memory, context, request, trace, &pasid)) {
+    return FaultResult(*std::move(f));
+  }
+  return TranslateScalableWithContext(config, formats, memory, pasid.context, request, trace);
 }
 
 }  // namespace vtd

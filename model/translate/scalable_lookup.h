@@ -50,15 +50,26 @@ inline bool ScalableModeActive(const WalkConfig& config) {
 // The entry formats the unit's capabilities define (S §9.4, §9.6).
 ScalableContextFormat ContextFormatOf(const WalkConfig& config);
 PasidEntryFormat PasidFormatOf(const WalkConfig& config);
-// The reserved-bit masks of the scalable context entry (S §9.4) and of the PASID table entry
-// by PGTT (S §9.6) for a walk configuration's formats: computed once
-// (ScalableContextEntry::ReservedMask, PasidEntry::ReservedMask), so a lookup checks an entry
-// with one AND per qword. The unit makes them when it is created (HAW, CAP and ECAP are
-// fixed for its life).
+// The reserved-bit masks of the scalable root entry (S §9.2), context entry (S §9.4), PASID
+// directory entry (S §9.5) and PASID table entry by PGTT (S §9.6) for a walk configuration's
+// formats: computed once (the structures' ReservedMask), so a lookup checks an entry with one
+// AND per qword. The unit makes them when it is created (HAW, CAP and ECAP are fixed for its
+// life).
 struct ScalableEntryMasks {
+  std::array<uint64_t, 2> root{};  // by half: lower (devfn 0x00-0x7f), upper
   std::array<uint64_t, 4> context{};
+  uint64_t directory = 0;
   std::array<std::array<uint64_t, 8>, 8> pasid{};  // by PGTT (bits 8:6 of qword 0)
   static ScalableEntryMasks For(const WalkConfig& config);
+};
+// What a scalable-mode translation derives from a WalkConfig's HAW and capabilities: the
+// entry masks and the second-stage entry format, made once by whoever keeps the
+// configuration for many requests and passed with it (see LegacyWalkFormats: not kept inside
+// WalkConfig, whose public fields may be edited one by one).
+struct ScalableWalkFormats {
+  explicit ScalableWalkFormats(const WalkConfig& config);
+  ScalableEntryMasks masks;
+  SecondStageFormat second_stage;  // SecondStageFormat::Scalable(config.pte_format())
 };
 
 // Checks of the request alone, before any table is read: SGN.10 (PASID at or above
@@ -75,7 +86,11 @@ struct ScalableContext {
   bool context_read = false;              // the context entry fetch was made
 };
 // The context entry governing `request`'s source-id, or the SRT/SCT fault. `partial`, when
-// given, receives what was read up to the fault.
+// given, receives what was read up to the fault. `masks` must be ScalableEntryMasks::For
+// (config); the overload without them makes them for this one call.
+FaultOr<ScalableContext> LookupScalableContextEntry(
+    const WalkConfig& config, const ScalableEntryMasks& masks, const HostMemory& memory,
+    const DmaRequest& request, WalkTrace* trace = nullptr, ScalableContext* partial = nullptr);
 FaultOr<ScalableContext> LookupScalableContextEntry(const WalkConfig& config,
                                                     const HostMemory& memory,
                                                     const DmaRequest& request,
@@ -109,7 +124,11 @@ struct PasidLookup {
   std::array<uint64_t, 8> pasid_raw{};  // as read
 };
 // The request against the context entry (SCT.6, SCT.7, SCT.9), then the PASID directory and
-// PASID table entries for EffectivePasid (SPD, SPT conditions).
+// PASID table entries for EffectivePasid (SPD, SPT conditions). `masks` must be
+// ScalableEntryMasks::For(config); the overload without them makes them for this one call.
+FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const ScalableEntryMasks& masks,
+                                      const HostMemory& memory, const ScalableContext& context,
+                                      const DmaRequest& request, WalkTrace* trace = nullptr);
 FaultOr<PasidLookup> LookupPasidEntry(const WalkConfig& config, const HostMemory& memory,
                                       const ScalableContext& context, const DmaRequest& request,
                                       WalkTrace* trace = nullptr);
@@ -156,13 +175,19 @@ std::optional<Fault> UpdateSecondStageAccessedDirty(const TranslationContext& co
 // The full scalable-mode translation without caches: request checks, context and PASID
 // lookups, then AnswerBeforeWalk, the second-stage walk (PGTT 010b), CompleteTranslation and
 // the A/D updates. Status only for bad input (ValidateRequest) or a unit not in scalable
-// mode.
+// mode. `formats` must be ScalableWalkFormats(config); the overload without them makes them
+// for this one call.
+absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config,
+                                                  const ScalableWalkFormats& formats,
+                                                  HostMemory* memory, const DmaRequest& request,
+                                                  WalkTrace* trace = nullptr);
 absl::StatusOr<TranslateResult> TranslateScalable(const WalkConfig& config, HostMemory* memory,
                                                   const DmaRequest& request,
                                                   WalkTrace* trace = nullptr);
 // Everything after the lookups: the second-stage walk for PGTT 010b, TranslateFirstStage for
 // 001b and 011b.
-TranslateResult TranslateScalableWithContext(const WalkConfig& config, HostMemory* memory,
+TranslateResult TranslateScalableWithContext(const WalkConfig& config,
+                                             const ScalableWalkFormats& formats, HostMemory* memory,
                                              const TranslationContext& context,
                                              const DmaRequest& request, WalkTrace* trace = nullptr);
 

@@ -31,7 +31,8 @@ PageRequestResult RemappingUnit::PageRequest(const PageRequestDescriptor& reques
     fault = CheckRootTableModeFaults(walk_config_, lookup);
   }
   if (!fault.has_value()) {
-    FaultOr<ScalableContext> context = LookupScalableContextEntry(walk_config_, *memory_, lookup);
+    FaultOr<ScalableContext> context =
+        LookupScalableContextEntry(walk_config_, scalable_masks_, *memory_, lookup);
     if (!context.ok()) {
       fault = context.fault();
     } else if (!context.value().entry.page_request_enable) {
@@ -40,7 +41,7 @@ PageRequestResult RemappingUnit::PageRequest(const PageRequestDescriptor& reques
       fault = MakeFault(FaultCondition::kSct8, lookup, context.value().entry.fpd);
     } else {
       FaultOr<PasidLookup> pasid =
-          LookupPasidEntry(walk_config_, *memory_, context.value(), lookup);
+          LookupPasidEntry(walk_config_, scalable_masks_, *memory_, context.value(), lookup);
       if (!pasid.ok()) fault = pasid.fault();
     }
   }

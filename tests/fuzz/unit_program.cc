@@ -298,14 +298,24 @@ DmaAnswer UnitDma(RemappingUnit& unit, const DmaRequest& request, const TestHook
   return a;
 }
 
+// The pure walk's entry masks and second-stage formats for a unit's HAW, CAP and ECAP, made
+// once per platform: those are fixed for the unit's life (RTADDR, which changes, is not an
+// input to them).
+struct WalkFormats {
+  explicit WalkFormats(const WalkConfig& config) : legacy(config), scalable(config) {}
+  LegacyWalkFormats legacy;
+  ScalableWalkFormats scalable;
+};
+
 // The pure walk over current memory (in scalable mode it makes the accessed/dirty updates a
 // translation needs: none, when the unit's own translation made them).
-std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, HostMemory& memory,
-                                 const DmaRequest& request, const TestHooks& hooks) {
+std::optional<DmaAnswer> WalkDma(const RemappingUnit& unit, const WalkFormats& formats,
+                                 HostMemory& memory, const DmaRequest& request,
+                                 const TestHooks& hooks) {
   const WalkConfig& config = unit.walk_config();
-  absl::StatusOr<TranslateResult> r = ScalableModeActive(config)
-                                          ? TranslateScalable(config, &memory, request)
-                                          : Translate(config, memory, request);
+  absl::StatusOr<TranslateResult> r =
+      ScalableModeActive(config) ? TranslateScalable(config, formats.scalable, &memory, request)
+                                 : Translate(config, formats.legacy, memory, request);
   if (!r.ok()) return std::nullopt;
   return AnswerOf(*r, hooks);
 }
@@ -374,6 +384,7 @@ class ReusableMemory : public HostMemory {
 struct Platform {
   std::unique_ptr<ReusableMemory> memory;
   std::unique_ptr<RemappingUnit> unit;
+  std::unique_ptr<WalkFormats> formats;  // for unit->walk_config()
   std::vector<PlacedRegister> registers;
 };
 
@@ -401,6 +412,7 @@ Platform* PowerOn(uint64_t cap, uint64_t ecap, bool check_invalidation) {
         platform = std::make_unique<Platform>();
         platform->memory = std::move(memory);
         platform->unit = *std::move(unit);
+        platform->formats = std::make_unique<WalkFormats>(platform->unit->walk_config());
         platform->registers = PlaceRegisters(cap, ecap);
       }
     }
@@ -441,6 +453,7 @@ class Machine {
     if (platform == nullptr) return false;
     memory_ = platform->memory.get();
     unit_ = platform->unit.get();
+    formats_ = platform->formats.get();
     unit_->AddObserver(&tracker_);
     memory_->set_observer(&tracker_);
     caps_ = Capability::Decode(cap_);
@@ -1088,7 +1101,7 @@ class Machine {
       expect.push_back("stale: any");
     }
     if (failure_.empty() && clean) {
-      const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req, hooks_);
+      const std::optional<DmaAnswer> walk = WalkDma(*unit_, *formats_, *memory_, req, hooks_);
       if (walk && walk->detail != got.detail) {
         failure_ = absl::StrCat("cache transparency: the unit answered ", got.detail,
                                 " but the walk over current memory answers ", walk->detail);
@@ -1114,7 +1127,7 @@ class Machine {
             "isolation: the DMA reached %#x but no present table entry maps that page for "
             "requester %s with %s permission",
             got.hpa, Sid(req.source_id.value()), (op.a & 1) ? "write" : "read");
-        const std::optional<DmaAnswer> walk = WalkDma(*unit_, *memory_, req, hooks_);
+        const std::optional<DmaAnswer> walk = WalkDma(*unit_, *formats_, *memory_, req, hooks_);
         expect = walk && !walk->ok ? DmaExpect(*walk) : std::vector<std::string>{};
       }
     }
@@ -1537,8 +1550,9 @@ class Machine {
   const std::vector<PlacedRegister>* registers_ = nullptr;  // the platform's
   const TestHooks& hooks_;
   bool check_invalidation_ = true;
-  HostMemory* memory_ = nullptr;   // the platform's
-  RemappingUnit* unit_ = nullptr;  // the platform's
+  HostMemory* memory_ = nullptr;          // the platform's
+  RemappingUnit* unit_ = nullptr;         // the platform's
+  const WalkFormats* formats_ = nullptr;  // the platform's
   CleanTracker tracker_;
   std::vector<uint64_t> pool_;
   std::vector<Mapping> mapped_;

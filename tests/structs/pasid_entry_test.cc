@@ -3,9 +3,12 @@
 #include "model/structs/pasid_entry.h"
 
 #include <array>
+#include <random>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "model/structs/address_width.h"
+#include "tests/testing/fixed_size_decode.h"
 #include "tests/testing/status_matchers.h"
 
 namespace vtd {
@@ -280,6 +283,91 @@ TEST(PasidEntryTest, ToJsonShowsTheFieldsOfItsTranslationType) {
   VTD_ASSERT_OK_AND_ASSIGN(PasidEntry pt, PasidEntry::Decode(Words{(4 << 6) | 1, 1}));
   EXPECT_EQ(pt.ToJson().Dump(-1),
             R"({"p":1,"fpd":0,"pgtt":"pass_through","did":"0x1","pwsnp":0,"pgsnp":0})");
+}
+
+// ---- The fixed-size decode form (the walks'), against the span form and §9.6's positions.
+
+using ::vtd::testing::SpecBits;
+using Field = ::vtd::testing::SpecField<PasidEntry>;
+
+// Reserved whatever the capabilities and PGTT (HAW 48, 16-bit DIDs, the context's HPTE set):
+// 5, 11:10, 86:80, 95:91, bit 3 of each PAT slot, 129, 139:136, 191:HAW+128, 255:192,
+// 267:259, 319:HAW+256, 511:336. (SSPTPTR's 63:HAW is reserved only for PGTT 010b/011b.)
+constexpr Words kAlwaysReserved = {0x20 | 0xc00,
+                                   0x7f0000 | 0xf8000000 | 0x8888888800000000ull,
+                                   0x2 | 0xf00 | 0xffff000000000000ull,
+                                   ~0ull,
+                                   0xff8 | 0xffff000000000000ull,
+                                   0xffffffffffff0000ull,
+                                   ~0ull,
+                                   ~0ull};
+// The same without FSPTPTR's and HPTPTR's bits at and above HAW, which decoding keeps.
+constexpr Words kReservedOutsideFields = {
+    0x20 | 0xc00, 0x7f0000 | 0xf8000000 | 0x8888888800000000ull,
+    0x2 | 0xf00,  ~0ull,
+    0xff8,        0xffffffffffff0000ull,
+    ~0ull,        ~0ull};
+
+// A pointer field's value below HAW 48 (the bits above it are reserved, kept by decoding).
+uint64_t Below48(uint64_t pointer) { return (pointer & SpecBits(47, 12)) >> 12; }
+
+TEST(PasidEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition) {
+  const std::vector<Field> fields = {
+      {"P", 0, 0, 0, [](const PasidEntry& e) -> uint64_t { return e.present; }},
+      {"FPD", 0, 1, 1, [](const PasidEntry& e) -> uint64_t { return e.fpd; }},
+      {"AW", 0, 4, 2, [](const PasidEntry& e) -> uint64_t { return e.aw; }},
+      {"PGTT", 0, 8, 6, [](const PasidEntry& e) -> uint64_t { return e.pgtt; }},
+      {"SSADE", 0, 9, 9, [](const PasidEntry& e) -> uint64_t { return e.ssade; }},
+      {"SSPTPTR", 0, 47, 12,
+       [](const PasidEntry& e) -> uint64_t { return Below48(e.second_stage_root); }},
+      {"DID", 1, 15, 0, [](const PasidEntry& e) -> uint64_t { return e.did.value(); }},
+      {"PWSNP", 1, 23, 23, [](const PasidEntry& e) -> uint64_t { return e.pwsnp; }},
+      {"PGSNP", 1, 24, 24, [](const PasidEntry& e) -> uint64_t { return e.pgsnp; }},
+      {"CD", 1, 25, 25, [](const PasidEntry& e) -> uint64_t { return e.cd; }},
+      {"EMTE", 1, 26, 26, [](const PasidEntry& e) -> uint64_t { return e.emte; }},
+      // PAT (bits 127:96): eight 4-bit slots, PAi in bits 4i+2:4i of the field.
+      {"PAT.PA0", 1, 34, 32, [](const PasidEntry& e) -> uint64_t { return e.PatEntry(0); }},
+      {"PAT.PA3", 1, 46, 44, [](const PasidEntry& e) -> uint64_t { return e.PatEntry(3); }},
+      {"PAT.PA7", 1, 62, 60, [](const PasidEntry& e) -> uint64_t { return e.PatEntry(7); }},
+      {"SRE", 2, 0, 0, [](const PasidEntry& e) -> uint64_t { return e.sre; }},
+      {"FSPM", 2, 3, 2, [](const PasidEntry& e) -> uint64_t { return e.fspm; }},
+      {"WPE", 2, 4, 4, [](const PasidEntry& e) -> uint64_t { return e.wpe; }},
+      {"IGN 134:133", 2, 6, 5, [](const PasidEntry& e) -> uint64_t { return e.ignored_133; }},
+      {"EAFE", 2, 7, 7, [](const PasidEntry& e) -> uint64_t { return e.eafe; }},
+      {"FSPTPTR", 2, 47, 12,
+       [](const PasidEntry& e) -> uint64_t { return Below48(e.first_stage_root); }},
+      {"HPTSZ", 4, 1, 0, [](const PasidEntry& e) -> uint64_t { return e.hptsz; }},
+      {"HPTPFD", 4, 2, 2, [](const PasidEntry& e) -> uint64_t { return e.hptpfd; }},
+      {"HPTPTR", 4, 47, 12, [](const PasidEntry& e) -> uint64_t { return Below48(e.hpt_root); }},
+      {"HPTDID", 5, 15, 0, [](const PasidEntry& e) -> uint64_t { return e.hptdid; }},
+  };
+  ::vtd::testing::CheckFieldsAtSpecPositions(fields, kAlwaysReserved, kReservedOutsideFields,
+                                             AllCaps(), 96);
+}
+
+TEST(PasidEntryTest, FixedSizeAndSpanDecodeAgreeOnRandomAndCorpusLikeEntries) {
+  std::mt19937_64 random(6);
+  std::vector<Words> entries;
+  for (int i = 0; i < 2000; ++i) {
+    Words r;
+    for (uint64_t& q : r) q = random();
+    entries.push_back(r);
+    // As software writes them: PGTT 001b-100b, AW, 4 KiB aligned pointers below 2^48, DID,
+    // snoop and memory-type bits, SRE/FSPM/WPE/EAFE, the HPT qwords; every fourth with one
+    // reserved bit set.
+    Words w{};
+    w[0] = (random() & SpecBits(47, 12)) | ((1 + random() % 4) << 6) | (random() & 0x21f);
+    w[1] = (random() & (SpecBits(15, 0) | SpecBits(26, 23))) | (random() & 0x7777777700000000ull);
+    w[2] = (random() & SpecBits(47, 12)) | (random() & 0xfd);
+    w[4] = (random() & SpecBits(47, 12)) | (random() & 0x7);
+    w[5] = random() & SpecBits(15, 0);
+    if (i % 4 == 0) {
+      const size_t q = random() % 8;
+      w[q] |= kAlwaysReserved[q] & (uint64_t{1} << (random() % 64));
+    }
+    entries.push_back(w);
+  }
+  ::vtd::testing::CheckFormsAgree<PasidEntry>(entries);
 }
 
 }  // namespace

@@ -44,6 +44,22 @@ TEST(ScalableEntryMasksTest, ContextEntryReservedBits_Sec9_4) {
   EXPECT_EQ(m.context[0] & Bit(2).mask(), Bit(2).mask());
 }
 
+TEST(ScalableEntryMasksTest, RootEntryReservedBits_Sec9_2) {
+  const ScalableEntryMasks m = ScalableEntryMasks::For(Config());
+  // Lower half: 11:1 Rsvd, LCTP 63:HAW Rsvd; LP and LCTP below HAW not.
+  EXPECT_EQ(m.root[0], Bits(11, 1) | Bits(63, 48));
+  // Upper half: 75:65 Rsvd, UCTP 127:HAW+64 Rsvd; UP and UCTP below HAW not.
+  EXPECT_EQ(m.root[1], Bits(11, 1) | Bits(63, 48));
+}
+
+TEST(ScalableEntryMasksTest, PasidDirectoryEntryReservedBits_Sec9_5) {
+  WalkConfig config = Config();
+  // 11:2 Rsvd, SMPTBLPTR 63:HAW Rsvd; P, FPD and the pointer below HAW not.
+  EXPECT_EQ(ScalableEntryMasks::For(config).directory, Bits(11, 2) | Bits(63, 48));
+  config.haw = 39;
+  EXPECT_EQ(ScalableEntryMasks::For(config).directory, Bits(11, 2) | Bits(63, 39));
+}
+
 TEST(ScalableEntryMasksTest, PasidEntryReservedBitsOfEveryPgtt_Sec9_6) {
   const ScalableEntryMasks m = ScalableEntryMasks::For(Config());
   for (int pgtt = 0; pgtt < 8; ++pgtt) {

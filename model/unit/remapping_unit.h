@@ -610,32 +610,25 @@ class RemappingUnit : public CacheInvalidator {
     hot_pending_iotlb_ += h.iotlb_hit;
     h.last_iotlb_hit = hot_pending_iotlb_;
     if (hot_pending_ == kMaxPendingHotHits) FoldPendingHotHits();
-    if (hot_observer_ == nullptr) {
-      HotAnswer(h, request, out);
-      return true;
-    }
-    // No event depends on the answer: the request's events may all be sent first. The first
-    // observer's call here (the common case: timing alone), any others' apart; the detail
-    // found once for the calls and the answer.
+    // The detail is found once, for the observers' calls and the full answer (the lean
+    // answer does not read it, so the compiler drops the look-up there).
     HotDetail& d = DetailOf(h);
-    hot_observer_->OnCachedRequest(d.Lookups(), d.memo[0]);
-    if (hot_other_observers_) NoteHotRequestToOthers(d);
+    if (hot_observer_ != nullptr) {
+      // No event depends on the answer: the request's events may all be sent first. The
+      // first observer's call here (the common case: timing alone), any others' apart.
+      hot_observer_->OnCachedRequest(d.Lookups(), d.memo[0]);
+      if (hot_other_observers_) NoteHotRequestToOthers(d);
+    }
     HotAnswer(h, d, request, out);
     return true;
   }
   // The lean answer: the remembered one at the request's offset.
-  static void HotAnswer(const HotEntry& h, const DmaRequest& request, DmaResult* out) {
+  static void HotAnswer(const HotEntry& h, const HotDetail&, const DmaRequest& request,
+                        DmaResult* out) {
     *out = h.answer;
     out->hpa |= request.address & h.offset_mask;
   }
-  static void HotAnswer(const HotEntry& h, const HotDetail&, const DmaRequest& request,
-                        DmaResult* out) {
-    HotAnswer(h, request, out);
-  }
   // The full answer into a cleared result: the remembered one at the request's offset.
-  void HotAnswer(const HotEntry& h, const DmaRequest& request, TranslateResult* out) const {
-    HotAnswer(h, DetailOf(h), request, out);
-  }
   static void HotAnswer(const HotEntry&, const HotDetail& d, const DmaRequest& request,
                         TranslateResult* out) {
     const TranslateResult& r = d.result;

@@ -610,15 +610,16 @@ class RemappingUnit : public CacheInvalidator {
     hot_pending_iotlb_ += h.iotlb_hit;
     h.last_iotlb_hit = hot_pending_iotlb_;
     if (hot_pending_ == kMaxPendingHotHits) FoldPendingHotHits();
-    // The detail is found once, for the observers' calls and the full answer (the lean
-    // answer does not read it, so the compiler drops the look-up there).
-    HotDetail& d = DetailOf(h);
-    if (hot_observer_ != nullptr) {
-      // No event depends on the answer: the request's events may all be sent first. The
-      // first observer's call here (the common case: timing alone), any others' apart.
-      hot_observer_->OnCachedRequest(d.Lookups(), d.memo[0]);
-      if (hot_other_observers_) NoteHotRequestToOthers(d);
+    if (hot_observer_ == nullptr) {
+      HotAnswer(h, DetailOf(h), request, out);
+      return true;
     }
+    // No event depends on the answer: the request's events may all be sent first. The first
+    // observer's call here (the common case: timing alone), any others' apart; the detail
+    // found once for the calls and the answer.
+    HotDetail& d = DetailOf(h);
+    hot_observer_->OnCachedRequest(d.Lookups(), d.memo[0]);
+    if (hot_other_observers_) NoteHotRequestToOthers(d);
     HotAnswer(h, d, request, out);
     return true;
   }

@@ -650,7 +650,7 @@ void RemappingUnit::RememberHotEntry(const DmaRequest& request, uint64_t epoch_b
 
 void RemappingUnit::EmitLookup(CacheKind cache, bool hit, uint64_t tag, bool record,
                                DmaOutcome& out) {
-  CacheLookupEvent event{cache, hit, tag, static_cast<int>(out.trace().size())};
+  CacheLookupEvent event{cache, hit, tag, StepCount(out)};
   if (record) out.mutable_cache_lookups().push_back(event);
   for (UnitObserver* o : observers_) o->OnCacheLookup(event);
 }

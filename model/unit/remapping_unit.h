@@ -135,6 +135,8 @@ struct DmaOutcome {
   // is kept apart, allocated when first set, so that making, clearing and destroying an
   // outcome of a plain request touches a few words. Each reads as empty until set.
   const WalkTrace& trace() const { return rare_ != nullptr ? rare_->trace : NoRare().trace; }
+  // trace().size(), without reaching the shared empty parts (a lookup event's position).
+  size_t trace_size() const { return rare_ != nullptr ? rare_->trace.size() : 0; }
   // The cache lookups made (with DmaOptions::trace/record_cache_lookups), in order.
   const std::vector<CacheLookupEvent>& cache_lookups() const {
     return rare_ != nullptr ? rare_->cache_lookups : NoRare().cache_lookups;
@@ -484,7 +486,7 @@ class RemappingUnit : public CacheInvalidator {
   static uint64_t OutputOf(const TranslateResult& r) { return r.translation->hpa; }
   static uint64_t OutputOf(const LeanOutcome::Result& r) { return r.hpa; }
   // The walk steps recorded so far (a lookup event's position in the trace).
-  static int StepCount(const DmaOutcome& out) { return static_cast<int>(out.trace().size()); }
+  static int StepCount(const DmaOutcome& out) { return static_cast<int>(out.trace_size()); }
   static int StepCount(const LeanOutcome&) { return 0; }
   template <typename Out>
   static WalkTrace* TraceOf(const DmaOptions& options, Out& out) {

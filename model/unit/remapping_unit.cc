@@ -834,9 +834,8 @@ void RemappingUnit::DmaTranslate(const DmaRequest& request, const DmaOptions& op
     return fault;
   };
   const ContextCache::Entry* context_hit = nullptr;
-  std::optional<ContextCacheEntry> walked;  // constructed only on a miss
   const ContextCacheEntry* entry =
-      ContextThroughCache(context_cache_, sid, record, walk, &context_hit, &walked, out);
+      ContextThroughCache(context_cache_, sid, record, walk, &context_hit, &context_scratch_, out);
   if (entry == nullptr) return;
   const TranslationContext& context = entry->context;
   if (context_hit != nullptr) {

@@ -727,7 +727,8 @@ class RemappingUnit : public CacheInvalidator {
   // source-id; on a miss `walk(Value*)` reads the tables into the value it is given and
   // returns its fault, if any, and what it read is filled. Returns the cached value (`*hit`
   // set) or the walked one (held in `*walked`); nullptr when the walk faulted, `out` then
-  // completed with its fault.
+  // completed with its fault. A `*walked` already holding a value is reused as it is: for a
+  // walk that writes every field it reports, so a miss does not clear the value first.
   template <typename Cache, typename Value, typename Walk, typename Out>
   const Value* ContextThroughCache(Cache& cache, SourceId sid, bool record, Walk&& walk,
                                    const typename Cache::Entry** hit, std::optional<Value>* walked,
@@ -735,7 +736,7 @@ class RemappingUnit : public CacheInvalidator {
     *hit = cache.Lookup(sid);
     NoteLookup(CacheKind::kContext, *hit != nullptr, sid.value(), record, out);
     if (*hit != nullptr) return &(*hit)->value;
-    Value& value = walked->emplace();
+    Value& value = walked->has_value() ? **walked : walked->emplace();
     if (std::optional<Fault> fault = walk(&value)) {
       Complete(FaultResult(*std::move(fault)), out);
       return nullptr;
@@ -780,6 +781,9 @@ class RemappingUnit : public CacheInvalidator {
   // The second-stage walk's result, reused by every walk (WalkPagingInto sets what it reports
   // and the records it made), so a walk does not clear five level records first.
   SsWalkResult walk_scratch_;
+  // The legacy root and context lookup's value on a context-cache miss, reused likewise: the
+  // lookup writes every field of a context it returns (or caches as not present).
+  std::optional<ContextCacheEntry> context_scratch_;
   FaultRecorder recorder_;
   ContextCache context_cache_;
   ScalableContextCache sm_context_cache_;

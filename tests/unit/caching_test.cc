@@ -2,6 +2,7 @@
 // paging-structure caches; §6.5.1 register-based invalidation; §6.1 caching mode): hits skip
 // memory, entries stay until invalidated (stale translations), every invalidation
 // granularity, and the invalidation checker.
+#include <array>
 #include <cstdint>
 #include <map>
 
@@ -208,6 +209,59 @@ TEST_F(CachingTest, ContextCacheStaleUntilInvalidated_Sec6_2_1) {
   DmaOutcome out = unit_->Dma(Req(kIova));
   ASSERT_TRUE(out.result.fault.has_value());
   EXPECT_EQ(out.result.fault->condition, FaultCondition::kLct2);
+}
+
+// Each context-cache miss fills the entry of its own requester only, whatever the miss
+// before it read (S §6.2.1: entries are tagged by source-id): a present entry, then another
+// device's not-present one cached under CM=1 (tagged with DID 0, S §6.1), then a third
+// device's pass-through entry, then the first device again, hitting its own entry.
+TEST_F(CachingTest, EachContextMissFillsOnlyItsOwnRequestersEntry_Sec6_2_1) {
+  config_.cap = WithField(kR630Cap, Capability::kCm, 1);
+  Start();
+  const SourceId pass_through_sid = SourceId::FromBdf(0x3, 0x6, 0x0);
+  SetContext(9, TranslationType::kPassThrough, /*fpd=*/false, /*aw=*/2, pass_through_sid);
+
+  EXPECT_EQ(Hpa(kIova), 0x500000u);
+  EXPECT_EQ(unit_->Dma(Req(kIova, AccessKind::kRead, 4, RequestType::kUntranslated, kSid2))
+                .result.fault->condition,
+            FaultCondition::kLct2);
+  DmaOutcome pt =
+      unit_->Dma(Req(0x123000, AccessKind::kRead, 4, RequestType::kUntranslated, pass_through_sid));
+  ASSERT_TRUE(pt.result.ok());
+  EXPECT_EQ(pt.result.translation->hpa, 0x123000u);  // TT=10b: output = input (S §3.9)
+
+  const ContextCache::Entry* first = unit_->context_cache().Probe(kSid);
+  const ContextCache::Entry* not_present = unit_->context_cache().Probe(kSid2);
+  const ContextCache::Entry* pass_through = unit_->context_cache().Probe(pass_through_sid);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(not_present, nullptr);
+  ASSERT_NE(pass_through, nullptr);
+  EXPECT_TRUE(first->value.context.present);
+  EXPECT_EQ(first->value.context.did.value(), 5);
+  EXPECT_EQ(first->value.context.tt, TranslationType::kUntranslatedOnly);
+  EXPECT_EQ(first->value.context_entry_address, ContextAddress(kSid));
+  // The raw entries as software wrote them (what the invalidation checker compares).
+  EXPECT_EQ(first->value.context_raw[0], *memory_->Read64(ContextAddress(kSid)));
+  EXPECT_EQ(first->value.context_raw[1], *memory_->Read64(ContextAddress(kSid) + 8));
+  EXPECT_FALSE(not_present->value.context.present);
+  EXPECT_EQ(not_present->value.tag_domain(), 0);
+  EXPECT_EQ(not_present->value.context.did.value(), 0);
+  EXPECT_EQ(not_present->value.context_entry_address, ContextAddress(kSid2));
+  EXPECT_EQ(not_present->value.context_raw, (std::array<uint64_t, 2>{0, 0}));
+  EXPECT_TRUE(pass_through->value.context.present);
+  EXPECT_EQ(pass_through->value.context.did.value(), 9);
+  EXPECT_EQ(pass_through->value.context.tt, TranslationType::kPassThrough);
+  EXPECT_EQ(pass_through->value.context_entry_address, ContextAddress(pass_through_sid));
+  EXPECT_EQ(pass_through->value.context_raw[0], *memory_->Read64(ContextAddress(pass_through_sid)));
+
+  // The first device hits its own entry: no root or context read.
+  const int tables_before =
+      reads_.reads[MemoryAccessKind::kRootEntry] + reads_.reads[MemoryAccessKind::kContextEntry];
+  DmaOutcome again = unit_->Dma(Req(kIova + 0x1000));
+  EXPECT_EQ(
+      reads_.reads[MemoryAccessKind::kRootEntry] + reads_.reads[MemoryAccessKind::kContextEntry],
+      tables_before);
+  EXPECT_EQ(again.result.translation->hpa, 0x501000u);
 }
 
 TEST_F(CachingTest, DeviceSelectiveFunctionMask_Sec6_5_1_1) {

@@ -126,21 +126,6 @@ class HostMemory {
     return true;
   }
 
-  // A 16-byte aligned 128-bit hardware read (root and context entries are read
-  // atomically, S §9): one observed access of 16 bytes. False if outside the memory.
-  bool HwReadAligned128(uint64_t address, MemoryAccessTag tag, uint64_t value[2]) const {
-    if (observer_ != nullptr) observer_->OnRead(address, 16, tag);
-    if (address >= size_) return false;
-    // Both qwords are in one page (16-byte aligned): one page look-up.
-    const uint8_t* page = CachedPage(address >> 12);
-    if (page == nullptr) {
-      value[0] = value[1] = 0;
-    } else {
-      __builtin_memcpy(value, page + (address & (kPageSize - 1)), 16);
-    }
-    return true;
-  }
-
   // An entry of `pieces` x 128 bits aligned to its size (scalable context entries 2, PASID
   // entries 4), read as 16-byte pieces as S §9 allows: one observed access per piece, in
   // address order, and one page look-up (such an entry lies in one page). False, with only
@@ -160,6 +145,12 @@ class HostMemory {
       __builtin_memcpy(value, page + (address & (kPageSize - 1)), 16 * pieces);
     }
     return true;
+  }
+
+  // A 16-byte aligned 128-bit hardware read (root and context entries are read
+  // atomically, S §9): one observed access of 16 bytes. False if outside the memory.
+  bool HwReadAligned128(uint64_t address, MemoryAccessTag tag, uint64_t value[2]) const {
+    return HwReadAligned128Pieces(address, 1, tag, value);
   }
 
   // Not owned; nullptr detaches. The observer must outlive its attachment.

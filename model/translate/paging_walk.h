@@ -61,8 +61,7 @@ class WalkMemory {
   }
   // 128-bit entries (root, context): one observed 16-byte access.
   bool Read128(uint64_t address, MemoryAccessTag tag, uint64_t out[2]) const {
-    if (!BelowWidth(address + 15, haw_)) return false;
-    return memory_->HwReadAligned128(address, tag, out);
+    return Read128Pieces(address, 1, tag, out);
   }
   // Entries of `pieces` x 128 bits (scalable context 2, PASID 4), aligned to their size: one
   // observed 16-byte access per piece, one page look-up. HAW is a multiple of the page size,

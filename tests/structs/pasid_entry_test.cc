@@ -311,7 +311,7 @@ constexpr Words kReservedOutsideFields = {
 // A pointer field's value below HAW 48 (the bits above it are reserved, kept by decoding).
 uint64_t Below48(uint64_t pointer) { return (pointer & SpecBits(47, 12)) >> 12; }
 
-TEST(PasidEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition) {
+TEST(PasidEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition_Sec9_6) {
   const std::vector<Field> fields = {
       {"P", 0, 0, 0, [](const PasidEntry& e) -> uint64_t { return e.present; }},
       {"FPD", 0, 1, 1, [](const PasidEntry& e) -> uint64_t { return e.fpd; }},
@@ -345,7 +345,7 @@ TEST(PasidEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition) {
                                              AllCaps(), 96);
 }
 
-TEST(PasidEntryTest, FixedSizeAndSpanDecodeAgreeOnRandomAndCorpusLikeEntries) {
+TEST(PasidEntryTest, FixedSizeAndSpanDecodeAgreeOnRandomAndCorpusLikeEntries_Sec9_6) {
   std::mt19937_64 random(6);
   std::vector<Words> entries;
   for (int i = 0; i < 2000; ++i) {

@@ -201,7 +201,7 @@ constexpr Words kAlwaysReserved = {0x180 | 0xffff000000000000ull, 0xffffffffffe0
 // The same without PASIDDIRPTR's bits 63:HAW (decoding, which has no HAW, keeps them).
 constexpr Words kReservedOutsideFields = {0x180, 0xffffffffffe00000ull, ~0ull, ~0ull};
 
-TEST(ScalableContextEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition) {
+TEST(ScalableContextEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition_Sec9_4) {
   const std::vector<Field> fields = {
       {"P", 0, 0, 0, [](const ScalableContextEntry& e) -> uint64_t { return e.present; }},
       {"FPD", 0, 1, 1, [](const ScalableContextEntry& e) -> uint64_t { return e.fpd; }},
@@ -227,7 +227,7 @@ TEST(ScalableContextEntryTest, FixedSizeDecodeReadsEveryFieldAtItsSpecPosition) 
                                              AllCaps(), 94);
 }
 
-TEST(ScalableContextEntryTest, FixedSizeAndSpanDecodeAgreeOnRandomAndCorpusLikeEntries) {
+TEST(ScalableContextEntryTest, FixedSizeAndSpanDecodeAgreeOnRandomAndCorpusLikeEntries_Sec9_4) {
   std::mt19937_64 random(9);
   std::vector<Words> entries;
   for (int i = 0; i < 2000; ++i) {
